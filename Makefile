@@ -1,0 +1,84 @@
+# mvrun: `make` builds everything, `make test` runs everything, `make demo`
+# boots a guest. Outputs go under build/. `make SAN=1 ...` builds the host
+# code and unit tests with ASan and UBSan. `KERNEL=path` uses another vmlinux.
+
+CC       ?= cc
+B        := build
+CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I. -D_GNU_SOURCE -MMD -MP
+LDFLAGS  :=
+LDLIBS   := -pthread
+ifeq ($(SAN),1)
+B        := build/san
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+MUSLCC   ?= musl-gcc
+GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -I. -D_GNU_SOURCE
+
+VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/dev/*.c))
+VMM_OBJ  := $(VMM_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+KVMT_SRC := $(wildcard tests/kvm/*.c)
+SHIM_SRC := $(wildcard runtime-shim/*.c)
+
+.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot clean kernel FORCE
+all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun
+
+deps:
+	@./mk/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libmvm.a: $(VMM_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/mvm: $(B)/obj/vmm/main.o $(B)/libmvm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The guest side is always a small static musl binary, never sanitized.
+build/mvinit: $(wildcard guest-init/*.c guest-init/*.h) proto/mvm_port.h
+	@mkdir -p build
+	$(MUSLCC) $(GCFLAGS) -o $@ guest-init/mvinit.c
+
+build/mkcpio: guest-init/mkcpio/mkcpio.c
+	@mkdir -p build
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $@ $<
+
+build/initramfs.cpio: build/mvinit build/mkcpio guest-init/initramfs.list
+	build/mkcpio guest-init/initramfs.list build > $@.tmp && mv $@.tmp $@
+
+# The kernel build is cached outside the tree, keyed by the config fragment
+# and the source version; the script is a no-op when the key is unchanged.
+build/vmlinux: FORCE
+	@mkdir -p build
+	@KERNEL="$(KERNEL)" ./kernel-config/build.sh $@
+kernel: build/vmlinux
+
+$(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+test: all $(B)/unit-tests $(B)/kvm-tests
+	@B=$(B) ./tests/run-all.sh
+
+unit-test: deps $(B)/unit-tests
+	$(B)/unit-tests
+
+demo: all
+	@./tests/vmhost/run -- ./mk/demo.sh
+
+bench-boot: all
+	@./tests/vmhost/run -- ./bench/boot
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,120 @@
+#include "vmm/args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/vm.h"
+
+const char mvm_usage[] =
+	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"
+	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
+	"Boots a Linux guest in a KVM microVM. Exit status: the guest's (0 after a clean\n"
+	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
+	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";
+
+static int parse_u64(const char *flag, const char *s, uint64_t *out, struct mvm_err *err)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-' || *s == '+')
+		return mvm_errf(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
+				flag, s ? s : "");
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return mvm_errf(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
+				flag, s);
+	*out = v;
+	return 0;
+}
+
+static uint64_t host_ram_mib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || psz <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages * (uint64_t)psz >> 20;
+}
+
+int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
+{
+	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
+	       O_BOOT, O_REPORT, O_VERSION };
+	static const struct option opts[] = {
+		{ "kernel", required_argument, 0, O_KERNEL },
+		{ "initrd", required_argument, 0, O_INITRD },
+		{ "cmdline", required_argument, 0, O_CMDLINE },
+		{ "mem", required_argument, 0, O_MEM },
+		{ "cpus", required_argument, 0, O_CPUS },
+		{ "console", no_argument, 0, O_CONSOLE },
+		{ "no-xsave", no_argument, 0, O_NOXSAVE },
+		{ "boot", required_argument, 0, O_BOOT },
+		{ "report", no_argument, 0, O_REPORT },
+		{ "version", no_argument, 0, O_VERSION },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	memset(a, 0, sizeof(*a));
+	a->mem_mib = MVM_DEFAULT_MEM_MIB;
+	a->cpus = 1;
+	uint64_t v;
+	optind = 0; /* full re-initialisation, so tests can parse repeatedly */
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_KERNEL: a->kernel = optarg; break;
+		case O_INITRD: a->initrd = optarg; break;
+		case O_CMDLINE: a->cmdline = optarg; break;
+		case O_MEM:
+			if (parse_u64("--mem", optarg, &v, err) < 0)
+				return -1;
+			a->mem_mib = v;
+			break;
+		case O_CPUS:
+			if (parse_u64("--cpus", optarg, &v, err) < 0)
+				return -1;
+			if (v < 1 || v > MVM_MAX_VCPUS)
+				return mvm_errf(err, MVM_EXIT_BADARG, "--cpus %s: must be 1 to %d",
+						optarg, MVM_MAX_VCPUS);
+			a->cpus = (int)v;
+			break;
+		case O_CONSOLE: a->console = true; break;
+		case O_NOXSAVE: a->no_xsave = true; break;
+		case O_BOOT:
+			if (strcmp(optarg, "auto") == 0)
+				a->boot = BOOT_AUTO;
+			else if (strcmp(optarg, "pvh") == 0)
+				a->boot = BOOT_PVH;
+			else if (strcmp(optarg, "linux64") == 0)
+				a->boot = BOOT_LINUX64;
+			else
+				return mvm_errf(err, MVM_EXIT_BADARG,
+						"--boot %s: must be auto, pvh or linux64", optarg);
+			break;
+		case O_REPORT: a->report = true; break;
+		case O_VERSION: a->version = true; return 0;
+		case 'h': a->help = true; return 0;
+		case ':':
+			return mvm_errf(err, MVM_EXIT_BADARG, "%s: needs a value", argv[optind - 1]);
+		default:
+			return mvm_errf(err, MVM_EXIT_BADARG, "unknown option %s (see mvm --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return mvm_errf(err, MVM_EXIT_BADARG, "unexpected argument \"%s\" (see mvm --help)",
+				argv[optind]);
+	if (!a->kernel)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--kernel: required (see mvm --help)");
+	if (a->mem_mib < MVM_MEM_MIN_MIB)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--mem %llu: too small; at least %d MiB",
+				(unsigned long long)a->mem_mib, MVM_MEM_MIN_MIB);
+	uint64_t host = host_ram_mib();
+	if (a->mem_mib > host)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--mem %llu: more than this host's %llu MiB of RAM",
+				(unsigned long long)a->mem_mib, (unsigned long long)host);
+	return 0;
+}

@@ -1,0 +1,42 @@
+#include "vmm/dev/mvmport.h"
+
+#include <string.h>
+
+#include "proto/mvm_port.h"
+
+static void mvmport_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool wr)
+{
+	struct mvmport *d = opaque;
+	uint64_t port = MVM_PORT_BASE + off;
+	if (!wr) {
+		uint32_t v = port == MVM_PORT_MARK ? atomic_load(&d->mark_us) : 0;
+		memset(data, 0, len);
+		memcpy(data, &v, len < 4 ? len : 4);
+		return;
+	}
+	if (port == MVM_PORT_MARK && len == 1 && data[0] != 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t us = (now.tv_sec - d->t0.tv_sec) * 1000000LL +
+			     (now.tv_nsec - d->t0.tv_nsec) / 1000;
+		atomic_store(&d->mark_us, us <= 0 ? 1u : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
+		atomic_store(&d->mark, data[0]);
+	} else if (port == MVM_PORT_SHUTDOWN && len == 4) {
+		uint32_t v;
+		memcpy(&v, data, 4);
+		if (v <= 255)
+			atomic_store(&d->shutdown, (int)v);
+		else
+			atomic_fetch_add(&d->bad_writes, 1);
+	} else {
+		atomic_fetch_add(&d->bad_writes, 1);
+	}
+}
+
+int mvmport_attach(struct mvmport *d, struct bus *pio, const struct timespec *t0)
+{
+	memset(d, 0, sizeof(*d));
+	d->t0 = *t0;
+	atomic_store(&d->shutdown, -1);
+	return bus_register(pio, MVM_PORT_BASE, MVM_PORT_LEN, mvmport_io, d, "mvm-port");
+}

@@ -1,0 +1,75 @@
+#include "vmm/gmem.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmm/layout.h"
+
+int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err)
+{
+	memset(gm, 0, sizeof(*gm));
+	if (bytes == 0 || bytes % 4096)
+		return mvm_errf(err, MVM_EXIT_BADARG, "guest memory must be a non-zero multiple of 4 KiB");
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "mmap of %llu MiB guest RAM",
+				 (unsigned long long)(bytes >> 20));
+	/* Guest RAM is the guest's business, not part of a host core dump. */
+	madvise(p, bytes, MADV_DONTDUMP);
+	gm->base = p;
+	gm->size = bytes;
+	uint64_t low = bytes < LAYOUT_GAP_START ? bytes : LAYOUT_GAP_START;
+	gm->r[0] = (struct gmem_region){ .gpa = 0, .size = low, .hva = p };
+	gm->nr = 1;
+	if (bytes > low) {
+		gm->r[1] = (struct gmem_region){ .gpa = LAYOUT_GAP_END, .size = bytes - low,
+						 .hva = gm->base + low };
+		gm->nr = 2;
+	}
+	return 0;
+}
+
+void gmem_fini(struct gmem *gm)
+{
+	if (gm->base)
+		munmap(gm->base, gm->size);
+	memset(gm, 0, sizeof(*gm));
+}
+
+void *gmem_ptr(const struct gmem *gm, uint64_t gpa, uint64_t len)
+{
+	for (int i = 0; i < gm->nr; i++) {
+		const struct gmem_region *r = &gm->r[i];
+		if (gpa < r->gpa)
+			continue;
+		uint64_t off = gpa - r->gpa;
+		/* off < size and len <= size - off: no addition that can wrap. */
+		if (off < r->size && len <= r->size - off)
+			return r->hva + off;
+	}
+	return NULL;
+}
+
+int gmem_write(const struct gmem *gm, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = gmem_ptr(gm, gpa, len);
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int gmem_read(const struct gmem *gm, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *p = gmem_ptr(gm, gpa, len);
+	if (!p)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+uint64_t gmem_low_end(const struct gmem *gm)
+{
+	return gm->nr ? gm->r[0].gpa + gm->r[0].size : 0;
+}

@@ -1,0 +1,23 @@
+/* Putting a Linux kernel, initrd and command line into a created VM and
+ * pointing the boot vCPU at it. */
+#ifndef MVM_LINUX_H
+#define MVM_LINUX_H
+
+#include "vmm/err.h"
+#include "vmm/vm.h"
+
+enum boot_mode { BOOT_AUTO, BOOT_PVH, BOOT_LINUX64 };
+
+struct linux_boot {
+	const char *kernel;   /* path to an uncompressed vmlinux ELF */
+	const char *initrd;   /* path, or NULL */
+	const char *cmdline;  /* the complete command line */
+	enum boot_mode mode;  /* AUTO: PVH when the kernel has the note */
+};
+
+/* Load everything, write the boot records and MP table, and set the boot
+ * vCPU's registers. Returns 0, or -1 with err (MVM_EXIT_BADARG for problems
+ * with the files or sizes). */
+int linux_load(struct vm *vm, const struct linux_boot *lb, struct mvm_err *err);
+
+#endif

@@ -1,0 +1,125 @@
+/* mvm: boots one Linux guest in a KVM microVM and exits with what became of
+ * it. The only place in the VMM that prints errors or chooses the status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto/version.h"
+#include "vmm/args.h"
+#include "vmm/cmdline.h"
+#include "vmm/kvmhost.h"
+#include "vmm/layout.h"
+#include "vmm/linux.h"
+#include "vmm/vm.h"
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1e3 + (now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Turn the stop reason into mvm's status and, unless it is a clean exit,
+ * the one line that says what happened. */
+static int outcome(struct vm *vm, char *line, size_t cap)
+{
+	struct vm_stop *s = &vm->stop;
+	line[0] = 0;
+	switch (vmstop_reason(s)) {
+	case VM_STOP_RESET: {
+		int st = atomic_load(&vm->port.shutdown);
+		if (st >= 0)
+			return st;
+		snprintf(line, cap, "the guest kernel panicked: it reset without mvinit's shutdown "
+				    "notice (run with --console to see its messages)");
+		return MVM_EXIT_PANIC;
+	}
+	case VM_STOP_HALT:
+		return MVM_EXIT_OK;
+	case VM_STOP_TRIPLE:
+		snprintf(line, cap, "the guest triple-faulted (KVM_EXIT_SHUTDOWN): %s", s->detail);
+		return MVM_EXIT_TRIPLE;
+	case VM_STOP_KVM_ERROR:
+		snprintf(line, cap, "%s", s->detail);
+		return MVM_EXIT_KVMERR;
+	default:
+		snprintf(line, cap, "%s", s->detail[0] ? s->detail : "the VM stopped for no known reason");
+		return MVM_EXIT_INTERNAL;
+	}
+}
+
+static void report(struct vm *vm, const struct timespec *t0, int status)
+{
+	struct exit_stats *x = &vm->stats;
+	unsigned mark_us = atomic_load(&vm->port.mark_us);
+	char mark[64] = "init not reached";
+	if (mark_us)
+		snprintf(mark, sizeof(mark), "init reached at %.1f ms", mark_us / 1e3);
+	fprintf(stderr,
+		"mvm: status %d; %s; ran %.1f ms; %d vCPUs, %llu MiB; exits: pio %llu, mmio %llu, "
+		"unmapped pio %llu/%llu, unmapped mmio %llu/%llu (reads/writes)\n",
+		status, mark, ms_since(t0), vm->ncpus, (unsigned long long)(vm->gm.size >> 20),
+		(unsigned long long)atomic_load(&x->pio), (unsigned long long)atomic_load(&x->mmio),
+		(unsigned long long)atomic_load(&x->unmapped_pio_read),
+		(unsigned long long)atomic_load(&x->unmapped_pio_write),
+		(unsigned long long)atomic_load(&x->unmapped_mmio_read),
+		(unsigned long long)atomic_load(&x->unmapped_mmio_write));
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct mvm_err err = { 0 };
+	struct mvm_args a;
+	if (args_parse(argc, argv, &a, &err) < 0) {
+		fprintf(stderr, "mvm: %s\n", err.msg);
+		return err.status;
+	}
+	if (a.help) {
+		fputs(mvm_usage, stdout);
+		return 0;
+	}
+	if (a.version) {
+		printf("mvm version %s\n", MVRUN_VERSION);
+		return 0;
+	}
+	char cmdline[LAYOUT_CMDLINE_MAX];
+	struct cmdline_opts co = { .console = a.console, .no_xsave = a.no_xsave, .user = a.cmdline };
+	if (cmdline_build(cmdline, sizeof(cmdline), &co, &err) < 0 || kvmhost_check_linux(&err) < 0) {
+		fprintf(stderr, "mvm: %s\n", err.msg);
+		return err.status;
+	}
+	struct vm_config vc = {
+		.mem_bytes = a.mem_mib << 20,
+		.ncpus = a.cpus,
+		.irqchip = true,
+		.no_xsave = a.no_xsave,
+		.console_fd = a.console ? 1 : -1,
+	};
+	struct linux_boot lb = { .kernel = a.kernel, .initrd = a.initrd, .cmdline = cmdline,
+				 .mode = a.boot };
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		perror("mvm: calloc");
+		return MVM_EXIT_INTERNAL;
+	}
+	int status;
+	char line[512];
+	if (vm_create(vm, &vc, &t0, &err) < 0 || linux_load(vm, &lb, &err) < 0 ||
+	    vm_run(vm, &err) < 0) {
+		snprintf(line, sizeof(line), "%s", err.msg);
+		status = err.status;
+	} else {
+		status = outcome(vm, line, sizeof(line));
+	}
+	fflush(stdout);
+	if (line[0])
+		fprintf(stderr, "mvm: %s\n", line);
+	if (a.report)
+		report(vm, &t0, status);
+	vm_destroy(vm);
+	free(vm);
+	return status;
+}

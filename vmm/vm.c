@@ -1,0 +1,237 @@
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm/cpuid.h"
+#include "vmm/layout.h"
+
+#define KVM_TSS_ADDR 0xfffbd000ULL /* 3 pages just below the BIOS area, inside the gap */
+#define SIG_VCPU_KICK SIGUSR1
+
+int vm_max_vcpus(int kvm_fd)
+{
+	int n = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (n <= 0)
+		n = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (n <= 0)
+		n = 4;
+	return n < MVM_MAX_VCPUS ? n : MVM_MAX_VCPUS;
+}
+
+static int create_kvm(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return mvm_errno(err, MVM_EXIT_NOHOST, "open /dev/kvm");
+	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION)
+		return mvm_errf(err, MVM_EXIT_NOHOST, "/dev/kvm speaks API %d, mvm needs %d", api,
+				KVM_API_VERSION);
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
+		return mvm_errf(err, MVM_EXIT_NOHOST, "KVM lacks KVM_CAP_IMMEDIATE_EXIT (Linux 4.11+)");
+	int max = vm_max_vcpus(vm->kvm_fd);
+	if (c->ncpus < 1 || c->ncpus > max)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--cpus %d: KVM and mvm allow 1 to %d here",
+				c->ncpus, max);
+	int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = (size_t)mmap_size;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_VM");
+	if (!c->irqchip)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_TSS_ADDR");
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_IRQCHIP");
+	/* The PIT calibrates the TSC at boot; port 0x61 is a dummy speaker. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_PIT2");
+	return 0;
+}
+
+static int create_memory(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+{
+	if (gmem_init(&vm->gm, c->mem_bytes, err) < 0)
+		return -1;
+	for (int i = 0; i < vm->gm.nr; i++) {
+		struct kvm_userspace_memory_region r = {
+			.slot = (uint32_t)i,
+			.guest_phys_addr = vm->gm.r[i].gpa,
+			.memory_size = vm->gm.r[i].size,
+			.userspace_addr = (uint64_t)(uintptr_t)vm->gm.r[i].hva,
+		};
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_USER_MEMORY_REGION %d", i);
+	}
+	return 0;
+}
+
+static int create_devices(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+{
+	if (c->console_fd >= 0) {
+		struct irq_line irq = { c->irqchip ? vm->vm_fd : -1, SERIAL_COM1_IRQ };
+		if (serial_attach(&vm->serial, &vm->pio, c->console_fd, irq) < 0)
+			return mvm_errf(err, MVM_EXIT_INTERNAL, "cannot attach the serial port");
+		vm->has_serial = true;
+	}
+	if (i8042_attach(&vm->i8042, &vm->pio, &vm->stop) < 0 ||
+	    mvmport_attach(&vm->port, &vm->pio, &vm->t0) < 0)
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "cannot attach the platform devices");
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+{
+	struct kvm_cpuid2 *sup = cpuid_supported(vm->kvm_fd, err);
+	if (!sup)
+		return -1;
+	int r = 0;
+	for (int i = 0; i < c->ncpus && r == 0; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		v->vm = vm;
+		struct cpuid_opts o = { .vcpu_id = i, .ncpus = c->ncpus, .no_xsave = c->no_xsave };
+		r = vcpu_create(v, vm->vm_fd, i, vm->run_size, err);
+		vm->ncpus = i + 1;
+		if (r == 0)
+			r = vcpu_set_cpuid(v, sup, &o, err);
+		if (r == 0 && c->irqchip)
+			r = vcpu_init_platform(v, err);
+	}
+	free(sup);
+	return r;
+}
+
+static void kick_all(void *arg)
+{
+	struct vm *vm = arg;
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->run)
+			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->thread_started, __ATOMIC_SEQ_CST))
+			pthread_kill(v->thread, SIG_VCPU_KICK);
+	}
+}
+
+int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t0,
+	      struct mvm_err *err)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = -1;
+	for (int i = 0; i < MVM_MAX_VCPUS; i++)
+		vm->vcpus[i].fd = -1;
+	if (t0)
+		vm->t0 = *t0;
+	else
+		clock_gettime(CLOCK_MONOTONIC, &vm->t0);
+	vmstop_init(&vm->stop);
+	vm->stop.kick = kick_all;
+	vm->stop.kick_arg = vm;
+	if (create_kvm(vm, c, err) < 0 || create_memory(vm, c, err) < 0 ||
+	    create_devices(vm, c, err) < 0 || create_vcpus(vm, c, err) < 0) {
+		vm_destroy(vm);
+		return -1;
+	}
+	return 0;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	struct exit_ctx ctx = { &vm->pio, &vm->mmio, &vm->stats };
+	char desc[256];
+	while (vmstop_reason(&vm->stop) == VM_RUNNING) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vmstop_request(&vm->stop, VM_STOP_INTERNAL, v->id, "KVM_RUN on vCPU %d: %s",
+				       v->id, strerror(errno));
+			break;
+		}
+		desc[0] = 0;
+		switch (exit_handle(v->run, v->run_size, &ctx, desc, sizeof(desc))) {
+		case EXIT_CONTINUE:
+			break;
+		case EXIT_HALT:
+			vmstop_request(&vm->stop, VM_STOP_HALT, v->id, "vCPU %d halted", v->id);
+			break;
+		case EXIT_TRIPLE:
+			vmstop_request(&vm->stop, VM_STOP_TRIPLE, v->id,
+				       "vCPU %d triple-faulted at rip 0x%llx", v->id,
+				       (unsigned long long)vcpu_rip(v));
+			break;
+		case EXIT_KVM_ERROR:
+			vmstop_request(&vm->stop, VM_STOP_KVM_ERROR, v->id, "%s on vCPU %d at rip 0x%llx",
+				       desc, v->id, (unsigned long long)vcpu_rip(v));
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only there to interrupt KVM_RUN */
+}
+
+int vm_run(struct vm *vm, struct mvm_err *err)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIG_VCPU_KICK, &sa, NULL) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "sigaction");
+	sigset_t kick;
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	int r = 0;
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		int e = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		if (e) {
+			errno = e;
+			mvm_errno(err, MVM_EXIT_INTERNAL, "starting vCPU thread %d", i);
+			vmstop_request(&vm->stop, VM_STOP_INTERNAL, -1, "vCPU threads did not start");
+			r = -1;
+			break;
+		}
+		__atomic_store_n(&v->thread_started, true, __ATOMIC_SEQ_CST);
+	}
+	/* Every vCPU thread leaves only after a stop request; wait for its kick
+	 * to finish so no pthread_kill can reach a joined thread. */
+	vmstop_wait(&vm->stop);
+	for (int i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpus[i].thread_started) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			vm->vcpus[i].thread_started = false;
+		}
+	}
+	if (vm->has_serial)
+		serial_flush(&vm->serial);
+	return r;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	vm->ncpus = 0;
+	gmem_fini(&vm->gm);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+}
