@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "proto/version.h"
@@ -49,6 +51,34 @@ static int outcome(struct vm *vm, char *line, size_t cap)
 	}
 }
 
+/* Resident guest RAM in KiB: what the guest touched. */
+static unsigned long long guest_resident_kib(const struct gmem *gm)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t pages = gm->size / (uint64_t)psz;
+	unsigned char *vec = malloc(pages ? pages : 1);
+	unsigned long long n = 0;
+	if (vec && mincore(gm->base, gm->size, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * (unsigned long long)psz / 1024;
+}
+
+/* VmHWM (peak RSS) in KiB from /proc/self/status, 0 if unknown. */
+static unsigned long long peak_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long v = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %llu kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static void report(struct vm *vm, const struct timespec *t0, int status)
 {
 	struct exit_stats *x = &vm->stats;
@@ -65,6 +95,10 @@ static void report(struct vm *vm, const struct timespec *t0, int status)
 		(unsigned long long)atomic_load(&x->unmapped_pio_write),
 		(unsigned long long)atomic_load(&x->unmapped_mmio_read),
 		(unsigned long long)atomic_load(&x->unmapped_mmio_write));
+	unsigned long long hwm = peak_rss_kib(), guest = guest_resident_kib(&vm->gm);
+	fprintf(stderr, "mvm: memory: peak RSS %llu KiB, guest RAM touched %llu KiB, "
+			"mvm beyond guest RAM %llu KiB\n",
+		hwm, guest, hwm > guest ? hwm - guest : 0);
 }
 
 int main(int argc, char **argv)

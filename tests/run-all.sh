@@ -1,0 +1,71 @@
+#!/bin/bash
+# make test: runs every suite that can run on this machine and ends with one
+# line "N passed, N failed, N skipped". A suite that cannot run says why.
+set -u
+B=${B:-build}
+cd "$(dirname "$0")/.."
+passed=0 failed=0 skipped=0
+declare -a failures=()
+
+# Criterion binaries: add the counts from their "Synthesis" line.
+run_criterion() {
+	local name=$1 bin=$2 log
+	log=$(mktemp)
+	echo "== $name: $bin"
+	"$bin" --jobs 1 2>&1 | tee "$log"
+	local line
+	line=$(grep -a 'Synthesis:' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "== $name: no Criterion summary (crashed?)"
+		failed=$((failed + 1)); failures+=("$name: no summary")
+		return
+	fi
+	local t p f c s
+	t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
+	p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
+	c=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*Skipped: \([0-9]*\).*/\1/p' <<<"$line")
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${c:-0}))
+	skipped=$((skipped + ${s:-0}))
+	[ "${f:-0}" = 0 ] && [ "${c:-0}" = 0 ] || failures+=("$name")
+	: "$t"
+}
+
+# Shell suites print "SUITE: N passed, N failed, N skipped" as their last line.
+run_suite() {
+	local name=$1; shift
+	local log
+	log=$(mktemp)
+	echo "== $name: $*"
+	"$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	local line
+	line=$(grep -aE '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "== $name: no summary line (exit status $rc)"
+		failed=$((failed + 1)); failures+=("$name: no summary (status $rc)")
+		return
+	fi
+	local p f s
+	p=$(sed -n 's/.* \([0-9]*\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+	if [ "$f" != 0 ] || [ "$rc" != 0 ]; then
+		failures+=("$name")
+		[ "$f" = 0 ] && failed=$((failed + 1))
+	fi
+}
+
+run_criterion unit "$B/unit-tests"
+run_criterion kvm "$B/kvm-tests"
+run_suite mvm-cli tests/boot/cli-tests.sh
+run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
+
+echo
+[ ${#failures[@]} = 0 ] || printf 'failed suites: %s\n' "${failures[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
