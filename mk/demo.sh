@@ -4,6 +4,6 @@
 # mvm's own summary. Runs wherever tests/vmhost/run puts it.
 cd "$(dirname "$0")/.." || exit 1
 set -- --kernel build/vmlinux --initrd build/initramfs.cpio --mem 256 --cpus 2 --console --report
-[ "${VMHOST_MODE:-}" = nested ] && set -- "$@" --no-xsave
+[ "${VMHOST_NESTED:-}" = 1 ] && set -- "$@" --no-xsave
 echo "+ build/mvm $*"
 exec build/mvm "$@"

@@ -42,7 +42,7 @@ run_suite() {
 	"$@" 2>&1 | tee "$log"
 	local rc=${PIPESTATUS[0]}
 	local line
-	line=$(grep -aE '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	line=$(grep -aE '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	rm -f "$log"
 	if [ -z "$line" ]; then
 		echo "== $name: no summary line (exit status $rc)"
@@ -50,9 +50,9 @@ run_suite() {
 		return
 	fi
 	local p f s
-	p=$(sed -n 's/.* \([0-9]*\) passed.*/\1/p' <<<"$line")
-	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
-	s=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$line")
+	local re='([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?'
+	[[ $line =~ $re ]]
+	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]}
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
 	if [ "$f" != 0 ] || [ "$rc" != 0 ]; then
 		failures+=("$name")
@@ -63,6 +63,7 @@ run_suite() {
 run_criterion unit "$B/unit-tests"
 run_criterion kvm "$B/kvm-tests"
 run_suite mvm-cli tests/boot/cli-tests.sh
+run_suite vmhost tests/vmhost/selftest
 run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
 
 echo

@@ -101,6 +101,23 @@ static int load_all(struct vm *vm, const struct linux_boot *lb, struct mapped_fi
 	return vcpu_boot_linux64(bsp, gm, ei.entry64, LAYOUT_ZERO_PAGE, err);
 }
 
+int linux_check(const struct linux_boot *lb, struct mvm_err *err)
+{
+	struct mapped_file kf = { 0 }, rf = { 0 };
+	struct elf_info ei;
+	int r = map_file(lb->kernel, "--kernel", &kf, err);
+	if (r == 0)
+		r = elf_parse(kf.p, kf.len, lb->kernel, &ei, err);
+	if (r == 0 && lb->mode == BOOT_PVH && !ei.pvh_entry)
+		r = mvm_errf(err, MVM_EXIT_BADARG, "%s: no PVH entry note (CONFIG_PVH); use --boot linux64",
+			     lb->kernel);
+	if (r == 0 && lb->initrd)
+		r = map_file(lb->initrd, "--initrd", &rf, err);
+	unmap_file(&kf);
+	unmap_file(&rf);
+	return r;
+}
+
 int linux_load(struct vm *vm, const struct linux_boot *lb, struct mvm_err *err)
 {
 	struct mapped_file kf = { 0 }, rf = { 0 };

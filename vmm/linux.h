@@ -15,6 +15,11 @@ struct linux_boot {
 	enum boot_mode mode;  /* AUTO: PVH when the kernel has the note */
 };
 
+/* Check the files before any VM exists: the kernel is a readable x86_64
+ * vmlinux ELF (mode PVH needs its note) and the initrd a readable, non-empty
+ * regular file. Returns 0 or -1 with err (MVM_EXIT_BADARG). */
+int linux_check(const struct linux_boot *lb, struct mvm_err *err);
+
 /* Load everything, write the boot records and MP table, and set the boot
  * vCPU's registers. Returns 0, or -1 with err (MVM_EXIT_BADARG for problems
  * with the files or sizes). */

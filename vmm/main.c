@@ -121,7 +121,11 @@ int main(int argc, char **argv)
 	}
 	char cmdline[LAYOUT_CMDLINE_MAX];
 	struct cmdline_opts co = { .console = a.console, .no_xsave = a.no_xsave, .user = a.cmdline };
-	if (cmdline_build(cmdline, sizeof(cmdline), &co, &err) < 0 || kvmhost_check_linux(&err) < 0) {
+	struct linux_boot lb = { .kernel = a.kernel, .initrd = a.initrd, .cmdline = cmdline,
+				 .mode = a.boot };
+	/* Argument errors first: they are the user's to fix wherever mvm runs. */
+	if (cmdline_build(cmdline, sizeof(cmdline), &co, &err) < 0 || linux_check(&lb, &err) < 0 ||
+	    kvmhost_check_linux(&err) < 0) {
 		fprintf(stderr, "mvm: %s\n", err.msg);
 		return err.status;
 	}
@@ -132,8 +136,6 @@ int main(int argc, char **argv)
 		.no_xsave = a.no_xsave,
 		.console_fd = a.console ? 1 : -1,
 	};
-	struct linux_boot lb = { .kernel = a.kernel, .initrd = a.initrd, .cmdline = cmdline,
-				 .mode = a.boot };
 	struct vm *vm = calloc(1, sizeof(*vm));
 	if (!vm) {
 		perror("mvm: calloc");

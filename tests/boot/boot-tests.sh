@@ -9,7 +9,7 @@ K=${KERNEL:-build/vmlinux}
 I=build/initramfs.cpio
 # Under the nested test host, L2 must not see XSAVE (nested-host.md).
 X=()
-[ "${VMHOST_MODE:-}" = nested ] && X=(--no-xsave)
+[ "${VMHOST_NESTED:-}" = 1 ] && X=(--no-xsave)
 LIMIT=${BOOT_LIMIT:-180}
 
 boot() { t_exec "$LIMIT" "$MVM" --kernel "$K" --initrd "$I" "${X[@]}" "$@"; }
