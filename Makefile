@@ -15,7 +15,7 @@ endif
 MUSLCC   ?= musl-gcc
 GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -I. -D_GNU_SOURCE
 
-VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/dev/*.c))
+VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
 VMM_OBJ  := $(VMM_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
@@ -42,9 +42,10 @@ $(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The guest side is always a small static musl binary, never sanitized.
-build/mvinit: $(wildcard guest-init/*.c guest-init/*.h) proto/mvm_port.h
+GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c)
+build/mvinit: $(GINIT_SRC) $(wildcard guest-init/*.h proto/*.h)
 	@mkdir -p build
-	$(MUSLCC) $(GCFLAGS) -o $@ guest-init/mvinit.c
+	$(MUSLCC) $(GCFLAGS) -o $@ $(GINIT_SRC)
 
 build/mkcpio: guest-init/mkcpio/mkcpio.c
 	@mkdir -p build

@@ -1,0 +1,312 @@
+/* The control-protocol codec (proto.h). Built into mvm and into mvinit; keep
+ * it free of anything but libc. Every read is bounds-checked. */
+#include "proto/proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- output ---- */
+
+static void put(struct proto_buf *b, const void *src, size_t n)
+{
+	if (b->failed)
+		return;
+	if (n > PROTO_MAX_MSG || b->len + n > PROTO_MAX_MSG * 2ULL) {
+		b->failed = 1;
+		return;
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		uint8_t *d = realloc(b->data, cap);
+		if (!d) {
+			b->failed = 1;
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, src, n);
+	b->len += n;
+}
+
+static void put_u16(struct proto_buf *b, uint16_t v)
+{
+	uint8_t x[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	put(b, x, 2);
+}
+
+static void put_u32(struct proto_buf *b, uint32_t v)
+{
+	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	put(b, x, 4);
+}
+
+static void put_u64(struct proto_buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)v);
+	put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_str(struct proto_buf *b, const char *s)
+{
+	if (!s)
+		s = "";
+	size_t n = strlen(s) + 1;
+	if (n > PROTO_MAX_MSG) {
+		b->failed = 1;
+		return;
+	}
+	put_u32(b, (uint32_t)n);
+	put(b, s, n);
+}
+
+/* Start a message: the header, with len patched by finish(). */
+static size_t begin(struct proto_buf *b, enum proto_type type)
+{
+	size_t at = b->len;
+	put_u16(b, PROTO_VERSION);
+	put_u16(b, (uint16_t)type);
+	put_u32(b, 0);
+	return at;
+}
+
+static int finish(struct proto_buf *b, size_t at)
+{
+	if (b->failed)
+		return -1;
+	size_t plen = b->len - at - PROTO_HDR_LEN;
+	if (plen > PROTO_MAX_MSG - PROTO_HDR_LEN) {
+		b->failed = 1;
+		return -1;
+	}
+	uint8_t *h = b->data + at + 4;
+	h[0] = (uint8_t)plen;
+	h[1] = (uint8_t)(plen >> 8);
+	h[2] = (uint8_t)(plen >> 16);
+	h[3] = (uint8_t)(plen >> 24);
+	return 0;
+}
+
+int proto_encode_u32(struct proto_buf *b, enum proto_type type, uint32_t v)
+{
+	size_t at = begin(b, type);
+	put_u32(b, v);
+	return finish(b, at);
+}
+
+int proto_encode_empty(struct proto_buf *b, enum proto_type type)
+{
+	return finish(b, begin(b, type));
+}
+
+int proto_encode_resize(struct proto_buf *b, uint16_t rows, uint16_t cols)
+{
+	size_t at = begin(b, PROTO_RESIZE);
+	put_u16(b, rows);
+	put_u16(b, cols);
+	return finish(b, at);
+}
+
+int proto_encode_error(struct proto_buf *b, uint32_t status, const char *msg)
+{
+	size_t at = begin(b, PROTO_ERROR);
+	put_u32(b, status);
+	put_str(b, msg);
+	return finish(b, at);
+}
+
+int proto_encode_spec(struct proto_buf *b, const struct proto_spec *s)
+{
+	if (s->ngroups > PROTO_MAX_GROUPS || s->nmounts > PROTO_MAX_MOUNTS ||
+	    s->nrlimits > PROTO_MAX_RLIMITS || s->argc == 0 ||
+	    (uint64_t)s->argc + s->envc + 2 > PROTO_MAX_STRS) {
+		b->failed = 1;
+		return -1;
+	}
+	size_t at = begin(b, PROTO_SPEC);
+	put_u32(b, s->flags);
+	put_u32(b, s->uid);
+	put_u32(b, s->gid);
+	put_u32(b, s->umask);
+	put_u16(b, s->rows);
+	put_u16(b, s->cols);
+	put_str(b, s->cwd);
+	put_str(b, s->hostname);
+	put_str(b, s->root_tag);
+	put_u32(b, s->ngroups);
+	for (uint32_t i = 0; i < s->ngroups; i++)
+		put_u32(b, s->groups[i]);
+	put_u32(b, s->argc);
+	for (uint32_t i = 0; i < s->argc; i++)
+		put_str(b, s->argv[i]);
+	put_u32(b, s->envc);
+	for (uint32_t i = 0; i < s->envc; i++)
+		put_str(b, s->env[i]);
+	put_u32(b, s->nmounts);
+	for (uint32_t i = 0; i < s->nmounts; i++) {
+		put_str(b, s->mounts[i].tag);
+		put_str(b, s->mounts[i].path);
+		put_u32(b, s->mounts[i].flags);
+	}
+	put_u32(b, s->nrlimits);
+	for (uint32_t i = 0; i < s->nrlimits; i++) {
+		put_u32(b, s->rlimits[i].resource);
+		put_u64(b, s->rlimits[i].soft);
+		put_u64(b, s->rlimits[i].hard);
+	}
+	return finish(b, at);
+}
+
+void proto_buf_free(struct proto_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- input ---- */
+
+struct rd {
+	const uint8_t *p;
+	size_t len, off;
+	int bad;
+};
+
+static const uint8_t *take(struct rd *r, size_t n)
+{
+	if (r->bad || n > r->len - r->off) {
+		r->bad = 1;
+		return NULL;
+	}
+	const uint8_t *q = r->p + r->off;
+	r->off += n;
+	return q;
+}
+
+static uint16_t get_u16(struct rd *r)
+{
+	const uint8_t *q = take(r, 2);
+	return q ? (uint16_t)(q[0] | q[1] << 8) : 0;
+}
+
+static uint32_t get_u32(struct rd *r)
+{
+	const uint8_t *q = take(r, 4);
+	return q ? (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+			   (uint32_t)q[3] << 24
+		 : 0;
+}
+
+static uint64_t get_u64(struct rd *r)
+{
+	uint64_t lo = get_u32(r);
+	return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static const char *get_str(struct rd *r)
+{
+	uint32_t n = get_u32(r);
+	if (n == 0) {
+		r->bad = 1;
+		return NULL;
+	}
+	const uint8_t *q = take(r, n);
+	if (!q || q[n - 1] != 0 || memchr(q, 0, n - 1)) {
+		r->bad = 1;
+		return NULL;
+	}
+	return (const char *)q;
+}
+
+static int done(const struct rd *r)
+{
+	return r->bad || r->off != r->len ? -1 : 0;
+}
+
+int proto_parse_hdr(const uint8_t h[PROTO_HDR_LEN], struct proto_hdr *out)
+{
+	struct rd r = { h, PROTO_HDR_LEN, 0, 0 };
+	out->version = get_u16(&r);
+	out->type = get_u16(&r);
+	out->len = get_u32(&r);
+	if (out->version != PROTO_VERSION || out->type == 0 || out->type >= PROTO_TYPE_MAX ||
+	    out->len > PROTO_MAX_MSG - PROTO_HDR_LEN)
+		return -1;
+	return 0;
+}
+
+int proto_decode_u32(const uint8_t *p, size_t len, uint32_t *v)
+{
+	struct rd r = { p, len, 0, 0 };
+	*v = get_u32(&r);
+	return done(&r);
+}
+
+int proto_decode_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols)
+{
+	struct rd r = { p, len, 0, 0 };
+	*rows = get_u16(&r);
+	*cols = get_u16(&r);
+	return done(&r);
+}
+
+int proto_decode_error(const uint8_t *p, size_t len, uint32_t *status, const char **msg)
+{
+	struct rd r = { p, len, 0, 0 };
+	*status = get_u32(&r);
+	*msg = get_str(&r);
+	return done(&r);
+}
+
+int proto_decode_spec(const uint8_t *p, size_t len, struct proto_spec *s, const char **scratch,
+		      size_t nscratch)
+{
+	struct rd r = { p, len, 0, 0 };
+	memset(s, 0, sizeof(*s));
+	s->flags = get_u32(&r);
+	s->uid = get_u32(&r);
+	s->gid = get_u32(&r);
+	s->umask = get_u32(&r);
+	s->rows = get_u16(&r);
+	s->cols = get_u16(&r);
+	s->cwd = get_str(&r);
+	s->hostname = get_str(&r);
+	s->root_tag = get_str(&r);
+	s->ngroups = get_u32(&r);
+	if (s->ngroups > PROTO_MAX_GROUPS)
+		return -1;
+	for (uint32_t i = 0; i < s->ngroups; i++)
+		s->groups[i] = get_u32(&r);
+	s->argc = get_u32(&r);
+	if (r.bad || s->argc == 0 || s->argc > PROTO_MAX_STRS || s->argc + 2ULL > nscratch)
+		return -1;
+	s->argv = scratch;
+	for (uint32_t i = 0; i < s->argc; i++)
+		scratch[i] = get_str(&r);
+	scratch[s->argc] = NULL;
+	s->envc = get_u32(&r);
+	if (r.bad || (uint64_t)s->argc + s->envc + 2 > nscratch)
+		return -1;
+	s->env = scratch + s->argc + 1;
+	for (uint32_t i = 0; i < s->envc; i++)
+		s->env[i] = get_str(&r);
+	s->env[s->envc] = NULL;
+	s->nmounts = get_u32(&r);
+	if (s->nmounts > PROTO_MAX_MOUNTS)
+		return -1;
+	for (uint32_t i = 0; i < s->nmounts; i++) {
+		s->mounts[i].tag = get_str(&r);
+		s->mounts[i].path = get_str(&r);
+		s->mounts[i].flags = get_u32(&r);
+	}
+	s->nrlimits = get_u32(&r);
+	if (s->nrlimits > PROTO_MAX_RLIMITS)
+		return -1;
+	for (uint32_t i = 0; i < s->nrlimits; i++) {
+		s->rlimits[i].resource = get_u32(&r);
+		s->rlimits[i].soft = get_u64(&r);
+		s->rlimits[i].hard = get_u64(&r);
+	}
+	return done(&r);
+}

@@ -1,0 +1,121 @@
+/* The host<->guest control protocol: one codec, compiled into mvm and into
+ * mvinit, and the only code that parses control bytes.
+ *
+ * Framing: every message is a 8-byte header followed by `len` payload bytes.
+ *   u16 version (PROTO_VERSION) | u16 type (enum proto_type) | u32 len
+ * All integers are little-endian. Strings are u32 n, then n bytes of which
+ * the last is NUL and no other is. A message never exceeds PROTO_MAX_MSG.
+ *
+ * Conversation on the control stream (guest port PROTO_PORT_CONTROL, opened
+ * by the guest to the host):
+ *   guest HELLO → host SPEC → guest READY (or ERROR) → host START →
+ *   host SIGNAL/RESIZE any time → guest EXIT → guest powers off.
+ * The process's stdio are separate vsock streams the guest opens to ports
+ * PROTO_PORT_STDIN/STDOUT/STDERR (with a tty: only PROTO_PORT_TTY).
+ */
+#ifndef MVRUN_PROTO_H
+#define MVRUN_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_HDR_LEN 8
+#define PROTO_MAX_MSG (1u << 20)
+#define PROTO_MAX_STRS 8192   /* argv + env + groups + mounts, per SPEC */
+#define PROTO_MAX_MOUNTS 64
+#define PROTO_MAX_RLIMITS 16
+#define PROTO_MAX_GROUPS 64
+
+/* vsock ports on the host (CID 2) that the guest connects to. */
+#define PROTO_PORT_CONTROL 1024
+#define PROTO_PORT_STDIN 1025
+#define PROTO_PORT_STDOUT 1026
+#define PROTO_PORT_STDERR 1027
+#define PROTO_PORT_TTY 1028
+
+enum proto_type {
+	PROTO_HELLO = 1,  /* guest: u32 proto version */
+	PROTO_SPEC,       /* host: struct proto_spec */
+	PROTO_READY,      /* guest: container set up, process not started */
+	PROTO_ERROR,      /* guest: u32 exit status to report, str message */
+	PROTO_START,      /* host: run the process */
+	PROTO_SIGNAL,     /* host: u32 signal number */
+	PROTO_RESIZE,     /* host: u16 rows, u16 cols */
+	PROTO_EXIT,       /* guest: u32 status (0..255, 128+N for signal N) */
+	PROTO_TYPE_MAX,
+};
+
+#define PROTO_SPEC_TTY 0x1          /* the process gets a pty */
+#define PROTO_SPEC_READONLY_ROOT 0x2
+#define PROTO_MOUNT_RO 0x1
+
+struct proto_mount {
+	const char *tag;   /* virtio-fs tag of the share */
+	const char *path;  /* where it goes in the container */
+	uint32_t flags;    /* PROTO_MOUNT_* */
+};
+
+struct proto_rlimit {
+	uint32_t resource;
+	uint64_t soft, hard;
+};
+
+/* The process and container the host asks for. In a decoded spec every
+ * string points into the message buffer and every array into the scratch
+ * space given to proto_decode_spec(). */
+struct proto_spec {
+	uint32_t flags;      /* PROTO_SPEC_* */
+	uint32_t uid, gid, umask;
+	uint32_t ngroups;
+	uint32_t groups[PROTO_MAX_GROUPS];
+	uint16_t rows, cols; /* initial window size with a tty, 0 = unknown */
+	const char *cwd;
+	const char *hostname; /* "" = leave as is */
+	const char *root_tag; /* share mounted as / */
+	uint32_t argc, envc, nmounts, nrlimits;
+	const char **argv;    /* argc entries, then NULL */
+	const char **env;     /* envc entries, then NULL */
+	struct proto_mount mounts[PROTO_MAX_MOUNTS];
+	struct proto_rlimit rlimits[PROTO_MAX_RLIMITS];
+};
+
+/* A growable output buffer. */
+struct proto_buf {
+	uint8_t *data;
+	size_t len, cap;
+	int failed; /* set when an append did not fit or allocation failed */
+};
+
+/* A decoded message header. */
+struct proto_hdr {
+	uint16_t version, type;
+	uint32_t len;
+};
+
+/* Parse the 8 header bytes. Returns 0, or -1 if the version is not
+ * PROTO_VERSION, the type unknown, or len above PROTO_MAX_MSG - header. */
+int proto_parse_hdr(const uint8_t hdr[PROTO_HDR_LEN], struct proto_hdr *out);
+
+/* Encoders: append one whole message (header included) to b. They return 0,
+ * or -1 if it would exceed PROTO_MAX_MSG or memory ran out (b->failed set).
+ * The buffer is malloc'd; free it with proto_buf_free(). */
+int proto_encode_u32(struct proto_buf *b, enum proto_type type, uint32_t v);
+int proto_encode_empty(struct proto_buf *b, enum proto_type type);
+int proto_encode_resize(struct proto_buf *b, uint16_t rows, uint16_t cols);
+int proto_encode_error(struct proto_buf *b, uint32_t status, const char *msg);
+int proto_encode_spec(struct proto_buf *b, const struct proto_spec *s);
+void proto_buf_free(struct proto_buf *b);
+
+/* Decoders take the payload (after the header). They return 0, or -1 if the
+ * payload is truncated, has trailing bytes, or breaks a limit. */
+int proto_decode_u32(const uint8_t *p, size_t len, uint32_t *v);
+int proto_decode_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols);
+/* msg points into p (NUL-terminated there). */
+int proto_decode_error(const uint8_t *p, size_t len, uint32_t *status, const char **msg);
+/* `scratch` holds argv and env pointer arrays: nscratch entries, at least
+ * argc + envc + 2. Strings point into p, which must outlive the spec. */
+int proto_decode_spec(const uint8_t *p, size_t len, struct proto_spec *s, const char **scratch,
+		      size_t nscratch);
+
+#endif
