@@ -7,7 +7,7 @@
  *  - MVM_MARK_INIT is written to MVM_PORT_MARK before anything else that
  *    takes time (proto/mvm_port.h), so the VMM timestamps PID 1's start.
  *  - Exactly one line goes to stdout:
- *      mvinit: Linux <release> (<machine>) up: <n> vCPUs, <m> MiB RAM, \
+ *      mvinit: Linux <release> (<machine>) up: <n> vCPU(s), <m> MiB RAM, \
  *      init reached <ms> ms after mvm start
  *    with "boot timer not available" in place of the time when the port
  *    reads 0 or all-ones (no mvm port: QEMU's unassigned ports float high).
@@ -197,7 +197,7 @@ static void report(uint32_t boot_us)
 {
 	struct utsname u;
 	char buf[4096], cpus[16] = "?", mem[24] = "?", when[64];
-	const char *p;
+	const char *p, *plural = "s";
 
 	if (uname(&u) < 0) {
 		warn_errno("uname");
@@ -208,11 +208,13 @@ static void report(uint32_t boot_us)
 	if (read_small("/sys/devices/system/cpu/online", buf, sizeof(buf)) >= 0) {
 		int n = count_cpus(buf);
 
-		if (n > 0)
+		if (n > 0) {
 			snprintf(cpus, sizeof(cpus), "%d", n);
-		else
+			plural = n == 1 ? "" : "s";
+		} else {
 			fprintf(stderr, "mvinit: cannot parse cpu list \"%.40s\"\n",
 				buf);
+		}
 	}
 	if (read_small("/proc/meminfo", buf, sizeof(buf)) >= 0) {
 		p = strstr(buf, "MemTotal:");
@@ -230,8 +232,8 @@ static void report(uint32_t boot_us)
 	else
 		snprintf(when, sizeof(when), "boot timer not available");
 
-	printf("mvinit: %s %s (%s) up: %s vCPUs, %s MiB RAM, %s\n", u.sysname,
-	       u.release, u.machine, cpus, mem, when);
+	printf("mvinit: %s %s (%s) up: %s vCPU%s, %s MiB RAM, %s\n", u.sysname,
+	       u.release, u.machine, cpus, plural, mem, when);
 	fflush(stdout);
 }
 
