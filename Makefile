@@ -13,7 +13,7 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 MUSLCC   ?= musl-gcc
-GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -I. -D_GNU_SOURCE
+GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -s -I. -D_GNU_SOURCE
 
 VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
 VMM_OBJ  := $(VMM_SRC:%.c=$(B)/obj/%.o)
