@@ -1,5 +1,6 @@
 #include "vmm/args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static int parse_u64(const char *flag, const char *s, uint64_t *out, struct mvm_
 {
 	char *end;
 	errno = 0;
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || !isdigit((unsigned char)*s))
 		return mvm_errf(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
 				flag, s ? s : "");
 	unsigned long long v = strtoull(s, &end, 10);
@@ -100,6 +101,9 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case ':':
 			return mvm_errf(err, MVM_EXIT_BADARG, "%s: needs a value", argv[optind - 1]);
 		default:
+			if (optopt > 0 && optopt < 256)
+				return mvm_errf(err, MVM_EXIT_BADARG, "unknown option -%c (see mvm --help)",
+						optopt);
 			return mvm_errf(err, MVM_EXIT_BADARG, "unknown option %s (see mvm --help)",
 					argv[optind - 1]);
 		}

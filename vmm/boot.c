@@ -9,7 +9,7 @@ int boot_e820(const struct gmem *gm, struct e820_ent *out, int max)
 	int n = 0;
 	uint64_t low_end = gmem_low_end(gm);
 	struct e820_ent ents[3];
-	ents[n++] = (struct e820_ent){ 0, LAYOUT_EBDA, E820_TYPE_RAM };
+	ents[n++] = (struct e820_ent){ 0, low_end < LAYOUT_EBDA ? low_end : LAYOUT_EBDA, E820_TYPE_RAM };
 	if (low_end > LAYOUT_HIMEM)
 		ents[n++] = (struct e820_ent){ LAYOUT_HIMEM, low_end - LAYOUT_HIMEM, E820_TYPE_RAM };
 	if (gm->nr > 1)
@@ -86,7 +86,7 @@ int boot_write_pvh(const struct gmem *gm, const struct boot_layout *bl, struct m
 uint64_t boot_initrd_addr(const struct gmem *gm, uint64_t kernel_end, uint64_t size)
 {
 	uint64_t top = gmem_low_end(gm);
-	if (size == 0 || size > top)
+	if (size == 0 || kernel_end >= top || size > top - kernel_end)
 		return 0;
 	uint64_t addr = (top - size) & ~0xfffULL;
 	if (addr < ((kernel_end + 0xfff) & ~0xfffULL))

@@ -179,15 +179,11 @@ Test(args, missing_value)
 	REJECT("--initrd", "--kernel", "k", "--initrd");
 }
 
-/* KNOWN BUG (vmm/args.c, the `default:` case of args_parse): for an unknown
+/* Regression (vmm/args.c, the `default:` case of args_parse): for an unknown
  * short option inside a cluster ("-zq"), getopt leaves optind on the same
  * argument, so argv[optind - 1] is the previous argument and the message
- * names the wrong thing ("unknown option k"). Runs only with
- * MVM_TEST_KNOWN_BUGS=1. */
-Test(args, KNOWN_BUG_unknown_short_option_in_a_cluster)
+ * names the wrong thing ("unknown option k"). */
+Test(args, fixed_unknown_short_option_in_a_cluster)
 {
-	if (!getenv("MVM_TEST_KNOWN_BUGS"))
-		cr_skip_test("known vmm bug (args_parse names the wrong argument for \"-zq\"); "
-			     "set MVM_TEST_KNOWN_BUGS=1 to run");
 	REJECT("-z", "--kernel", "k", "-zq");
 }

@@ -81,15 +81,12 @@ Test(boot, e820_too_small_a_table)
 	cr_assert_eq(e[0].type, 0x77777777u, "nothing written on failure");
 }
 
-/* KNOWN BUG (vmm/boot.c boot_e820): the first entry is always [0, EBDA),
+/* Regression (vmm/boot.c boot_e820): the first entry is always [0, EBDA),
  * even when guest RAM ends below the EBDA, so the map reports RAM that does
  * not exist. Unreachable from mvm (args force >= 16 MiB) but vm_create()
- * accepts any size. Runs only with MVM_TEST_KNOWN_BUGS=1. */
-Test(boot, KNOWN_BUG_e820_ram_smaller_than_ebda)
+ * accepts any size. */
+Test(boot, fixed_e820_ram_smaller_than_ebda)
 {
-	if (!getenv("MVM_TEST_KNOWN_BUGS"))
-		cr_skip_test("known vmm bug (boot_e820 reports RAM below the EBDA that does not "
-			     "exist); set MVM_TEST_KNOWN_BUGS=1 to run");
 	init_or_die(64 * 1024);
 	struct e820_ent e[8];
 	int n = boot_e820(&gm, e, 8);
@@ -338,15 +335,12 @@ Test(boot, initrd_not_placed_under_a_kernel_loaded_above_4g)
 	cr_assert_eq(boot_initrd_addr(&gm, LAYOUT_GAP_END + 64 * MiB, MiB), 0);
 }
 
-/* KNOWN BUG (vmm/boot.c boot_initrd_addr): rounding kernel_end up to a page
+/* Regression (vmm/boot.c boot_initrd_addr): rounding kernel_end up to a page
  * wraps to 0 when kernel_end > UINT64_MAX - 0xfff, so an initrd is placed
  * "above" a kernel ending at the top of the address space. Unreachable
  * through linux_load (load_hi is checked against RAM first). */
-Test(boot, KNOWN_BUG_initrd_kernel_end_rounding_wraps)
+Test(boot, fixed_initrd_kernel_end_rounding_wraps)
 {
-	if (!getenv("MVM_TEST_KNOWN_BUGS"))
-		cr_skip_test("known vmm bug (boot_initrd_addr kernel_end rounding wraps); "
-			     "set MVM_TEST_KNOWN_BUGS=1 to run");
 	init_or_die(64 * MiB);
 	cr_assert_eq(boot_initrd_addr(&gm, UINT64_MAX - 10, 4096), 0);
 }
