@@ -136,9 +136,12 @@ int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t
 	else
 		clock_gettime(CLOCK_MONOTONIC, &vm->t0);
 	vmstop_init(&vm->stop);
+	vm->loop.epfd = vm->loop.wake_fd = -1;
+	vm->irqchip = c->irqchip;
 	vm->stop.kick = kick_all;
 	vm->stop.kick_arg = vm;
 	if (create_kvm(vm, c, err) < 0 || create_memory(vm, c, err) < 0 ||
+	    evloop_init(&vm->loop, err) < 0 ||
 	    create_devices(vm, c, err) < 0 || create_vcpus(vm, c, err) < 0) {
 		vm_destroy(vm);
 		return -1;
@@ -181,6 +184,50 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+int vm_add_virtio(struct vm *vm, struct virtio_mmio *t, struct virtio_dev *dev,
+		  struct mvm_err *err)
+{
+	if (vm->nvirtio == VM_MAX_VIRTIO)
+		return mvm_errf(err, MVM_EXIT_BADARG, "too many virtio devices (at most %d)",
+				VM_MAX_VIRTIO);
+	uint64_t base = LAYOUT_MMIO_BASE + (uint64_t)vm->nvirtio * VIRTIO_MMIO_SIZE;
+	int gsi = VM_VIRTIO_GSI0 + vm->nvirtio;
+	if (virtio_mmio_attach(t, dev, vm->vm_fd, vm->irqchip, &vm->gm, &vm->mmio, &vm->loop, base,
+			       gsi, err) < 0) {
+		virtio_mmio_detach(t);
+		return -1;
+	}
+	vm->virtio[vm->nvirtio++] = t;
+	return 0;
+}
+
+int vm_virtio_cmdline(const struct vm *vm, char *out, size_t cap)
+{
+	size_t len = 0;
+	if (cap)
+		out[0] = 0;
+	for (int i = 0; i < vm->nvirtio; i++) {
+		if (len + 1 >= cap)
+			return -1;
+		if (len)
+			out[len++] = ' ';
+		int n = virtio_mmio_cmdline(vm->virtio[i], out + len, cap - len);
+		if (n < 0 || (size_t)n >= cap - len)
+			return -1;
+		len += (size_t)n;
+	}
+	return (int)len;
+}
+
+static void *io_thread(void *arg)
+{
+	struct vm *vm = arg;
+	if (evloop_run(&vm->loop) < 0)
+		vmstop_request(&vm->stop, VM_STOP_INTERNAL, -1, "I/O thread: epoll_wait: %s",
+			       strerror(errno));
+	return NULL;
+}
+
 static void kick_handler(int sig)
 {
 	(void)sig; /* only there to interrupt KVM_RUN */
@@ -197,6 +244,12 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 	sigaddset(&kick, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	int r = 0;
+	int e = pthread_create(&vm->io_thread, NULL, io_thread, vm);
+	if (e) {
+		errno = e;
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "starting the I/O thread");
+	}
+	vm->io_started = true;
 	for (int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		int e = pthread_create(&v->thread, NULL, vcpu_thread, v);
@@ -218,6 +271,9 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 			vm->vcpus[i].thread_started = false;
 		}
 	}
+	evloop_stop(&vm->loop);
+	pthread_join(vm->io_thread, NULL);
+	vm->io_started = false;
 	if (vm->has_serial)
 		serial_flush(&vm->serial);
 	return r;
@@ -225,6 +281,10 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 
 void vm_destroy(struct vm *vm)
 {
+	for (int i = 0; i < vm->nvirtio; i++)
+		virtio_mmio_detach(vm->virtio[i]);
+	vm->nvirtio = 0;
+	evloop_fini(&vm->loop);
 	for (int i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	vm->ncpus = 0;

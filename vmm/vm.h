@@ -13,13 +13,17 @@
 #include "vmm/dev/mvmport.h"
 #include "vmm/dev/serial.h"
 #include "vmm/err.h"
+#include "vmm/evloop.h"
 #include "vmm/exit.h"
 #include "vmm/gmem.h"
 #include "vmm/stop.h"
 #include "vmm/vcpu.h"
+#include "vmm/virtio/mmio.h"
 
 #define MVM_MAX_VCPUS 32
 #define MVM_MEM_MIN_MIB 16
+#define VM_MAX_VIRTIO 16 /* GSIs 5..20 */
+#define VM_VIRTIO_GSI0 5
 
 struct vm_config {
 	uint64_t mem_bytes;
@@ -41,6 +45,12 @@ struct vm {
 	struct serial serial;
 	struct i8042 i8042;
 	struct mvmport port;
+	struct evloop loop;          /* run by the I/O thread */
+	pthread_t io_thread;
+	bool io_started;
+	bool irqchip;
+	int nvirtio;
+	struct virtio_mmio *virtio[VM_MAX_VIRTIO]; /* not owned */
 	int ncpus;
 	struct vcpu vcpus[MVM_MAX_VCPUS];
 };
@@ -51,7 +61,17 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t0,
 	      struct mvm_err *err);
 
-/* Run every vCPU until the VM stops. Returns 0 when it stopped (see
+/* Attach a virtio device at the next MMIO window and GSI. `t` must outlive
+ * the VM. Call before vm_run(). Returns 0 or -1 with err. */
+int vm_add_virtio(struct vm *vm, struct virtio_mmio *t, struct virtio_dev *dev,
+		  struct mvm_err *err);
+
+/* The kernel command-line fragment listing every virtio device. Returns its
+ * length, or -1 if cap is too small. */
+int vm_virtio_cmdline(const struct vm *vm, char *out, size_t cap);
+
+/* Start the I/O thread, run every vCPU until the VM stops, stop the I/O
+ * thread. Returns 0 when it stopped (see
  * vm->stop for why), -1 with err if the threads could not start. */
 int vm_run(struct vm *vm, struct mvm_err *err);
 
