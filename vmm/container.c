@@ -1,0 +1,269 @@
+#include "vmm/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Every catchable signal a user or engine sends to mvm goes to the process.
+ * SIGCHLD, SIGPIPE and the vCPU kick are mvm's own. */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2, SIGALRM,
+				 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGURG,
+				 SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR };
+
+static void queue_msg_flush(struct ctr *c);
+
+static void on_ctl_out(void *opaque, uint32_t events)
+{
+	(void)events;
+	queue_msg_flush(opaque);
+}
+
+/* Write what is queued without blocking: the reader is the vsock device on
+ * this same thread. */
+static void queue_msg_flush(struct ctr *c)
+{
+	while (c->ctl_fd >= 0 && c->out_off < c->out.len) {
+		ssize_t n = write(c->ctl_fd, c->out.data + c->out_off, c->out.len - c->out_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return;
+		c->out_off += (size_t)n;
+	}
+	bool pending = c->out_off < c->out.len;
+	if (!pending) {
+		c->out.len = 0;
+		c->out_off = 0;
+	}
+	if (pending && !c->out_watched) {
+		int fd = dup(c->ctl_fd); /* a second registration for EPOLLOUT */
+		if (fd >= 0 && evloop_add(c->loop, fd, EPOLLOUT, on_ctl_out, c) == 0)
+			c->out_watched = true;
+	}
+	if (!pending && c->out_watched) {
+		for (int i = 0; i < EVLOOP_MAX; i++) {
+			struct evloop_reg *r = &c->loop->regs[i];
+			if (r->fd >= 0 && r->fn == on_ctl_out && r->opaque == c) {
+				int fd = r->fd;
+				evloop_del(c->loop, fd);
+				close(fd);
+			}
+		}
+		c->out_watched = false;
+	}
+}
+
+static void send_resize(struct ctr *c)
+{
+	struct winsize ws;
+	if (!c->tty || ioctl(0, TIOCGWINSZ, &ws) < 0)
+		return;
+	proto_encode_resize(&c->out, ws.ws_row, ws.ws_col);
+	queue_msg_flush(c);
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct ctr *c = opaque;
+	struct signalfd_siginfo si;
+	(void)events;
+	while (read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH) {
+			send_resize(c);
+			continue;
+		}
+		/* Before START the process does not exist; the guest ignores it. */
+		proto_encode_u32(&c->out, PROTO_SIGNAL, si.ssi_signo);
+		queue_msg_flush(c);
+	}
+}
+
+static void fail(struct ctr *c, int status, const char *msg)
+{
+	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
+		return;
+	c->state = CTR_FAILED;
+	c->exit_status = status;
+	snprintf(c->error, sizeof(c->error), "%s", msg);
+}
+
+static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
+{
+	uint32_t v;
+	const char *msg;
+	switch (h->type) {
+	case PROTO_HELLO:
+		if (c->state != CTR_WAIT_HELLO || proto_decode_u32(p, h->len, &v) < 0)
+			break;
+		proto_encode_spec(&c->out, c->spec);
+		c->state = CTR_WAIT_READY;
+		break;
+	case PROTO_READY:
+		if (c->state != CTR_WAIT_READY)
+			break;
+		proto_encode_empty(&c->out, PROTO_START);
+		c->state = CTR_RUNNING;
+		send_resize(c);
+		break;
+	case PROTO_ERROR:
+		if (proto_decode_error(p, h->len, &v, &msg) == 0)
+			fail(c, (int)(v & 0xff), msg);
+		break;
+	case PROTO_EXIT:
+		if (proto_decode_u32(p, h->len, &v) == 0 && c->state == CTR_RUNNING) {
+			c->state = CTR_EXITED;
+			c->exit_status = (int)(v & 0xff);
+		}
+		break;
+	default:
+		break; /* host-to-guest types from the guest: ignored */
+	}
+	queue_msg_flush(c);
+}
+
+static void on_ctl_in(void *opaque, uint32_t events)
+{
+	struct ctr *c = opaque;
+	(void)events;
+	ssize_t n = read(c->ctl_fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		evloop_del(c->loop, c->ctl_fd);
+		if (c->state != CTR_EXITED)
+			fail(c, 1, "the guest closed the control stream");
+		return;
+	}
+	c->inlen += (uint32_t)n;
+	for (;;) {
+		struct proto_hdr h;
+		if (c->inlen < PROTO_HDR_LEN)
+			break;
+		if (proto_parse_hdr(c->in, &h) < 0 || h.len > CTR_MAX_IN - PROTO_HDR_LEN) {
+			/* A hostile or broken guest: stop listening to it. */
+			evloop_del(c->loop, c->ctl_fd);
+			fail(c, 1, "malformed control message from the guest");
+			return;
+		}
+		if (c->inlen < PROTO_HDR_LEN + h.len)
+			break;
+		handle(c, &h, c->in + PROTO_HDR_LEN);
+		uint32_t used = PROTO_HDR_LEN + h.len;
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+	}
+}
+
+int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
+	     struct mvm_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->spec = spec;
+	c->tty = tty;
+	c->ctl_fd = -1;
+	c->exit_status = -1;
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "blocking signals failed");
+	c->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c->sig_fd < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "signalfd");
+	if (evloop_add(loop, c->sig_fd, EPOLLIN, on_signal, c) < 0)
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+	return 0;
+}
+
+/* A socketpair: the device relays one end, we keep the other. */
+static int pair(int *ours)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
+		return -1;
+	*ours = sp[0];
+	return sp[1];
+}
+
+int ctr_accept(void *opaque, uint32_t port)
+{
+	struct ctr *c = opaque;
+	int ours, theirs;
+	switch (port) {
+	case PROTO_PORT_CONTROL:
+		if (c->ctl_fd >= 0)
+			return -1; /* one control stream per VM */
+		theirs = pair(&c->ctl_fd);
+		if (theirs < 0)
+			return -1;
+		if (evloop_add(c->loop, c->ctl_fd, EPOLLIN, on_ctl_in, c) < 0) {
+			close(theirs);
+			return -1;
+		}
+		return theirs;
+	case PROTO_PORT_STDIN:
+		theirs = pair(&ours);
+		if (theirs < 0)
+			return -1;
+		if (relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, false) < 0) {
+			close(ours);
+			close(theirs);
+			return -1;
+		}
+		return theirs;
+	case PROTO_PORT_STDOUT:
+	case PROTO_PORT_STDERR: {
+		int idx = port == PROTO_PORT_STDOUT ? 1 : 2;
+		theirs = pair(&ours);
+		if (theirs < 0)
+			return -1;
+		if (relay_start(&c->rel[idx], c->loop, ours, idx, -1, true, false) < 0) {
+			close(ours);
+			close(theirs);
+			return -1;
+		}
+		return theirs;
+	}
+	case PROTO_PORT_TTY: {
+		theirs = pair(&ours);
+		if (theirs < 0)
+			return -1;
+		int ours2 = dup(ours); /* one fd per direction in the event loop */
+		if (ours2 < 0 ||
+		    relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, true) < 0 ||
+		    relay_start(&c->rel[3], c->loop, ours2, 1, -1, true, false) < 0) {
+			close(theirs);
+			return -1;
+		}
+		return theirs;
+	}
+	default:
+		return -1;
+	}
+}
+
+void ctr_fini(struct ctr *c)
+{
+	for (int i = 0; i < 4; i++)
+		if (c->rel[i].loop)
+			relay_stop(&c->rel[i]);
+	if (c->ctl_fd >= 0)
+		close(c->ctl_fd);
+	if (c->sig_fd > 0)
+		close(c->sig_fd);
+	c->ctl_fd = c->sig_fd = -1;
+	proto_buf_free(&c->out);
+}

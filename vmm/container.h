@@ -1,0 +1,51 @@
+/* mvm's side of the control conversation with mvinit (proto/proto.h), and
+ * the bridges between the container's stdio streams and mvm's own fds
+ * 0/1/2. Runs on the I/O thread; the vsock device hands it each stream the
+ * guest opens through ctr_accept(). */
+#ifndef MVM_CONTAINER_H
+#define MVM_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+#include "vmm/err.h"
+#include "vmm/evloop.h"
+#include "vmm/relay.h"
+
+#define CTR_MAX_IN (64u << 10) /* the largest message mvm accepts from the guest */
+
+enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_RUNNING, CTR_EXITED, CTR_FAILED };
+
+struct ctr {
+	struct evloop *loop;
+	const struct proto_spec *spec;   /* not owned */
+	bool tty;
+	int ctl_fd;                      /* our end of the control stream, -1 before */
+	enum ctr_state state;
+	int exit_status;                 /* from EXIT or ERROR, -1 before */
+	char error[256];                 /* ERROR's message, "" if none */
+	uint32_t inlen;
+	uint8_t in[CTR_MAX_IN];
+	struct proto_buf out;            /* bytes not yet written to ctl_fd */
+	size_t out_off;
+	bool out_watched;
+	int sig_fd;                      /* signalfd of the signals forwarded to the process */
+	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
+};
+
+/* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGUSR2, SIGCONT, SIGWINCH...) in the calling thread and open a signalfd
+ * for them. Call on the main thread before any other thread starts, so every
+ * thread inherits the mask. Returns 0 or -1 with err. */
+int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
+	     struct mvm_err *err);
+
+/* vsock accept callback: the guest opened a stream to host port `port`.
+ * Returns the fd the device should relay (it owns it), or -1 to refuse. */
+int ctr_accept(void *opaque, uint32_t port);
+
+/* Release fds. */
+void ctr_fini(struct ctr *c);
+
+#endif
