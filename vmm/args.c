@@ -12,7 +12,10 @@
 const char mvm_usage[] =
 	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
-	"Boots a Linux guest in a KVM microVM. Exit status: the guest's (0 after a clean\n"
+	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
+	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
+	"            [--vsock-uds PATH] -- CMD [ARG...]]\n"
+	"Boots a Linux guest in a KVM microVM; with --root, runs CMD from that rootfs in it. Exit status: the guest's (0 after a clean\n"
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
 	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";
 
@@ -39,10 +42,64 @@ static uint64_t host_ram_mib(void)
 	return (uint64_t)pages * (uint64_t)psz >> 20;
 }
 
+static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
+{
+	if (a->nvolumes == MVM_MAX_VOLUMES)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--volume: at most %d", MVM_MAX_VOLUMES);
+	char *orig = strdupa(v);
+	char *colon = strchr(v, ':');
+	if (!colon || colon == v)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--volume %s: expected HOSTDIR:GUESTDIR[:ro]", orig);
+	*colon = 0;
+	char *guest = colon + 1, *opt = strchr(guest, ':');
+	bool ro = false;
+	if (opt) {
+		*opt++ = 0;
+		if (strcmp(opt, "ro") == 0)
+			ro = true;
+		else if (strcmp(opt, "rw") != 0)
+			return mvm_errf(err, MVM_EXIT_BADARG, "--volume %s: option \"%s\" is not ro or rw",
+					orig, opt);
+	}
+	if (guest[0] != '/')
+		return mvm_errf(err, MVM_EXIT_BADARG, "--volume %s: the container path must be absolute",
+				orig);
+	a->volumes[a->nvolumes++] = (struct mvm_volume){ v, guest, ro };
+	return 0;
+}
+
+static int parse_user(struct mvm_args *a, const char *v, struct mvm_err *err)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	unsigned long u = strtoul(v, &end, 10), g = u;
+	if (errno || u > UINT32_MAX - 1)
+		goto bad;
+	if (*end == ':') {
+		if (!isdigit((unsigned char)end[1]))
+			goto bad;
+		g = strtoul(end + 1, &end, 10);
+		if (errno || g > UINT32_MAX - 1)
+			goto bad;
+	} else {
+		g = 0; /* like docker -u UID: group 0 */
+	}
+	if (*end)
+		goto bad;
+	a->uid = (uint32_t)u;
+	a->gid = (uint32_t)g;
+	return 0;
+bad:
+	return mvm_errf(err, MVM_EXIT_BADARG, "--user %s: expected UID[:GID] as numbers", v);
+}
+
 int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
-	       O_BOOT, O_REPORT, O_VERSION };
+	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
+	       O_HOSTNAME, O_TTY, O_UDS };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -54,6 +111,15 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "boot", required_argument, 0, O_BOOT },
 		{ "report", no_argument, 0, O_REPORT },
 		{ "version", no_argument, 0, O_VERSION },
+		{ "root", required_argument, 0, O_ROOT },
+		{ "read-only", no_argument, 0, O_RO },
+		{ "volume", required_argument, 0, O_VOLUME },
+		{ "env", required_argument, 0, O_ENV },
+		{ "cwd", required_argument, 0, O_CWD },
+		{ "user", required_argument, 0, O_USER },
+		{ "hostname", required_argument, 0, O_HOSTNAME },
+		{ "tty", no_argument, 0, O_TTY },
+		{ "vsock-uds", required_argument, 0, O_UDS },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -96,6 +162,27 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 						"--boot %s: must be auto, pvh or linux64", optarg);
 			break;
 		case O_REPORT: a->report = true; break;
+		case O_ROOT: a->root = optarg; break;
+		case O_RO: a->read_only = true; break;
+		case O_TTY: a->tty = true; break;
+		case O_CWD: a->cwd = optarg; break;
+		case O_HOSTNAME: a->hostname = optarg; break;
+		case O_UDS: a->vsock_uds = optarg; break;
+		case O_VOLUME:
+			if (parse_volume(a, optarg, err) < 0)
+				return -1;
+			break;
+		case O_ENV:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return mvm_errf(err, MVM_EXIT_BADARG, "--env %s: expected NAME=VALUE", optarg);
+			if (a->nenv == MVM_MAX_ENV)
+				return mvm_errf(err, MVM_EXIT_BADARG, "--env: at most %d", MVM_MAX_ENV);
+			a->env[a->nenv++] = optarg;
+			break;
+		case O_USER:
+			if (parse_user(a, optarg, err) < 0)
+				return -1;
+			break;
 		case O_VERSION: a->version = true; return 0;
 		case 'h': a->help = true; return 0;
 		case ':':
@@ -108,9 +195,15 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 					argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
+	if (a->root) {
+		if (optind >= argc)
+			return mvm_errf(err, MVM_EXIT_BADARG, "--root: no command given after --");
+		a->argc = argc - optind;
+		a->argv = argv + optind;
+	} else if (optind < argc) {
 		return mvm_errf(err, MVM_EXIT_BADARG, "unexpected argument \"%s\" (see mvm --help)",
 				argv[optind]);
+	}
 	if (!a->kernel)
 		return mvm_errf(err, MVM_EXIT_BADARG, "--kernel: required (see mvm --help)");
 	if (a->mem_mib < MVM_MEM_MIN_MIB)

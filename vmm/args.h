@@ -9,12 +9,32 @@
 #include "vmm/err.h"
 #include "vmm/linux.h"
 
+#define MVM_MAX_VOLUMES 12
+#define MVM_MAX_ENV 1024
+
+struct mvm_volume {
+	const char *host, *guest; /* host directory, absolute path in the container */
+	bool ro;
+};
+
 struct mvm_args {
 	const char *kernel, *initrd, *cmdline; /* cmdline: the user's part; may be NULL */
 	uint64_t mem_mib;
 	int cpus;
 	bool console, no_xsave, report, help, version;
 	enum boot_mode boot;
+	/* Container mode (--root): a process from a shared rootfs. */
+	const char *root;           /* host directory shared as the container's / */
+	bool read_only, tty;
+	const char *cwd, *hostname; /* NULL: "/" and unchanged */
+	uint32_t uid, gid;
+	int nvolumes;
+	struct mvm_volume volumes[MVM_MAX_VOLUMES];
+	int nenv;
+	const char *env[MVM_MAX_ENV];
+	int argc;                   /* the command after "--" */
+	char **argv;
+	const char *vsock_uds;      /* unix socket for host-initiated vsock, or NULL */
 };
 
 #define MVM_DEFAULT_MEM_MIB 128
@@ -22,7 +42,9 @@ struct mvm_args {
 /* Parse argv into a. Returns 0, or -1 with err (MVM_EXIT_BADARG) naming the
  * flag and the problem. Checks ranges that need no KVM: memory between
  * MVM_MEM_MIN_MIB and the host's RAM, 1 to MVM_MAX_VCPUS vCPUs, a kernel
- * given. Files are checked when they are loaded. */
+ * given; in container mode, a command, volumes of the form HOST:GUEST[:ro]
+ * with an absolute GUEST, env entries of the form K=V, a numeric user. Files
+ * are checked when they are loaded. */
 int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err);
 
 /* The usage text. */

@@ -19,9 +19,10 @@ int cmdline_build(char *out, size_t cap, const struct cmdline_opts *o, struct mv
 						"--cmdline: control character at offset %zu",
 						(size_t)(p - o->user));
 	}
-	int n = snprintf(out, cap, "%s %s%s%s%s", cmdline_base,
+	int n = snprintf(out, cap, "%s %s%s%s%s%s%s", cmdline_base,
 			 o->console ? "console=ttyS0" : "8250.nr_uarts=0",
 			 o->no_xsave ? " noxsave" : "",
+			 o->extra && *o->extra ? " " : "", o->extra ? o->extra : "",
 			 o->user && *o->user ? " " : "", o->user ? o->user : "");
 	if (n < 0 || (size_t)n >= cap)
 		return mvm_errf(err, MVM_EXIT_BADARG,

@@ -11,6 +11,7 @@
 struct cmdline_opts {
 	bool console;      /* 8250 console on ttyS0; otherwise no UART at all */
 	bool no_xsave;     /* also tell the kernel not to use XSAVE */
+	const char *extra; /* mvm's own additions (devices, mvinit flags); may be NULL */
 	const char *user;  /* appended last, so it can override defaults; may be NULL */
 };
 
