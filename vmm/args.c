@@ -125,6 +125,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	};
 	memset(a, 0, sizeof(*a));
 	a->mem_mib = MVM_DEFAULT_MEM_MIB;
+	const char *nx = getenv("MVM_NO_XSAVE");
+	a->no_xsave = nx && strcmp(nx, "1") == 0;
 	a->cpus = 1;
 	uint64_t v;
 	optind = 0; /* full re-initialisation, so tests can parse repeatedly */

@@ -39,7 +39,7 @@ struct mvm_args {
 
 #define MVM_DEFAULT_MEM_MIB 128
 
-/* Parse argv into a. Returns 0, or -1 with err (MVM_EXIT_BADARG) naming the
+/* Parse argv into a. MVM_NO_XSAVE=1 in the environment implies --no-xsave. Returns 0, or -1 with err (MVM_EXIT_BADARG) naming the
  * flag and the problem. Checks ranges that need no KVM: memory between
  * MVM_MEM_MIN_MIB and the host's RAM, 1 to MVM_MAX_VCPUS vCPUs, a kernel
  * given; in container mode, a command, volumes of the form HOST:GUEST[:ro]
