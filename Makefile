@@ -22,7 +22,7 @@ KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
 .PHONY: all deps test unit-test kvm-test boot-test demo bench-boot clean kernel FORCE
-all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun
+all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
 	@./mk/deps.sh
@@ -53,6 +53,11 @@ build/mkcpio: guest-init/mkcpio/mkcpio.c
 
 build/initramfs.cpio: build/mvinit build/mkcpio guest-init/initramfs.list
 	build/mkcpio guest-init/initramfs.list build > $@.tmp && mv $@.tmp $@
+
+# The busybox rootfs that the demo and the tests run containers from.
+build/rootfs.stamp: mk/rootfs.sh
+	@mkdir -p build
+	./mk/rootfs.sh build/rootfs && touch $@
 
 # The kernel build is cached outside the tree, keyed by the config fragment
 # and the source version; the script is a no-op when the key is unchanged.

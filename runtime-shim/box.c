@@ -1,0 +1,328 @@
+/* mvrun box: run CMD from a host directory used as the root filesystem, in
+ * its own microVM, with no bundle. Checks what it can on the host so bad
+ * input gets one clear line, then runs mvm in container mode (exec'd, so
+ * signals and the exit status are mvm's, which are the process's). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime-shim/shim.h"
+
+#define BOX_MAX_ARGS 4096
+#define BOX_DEFAULT_MEM "256"
+#define BOX_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* mvrun's own failures, as `docker run` numbers them. */
+#define BOX_EXIT_ERROR 125
+#define BOX_EXIT_NOEXEC 126
+#define BOX_EXIT_NOTFOUND 127
+#define BOX_EXIT_TIMEOUT 124
+
+static const char box_usage[] =
+	"usage: mvrun box [--mem MiB] [--cpus N] [-v HOSTDIR:GUESTDIR[:ro]]... [-e K=V]...\n"
+	"                 [-w DIR] [-u UID[:GID]] [-t] [--read-only] [--hostname NAME]\n"
+	"                 [--timeout SEC] ROOTFS -- CMD [ARG...]\n"
+	"Runs CMD from the host directory ROOTFS in its own KVM microVM. The exit status\n"
+	"is CMD's (128+N if killed by signal N); 125 means mvrun itself failed, 126 CMD\n"
+	"cannot be executed, 127 CMD was not found, 124 --timeout expired.\n";
+
+static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("mvrun: box: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return status;
+}
+
+struct argv_buf {
+	int n;
+	char *v[BOX_MAX_ARGS];
+};
+
+static int push(struct argv_buf *a, const char *s)
+{
+	if (a->n >= BOX_MAX_ARGS - 1)
+		return -1;
+	a->v[a->n++] = (char *)s;
+	a->v[a->n] = NULL;
+	return 0;
+}
+
+static bool is_uint(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Resolve `path` inside the rootfs as the guest will (symlinks stay inside).
+ * Returns 0 with *st filled, or -errno. */
+static int stat_in_root(int rootfd, const char *path, struct stat *st)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	int r = fstat(fd, st) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Check CMD as the guest will run it: found through PATH unless it has a
+ * slash, a regular file with an execute bit. Returns 0 or a box exit status
+ * after printing why. */
+static int check_cmd(const char *rootfs, const char *cmd, const char *path)
+{
+	int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return fail(BOX_EXIT_ERROR, "rootfs %s: %s", rootfs, strerror(errno));
+	struct stat st;
+	int r = -ENOENT;
+	char full[PATH_MAX];
+	if (strchr(cmd, '/')) {
+		r = stat_in_root(rootfd, cmd, &st);
+	} else {
+		const char *p = path;
+		while (r != 0 && *p) {
+			size_t n = strcspn(p, ":");
+			if (n && snprintf(full, sizeof(full), "%.*s/%s", (int)n, p, cmd) <
+					 (int)sizeof(full)) {
+				r = stat_in_root(rootfd, full, &st);
+				if (r == 0 && !S_ISREG(st.st_mode))
+					r = -ENOENT;
+			}
+			p += n + (p[n] == ':');
+		}
+	}
+	close(rootfd);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return fail(BOX_EXIT_NOTFOUND, "%s: %s in rootfs %s", cmd,
+			    strchr(cmd, '/') ? "no such file" : "executable file not found in $PATH",
+			    rootfs);
+	if (r < 0)
+		return fail(BOX_EXIT_NOEXEC, "%s: %s", cmd, strerror(-r));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return fail(BOX_EXIT_NOEXEC, "%s: permission denied (not an executable file)", cmd);
+	return 0;
+}
+
+static int check_volume(const char *spec)
+{
+	char host[PATH_MAX];
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(host))
+		return fail(BOX_EXIT_ERROR, "-v %s: expected HOSTDIR:GUESTDIR[:ro]", spec);
+	memcpy(host, spec, colon - spec);
+	host[colon - spec] = 0;
+	const char *guest = colon + 1, *opt = strchr(guest, ':');
+	if (guest[0] != '/')
+		return fail(BOX_EXIT_ERROR, "-v %s: the container path must be absolute", spec);
+	if (opt && strcmp(opt + 1, "ro") && strcmp(opt + 1, "rw"))
+		return fail(BOX_EXIT_ERROR, "-v %s: option \"%s\" is not ro or rw", spec, opt + 1);
+	struct stat st;
+	if (stat(host, &st) < 0)
+		return fail(BOX_EXIT_ERROR, "-v %s: %s: %s", spec, host, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(BOX_EXIT_ERROR, "-v %s: %s is not a directory (only directories can be shared)",
+			    spec, host);
+	return 0;
+}
+
+/* Run mvm as a child, forwarding signals, and kill it after `timeout` s. */
+static int run_with_timeout(char **argv, unsigned timeout)
+{
+	sigset_t set;
+	sigfillset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail(BOX_EXIT_ERROR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		execv(argv[0], argv);
+		_exit(fail(BOX_EXIT_ERROR, "%s: %s", argv[0], strerror(errno)));
+	}
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout;
+	for (;;) {
+		struct timespec now, left;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000L;
+			left.tv_sec--;
+		}
+		int st;
+		if (left.tv_sec < 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return fail(BOX_EXIT_TIMEOUT, "timed out after %u s; the VM was killed", timeout);
+		}
+		int sig = sigtimedwait(&set, NULL, &left);
+		if (sig == SIGCHLD || sig < 0) {
+			if (waitpid(pid, &st, WNOHANG) == pid)
+				return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			continue;
+		}
+		kill(pid, sig); /* mvm forwards it into the guest */
+	}
+}
+
+int shim_box(int argc, char **argv)
+{
+	enum { O_MEM = 256, O_CPUS, O_RO, O_TIMEOUT, O_HOSTNAME };
+	static const struct option opts[] = {
+		{ "mem", required_argument, 0, O_MEM },
+		{ "cpus", required_argument, 0, O_CPUS },
+		{ "volume", required_argument, 0, 'v' },
+		{ "env", required_argument, 0, 'e' },
+		{ "workdir", required_argument, 0, 'w' },
+		{ "user", required_argument, 0, 'u' },
+		{ "tty", no_argument, 0, 't' },
+		{ "read-only", no_argument, 0, O_RO },
+		{ "timeout", required_argument, 0, O_TIMEOUT },
+		{ "hostname", required_argument, 0, O_HOSTNAME },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	static struct argv_buf m; /* mvm's argv: large, and main's for the process */
+	static char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
+	const char *mem = BOX_DEFAULT_MEM, *cpus = "1", *path = BOX_DEFAULT_PATH;
+	bool tty = false, ro = false, has_home = false, has_term = false;
+	unsigned timeout = 0;
+	struct argv_buf extra = { 0 };
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:v:e:w:u:th", opts, NULL)) != -1) {
+		switch (c) {
+		case O_MEM:
+			if (!is_uint(optarg) || strtoul(optarg, NULL, 10) < 16)
+				return fail(BOX_EXIT_ERROR, "--mem %s: must be a number of MiB, at least 16",
+					    optarg);
+			mem = optarg;
+			break;
+		case O_CPUS:
+			if (!is_uint(optarg) || strtoul(optarg, NULL, 10) < 1)
+				return fail(BOX_EXIT_ERROR, "--cpus %s: must be a positive number", optarg);
+			cpus = optarg;
+			break;
+		case 'v':
+			if (check_volume(optarg))
+				return BOX_EXIT_ERROR;
+			push(&extra, "--volume");
+			push(&extra, optarg);
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return fail(BOX_EXIT_ERROR, "-e %s: expected NAME=VALUE", optarg);
+			if (!strncmp(optarg, "PATH=", 5))
+				path = optarg + 5;
+			has_home |= !strncmp(optarg, "HOME=", 5);
+			has_term |= !strncmp(optarg, "TERM=", 5);
+			push(&extra, "--env");
+			push(&extra, optarg);
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				return fail(BOX_EXIT_ERROR, "-w %s: must be an absolute path", optarg);
+			push(&extra, "--cwd");
+			push(&extra, optarg);
+			break;
+		case 'u': push(&extra, "--user"); push(&extra, optarg); break;
+		case 't': tty = true; break;
+		case O_RO: ro = true; break;
+		case O_HOSTNAME: push(&extra, "--hostname"); push(&extra, optarg); break;
+		case O_TIMEOUT:
+			if (!is_uint(optarg) || !(timeout = (unsigned)strtoul(optarg, NULL, 10)))
+				return fail(BOX_EXIT_ERROR, "--timeout %s: must be a positive number of seconds",
+					    optarg);
+			break;
+		case 'h': fputs(box_usage, stdout); return 0;
+		case ':': return fail(BOX_EXIT_ERROR, "%s: needs a value", argv[optind - 1]);
+		default: return fail(BOX_EXIT_ERROR, "unknown option %s\n%s", argv[optind - 1], box_usage);
+		}
+	}
+	if (optind >= argc)
+		return fail(BOX_EXIT_ERROR, "no ROOTFS given\n%s", box_usage);
+	const char *rootfs = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	if (optind >= argc)
+		return fail(BOX_EXIT_ERROR, "no command given after the rootfs\n%s", box_usage);
+	struct stat st;
+	if (stat(rootfs, &st) < 0)
+		return fail(BOX_EXIT_ERROR, "rootfs %s: %s", rootfs, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(BOX_EXIT_ERROR, "rootfs %s: not a directory", rootfs);
+	int r = check_cmd(rootfs, argv[optind], path);
+	if (r)
+		return r;
+
+	const char *e;
+	if ((e = getenv("MVRUN_MVM")) ? snprintf(mvm, sizeof(mvm), "%s", e) < 0 :
+					  shim_sibling("mvm", mvm, sizeof(mvm)) < 0)
+		return fail(BOX_EXIT_ERROR, "cannot find mvm beside mvrun (set MVRUN_MVM)");
+	if ((e = getenv("MVRUN_KERNEL")) ? snprintf(kernel, sizeof(kernel), "%s", e) < 0 :
+					     shim_sibling("vmlinux", kernel, sizeof(kernel)) < 0)
+		return fail(BOX_EXIT_ERROR, "cannot find vmlinux beside mvrun (set MVRUN_KERNEL)");
+	if ((e = getenv("MVRUN_INITRD")) ? snprintf(initrd, sizeof(initrd), "%s", e) < 0 :
+					     shim_sibling("initramfs.cpio", initrd, sizeof(initrd)) < 0)
+		return fail(BOX_EXIT_ERROR, "cannot find initramfs.cpio beside mvrun (set MVRUN_INITRD)");
+
+	const char *base[] = { mvm, "--kernel", kernel, "--initrd", initrd, "--mem", mem,
+			       "--cpus", cpus, "--root", rootfs };
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		push(&m, base[i]);
+	if (ro)
+		push(&m, "--read-only");
+	if (tty)
+		push(&m, "--tty");
+	for (int i = 0; i < extra.n; i++)
+		push(&m, extra.v[i]);
+	/* What a container gets by default, as under docker run. */
+	static char pathenv[PATH_MAX + 8], termenv[128];
+	if (path == (const char *)BOX_DEFAULT_PATH || !strcmp(path, BOX_DEFAULT_PATH)) {
+		snprintf(pathenv, sizeof(pathenv), "PATH=%s", BOX_DEFAULT_PATH);
+		push(&m, "--env");
+		push(&m, pathenv);
+	}
+	if (!has_home) {
+		push(&m, "--env");
+		push(&m, "HOME=/root");
+	}
+	if (tty && !has_term) {
+		snprintf(termenv, sizeof(termenv), "TERM=%s", getenv("TERM") ? getenv("TERM") : "xterm");
+		push(&m, "--env");
+		push(&m, termenv);
+	}
+	push(&m, "--");
+	for (int i = optind; i < argc; i++)
+		if (push(&m, argv[i]) < 0)
+			return fail(BOX_EXIT_ERROR, "too many arguments");
+	if (timeout)
+		return run_with_timeout(m.v, timeout);
+	execv(m.v[0], m.v);
+	return fail(BOX_EXIT_ERROR, "%s: %s", m.v[0], strerror(errno));
+}
