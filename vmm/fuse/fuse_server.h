@@ -28,6 +28,7 @@ struct vfs_fh;
 /* One per shared directory. The fields are the server's own: callers use
  * only the functions below (and may change timeout_sec between requests). */
 struct vfs_server {
+	bool live;              /* between vfs_init and vfs_fini */
 	int root_fd;            /* O_PATH fd of the share, also held by inode 1 */
 	int proc_fd;            /* /proc/self/fd, to reopen O_PATH fds */
 	bool readonly;          /* every modifying op gets -EROFS */
@@ -74,7 +75,9 @@ void vfs_reset(struct vfs_server *s);
  * checked. Returns the number of bytes written into out (for the used ring);
  * 0 when the op gets no reply (FORGET, BATCH_FORGET) or out cannot hold a
  * fuse_out_header. Never touches memory outside the iovecs. A malformed
- * request gets an error reply (-EINVAL, -ENOSYS...), never a crash. */
+ * request gets an error reply (-EINVAL, -ENOSYS...), never a crash; so
+ * does any request to a server that is not between vfs_init and vfs_fini
+ * (-EIO). */
 uint32_t vfs_handle(struct vfs_server *s, const struct iovec *in, int nin,
 		    const struct iovec *out, int nout);
 
