@@ -1,5 +1,6 @@
 /* mvm: boots one Linux guest in a KVM microVM and exits with what became of
  * it. The only place in the VMM that prints errors or chooses the status. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "proto/version.h"
 #include "vmm/args.h"
+#include "vmm/box.h"
 #include "vmm/cmdline.h"
 #include "vmm/kvmhost.h"
 #include "vmm/layout.h"
@@ -101,10 +103,30 @@ static void report(struct vm *vm, const struct timespec *t0, int status)
 		hwm, guest, hwm > guest ? hwm - guest : 0);
 }
 
+/* The final command line: defaults, the devices, mvinit's container flag,
+ * then the user's part. */
+static int build_cmdline(struct vm *vm, bool container, struct cmdline_opts *co, char *out,
+			 size_t cap, struct mvm_err *err)
+{
+	char extra[LAYOUT_CMDLINE_MAX];
+	int n = vm_virtio_cmdline(vm, extra, sizeof(extra));
+	if (n < 0)
+		return mvm_errf(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
+	if (container && snprintf(extra + n, sizeof(extra) - n, "%smvinit.control=1",
+				  n ? " " : "") >= (int)(sizeof(extra) - n))
+		return mvm_errf(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
+	co->extra = extra;
+	int r = cmdline_build(out, cap, co, err);
+	co->extra = NULL;
+	return r < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A closed stdout or socket peer is an error return, not a death. */
+	signal(SIGPIPE, SIG_IGN);
 	struct mvm_err err = { 0 };
 	struct mvm_args a;
 	if (args_parse(argc, argv, &a, &err) < 0) {
@@ -137,19 +159,26 @@ int main(int argc, char **argv)
 		.console_fd = a.console ? 1 : -1,
 	};
 	struct vm *vm = calloc(1, sizeof(*vm));
-	if (!vm) {
+	struct box *box = a.root ? calloc(1, sizeof(*box)) : NULL;
+	if (!vm || (a.root && !box)) {
 		perror("mvm: calloc");
 		return MVM_EXIT_INTERNAL;
 	}
 	int status;
 	char line[512];
-	if (vm_create(vm, &vc, &t0, &err) < 0 || linux_load(vm, &lb, &err) < 0 ||
-	    vm_run(vm, &err) < 0) {
+	line[0] = 0;
+	if (vm_create(vm, &vc, &t0, &err) < 0 || (box && box_setup(box, &a, vm, &err) < 0) ||
+	    build_cmdline(vm, box != NULL, &co, cmdline, sizeof(cmdline), &err) < 0 ||
+	    linux_load(vm, &lb, &err) < 0 || vm_run(vm, &err) < 0) {
 		snprintf(line, sizeof(line), "%s", err.msg);
 		status = err.status;
 	} else {
 		status = outcome(vm, line, sizeof(line));
+		if (box)
+			status = box_status(box, status, line, sizeof(line));
 	}
+	if (box)
+		box_fini(box);
 	fflush(stdout);
 	if (line[0])
 		fprintf(stderr, "mvm: %s\n", line);
@@ -157,5 +186,6 @@ int main(int argc, char **argv)
 		report(vm, &t0, status);
 	vm_destroy(vm);
 	free(vm);
+	free(box);
 	return status;
 }

@@ -1,0 +1,95 @@
+#include "vmm/box.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static const char *const vol_tags[MVM_MAX_VOLUMES] = {
+	"vol0", "vol1", "vol2", "vol3", "vol4", "vol5",
+	"vol6", "vol7", "vol8", "vol9", "vol10", "vol11",
+};
+
+int box_spec(const struct mvm_args *a, struct proto_spec *s, struct mvm_err *err)
+{
+	memset(s, 0, sizeof(*s));
+	if (a->argc < 1)
+		return mvm_errf(err, MVM_EXIT_BADARG, "no command to run");
+	s->flags = (a->tty ? PROTO_SPEC_TTY : 0) | (a->read_only ? PROTO_SPEC_READONLY_ROOT : 0);
+	s->uid = a->uid;
+	s->gid = a->gid;
+	s->umask = 022;
+	s->cwd = a->cwd ? a->cwd : "/";
+	s->hostname = a->hostname ? a->hostname : "";
+	s->root_tag = "root";
+	s->argc = (uint32_t)a->argc;
+	s->argv = (const char **)a->argv;
+	s->envc = (uint32_t)a->nenv;
+	s->env = (const char **)a->env;
+	s->nmounts = (uint32_t)a->nvolumes;
+	for (int i = 0; i < a->nvolumes; i++)
+		s->mounts[i] = (struct proto_mount){ vol_tags[i], a->volumes[i].guest,
+						     a->volumes[i].ro ? PROTO_MOUNT_RO : 0 };
+	struct winsize ws;
+	if (a->tty && ioctl(0, TIOCGWINSZ, &ws) == 0) {
+		s->rows = ws.ws_row;
+		s->cols = ws.ws_col;
+	}
+	return 0;
+}
+
+int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm_err *err)
+{
+	if (box_spec(a, &b->spec, err) < 0)
+		return -1;
+	if (ctr_init(&b->ctr, &vm->loop, &b->spec, a->tty, err) < 0)
+		return -1;
+	if (vfsdev_init(&b->fs[0], "root", a->root, a->read_only, err) < 0)
+		return -1;
+	b->nfs = 1;
+	for (int i = 0; i < a->nvolumes; i++) {
+		if (vfsdev_init(&b->fs[b->nfs], vol_tags[i], a->volumes[i].host, a->volumes[i].ro,
+				err) < 0)
+			return -1;
+		b->nfs++;
+	}
+	if (vsock_init(&b->vsock, BOX_GUEST_CID, a->vsock_uds, ctr_accept, &b->ctr, err) < 0)
+		return -1;
+	b->vsock_ok = true;
+	if (vm_add_virtio(vm, &b->vsock.transport, &b->vsock.vdev, err) < 0)
+		return -1;
+	for (int i = 0; i < b->nfs; i++)
+		if (vm_add_virtio(vm, &b->fs[i].transport, &b->fs[i].vdev, err) < 0)
+			return -1;
+	if (a->tty && isatty(0) && tcgetattr(0, &b->saved) == 0) {
+		/* The guest's pty does the line discipline; ours passes bytes. */
+		struct termios raw = b->saved;
+		cfmakeraw(&raw);
+		if (tcsetattr(0, TCSANOW, &raw) == 0)
+			b->raw = true;
+	}
+	return 0;
+}
+
+int box_status(struct box *b, int vm_status, char *line, size_t cap)
+{
+	if (b->ctr.state == CTR_FAILED && b->ctr.error[0]) {
+		snprintf(line, cap, "container: %s", b->ctr.error);
+		return b->ctr.exit_status >= 0 ? b->ctr.exit_status : 1;
+	}
+	return vm_status;
+}
+
+void box_fini(struct box *b)
+{
+	if (b->raw)
+		tcsetattr(0, TCSANOW, &b->saved);
+	b->raw = false;
+	if (b->vsock_ok)
+		vsock_fini(&b->vsock);
+	b->vsock_ok = false;
+	for (int i = 0; i < b->nfs; i++)
+		vfsdev_fini(&b->fs[i]);
+	b->nfs = 0;
+	ctr_fini(&b->ctr);
+}

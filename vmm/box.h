@@ -1,0 +1,48 @@
+/* Container mode of mvm (--root): the process spec built from the command
+ * line, the virtio-fs shares, the vsock device and the control client. */
+#ifndef MVM_BOX_H
+#define MVM_BOX_H
+
+#include <stdbool.h>
+#include <termios.h>
+
+#include "proto/proto.h"
+#include "vmm/args.h"
+#include "vmm/container.h"
+#include "vmm/err.h"
+#include "vmm/virtio/fs.h"
+#include "vmm/virtio/vsock.h"
+#include "vmm/vm.h"
+
+#define BOX_GUEST_CID 3
+
+struct box {
+	struct proto_spec spec;
+	struct ctr ctr;
+	struct vsock vsock;
+	bool vsock_ok;
+	int nfs;
+	struct vfsdev fs[1 + MVM_MAX_VOLUMES];
+	struct termios saved;
+	bool raw; /* the caller's terminal is in raw mode until box_fini */
+};
+
+/* Fill s from the container options in a. Strings point into a. Returns 0 or
+ * -1 with err. */
+int box_spec(const struct mvm_args *a, struct proto_spec *s, struct mvm_err *err);
+
+/* Build the spec, open the shares, create the vsock device and the control
+ * client, and attach the devices to vm. Call before vm_run() on the main
+ * thread (it blocks the forwarded signals for every thread to come). Puts
+ * the terminal in raw mode for --tty. Returns 0 or -1 with err. */
+int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm_err *err);
+
+/* mvm's status once the VM stopped: the process's, or the status of a
+ * container error (with its message in line). vm_status is what the stop
+ * reason alone gave. */
+int box_status(struct box *b, int vm_status, char *line, size_t cap);
+
+/* Release everything; restore the terminal. Safe after a failed setup. */
+void box_fini(struct box *b);
+
+#endif

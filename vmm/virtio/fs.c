@@ -1,0 +1,72 @@
+#include "vmm/virtio/fs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define VIRTIO_ID_FS 26
+#define VFS_QUEUES 2 /* hiprio + one request queue */
+#define VFS_QUEUE_SIZE 1024
+
+static void vfsdev_notify(struct virtio_mmio *t, int qi)
+{
+	struct vfsdev *d = t->dev->opaque;
+	struct vq *q = &t->vq[qi];
+	do {
+		int r;
+		while ((r = vq_pop(q, d->chain)) == 1) {
+			uint32_t n = vfs_handle(&d->srv, d->chain->out, d->chain->nout, d->chain->in,
+						d->chain->nin);
+			vq_push(q, d->chain->head, n);
+			virtio_mmio_notify_used(t, qi);
+		}
+		if (r < 0) {
+			virtio_mmio_set_broken(t, "malformed virtqueue");
+			return;
+		}
+	} while (vq_rearm(q));
+}
+
+static void vfsdev_reset(struct virtio_mmio *t)
+{
+	struct vfsdev *d = t->dev->opaque;
+	vfs_reset(&d->srv);
+}
+
+int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool readonly,
+		struct mvm_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	size_t tl = strlen(tag);
+	if (tl == 0 || tl >= VFS_TAG_MAX)
+		return mvm_errf(err, MVM_EXIT_BADARG, "share tag \"%s\": must be 1 to %d bytes", tag,
+				VFS_TAG_MAX - 1);
+	memcpy(d->config.tag, tag, tl);
+	d->config.num_request_queues = VFS_QUEUES - 1;
+	d->chain = malloc(sizeof(*d->chain));
+	if (!d->chain)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "malloc");
+	if (vfs_init(&d->srv, host_dir, readonly, err) < 0) {
+		free(d->chain);
+		d->chain = NULL;
+		return -1;
+	}
+	d->vdev = (struct virtio_dev){
+		.name = "virtio-fs",
+		.device_id = VIRTIO_ID_FS,
+		.nqueues = VFS_QUEUES,
+		.queue_max = VFS_QUEUE_SIZE,
+		.config = &d->config,
+		.config_len = sizeof(d->config),
+		.notify = vfsdev_notify,
+		.reset = vfsdev_reset,
+		.opaque = d,
+	};
+	return 0;
+}
+
+void vfsdev_fini(struct vfsdev *d)
+{
+	vfs_fini(&d->srv);
+	free(d->chain);
+	d->chain = NULL;
+}

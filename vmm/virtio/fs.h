@@ -1,0 +1,35 @@
+/* The virtio-fs device (virtio 1.1 5.11, device id 26): one per shared
+ * directory, with a tag the guest mounts by. Requests from its queues go to
+ * the FUSE server (vmm/fuse/fuse_server.h) on the I/O thread. */
+#ifndef MVM_VIRTIO_FS_H
+#define MVM_VIRTIO_FS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/err.h"
+#include "vmm/fuse/fuse_server.h"
+#include "vmm/virtio/mmio.h"
+
+#define VFS_TAG_MAX 36
+
+struct vfsdev {
+	struct virtio_dev vdev;
+	struct virtio_mmio transport;
+	struct __attribute__((packed)) {
+		char tag[VFS_TAG_MAX];
+		uint32_t num_request_queues;
+	} config;
+	struct vfs_server srv;
+	struct vq_chain *chain; /* scratch for one request; owned */
+};
+
+/* Serve host_dir under `tag` (1..35 bytes). Returns 0 or -1 with err. The
+ * caller then attaches &d->transport with &d->vdev (vm_add_virtio). */
+int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool readonly,
+		struct mvm_err *err);
+
+/* Release the server and scratch. */
+void vfsdev_fini(struct vfsdev *d);
+
+#endif
