@@ -1,27 +1,48 @@
-/* mvinit: PID 1 of the mvrun guest. This milestone boots and powers off; the
- * next one turns it into the container init.
+/* mvinit: PID 1 of the mvrun guest. Two modes, chosen by the kernel command
+ * line: plain (boot, report, power off: the boot tests) and, with
+ * mvinit.control=1 (mvm adds it to run a container), the container init.
+ * The modules are listed in mvinit.h.
  *
- * What mvm and the boot tests may rely on:
+ * What mvm and the boot tests may rely on, in both modes:
  *  - fds 0/1/2 are the console; proc, sysfs and devtmpfs are mounted on
  *    /proc, /sys and /dev.
  *  - MVM_MARK_INIT is written to MVM_PORT_MARK before anything else that
  *    takes time (proto/mvm_port.h), so the VMM timestamps PID 1's start.
+ *  - It ends by powering off: sync, the exit status to MVM_PORT_SHUTDOWN,
+ *    and a reset (reboot=k makes it an i8042 reset, which mvm turns into
+ *    its exit).
+ *  - A failing step prints one "mvinit: <what>: <reason>" line on the
+ *    console.
+ *  - Params are read from /proc/cmdline: the kernel keeps any param with a
+ *    dot for modules and never passes it to init (init/main.c,
+ *    unknown_bootoption).
+ *
+ * Plain mode:
  *  - Exactly one line goes to stdout:
  *      mvinit: Linux <release> (<machine>) up: <n> vCPU(s), <m> MiB RAM, \
  *      init reached <ms> ms after mvm start
  *    with "boot timer not available" in place of the time when the port
  *    reads 0 or all-ones (no mvm port: QEMU's unassigned ports float high).
- *  - Then it powers off: sync, the exit status to MVM_PORT_SHUTDOWN, and a
- *    reset (reboot=k makes it an i8042 reset, which mvm turns into its exit).
- *  - A failing step prints one "mvinit: <what>: <reason>" line on the
- *    console and is skipped; nothing short of a missing console stops it.
- *  - Test hooks on the kernel command line:
+ *    A failing step is skipped; nothing short of a missing console stops it.
+ *  - Test hooks:
  *      mvinit.exit=N    report status N (0..255) instead of 0;
  *      mvinit.panic=1   exit(1) after the line, so the kernel panics
  *                       ("Attempted to kill init!") and mvm reports a crash.
- *    They are read from /proc/cmdline: the kernel keeps any param with a dot
- *    for modules and never passes it to init (init/main.c,
- *    unknown_bootoption).
+ *
+ * Container mode (proto/proto.h has the conversation):
+ *  1. connect to the host's control port, send HELLO, read SPEC;
+ *  2. set up the container (container.c), chdir to the cwd and resolve
+ *     argv[0] and open the process's stdio (proc.c, relay.c);
+ *  3. send READY, wait for START, run the process;
+ *  4. supervise it as PID 1; when it exits, send EXIT with its status and
+ *     power off with that status.
+ *  Any failure in 1-3 sends ERROR instead (status 1 for setup, 126 for an
+ *  argv[0] that cannot be executed, 127 for one not found, with a runc-like
+ *  message) and powers off with that status. If the host closes the
+ *  control stream, every process is killed and the status is 137.
+ *  After EXIT or ERROR mvinit closes the control stream and waits (at most
+ *  CTL_LINGER_S seconds) for the host's RST, so that the message is not lost
+ *  in the reset (ctl_finish).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,16 +54,15 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "guest-init/mvinit.h"
 #include "proto/mvm_port.h"
 
-struct hooks {
-	int exit_status; /* 0..255, reported to mvm at shutdown */
-	bool panic;      /* die as PID 1 instead of shutting down */
-};
+#define CTL_LINGER_S 1
 
 static void warn_errno(const char *what)
 {
@@ -110,70 +130,12 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return (ssize_t)got;
 }
 
-/* Counts the CPUs in a sysfs cpu list such as "0-1,3\n". Returns -1 if the
- * text is not one. */
-static int count_cpus(const char *s)
-{
-	int n = 0;
-
-	for (;;) {
-		char *end;
-		unsigned long lo, hi;
-
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		lo = hi = strtoul(s, &end, 10);
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return -1;
-			hi = strtoul(end + 1, &end, 10);
-			if (hi < lo || hi - lo > 65535)
-				return -1;
-		}
-		n += (int)(hi - lo + 1);
-		s = end;
-		if (*s != ',')
-			break;
-		s++;
-	}
-	return (*s == '\n' || *s == '\0') ? n : -1;
-}
-
-/* Parses a hook's decimal value in 0..max; -1 (after saying so) if it is
- * malformed, and the hook keeps its default. */
-static int hook_value(const char *param, const char *val, int max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (!isdigit((unsigned char)*val) || *end || errno || v > (unsigned)max) {
-		fprintf(stderr, "mvinit: ignoring %s=\"%s\": want 0..%d\n",
-			param, val, max);
-		return -1;
-	}
-	return (int)v;
-}
-
-static void read_hooks(struct hooks *h)
+static void read_cmdline(struct mvi_boot *b)
 {
 	char line[4096]; /* x86 COMMAND_LINE_SIZE is 2048 */
-	int v;
 
-	if (read_small("/proc/cmdline", line, sizeof(line)) < 0)
-		return;
-	/* Later params win, as they do for the kernel's own. */
-	for (char *tok = strtok(line, " \t\n"); tok;
-	     tok = strtok(NULL, " \t\n")) {
-		if (strncmp(tok, "mvinit.exit=", 12) == 0) {
-			if ((v = hook_value("mvinit.exit", tok + 12, 255)) >= 0)
-				h->exit_status = v;
-		} else if (strncmp(tok, "mvinit.panic=", 13) == 0) {
-			if ((v = hook_value("mvinit.panic", tok + 13, 1)) >= 0)
-				h->panic = v;
-		}
-	}
+	if (read_small("/proc/cmdline", line, sizeof(line)) >= 0)
+		mvi_parse_cmdline(line, b);
 }
 
 /* Marks PID 1's start with mvm and returns the microseconds mvm reports
@@ -206,7 +168,7 @@ static void report(uint32_t boot_us)
 		strcpy(u.machine, "?");
 	}
 	if (read_small("/sys/devices/system/cpu/online", buf, sizeof(buf)) >= 0) {
-		int n = count_cpus(buf);
+		int n = mvi_count_cpus(buf);
 
 		if (n > 0) {
 			snprintf(cpus, sizeof(cpus), "%d", n);
@@ -250,9 +212,110 @@ static __attribute__((noreturn)) void power_off(bool have_port, int status)
 		pause();
 }
 
+/* ---- container mode ---- */
+
+/* Fds 0-2 must stay taken (by the console, or /dev/null without one), so
+ * that no stream mvinit opens lands there and the child's dup2()s never
+ * have to move an fd onto itself. */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+static __attribute__((noreturn)) void fail(struct mvi *m, const struct mvi_err *e)
+{
+	mvi_warn("%s", e->msg);
+	if (m->ctl >= 0) {
+		if (ctl_send_error(m->ctl, e) < 0)
+			mvi_warn("send ERROR: %s", strerror(errno));
+		ctl_finish(m->ctl, CTL_LINGER_S);
+	}
+	power_off(m->have_port, (int)e->status);
+}
+
+static __attribute__((noreturn)) void host_gone(struct mvi *m)
+{
+	mvi_warn("the host is gone: killing everything");
+	kill(-1, SIGKILL);
+	power_off(m->have_port, MVI_EXIT_HOSTGONE);
+}
+
+/* Receive and decode the SPEC into m (HELLO sent). */
+static void read_spec(struct mvi *m)
+{
+	struct mvi_err e = { 0 };
+	struct ctl_msg msg;
+	enum ctl_status st = ctl_wait(m->ctl, &m->rd, &msg);
+	size_t n;
+
+	if (st == CTL_EOF) {
+		mvi_warn("the host closed the control stream before SPEC");
+		host_gone(m);
+	}
+	if (st != CTL_MSG) {
+		mvi_fail(&e, MVI_EXIT_SETUP, "no SPEC: %s",
+			 st == CTL_BAD ? "bad message header (protocol version?)" : strerror(errno));
+		fail(m, &e);
+	}
+	if (msg.hdr.type != PROTO_SPEC) {
+		mvi_fail(&e, MVI_EXIT_SETUP, "expected SPEC, got message type %u", msg.hdr.type);
+		fail(m, &e);
+	}
+	/* Each string takes at least 5 bytes (u32 length, NUL). */
+	n = msg.hdr.len / 5 + 2;
+	if (n > PROTO_MAX_STRS)
+		n = PROTO_MAX_STRS;
+	if (!(m->scratch = calloc(n, sizeof(*m->scratch))) ||
+	    proto_decode_spec(msg.payload, msg.hdr.len, &m->spec, m->scratch, n) < 0) {
+		mvi_fail(&e, MVI_EXIT_SETUP, "malformed SPEC (%u bytes)", msg.hdr.len);
+		fail(m, &e);
+	}
+	m->spec_msg = msg;
+}
+
+static __attribute__((noreturn)) void container_mode(bool have_port)
+{
+	static struct mvi m; /* the pumps' buffers are large */
+	struct mvi_err e = { 0 };
+	int status;
+
+	m.have_port = have_port;
+	m.ctl = m.sigfd = m.master = -1;
+	m.child_fd[0] = m.child_fd[1] = m.child_fd[2] = -1;
+	hold_std_fds();
+	if (proc_signals(&m, &e) < 0 || (m.ctl = ctl_connect(PROTO_PORT_CONTROL, &e)) < 0)
+		fail(&m, &e); /* nobody to tell but the console */
+	fcntl(m.ctl, F_SETFL, fcntl(m.ctl, F_GETFL) | O_NONBLOCK);
+	if (ctl_send_hello(m.ctl) < 0)
+		host_gone(&m);
+	read_spec(&m);
+	if (rootfs_setup(&m.spec, &e) < 0 || proc_resolve(&m, &e) < 0 || proc_stdio(&m, &e) < 0)
+		fail(&m, &e);
+	if (ctl_send_ready(m.ctl) < 0 || proc_wait_start(&m) < 0)
+		host_gone(&m);
+	if (proc_spawn(&m, &e) < 0)
+		fail(&m, &e);
+	if (proc_supervise(&m, &status) == PROC_HOST_GONE)
+		host_gone(&m);
+	if (ctl_send_exit(m.ctl, (uint32_t)status) < 0)
+		mvi_warn("send EXIT: %s", strerror(errno));
+	ctl_finish(m.ctl, CTL_LINGER_S);
+	power_off(have_port, status);
+}
+
 int main(void)
 {
-	struct hooks hooks = { 0 };
+	struct mvi_boot boot = { 0 };
 	bool have_port, have_console;
 	uint32_t boot_us;
 
@@ -268,10 +331,12 @@ int main(void)
 	mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL);
 
-	read_hooks(&hooks);
+	read_cmdline(&boot);
+	if (boot.control)
+		container_mode(have_port);
 	report(boot_us);
 
-	if (hooks.panic)
+	if (boot.panic)
 		exit(1);
-	power_off(have_port, hooks.exit_status);
+	power_off(have_port, boot.exit_status);
 }

@@ -1,0 +1,278 @@
+/* The container's filesystem view: the root share with the system
+ * filesystems and the spec's shares mounted inside it, made the root.
+ *
+ * Every mount point inside the new root is resolved with openat2's
+ * RESOLVE_IN_ROOT, so a symlink in the image (say /proc -> /) cannot send a
+ * mount outside the root, and mounted through /proc/self/fd/N.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "guest-init/mvinit.h"
+
+/* <linux/openat2.h>, which musl-gcc cannot see. */
+struct mvi_open_how {
+	uint64_t flags, mode, resolve;
+};
+#define MVI_RESOLVE_NO_MAGICLINKS 0x02
+#define MVI_RESOLVE_IN_ROOT 0x10
+
+static int open_in_root(int rootfd, const char *path)
+{
+	struct mvi_open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = MVI_RESOLVE_IN_ROOT | MVI_RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* Open directory `path` inside the root, creating what is missing (mode
+ * 0755) as mkdir -p would. Returns an O_PATH fd, or -1 with errno (EROFS
+ * when something is missing from a read-only root). */
+static int dir_in_root(int rootfd, const char *path)
+{
+	char prefix[4096];
+	int parent, fd;
+	size_t i = 0, len = strlen(path);
+
+	if (len >= sizeof(prefix)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open_in_root(rootfd, path)) >= 0 || errno != ENOENT)
+		return fd;
+	if ((parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -1;
+	while (i < len) {
+		size_t start;
+
+		while (path[i] == '/')
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && path[i] != '/')
+			i++;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		fd = open_in_root(rootfd, prefix);
+		if (fd < 0 && errno == ENOENT) {
+			/* parent is this component's directory, already resolved
+			 * in the root: a one-name mkdirat cannot leave it. */
+			char name[256];
+
+			if (i - start >= sizeof(name)) {
+				errno = ENAMETOOLONG;
+				break;
+			}
+			memcpy(name, path + start, i - start);
+			name[i - start] = '\0';
+			if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+				break;
+			fd = open_in_root(rootfd, prefix);
+		}
+		if (fd < 0)
+			break;
+		close(parent);
+		parent = fd;
+	}
+	if (fd < 0) {
+		int err = errno;
+
+		close(parent);
+		errno = err;
+		return -1;
+	}
+	return parent;
+}
+
+/* Mount onto directory `path` inside the root; ro is enforced per mount
+ * (MS_RDONLY, else a read-only bind remount). optional: a mount point
+ * missing from a read-only root is skipped with a warning. */
+static int mount_in_root(int rootfd, const char *src, const char *path, const char *type,
+			 unsigned long flags, const char *data, bool optional, struct mvi_err *e)
+{
+	char target[32];
+	int fd = dir_in_root(rootfd, path);
+	int ret = 0;
+
+	if (fd < 0) {
+		if (optional && errno == EROFS) {
+			mvi_warn("no %s in the read-only root: not mounting %s there", path, type);
+			return 0;
+		}
+		if (errno == EROFS)
+			return mvi_fail(e, MVI_EXIT_SETUP,
+					"mount %s on %s: the mount point is missing and the root is read-only",
+					type, path);
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount %s on %s: mount point", type, path);
+	}
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(src, target, type, flags, data) < 0) {
+		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount %s \"%s\" on %s", type, src, path);
+	} else if (flags & MS_RDONLY) {
+		/* fd is the covered directory; look at what is mounted now. */
+		int top = open_in_root(rootfd, path);
+		struct statvfs sv;
+
+		if (top < 0 || fstatvfs(top, &sv) < 0)
+			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "check %s is read-only", path);
+		else if (!(sv.f_flag & ST_RDONLY) &&
+			 mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", path);
+		if (top >= 0)
+			close(top);
+	}
+	close(fd);
+	return ret;
+}
+
+static const struct sysmount {
+	const char *src, *path, *type;
+	unsigned long flags;
+	const char *data;
+	bool optional; /* an image may lack it; a read-only one keeps lacking it */
+} sysmounts[] = {
+	{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
+	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, false },
+	/* The guest's own devices: the VM is the container's whole world. */
+	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", false },
+	/* A private instance: ptys of the container only; gid 5 is "tty". */
+	{ "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5", false },
+	{ "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", false },
+	{ "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
+	/* /run as systemd makes it (root-writable); /tmp for everyone. */
+	{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", true },
+	{ "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true },
+};
+
+/* The links runc puts in /dev; /dev/ptmx must reach the private devpts. */
+static int dev_links(int rootfd, struct mvi_err *e)
+{
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "ptmx" },		{ "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
+	};
+	int dev = open_in_root(rootfd, "/dev");
+
+	if (dev < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+	/* devtmpfs has a ptmx node that would reach the initial devpts. */
+	unlinkat(dev, "ptmx", 0);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST) {
+			int err = errno;
+
+			close(dev);
+			return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "symlink /dev/%s", links[i][1]);
+		}
+	}
+	close(dev);
+	return 0;
+}
+
+static int mount_root(const struct proto_spec *s, struct mvi_err *e)
+{
+	bool ro = s->flags & PROTO_SPEC_READONLY_ROOT;
+	struct statvfs sv;
+
+	if (!*s->root_tag)
+		return mvi_fail(e, MVI_EXIT_SETUP, "the spec names no root share");
+	if ((mkdir("/mnt", 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(MVI_NEWROOT, 0755) < 0 && errno != EEXIST))
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", MVI_NEWROOT);
+	if (mount(s->root_tag, MVI_NEWROOT, "virtiofs", ro ? MS_RDONLY : 0, NULL) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount virtiofs \"%s\" as the root",
+				    s->root_tag);
+	if (ro && statvfs(MVI_NEWROOT, &sv) == 0 && !(sv.f_flag & ST_RDONLY) &&
+	    mount(NULL, MVI_NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make the root read-only");
+	return 0;
+}
+
+static int mount_inside(const struct proto_spec *s, struct mvi_err *e)
+{
+	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret = -1;
+
+	if (rootfd < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
+	for (size_t i = 0; i < sizeof(sysmounts) / sizeof(sysmounts[0]); i++) {
+		const struct sysmount *m = &sysmounts[i];
+
+		if (mount_in_root(rootfd, m->src, m->path, m->type, m->flags, m->data, m->optional,
+				  e) < 0)
+			goto out;
+	}
+	if (dev_links(rootfd, e) < 0)
+		goto out;
+	/* After the system mounts, so a share may cover /tmp or /run. */
+	for (uint32_t i = 0; i < s->nmounts; i++) {
+		const struct proto_mount *m = &s->mounts[i];
+
+		if (!*m->tag || !*m->path) {
+			mvi_fail(e, MVI_EXIT_SETUP, "spec mount %u has no tag or no path", i);
+			goto out;
+		}
+		if (mount_in_root(rootfd, m->tag, m->path, "virtiofs",
+				  m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0, NULL, false, e) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	close(rootfd);
+	return ret;
+}
+
+/* switch_root(8): the initramfs is rootfs, which cannot be pivot_root'ed
+ * away, so the new root is moved over it. The initramfs's files stay (only
+ * mvinit itself, so nothing worth freeing). */
+static int switch_root(struct mvi_err *e)
+{
+	if (chdir(MVI_NEWROOT) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chdir %s", MVI_NEWROOT);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "move the root onto /");
+	if (chroot(".") < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chroot into the root");
+	if (chdir("/") < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chdir / in the root");
+	return 0;
+}
+
+/* Containers expect 127.0.0.1 to work; the guest boots with lo down. */
+static void loopback_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0))
+		mvi_warn("bring up lo: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+int rootfs_setup(const struct proto_spec *s, struct mvi_err *e)
+{
+	if (mount_root(s, e) < 0 || mount_inside(s, e) < 0 || switch_root(e) < 0)
+		return -1;
+	if (*s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "sethostname \"%s\"", s->hostname);
+	loopback_up();
+	return 0;
+}

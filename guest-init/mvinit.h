@@ -1,0 +1,245 @@
+/* mvinit's modules and what they promise each other.
+ *
+ *   mvinit.c     main: console, boot mark, plain mode, container-mode driver,
+ *                power-off (the only place that ends PID 1)
+ *   util.c       pure helpers: errors, kernel cmdline, PATH lookup, exit
+ *                statuses (unit-tested on the host: tests/unit/test_mvinit.c)
+ *   ctl.c        vsock streams and the control conversation (proto.h framing)
+ *   container.c  the container's mounts, switch root, hostname, loopback
+ *   proc.c       the process: stdio, spawn, reaping, signals, supervision
+ *   relay.c      byte pumps between vsock streams and the process's pipes or
+ *                pty master
+ *
+ * Exit statuses mvinit reports (to the host in ERROR/EXIT and to mvm through
+ * MVM_PORT_SHUTDOWN); the process's own status is 0..255 or 128+signal.
+ */
+#ifndef MVRUN_MVINIT_H
+#define MVRUN_MVINIT_H
+
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto/proto.h"
+
+#define MVI_EXIT_SETUP 1      /* container setup failed (as runc's create) */
+#define MVI_EXIT_NOEXEC 126   /* argv[0] found but not executable */
+#define MVI_EXIT_NOTFOUND 127 /* argv[0] not found */
+#define MVI_EXIT_HOSTGONE 137 /* control stream dropped: as if SIGKILLed */
+
+#define MVI_NEWROOT "/mnt/root" /* where the root share is set up */
+#define MVI_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MVI_MAX_PENDING_SIGS 32
+
+/* ---- util.c ---- */
+
+/* What went wrong, for the host (ERROR) and the console: the status to
+ * report and one line of text. Set once, by the step that failed. */
+struct mvi_err {
+	uint32_t status;
+	char msg[512];
+};
+
+/* Fill e with status and the formatted message. Both return -1, so a
+ * failing step can `return mvi_fail(e, ...)`. mvi_fail_sys appends
+ * ": <strerror(errnum)>". */
+int mvi_fail(struct mvi_err *e, uint32_t status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int mvi_fail_sys(struct mvi_err *e, uint32_t status, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Print "mvinit: <formatted>" on stderr (the console). */
+void mvi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long mvi_now_ms(void);
+
+/* What the kernel command line asks of mvinit. */
+struct mvi_boot {
+	int exit_status; /* mvinit.exit=N (plain mode), 0..255 */
+	bool panic;      /* mvinit.panic=1 (plain mode) */
+	bool control;    /* mvinit.control=1: container mode */
+};
+
+/* Parse /proc/cmdline's text into b (fields keep their value unless
+ * a param sets them; later params win). Malformed values are reported on
+ * stderr and ignored. Modifies line. */
+void mvi_parse_cmdline(char *line, struct mvi_boot *b);
+
+/* Count the CPUs in a sysfs cpu list such as "0-1,3\n"; -1 if malformed. */
+int mvi_count_cpus(const char *s);
+
+/* The exit status a wait status stands for: the code, or 128+signal. */
+int mvi_wait_status(int wstatus);
+
+/* The value of NAME in a NULL-terminated "K=V" list, or NULL. */
+const char *mvi_env_get(const char *const *env, const char *name);
+
+/* Resolve an argv[0] as runc does (Go's exec.LookPath): a name with a '/'
+ * is used as is (relative to the cwd); otherwise each element of path
+ * (NULL: MVI_DEFAULT_PATH; an empty element is ".") is tried for a
+ * regular file with an x bit. Writes the result to out. Returns 0, or an
+ * errno: ENOENT when not found, EACCES for a directory or a file without
+ * x bits (named with a '/'), ENAMETOOLONG, or stat's error. */
+int mvi_lookpath(const char *file, const char *path, char *out, size_t size);
+
+/* Describe a failure to run `file` (err from mvi_lookpath or execve) in e,
+ * runc style: `exec "foo": executable file not found in $PATH` (searched,
+ * ENOENT) and other ENOENT/ENOTDIR give MVI_EXIT_NOTFOUND, anything else
+ * (`exec "/etc": permission denied`) MVI_EXIT_NOEXEC. Returns -1. */
+int mvi_exec_fail(struct mvi_err *e, const char *file, int err, bool searched);
+
+/* ---- ctl.c ---- */
+
+/* A message read from the control stream; payload is malloc'd (hdr.len
+ * bytes, NULL if 0) and owned by whoever holds the message. */
+struct ctl_msg {
+	struct proto_hdr hdr;
+	uint8_t *payload;
+};
+
+/* Reassembles messages from a non-blocking stream, reading no further than
+ * the end of the current message. */
+struct ctl_reader {
+	uint8_t hdr[PROTO_HDR_LEN];
+	size_t got; /* bytes of the current message so far (header included) */
+	struct ctl_msg msg;
+};
+
+enum ctl_status {
+	CTL_MORE = 0,  /* no whole message yet (EAGAIN) */
+	CTL_MSG = 1,   /* *out holds a message */
+	CTL_EOF = -1,  /* the host closed the stream (or reset it) */
+	CTL_BAD = -2,  /* a header proto_parse_hdr rejects: the stream is lost */
+	CTL_FAIL = -3, /* out of memory or an unexpected read error */
+};
+
+/* Connect a stream socket to the host (CID 2) on port. Returns the fd
+ * (O_CLOEXEC, blocking), or -1 with e set (MVI_EXIT_SETUP). */
+int ctl_connect(uint32_t port, struct mvi_err *e);
+
+/* Read what fd has for r (fd non-blocking). On CTL_MSG the message moves to
+ * *out and r starts over. Any other result leaves r resumable (CTL_MORE)
+ * or dead. */
+enum ctl_status ctl_read(int fd, struct ctl_reader *r, struct ctl_msg *out);
+
+/* Block (poll) until a whole message arrives; same results but CTL_MORE. */
+enum ctl_status ctl_wait(int fd, struct ctl_reader *r, struct ctl_msg *out);
+
+/* Free the message's payload. */
+void ctl_msg_free(struct ctl_msg *m);
+
+/* Send a whole message, waiting for the stream as needed. Return 0, or -1
+ * (errno) if the stream failed. */
+int ctl_send_hello(int fd);
+int ctl_send_ready(int fd);
+int ctl_send_error(int fd, const struct mvi_err *e);
+int ctl_send_exit(int fd, uint32_t status);
+
+/* End the conversation so that what was sent reaches the host before the
+ * VM resets: close fd, waiting at most linger_s seconds for the host to
+ * acknowledge the close. */
+void ctl_finish(int fd, int linger_s);
+
+/* ---- container.c (prefix rootfs_) ---- */
+
+/* Mount the root share at MVI_NEWROOT, the system filesystems and the
+ * spec's shares inside it, then switch root into it (switch_root style:
+ * MS_MOVE onto / and chroot; the initramfs stays), set the hostname and
+ * bring up lo. Returns 0, or -1 with e naming the step (MVI_EXIT_SETUP). */
+int rootfs_setup(const struct proto_spec *s, struct mvi_err *e);
+
+/* ---- relay.c (prefix pump_) ---- */
+
+/* Copies bytes from `in` to `out` through a buffer, both non-blocking. */
+struct pump {
+	int in, out;
+	bool drain;      /* an output of the process: flushed when it exits */
+	int at_eof;      /* what to do to `out` at EOF on `in`: PUMP_* */
+	bool in_eof;     /* no more input (EOF, EIO from a pty, error) */
+	bool out_dead;   /* writes failed: input is read and dropped */
+	bool done;       /* at_eof applied; the pump is idle */
+	size_t off, len; /* pending bytes in buf */
+	char buf[16384];
+};
+
+enum { PUMP_KEEP, PUMP_SHUT_WR, PUMP_CLOSE };
+
+#define PUMP_MAX 3
+#define PUMP_POLLFDS (2 * PUMP_MAX)
+
+struct pumps {
+	int n;
+	struct pump pump[PUMP_MAX];
+};
+
+/* Add a pump to r (at most PUMP_MAX); makes both fds non-blocking. The
+ * fds stay the caller's, except that PUMP_CLOSE closes `out` at EOF. */
+void pump_add(struct pumps *r, int in, int out, bool drain, int at_eof);
+
+/* Fill PUMP_POLLFDS slots (fd -1 where a pump waits for nothing). */
+void pump_poll_setup(struct pumps *r, struct pollfd *pfd);
+
+/* Move what the poll results allow. */
+void pump_poll_done(struct pumps *r, const struct pollfd *pfd);
+
+/* The process has exited: move what its output pumps hold or can read now
+ * (not waiting for EOF, which orphans may hold off), for at most
+ * timeout_ms, then apply their at_eof. */
+void pump_drain(struct pumps *r, int timeout_ms);
+
+/* ---- proc.c ---- */
+
+/* Everything container mode holds between the steps. */
+struct mvi {
+	bool have_port;         /* mvm's port is usable (ioperm succeeded) */
+	int ctl;                /* control stream, -1 once finished */
+	struct ctl_reader rd;
+	struct ctl_msg spec_msg; /* the SPEC; spec's strings point into it */
+	struct proto_spec spec;
+	const char **scratch;
+	char exe[4096];         /* argv[0] resolved */
+	int sigfd;              /* signalfd for SIGCHLD */
+	int child_fd[3];        /* the process's fds 0/1/2, closed after fork */
+	int master;             /* pty master with a tty, else -1 */
+	struct pumps pumps;       /* the process's stdio */
+	pid_t pid;              /* the process, 0 before START */
+	int pending[MVI_MAX_PENDING_SIGS]; /* SIGNALs before START */
+	int npending;
+};
+
+/* How supervision ended. */
+enum proc_end { PROC_EXITED, PROC_HOST_GONE };
+
+/* Block SIGCHLD into a signalfd (m->sigfd) and ignore SIGPIPE. Returns 0 or
+ * -1 with e set. */
+int proc_signals(struct mvi *m, struct mvi_err *e);
+
+/* In the container's root: chdir to the cwd and resolve argv[0] into
+ * m->exe, as root, so that the common mistakes are reported before READY.
+ * Returns 0, or -1 with e set (1, 126 or 127). */
+int proc_resolve(struct mvi *m, struct mvi_err *e);
+
+/* Open the process's stdio: three vsock streams relayed through pipes, or
+ * a pty relayed to one stream. Returns 0 or -1 with e set. */
+int proc_stdio(struct mvi *m, struct mvi_err *e);
+
+/* Wait for START, applying RESIZE and queueing SIGNAL. Returns 0, or -1 if
+ * the host went away (or broke the stream). */
+int proc_wait_start(struct mvi *m);
+
+/* Fork and exec the process (m->pid). Returns 0 once execve succeeded, or
+ * -1 with e set (1 for a setup step in the child, 126/127 for execve); the
+ * child has then been reaped. */
+int proc_spawn(struct mvi *m, struct mvi_err *e);
+
+/* As PID 1 until the process exits: reap every child, forward SIGNAL,
+ * apply RESIZE, relay stdio. Then drain the process's output. *status is
+ * the process's exit status (PROC_EXITED). On PROC_HOST_GONE every process
+ * has been sent SIGKILL. */
+enum proc_end proc_supervise(struct mvi *m, int *status);
+
+#endif
