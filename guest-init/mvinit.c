@@ -30,23 +30,38 @@
  *                       ("Attempted to kill init!") and mvm reports a crash.
  *
  * Container mode (proto/proto.h has the conversation):
- *  1. connect to the host's control port, send HELLO, read SPEC;
- *  2. set up the container (container.c), chdir to the cwd and resolve
- *     argv[0] and open the process's stdio (proc.c, relay.c);
- *  3. send READY, wait for START, run the process;
- *  4. supervise it as PID 1; when it exits, send EXIT with its status and
- *     power off with that status.
- *  Any failure in 1-3 sends ERROR instead (status 1 for setup, 126 for an
- *  argv[0] that cannot be executed, 127 for one not found, with a runc-like
- *  message) and powers off with that status. If the host closes the
- *  control stream, every process is killed and the status is 137.
+ *  1. connect to the host (CID 2) on PROTO_PORT_CONTROL, send HELLO, read
+ *     SPEC;
+ *  2. set up the container from the spec (container.c): virtio-fs root,
+ *     system mounts, the spec's shares, switch root, hostname, lo up;
+ *     chdir to the cwd and resolve argv[0] in the spec's PATH (proc.c);
+ *  3. open the process's stdio (proc.c, relay.c): the STDIN/STDOUT/STDERR
+ *     streams, each relayed through a pipe (so /dev/stdout can be
+ *     reopened, as under runc), or with PROTO_SPEC_TTY a pty whose master
+ *     is relayed to the TTY stream;
+ *  4. send READY, wait for START (RESIZE applied, SIGNAL queued), fork and
+ *     exec the process with the spec's rlimits, groups, gid, uid, umask,
+ *     cwd and env;
+ *  5. as PID 1 reap every child, forward SIGNAL with kill(), apply RESIZE;
+ *     when the process exits, drain its output, send EXIT (exit code, or
+ *     128+signal) and power off with that status.
+ *  Any failure in 1-4 sends ERROR instead, also after START when execve
+ *  or a step before it fails in the child, and powers off with its status:
+ *    1    setup (mount, vsock stream, pty, cwd, setuid, malformed SPEC...)
+ *    126  argv[0] found but not executable (`exec "/etc": permission denied`)
+ *    127  argv[0] not found (`exec "foo": executable file not found in $PATH`)
+ *  If the control stream breaks (the host is gone, or sends a bad header
+ *  after SPEC), every process is killed and the status is 137.
  *  After EXIT or ERROR mvinit closes the control stream and waits (at most
  *  CTL_LINGER_S seconds) for the host's RST, so that the message is not lost
  *  in the reset (ctl_finish).
+ *  Tested end to end by guest-init/tests/qemu-container.py (QEMU microvm,
+ *  vhost-vsock, virtiofsd); the pure parts by tests/unit/test_mvinit.c.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,7 +69,6 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mount.h>
-#include <signal.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <unistd.h>
