@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
-.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot clean kernel FORCE
+.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot clean kernel fuzz fuzz-build FORCE
 all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
@@ -72,8 +72,22 @@ $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-test: all $(B)/unit-tests $(B)/kvm-tests
+test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS)
 	@B=$(B) ./tests/run-all.sh
+
+# libFuzzer targets: tests/fuzz/NAME_fuzz.c, each linked with the VMM and
+# proto sources built by clang. A seed corpus may live in tests/fuzz/NAME_corpus/.
+# `make test` runs each for FUZZ_SECONDS (default 15); `make fuzz` for 300.
+FUZZ_SRC  := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread
+fuzz-build: deps $(FUZZ_BINS)
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)
 
 unit-test: deps $(B)/unit-tests
 	$(B)/unit-tests

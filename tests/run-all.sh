@@ -66,7 +66,10 @@ run_criterion unit "$B/unit-tests"
 run_criterion kvm "$B/kvm-tests"
 run_suite mvm-cli tests/boot/cli-tests.sh
 run_suite vmhost tests/vmhost/selftest
+run_suite fuzz tests/fuzz/run.sh build/fuzz/*_fuzz
 run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
+run_suite box tests/vmhost/run -- tests/box/box-tests.sh
+run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
 
 echo
 [ ${#failures[@]} = 0 ] || printf 'failed suites: %s\n' "${failures[*]}"

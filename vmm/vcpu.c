@@ -82,16 +82,16 @@ int vcpu_init_platform(struct vcpu *v, struct mvm_err *err)
 		MSR_IA32_MISC_ENABLE, MSR_MTRR_DEF_TYPE,
 	};
 	enum { N = sizeof(idx) / sizeof(idx[0]) };
-	struct {
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[N];
+		uint8_t bytes[sizeof(struct kvm_msrs) + N * sizeof(struct kvm_msr_entry)];
 	} m;
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = N;
 	for (int i = 0; i < N; i++)
-		m.e[i].index = idx[i];
-	m.e[N - 2].data = 1;                   /* fast string operations */
-	m.e[N - 1].data = (1u << 11) | 6;      /* MTRRs on, default write-back */
+		m.hdr.entries[i].index = idx[i];
+	m.hdr.entries[N - 2].data = 1;              /* fast string operations */
+	m.hdr.entries[N - 1].data = (1u << 11) | 6; /* MTRRs on, default write-back */
 	int r = ioctl(v->fd, KVM_SET_MSRS, &m);
 	if (r != N)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_MSRS on vCPU %d (%d of %d set)",
