@@ -209,7 +209,7 @@ int shim_box(int argc, char **argv)
 	static struct argv_buf m; /* mvm's argv: large, and main's for the process */
 	static char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
 	const char *mem = BOX_DEFAULT_MEM, *cpus = "1", *path = BOX_DEFAULT_PATH;
-	bool tty = false, ro = false, has_home = false, has_term = false;
+	bool tty = false, ro = false, has_home = false, has_term = false, has_host = false;
 	unsigned timeout = 0;
 	struct argv_buf extra = { 0 };
 	optind = 1;
@@ -253,7 +253,11 @@ int shim_box(int argc, char **argv)
 		case 'u': push(&extra, "--user"); push(&extra, optarg); break;
 		case 't': tty = true; break;
 		case O_RO: ro = true; break;
-		case O_HOSTNAME: push(&extra, "--hostname"); push(&extra, optarg); break;
+		case O_HOSTNAME:
+			push(&extra, "--hostname");
+			push(&extra, optarg);
+			has_host = true;
+			break;
 		case O_TIMEOUT:
 			if (!is_uint(optarg) || !(timeout = (unsigned)strtoul(optarg, NULL, 10)))
 				return fail(BOX_EXIT_ERROR, "--timeout %s: must be a positive number of seconds",
@@ -316,6 +320,10 @@ int shim_box(int argc, char **argv)
 		snprintf(termenv, sizeof(termenv), "TERM=%s", getenv("TERM") ? getenv("TERM") : "xterm");
 		push(&m, "--env");
 		push(&m, termenv);
+	}
+	if (!has_host) {
+		push(&m, "--hostname");
+		push(&m, "mvrun");
 	}
 	push(&m, "--");
 	for (int i = optind; i < argc; i++)

@@ -41,4 +41,25 @@ if [ -e /sys/module/kvm_pvm ] || ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 else
 	t_skip "refuses a host that cannot boot Linux" "this host has hardware virtualization"
 fi
+# mvrun box: bad input is caught on the host, before any VM, with one line.
+MVRUN=${MVRUN:-build/mvrun}
+R=build/rootfs
+t_exec 10 "$MVRUN" box /nonexistent/rootfs -- sh
+t_check "box: missing rootfs" 125 'err:^mvrun: box: rootfs /nonexistent/rootfs: No such file or directory$' errlines:1
+t_exec 10 "$MVRUN" box "$R" -- no-such-command
+t_check "box: CMD not in the rootfs" 127 'err:no-such-command: executable file not found in \$PATH' errlines:1
+t_exec 10 "$MVRUN" box "$R" -- /etc/passwd
+t_check "box: CMD not executable" 126 'err:/etc/passwd: permission denied' errlines:1
+t_exec 10 "$MVRUN" box -v /nonexistent:/mnt "$R" -- sh
+t_check "box: -v of a missing dir" 125 'err:-v /nonexistent:/mnt: /nonexistent: No such file' errlines:1
+t_exec 10 "$MVRUN" box -v /tmp:relative "$R" -- sh
+t_check "box: -v with a relative container path" 125 'err:must be absolute' errlines:1
+t_exec 10 "$MVRUN" box -v /tmp:/mnt:rx "$R" -- sh
+t_check "box: -v with a bad option" 125 'err:is not ro or rw' errlines:1
+t_exec 10 "$MVRUN" box --mem 0 "$R" -- sh
+t_check "box: --mem 0" 125 'err:--mem 0: must be a number of MiB, at least 16' errlines:1
+t_exec 10 "$MVRUN" box "$R"
+t_check "box: no command" 125 'err:no command given'
+t_exec 10 "$MVRUN" frobnicate
+t_check "mvrun: unknown command" 1 'err:frobnicate: unknown command' errlines:1
 t_summary mvm-cli
