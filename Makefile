@@ -72,9 +72,6 @@ $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS)
-	@B=$(B) ./tests/run-all.sh
-
 # libFuzzer targets: tests/fuzz/NAME_fuzz.c, each linked with the VMM and
 # proto sources built by clang. A seed corpus may live in tests/fuzz/NAME_corpus/.
 # `make test` runs each for FUZZ_SECONDS (default 15); `make fuzz` for 300.
@@ -88,6 +85,9 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)
+
+test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS)
+	@B=$(B) ./tests/run-all.sh
 
 unit-test: deps $(B)/unit-tests
 	$(B)/unit-tests

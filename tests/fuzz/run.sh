@@ -8,6 +8,11 @@ secs=${FUZZ_SECONDS:-15}
 pass=0 fail=0
 for bin in "$@"; do
 	name=$(basename "$bin" _fuzz)
+	if [ ! -x "$bin" ]; then
+		echo "FAIL fuzz $name: $bin was not built (make fuzz-build)"
+		fail=$((fail + 1))
+		continue
+	fi
 	work=$(mktemp -d /tmp/fuzz-$name.XXXXXX)
 	seeds=()
 	[ -d "tests/fuzz/${name}_corpus" ] && seeds=("tests/fuzz/${name}_corpus")
