@@ -72,15 +72,17 @@ static size_t begin(struct proto_buf *b, enum proto_type type)
 	return at;
 }
 
+/* A message that does not fit is dropped whole: a partial one left in the
+ * buffer would go out with len 0 and desynchronise the stream. */
 static int finish(struct proto_buf *b, size_t at)
 {
-	if (b->failed)
-		return -1;
-	size_t plen = b->len - at - PROTO_HDR_LEN;
-	if (plen > PROTO_MAX_MSG - PROTO_HDR_LEN) {
+	if (!b->failed && b->len - at - PROTO_HDR_LEN > PROTO_MAX_MSG - PROTO_HDR_LEN)
 		b->failed = 1;
+	if (b->failed) {
+		b->len = at;
 		return -1;
 	}
+	size_t plen = b->len - at - PROTO_HDR_LEN;
 	uint8_t *h = b->data + at + 4;
 	h[0] = (uint8_t)plen;
 	h[1] = (uint8_t)(plen >> 8);

@@ -98,7 +98,8 @@ struct proto_hdr {
 int proto_parse_hdr(const uint8_t hdr[PROTO_HDR_LEN], struct proto_hdr *out);
 
 /* Encoders: append one whole message (header included) to b. They return 0,
- * or -1 if it would exceed PROTO_MAX_MSG or memory ran out (b->failed set).
+ * or -1 if it would exceed PROTO_MAX_MSG or memory ran out (b->failed set,
+ * and nothing of that message is left in b).
  * The buffer is malloc'd; free it with proto_buf_free(). */
 int proto_encode_u32(struct proto_buf *b, enum proto_type type, uint32_t v);
 int proto_encode_empty(struct proto_buf *b, enum proto_type type);
