@@ -88,6 +88,20 @@ else
 	t_bad "ls, cp -a, tar, rename, symlinks, hard links, chmod, mkfifo match the host" "$(head -20 "$W/diff")"
 fi
 
+# xattrs and mmap, with a small static probe (busybox has neither): the
+# guest must see what the host's filesystem does, and the host must see the
+# guest's writes.
+musl-gcc -static -Os -o "$R/bin/fsprobe" tests/box/fsprobe.c
+mkdir -p "$W/xvol" "$W/xhost"
+probe='touch $D/f; fsprobe xattr $D/f 2>&1; echo "xattr status $?"; fsprobe mmap $D/m 2>&1; echo "mmap status $?"'
+D=$W/xhost PATH=$R/bin:$PATH sh -c "$probe" >"$W/probe.host" 2>&1
+box -v "$W/xvol:/x" "$R" -- sh -c "D=/x; $probe"
+if [ "$T_STATUS" = 0 ] && diff -u "$W/probe.host" "$T_OUT" >"$W/diff" && [ "$(head -c 6 "$W/xvol/m")" = mapped ]; then
+	t_ok "xattrs and mmap behave as on the host ($(head -n1 "$W/probe.host"))"
+else
+	t_bad "xattrs and mmap behave as on the host" "$(cat "$W/diff")"
+fi
+
 box "$R" -- df -k /
 t_check "df sees the share" 0 'out:[0-9]+ +[0-9]+ +[0-9]+'
 
