@@ -12,12 +12,12 @@ struct hook {
 	int timeout;         /* seconds, 0 = none */
 };
 
-/* Run each hook in order, feeding `state_json` on its stdin, with stdout and
- * stderr to mvrun's stderr... no: to /dev/null unless debugging (the engine
- * owns mvrun's stdio). Stops at the first failure: a non-zero exit, a
- * signal, or the timeout (the hook is killed). `what` names the hook kind in
- * messages ("prestart hook /usr/bin/x exited with status 1"). Returns 0 or
- * -1 with err. */
+/* Run each hook in order, feeding `state_json` on its stdin. Its stdout and
+ * stderr are captured (the engine owns mvrun's stdio), and the first 4 KiB
+ * go into the error message if it fails, as runc does. Stops at the first
+ * failure: a non-zero exit, a signal, or the timeout (the hook is killed).
+ * `what` names the hook kind in messages ("prestart hook /usr/bin/x exited
+ * with status 1: <output>"). Returns 0 or -1 with err. */
 int hooks_run(const struct hook *hooks, int n, const char *what, const char *state_json,
 	      struct shim_err *err);
 
