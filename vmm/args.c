@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@ const char mvm_usage[] =
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
-	"            [--vsock-uds PATH] -- CMD [ARG...]]\n"
+	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N]\n"
+	"            -- CMD [ARG...]]\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs CMD from that rootfs in it. Exit status: the guest's (0 after a clean\n"
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
 	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";
@@ -99,7 +101,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
-	       O_HOSTNAME, O_TTY, O_UDS };
+	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -120,11 +122,15 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "hostname", required_argument, 0, O_HOSTNAME },
 		{ "tty", no_argument, 0, O_TTY },
 		{ "vsock-uds", required_argument, 0, O_UDS },
+		{ "wait-start", no_argument, 0, O_WAIT },
+		{ "control-socket", required_argument, 0, O_CTLSOCK },
+		{ "ready-fd", required_argument, 0, O_READYFD },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	memset(a, 0, sizeof(*a));
 	a->mem_mib = MVM_DEFAULT_MEM_MIB;
+	a->ready_fd = -1;
 	const char *nx = getenv("MVM_NO_XSAVE");
 	a->no_xsave = nx && strcmp(nx, "1") == 0;
 	a->cpus = 1;
@@ -170,6 +176,16 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_CWD: a->cwd = optarg; break;
 		case O_HOSTNAME: a->hostname = optarg; break;
 		case O_UDS: a->vsock_uds = optarg; break;
+		case O_WAIT: a->wait_start = true; break;
+		case O_CTLSOCK: a->control_socket = optarg; break;
+		case O_READYFD:
+			if (parse_u64("--ready-fd", optarg, &v, err) < 0)
+				return -1;
+			if (v < 3 || v > 65535 || fcntl((int)v, F_GETFD) < 0)
+				return mvm_errf(err, MVM_EXIT_BADARG, "--ready-fd %s: not an open fd above 2",
+						optarg);
+			a->ready_fd = (int)v;
+			break;
 		case O_VOLUME:
 			if (parse_volume(a, optarg, err) < 0)
 				return -1;
@@ -197,6 +213,10 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 					argv[optind - 1]);
 		}
 	}
+	if (a->wait_start != (a->control_socket != NULL))
+		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --control-socket go together");
+	if ((a->wait_start || a->ready_fd >= 0) && !a->root)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --ready-fd need --root");
 	if (a->root) {
 		if (optind >= argc)
 			return mvm_errf(err, MVM_EXIT_BADARG, "--root: no command given after --");

@@ -35,6 +35,9 @@ struct mvm_args {
 	int argc;                   /* the command after "--" */
 	char **argv;
 	const char *vsock_uds;      /* unix socket for host-initiated vsock, or NULL */
+	const char *control_socket; /* with --wait-start: where "start" arrives, or NULL */
+	bool wait_start;            /* hold the process after READY until "start" */
+	int ready_fd;               /* gets "ready\n" / "error STATUS MSG\n"; -1 none */
 };
 
 #define MVM_DEFAULT_MEM_MIB 128

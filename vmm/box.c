@@ -44,6 +44,10 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 		return -1;
 	if (ctr_init(&b->ctr, &vm->loop, &b->spec, a->tty, err) < 0)
 		return -1;
+	if (a->ready_fd >= 0)
+		ctr_set_ready_fd(&b->ctr, a->ready_fd);
+	if (a->control_socket && ctr_listen(&b->ctr, a->control_socket, err) < 0)
+		return -1;
 	if (vfsdev_init(&b->fs[0], "root", a->root, a->read_only, err) < 0)
 		return -1;
 	b->nfs = 1;
@@ -73,11 +77,13 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 
 int box_status(struct box *b, int vm_status, char *line, size_t cap)
 {
+	int st = vm_status;
 	if (b->ctr.state == CTR_FAILED && b->ctr.error[0]) {
 		snprintf(line, cap, "container: %s", b->ctr.error);
-		return b->ctr.exit_status >= 0 ? b->ctr.exit_status : 1;
+		st = b->ctr.exit_status >= 0 ? b->ctr.exit_status : 1;
 	}
-	return vm_status;
+	ctr_finish(&b->ctr, st, line);
+	return st;
 }
 
 void box_fini(struct box *b)

@@ -39,7 +39,7 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 
 /* mvm's status once the VM stopped: the process's, or the status of a
  * container error (with its message in line). vm_status is what the stop
- * reason alone gave. */
+ * reason alone gave. Tells the ready fd, if it never heard, why. */
 int box_status(struct box *b, int vm_status, char *line, size_t cap);
 
 /* Release everything; restore the terminal. Safe after a failed setup. */

@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -89,8 +91,36 @@ static void on_signal(void *opaque, uint32_t events)
 	}
 }
 
+static void ready_line(struct ctr *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ready_line(struct ctr *c, const char *fmt, ...)
+{
+	if (c->ready_fd < 0)
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(c->ready_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+		/* the reader is gone: nothing else to tell */
+	}
+	close(c->ready_fd);
+	c->ready_fd = -1;
+}
+
+void ctr_set_ready_fd(struct ctr *c, int fd)
+{
+	c->ready_fd = fd;
+}
+
+void ctr_finish(struct ctr *c, int status, const char *msg)
+{
+	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
+}
+
 static void fail(struct ctr *c, int status, const char *msg)
 {
+	ready_line(c, "error %d %s\n", status, msg);
 	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
 		return;
 	c->state = CTR_FAILED;
@@ -112,6 +142,11 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	case PROTO_READY:
 		if (c->state != CTR_WAIT_READY)
 			break;
+		ready_line(c, "ready\n");
+		if (c->wait_start) {
+			c->state = CTR_WAIT_START;
+			break;
+		}
 		proto_encode_empty(&c->out, PROTO_START);
 		c->state = CTR_RUNNING;
 		send_resize(c);
@@ -165,6 +200,92 @@ static void on_ctl_in(void *opaque, uint32_t events)
 	}
 }
 
+static void client_done(struct ctr *c, const char *reply)
+{
+	if (write(c->client_fd, reply, strlen(reply)) < 0) {
+		/* the client left */
+	}
+	evloop_del(c->loop, c->client_fd);
+	close(c->client_fd);
+	c->client_fd = -1;
+}
+
+static void on_client(void *opaque, uint32_t events)
+{
+	struct ctr *c = opaque;
+	(void)events;
+	ssize_t n = read(c->client_fd, c->client_line + c->client_len,
+			 sizeof(c->client_line) - 1 - c->client_len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_done(c, "");
+		return;
+	}
+	c->client_len += (uint32_t)n;
+	c->client_line[c->client_len] = 0;
+	char *nl = strchr(c->client_line, '\n');
+	if (!nl) {
+		if (c->client_len == sizeof(c->client_line) - 1)
+			client_done(c, "error line too long\n");
+		return;
+	}
+	*nl = 0;
+	if (strcmp(c->client_line, "start") != 0) {
+		client_done(c, "error unknown command\n");
+	} else if (c->state == CTR_WAIT_START) {
+		proto_encode_empty(&c->out, PROTO_START);
+		c->state = CTR_RUNNING;
+		send_resize(c);
+		queue_msg_flush(c);
+		client_done(c, "ok\n");
+	} else if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
+		client_done(c, "error the container was already started\n");
+	} else {
+		client_done(c, "error the container is not ready\n");
+	}
+}
+
+static void on_listen(void *opaque, uint32_t events)
+{
+	struct ctr *c = opaque;
+	(void)events;
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (c->client_fd >= 0) { /* one at a time: mvrun serialises with its lock */
+		if (write(fd, "error busy\n", 11) < 0) {
+		}
+		close(fd);
+		return;
+	}
+	c->client_fd = fd;
+	c->client_len = 0;
+	if (evloop_add(c->loop, fd, EPOLLIN, on_client, c) < 0) {
+		close(fd);
+		c->client_fd = -1;
+	}
+}
+
+int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
+	strcpy(sa.sun_path, path);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->listen_fd < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "socket");
+	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(c->listen_fd, 8) < 0)
+		return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
+	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) < 0)
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+	c->listen_path = path;
+	c->wait_start = true;
+	return 0;
+}
+
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
 	     struct mvm_err *err)
 {
@@ -174,6 +295,7 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	c->tty = tty;
 	c->ctl_fd = -1;
 	c->exit_status = -1;
+	c->ready_fd = c->listen_fd = c->client_fd = -1;
 	sigset_t set;
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
@@ -262,6 +384,16 @@ void ctr_fini(struct ctr *c)
 			relay_stop(&c->rel[i]);
 	if (c->ctl_fd >= 0)
 		close(c->ctl_fd);
+	if (c->client_fd >= 0)
+		close(c->client_fd);
+	if (c->listen_fd >= 0) {
+		close(c->listen_fd);
+		if (c->listen_path)
+			unlink(c->listen_path);
+	}
+	if (c->ready_fd >= 0)
+		close(c->ready_fd);
+	c->client_fd = c->listen_fd = c->ready_fd = -1;
 	if (c->sig_fd > 0)
 		close(c->sig_fd);
 	c->ctl_fd = c->sig_fd = -1;

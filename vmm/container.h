@@ -15,7 +15,8 @@
 
 #define CTR_MAX_IN (64u << 10) /* the largest message mvm accepts from the guest */
 
-enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_RUNNING, CTR_EXITED, CTR_FAILED };
+enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_WAIT_START, CTR_RUNNING, CTR_EXITED,
+		 CTR_FAILED };
 
 struct ctr {
 	struct evloop *loop;
@@ -31,6 +32,13 @@ struct ctr {
 	size_t out_off;
 	bool out_watched;
 	int sig_fd;                      /* signalfd of the signals forwarded to the process */
+	bool wait_start;                 /* after READY, wait for "start" on the control socket */
+	int ready_fd;                    /* gets "ready\n" or "error STATUS MSG\n", then closed; -1 */
+	int listen_fd;                   /* the control socket, -1 */
+	const char *listen_path;         /* unlinked at ctr_fini; not owned */
+	int client_fd;                   /* one control client at a time, -1 */
+	char client_line[64];
+	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
 };
 
@@ -40,6 +48,18 @@ struct ctr {
  * thread inherits the mask. Returns 0 or -1 with err. */
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
 	     struct mvm_err *err);
+
+/* Serve the host control socket at `path` (mvrun start connects there and
+ * writes "start\n"; the answer is "ok\n" or "error MESSAGE\n"), and hold the
+ * process until then. Returns 0 or -1 with err. */
+int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err);
+
+/* Report the container's readiness on fd (closed after one line). */
+void ctr_set_ready_fd(struct ctr *c, int fd);
+
+/* The VM is over: if nobody heard about readiness yet, tell the ready fd
+ * that set-up failed, with this status and message. */
+void ctr_finish(struct ctr *c, int status, const char *msg);
 
 /* vsock accept callback: the guest opened a stream to host port `port`.
  * Returns the fd the device should relay (it owns it), or -1 to refuse. */
