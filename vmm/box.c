@@ -42,6 +42,7 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 {
 	if (box_spec(a, &b->spec, err) < 0)
 		return -1;
+	b->ctr_made = true; /* ctr_init marks every fd unset before it can fail */
 	if (ctr_init(&b->ctr, &vm->loop, &b->spec, a->tty, err) < 0)
 		return -1;
 	if (a->ready_fd >= 0)
@@ -97,5 +98,7 @@ void box_fini(struct box *b)
 	for (int i = 0; i < b->nfs; i++)
 		vfsdev_fini(&b->fs[i]);
 	b->nfs = 0;
-	ctr_fini(&b->ctr);
+	if (b->ctr_made)
+		ctr_fini(&b->ctr);
+	b->ctr_made = false;
 }

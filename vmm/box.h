@@ -19,6 +19,7 @@
 struct box {
 	struct proto_spec spec;
 	struct ctr ctr;
+	bool ctr_made;  /* ctr_init ran (its fds are valid or -1) */
 	struct vsock vsock;
 	bool vsock_ok;
 	int nfs;

@@ -48,21 +48,17 @@ static void queue_msg_flush(struct ctr *c)
 		c->out.len = 0;
 		c->out_off = 0;
 	}
-	if (pending && !c->out_watched) {
-		int fd = dup(c->ctl_fd); /* a second registration for EPOLLOUT */
-		if (fd >= 0 && evloop_add(c->loop, fd, EPOLLOUT, on_ctl_out, c) == 0)
-			c->out_watched = true;
-	}
-	if (!pending && c->out_watched) {
-		for (int i = 0; i < EVLOOP_MAX; i++) {
-			struct evloop_reg *r = &c->loop->regs[i];
-			if (r->fd >= 0 && r->fn == on_ctl_out && r->opaque == c) {
-				int fd = r->fd;
-				evloop_del(c->loop, fd);
-				close(fd);
-			}
+	/* A second fd for the same socket, so EPOLLOUT has its own registration. */
+	if (pending && c->out_fd < 0) {
+		c->out_fd = dup(c->ctl_fd);
+		if (c->out_fd >= 0 && evloop_add(c->loop, c->out_fd, EPOLLOUT, on_ctl_out, c) < 0) {
+			close(c->out_fd);
+			c->out_fd = -1;
 		}
-		c->out_watched = false;
+	} else if (!pending && c->out_fd >= 0) {
+		evloop_del(c->loop, c->out_fd);
+		close(c->out_fd);
+		c->out_fd = -1;
 	}
 }
 
@@ -295,7 +291,7 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	c->tty = tty;
 	c->ctl_fd = -1;
 	c->exit_status = -1;
-	c->ready_fd = c->listen_fd = c->client_fd = -1;
+	c->ready_fd = c->listen_fd = c->client_fd = c->out_fd = -1;
 	sigset_t set;
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
@@ -386,6 +382,9 @@ void ctr_fini(struct ctr *c)
 		close(c->ctl_fd);
 	if (c->client_fd >= 0)
 		close(c->client_fd);
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	c->out_fd = -1;
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
 		if (c->listen_path)

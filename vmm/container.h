@@ -30,7 +30,7 @@ struct ctr {
 	uint8_t in[CTR_MAX_IN];
 	struct proto_buf out;            /* bytes not yet written to ctl_fd */
 	size_t out_off;
-	bool out_watched;
+	int out_fd;                      /* dup of ctl_fd watched for EPOLLOUT while out is pending */
 	int sig_fd;                      /* signalfd of the signals forwarded to the process */
 	bool wait_start;                 /* after READY, wait for "start" on the control socket */
 	int ready_fd;                    /* gets "ready\n" or "error STATUS MSG\n", then closed; -1 */
