@@ -163,7 +163,9 @@ bool vq_rearm(struct vq *q)
 	return ld16(q->avail + AVAIL_IDX) != q->last_avail;
 }
 
-size_t iov_to_buf(const struct iovec *iov, int n, size_t off, void *buf, size_t len)
+/* Copy between an iovec array (from byte `off`) and a flat buffer. */
+static size_t iov_copy(const struct iovec *iov, int n, size_t off, uint8_t *buf, size_t len,
+		       bool into_iov)
 {
 	size_t done = 0;
 	for (int i = 0; i < n && done < len; i++) {
@@ -174,27 +176,23 @@ size_t iov_to_buf(const struct iovec *iov, int n, size_t off, void *buf, size_t 
 		size_t k = iov[i].iov_len - off;
 		if (k > len - done)
 			k = len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, k);
+		uint8_t *p = (uint8_t *)iov[i].iov_base + off;
+		if (into_iov)
+			memcpy(p, buf + done, k);
+		else
+			memcpy(buf + done, p, k);
 		done += k;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, int n, size_t off, void *buf, size_t len)
+{
+	return iov_copy(iov, n, off, buf, len, false);
+}
+
 size_t iov_from_buf(const struct iovec *iov, int n, size_t off, const void *buf, size_t len)
 {
-	size_t done = 0;
-	for (int i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = iov[i].iov_len - off;
-		if (k > len - done)
-			k = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, (uint8_t *)buf, len, true);
 }
