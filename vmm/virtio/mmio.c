@@ -18,7 +18,8 @@ enum {
 	R_INTERRUPT_STATUS = 0x060, R_INTERRUPT_ACK = 0x064, R_STATUS = 0x070,
 	R_QUEUE_DESC_LOW = 0x080, R_QUEUE_DESC_HIGH = 0x084, R_QUEUE_DRIVER_LOW = 0x090,
 	R_QUEUE_DRIVER_HIGH = 0x094, R_QUEUE_DEVICE_LOW = 0x0a0, R_QUEUE_DEVICE_HIGH = 0x0a4,
-	R_CONFIG_GENERATION = 0x0fc, R_CONFIG = 0x100,
+	R_SHM_LEN_LOW = 0x0b0, R_SHM_LEN_HIGH = 0x0b4, R_CONFIG_GENERATION = 0x0fc,
+	R_CONFIG = 0x100,
 };
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VENDOR 0x4e52564d /* "MVRN" */
@@ -132,6 +133,9 @@ static uint32_t reg_read(struct virtio_mmio *t, uint64_t off)
 	case R_INTERRUPT_STATUS: return atomic_load(&t->isr);
 	case R_STATUS: return t->status | (t->broken ? VIRTIO_STATUS_NEEDS_RESET : 0);
 	case R_CONFIG_GENERATION: return t->config_gen;
+	/* 4.2.2: no shared memory regions; an absent one has length -1 (Linux
+	 * takes any other value, 0 included, as a region). */
+	case R_SHM_LEN_LOW: case R_SHM_LEN_HIGH: return 0xffffffff;
 	default: return 0;
 	}
 }
