@@ -12,13 +12,16 @@
 #include "runtime-shim/err.h"
 
 /* The resources mvrun applies (a subset of OCI linux.resources). A field
- * left at its "unset" value is not written. */
+ * left at its "unset" value is not written (a new cgroup is unlimited), and
+ * a set one whose controller is missing fails cg_enter/cg_update. */
 struct cg_resources {
-	int64_t memory_limit;   /* bytes, -1 unset; also sizes the guest */
-	int64_t memory_swap;    /* bytes, -1 unset */
-	int64_t cpu_quota;      /* µs per period, -1 unset */
-	uint64_t cpu_period;    /* µs, 0 unset */
-	uint64_t cpu_shares;    /* 0 unset (v2: converted to cpu.weight) */
+	int64_t memory_limit;   /* bytes, -1 (any negative) unset; also sizes the guest */
+	int64_t memory_swap;    /* bytes of memory+swap as in OCI, -1 unset. v1: memsw,
+				 * skipped without swap accounting (as runc); v2:
+				 * swap.max = swap - memory_limit, which must be set */
+	int64_t cpu_quota;      /* µs per period, -1 (any negative) unset */
+	uint64_t cpu_period;    /* µs, 0 unset (v2 alone: cpu.max "max PERIOD") */
+	uint64_t cpu_shares;    /* 0 unset (v2: cpu.weight = 1 + (shares-2)*9999/262142) */
 	const char *cpuset_cpus;/* NULL unset */
 	const char *cpuset_mems;
 	int64_t pids_limit;     /* -1 unset, 0 unlimited in OCI terms is treated as unset */
@@ -33,14 +36,21 @@ struct cg_layout {
 };
 
 /* Detect the layout under `root` (mounts are read from /proc/self/mountinfo
- * unless root is not "/sys/fs/cgroup", then from the directory structure).
- * Returns 0 or -1 with err. */
+ * unless root is not "/sys/fs/cgroup", then from the directory structure:
+ * root/cgroup.controllers = v2; subdirectories holding cgroup.procs = v1;
+ * those plus unified/cgroup.controllers = hybrid). Returns 0 or -1 with err. */
 int cg_detect(struct cg_layout *l, const char *root, struct shim_err *err);
 
 /* Create cgroupsPath (absolute, e.g. "/docker/ID" or "/libpod_parent/libpod-ID";
- * a relative path goes under "/mvrun") in every hierarchy mvrun uses, move
- * `pid` into it, and apply r. Fails with a clear message naming the file and
- * value it could not write; on failure nothing it created is left. */
+ * a relative path goes under "/mvrun"; "." and ".." are refused) in every
+ * hierarchy (each v1 mount including name=systemd, and the hybrid layout's
+ * cgroup2, as runc does), apply r, then move `pid` into it. v1 cpuset.cpus
+ * and .mems are copied down from the parent where empty; v2 parents get the
+ * available controllers in cgroup.subtree_control. No device rules are
+ * written: devices apply inside the guest. Fails with a message naming the
+ * file and value ("cgroup: write 1073741824 to /sys/fs/cgroup/memory/docker/ID/
+ * memory.limit_in_bytes: Invalid argument"); on failure the pid is put back
+ * and nothing it created is left. */
 int cg_enter(const struct cg_layout *l, const char *path, pid_t pid,
 	     const struct cg_resources *r, struct shim_err *err);
 
@@ -50,17 +60,21 @@ int cg_enter(const struct cg_layout *l, const char *path, pid_t pid,
 int cg_update(const struct cg_layout *l, const char *path, const struct cg_resources *r,
 	      struct shim_err *err);
 
-/* Freeze or thaw every process in the cgroup (mvrun pause/resume). Waits for
- * the freezer to settle. */
+/* Freeze or thaw every process in the cgroup (mvrun pause/resume): the v1
+ * freezer (hybrid without it: cgroup2's cgroup.freeze). Waits up to 5 s for
+ * freezer.state or cgroup.events to agree; a freeze that does not settle is
+ * undone and reported. */
 int cg_freeze(const struct cg_layout *l, const char *path, bool frozen, struct shim_err *err);
 
 /* The pids in the cgroup (mvrun ps), into out (cap entries). Returns the
- * count or -1. */
+ * count, or -1 (also when there are more than cap: never a silent cut). */
 int cg_pids(const struct cg_layout *l, const char *path, pid_t *out, int cap,
 	    struct shim_err *err);
 
-/* Remove the cgroup directories (after the processes are gone). Missing ones
- * are fine. Returns 0 or -1. */
+/* Remove the cgroup's leaf directory in every hierarchy (after the processes
+ * are gone; parents like "/docker" stay). Missing ones are fine; a busy one
+ * is retried for about 1.3 s (a killed process lingers until reaped), and
+ * the others are still removed. Returns 0 or -1. */
 int cg_remove(const struct cg_layout *l, const char *path, struct shim_err *err);
 
 #endif

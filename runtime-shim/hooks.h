@@ -7,17 +7,24 @@
 
 struct hook {
 	const char *path;    /* absolute */
-	char **args;         /* NULL-terminated, or NULL: just path */
+	char **args;         /* NULL-terminated, args[0] is argv[0]; NULL or empty: just path */
 	char **env;          /* NULL-terminated, or NULL: empty environment */
-	int timeout;         /* seconds, 0 = none */
+	int timeout;         /* seconds, 0 (or negative) = none */
 };
 
-/* Run each hook in order, feeding `state_json` on its stdin. Its stdout and
+/* Run each hook in order, feeding `state_json` (NULL: nothing) on its stdin,
+ * then closing it; a hook that does not read it is fine. Its stdout and
  * stderr are captured (the engine owns mvrun's stdio), and the first 4 KiB
- * go into the error message if it fails, as runc does. Stops at the first
- * failure: a non-zero exit, a signal, or the timeout (the hook is killed).
- * `what` names the hook kind in messages ("prestart hook /usr/bin/x exited
- * with status 1: <output>"). Returns 0 or -1 with err. */
+ * go into the error message (on one line) if it fails, as runc does. The
+ * hook gets no other fd of mvrun's, an empty signal mask and default
+ * dispositions. Stops at the first failure; `what` names the hook kind:
+ *   "prestart hook /usr/bin/x exited with status 1: <output>"
+ *   "... was killed by signal 15 (Terminated): <output>"
+ *   "... timed out after N s: <output>"   (SIGKILLed at the timeout)
+ *   "prestart hook /usr/bin/x: exec: No such file or directory"
+ * Returns once the hook has exited, not when children it left behind
+ * close its output. The caller must not ignore SIGCHLD (no exit status
+ * then: an error). Returns 0 or -1 with err. */
 int hooks_run(const struct hook *hooks, int n, const char *what, const char *state_json,
 	      struct shim_err *err);
 
