@@ -1,7 +1,6 @@
 #include "vmm/relay.h"
 
 #include <errno.h>
-#include <time.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,18 +46,21 @@ static int flush(struct relay *r)
 	return 1;
 }
 
-/* Wait for dst instead of src while data is pending, and back. */
+/* Wait for dst instead of src while data is pending, and back. src is
+ * unregistered meanwhile, not just muted: epoll reports EPOLLHUP even for an
+ * fd watched for no events, so a hung-up src would spin the loop. */
 static void wait_for_dst(struct relay *r, bool on)
 {
 	if (on && !r->dst_watched) {
 		r->dst_watched = evloop_add(r->loop, r->dst, EPOLLOUT, on_dst, r) == 0;
 		if (r->src_watched)
-			evloop_mod(r->loop, r->src, 0);
+			evloop_del(r->loop, r->src);
+		r->src_watched = false;
 	} else if (!on && r->dst_watched) {
 		evloop_del(r->loop, r->dst);
 		r->dst_watched = false;
-		if (r->src_watched)
-			evloop_mod(r->loop, r->src, EPOLLIN);
+		if (r->src_pollable && !r->src_watched)
+			r->src_watched = evloop_add(r->loop, r->src, EPOLLIN, on_src, r) == 0;
 	}
 }
 
@@ -88,6 +90,15 @@ static void on_src(void *opaque, uint32_t events)
 		finish(r);
 }
 
+/* A src that is not pollable (a regular file, /dev/null) is always
+ * readable: copy until dst is full, then on_dst() calls back here. */
+static void drain(struct relay *r)
+{
+	while (!r->done && r->len == 0) /* len > 0: dst is full, pump() waits for it */
+		if (!pump(r))
+			finish(r);
+}
+
 static void on_dst(void *opaque, uint32_t events)
 {
 	struct relay *r = opaque;
@@ -95,8 +106,10 @@ static void on_dst(void *opaque, uint32_t events)
 	int f = flush(r);
 	if (f < 0)
 		finish(r);
-	else if (f > 0)
+	else if (f > 0 && r->src_pollable)
 		wait_for_dst(r, false);
+	else if (f > 0)
+		drain(r);
 }
 
 int relay_start(struct relay *r, struct evloop *loop, int src, int dst, int shut_dst,
@@ -117,18 +130,9 @@ int relay_start(struct relay *r, struct evloop *loop, int src, int dst, int shut
 		return 0;
 	if (errno != EPERM)
 		return -1;
-	/* Not pollable (a regular file, /dev/null): always readable, so drain
-	 * it now; such reads do not block. */
-	for (;;) {
-		if (!pump(r))
-			break;
-		while (r->len && flush(r) == 0) {
-			/* dst full with nothing else to run here: wait for it */
-			struct timespec ts = { 0, 1000000 };
-			nanosleep(&ts, NULL);
-		}
-	}
-	finish(r);
+	/* Not pollable: copy what dst takes now, the rest when it has room.
+	 * Never wait here: dst's reader may be this thread (the vsock device). */
+	drain(r);
 	return 0;
 }
 
