@@ -1,0 +1,194 @@
+/* libFuzzer target for the control codec (proto/proto.c), the only code that
+ * parses control bytes on either side.
+ *
+ * An input is a message as it comes off the stream: 8 header bytes, then the
+ * payload. The header goes through proto_parse_hdr(); the payload (what the
+ * header's len covers, or all the rest when the header is refused) goes
+ * through every decoder, each time in its own exact-size allocation so ASan
+ * sees a read past the end. The spec decoder gets a small scratch array;
+ * a byte after the message, if any, sets its size (0..40), so that limit is
+ * exercised too.
+ *
+ * What is checked beyond "no crash": a decoded message re-encodes to the
+ * very same bytes (the encoding is canonical), every decoded string lies
+ * inside the payload, and the decoded counts obey the documented limits.
+ *
+ *   make build/fuzz/proto_fuzz
+ *   MVRUN_PROTO_SEEDS=DIR build/fuzz/proto_fuzz   # writes seed inputs, exits
+ *   tests/fuzz/run.sh build/fuzz/proto_fuzz
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "proto/proto.h"
+
+#define SCRATCH_MAX 40
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "proto_fuzz: %s\n", what);
+		abort();
+	}
+}
+
+static int inside(const char *s, const uint8_t *p, size_t len)
+{
+	if (!s || (const uint8_t *)s < p || (const uint8_t *)s >= p + len)
+		return 0;
+	size_t room = len - (size_t)((const uint8_t *)s - p);
+	return memchr(s, 0, room) != NULL;
+}
+
+/* The message b holds must be exactly header(type) + p[0..len). */
+static void same_bytes(const struct proto_buf *b, enum proto_type type, const uint8_t *p,
+		       size_t len)
+{
+	struct proto_hdr h;
+	check(!b->failed && b->len == PROTO_HDR_LEN + len, "re-encoded length differs");
+	check(proto_parse_hdr(b->data, &h) == 0 && h.type == type && h.len == len,
+	      "re-encoded header is wrong");
+	check(memcmp(b->data + PROTO_HDR_LEN, p, len) == 0, "re-encoded payload differs");
+}
+
+static void fuzz_spec(const uint8_t *p, size_t len, size_t nscratch)
+{
+	struct proto_spec s;
+	const char *scratch[SCRATCH_MAX];
+	if (proto_decode_spec(p, len, &s, scratch, nscratch) != 0)
+		return;
+	check(s.argc >= 1 && (uint64_t)s.argc + s.envc + 2 <= nscratch, "argv/env beyond scratch");
+	check(s.ngroups <= PROTO_MAX_GROUPS && s.nmounts <= PROTO_MAX_MOUNTS &&
+		      s.nrlimits <= PROTO_MAX_RLIMITS,
+	      "a count beyond its limit");
+	check(s.argv == scratch && s.env == scratch + s.argc + 1, "arrays not in the scratch");
+	check(s.argv[s.argc] == NULL && s.env[s.envc] == NULL, "arrays not NULL-terminated");
+	check(inside(s.cwd, p, len) && inside(s.hostname, p, len) && inside(s.root_tag, p, len),
+	      "a string outside the payload");
+	for (uint32_t i = 0; i < s.argc; i++)
+		check(inside(s.argv[i], p, len), "argv outside the payload");
+	for (uint32_t i = 0; i < s.envc; i++)
+		check(inside(s.env[i], p, len), "env outside the payload");
+	for (uint32_t i = 0; i < s.nmounts; i++)
+		check(inside(s.mounts[i].tag, p, len) && inside(s.mounts[i].path, p, len),
+		      "a mount string outside the payload");
+
+	struct proto_buf b = { 0 };
+	check(proto_encode_spec(&b, &s) == 0, "a decoded spec does not re-encode");
+	same_bytes(&b, PROTO_SPEC, p, len);
+
+	/* And the re-encoded bytes decode to the same spec again. */
+	struct proto_spec t;
+	const char *scratch2[SCRATCH_MAX];
+	uint8_t *q = malloc(len);
+	memcpy(q, b.data + PROTO_HDR_LEN, len);
+	check(proto_decode_spec(q, len, &t, scratch2, nscratch) == 0, "round trip does not decode");
+	check(t.argc == s.argc && t.envc == s.envc && t.ngroups == s.ngroups &&
+		      t.nmounts == s.nmounts && t.nrlimits == s.nrlimits && t.flags == s.flags &&
+		      t.rows == s.rows && t.cols == s.cols && strcmp(t.cwd, s.cwd) == 0,
+	      "round trip changed the spec");
+	free(q);
+	proto_buf_free(&b);
+}
+
+static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
+{
+	/* Each decoder reads its own exact-size copy. */
+	uint8_t *p = malloc(len ? len : 1);
+	memcpy(p, data, len);
+	struct proto_buf b = { 0 };
+
+	uint32_t v;
+	if (proto_decode_u32(p, len, &v) == 0) {
+		check(len == 4, "u32 accepted with the wrong length");
+		check(proto_encode_u32(&b, PROTO_EXIT, v) == 0, "u32 does not re-encode");
+		same_bytes(&b, PROTO_EXIT, p, len);
+		proto_buf_free(&b);
+	}
+	uint16_t rows, cols;
+	if (proto_decode_resize(p, len, &rows, &cols) == 0) {
+		check(len == 4, "resize accepted with the wrong length");
+		check(proto_encode_resize(&b, rows, cols) == 0, "resize does not re-encode");
+		same_bytes(&b, PROTO_RESIZE, p, len);
+		proto_buf_free(&b);
+	}
+	const char *msg;
+	if (proto_decode_error(p, len, &v, &msg) == 0) {
+		check(inside(msg, p, len) && len == 9 + strlen(msg), "error message misplaced");
+		check(proto_encode_error(&b, v, msg) == 0, "error does not re-encode");
+		same_bytes(&b, PROTO_ERROR, p, len);
+		proto_buf_free(&b);
+	}
+	fuzz_spec(p, len, nscratch);
+	free(p);
+}
+
+/* Seed inputs: one well-formed message of each type. */
+static void write_seeds(const char *dir)
+{
+	static const char *argv[] = { "/bin/sh", "-c", "exit 3", NULL };
+	static const char *env[] = { "PATH=/bin", "TERM=xterm", NULL };
+	struct proto_spec s = { .flags = PROTO_SPEC_TTY, .uid = 1000, .gid = 1000, .umask = 022,
+				.ngroups = 2, .groups = { 10, 20 }, .rows = 24, .cols = 80,
+				.cwd = "/", .hostname = "box", .root_tag = "root", .argc = 3,
+				.argv = argv, .envc = 2, .env = env, .nmounts = 1,
+				.mounts = { { "vol0", "/data", PROTO_MOUNT_RO } }, .nrlimits = 1,
+				.rlimits = { { 7, 1024, 4096 } } };
+	mkdir(dir, 0755);
+	for (int k = 0; k < 8; k++) {
+		struct proto_buf b = { 0 };
+		switch (k) {
+		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
+		case 1: proto_encode_spec(&b, &s); break;
+		case 2: proto_encode_empty(&b, PROTO_READY); break;
+		case 3: proto_encode_error(&b, 127, "exec: not found"); break;
+		case 4: proto_encode_empty(&b, PROTO_START); break;
+		case 5: proto_encode_u32(&b, PROTO_SIGNAL, 15); break;
+		case 6: proto_encode_resize(&b, 50, 132); break;
+		default: proto_encode_u32(&b, PROTO_EXIT, 7); break;
+		}
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/msg%d", dir, k);
+		FILE *f = fopen(path, "wb");
+		if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+			perror(path);
+			exit(1);
+		}
+		proto_buf_free(&b);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	const char *dir = getenv("MVRUN_PROTO_SEEDS");
+	if (dir) {
+		write_seeds(dir);
+		exit(0);
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < PROTO_HDR_LEN)
+		return 0;
+	struct proto_hdr h;
+	const uint8_t *p = data + PROTO_HDR_LEN;
+	size_t len = size - PROTO_HDR_LEN;
+	size_t nscratch = SCRATCH_MAX;
+	if (proto_parse_hdr(data, &h) == 0) {
+		check(h.version == PROTO_VERSION && h.type >= 1 && h.type < PROTO_TYPE_MAX &&
+			      h.len <= PROTO_MAX_MSG - PROTO_HDR_LEN,
+		      "a header outside the documented range was accepted");
+		if (h.len < len) {
+			/* The byte after the message sets the scratch size. */
+			nscratch = p[h.len] % (SCRATCH_MAX + 1);
+			len = h.len;
+		}
+	}
+	fuzz_payload(p, len, nscratch);
+	return 0;
+}
