@@ -103,6 +103,7 @@ escape_case() {
 	t_exec "$LIMIT" "$MVRUN" box -v "$V:/mnt/v" -v "$RO:/mnt/ro:ro" "$R" -- \
 		sh -c "W='$W' NAMES='$NAMES'; $1
 echo attack-done"
+	[ -n "$ESCAPE_VERBOSE" ] && { echo "---- $name"; cat "$T_OUT" "$T_ERR"; }
 	local tok leaked=
 	for tok in "${TOKENS[@]}"; do
 		grep -aqF -- "$tok" "$T_OUT" "$T_ERR" && leaked="$leaked ${tok%-*}"
@@ -117,6 +118,18 @@ echo attack-done"
 	fi
 	cp "$S/after" "$S/before" # a failure is charged to one case only
 }
+
+# The oracle itself: sharing W/outside on purpose must be caught, both the
+# read and the write, or a pass below would mean nothing.
+t_exec "$LIMIT" "$MVRUN" box -v "$W/outside:/mnt/leak" "$R" -- sh -c 'cat /mnt/leak/secret2; touch /mnt/leak/new'
+snap >"$S/after"
+if grep -aqF -- "$TOK_SECRET2" "$T_OUT" && ! diff -q "$S/before" "$S/after" >/dev/null; then
+	t_ok "the checks catch a read and a write outside (W/outside shared on purpose)"
+else
+	t_bad "the checks catch a read and a write outside (W/outside shared on purpose)" "not caught"
+fi
+rm -f "$W/outside/new"
+snap >"$S/before"
 
 escape_case ".. from the root: cat /../secret, cd .. loops, openat/fd walks" \
 	'out:^walk: [1-9][0-9]* opens tried' 'out:^chdir-walk: cwd /$' -- '
@@ -156,12 +169,12 @@ done
 cd /mnt/v/x/y/z && cat secret outside/secret2'
 
 escape_case "symlinks the host planted in a share, pointing out (read, write, ls)" -- '
-for l in /mnt/v/hs-*  /hs-up /hs-w; do
+escape walk /mnt/v/hs-dir $NAMES; escape walk /mnt/v/hs-reldir $NAMES; escape walk /hs-w $NAMES
+for l in /mnt/v/hs-* /hs-up /hs-w; do
 	ls -la $l $l/ >/dev/null; cat $l $l/secret $l/secret2 $l/linktarget $l/../secret
 	echo PWNED >>$l; echo PWNED >>$l/secret2; touch $l/new; chmod 777 $l; chown 1:1 $l
 	touch -h $l; mv $l/secret2 /mnt/v/stolen2
-done
-escape walk /mnt/v/hs-dir $NAMES; escape walk /mnt/v/hs-reldir $NAMES'
+done'
 
 escape_case "/proc/self/fd, /proc/self/root, /proc/1/root, /dev/fd tricks" \
 	'out:^procfd: .*opens tried' -- '
@@ -172,12 +185,14 @@ ls -l /proc/1/fd /proc/self/fd >/dev/null
 escape procfd /mnt/v $NAMES; escape procfd / $NAMES'
 
 escape_case "symlink swapped during lookup, root share (dir <-> symlink to / and ../../..)" \
-	'out:^swap: target /: [1-9][0-9]* swaps' -- "
+	'out:^swap: target /: [1-9][0-9]* swaps' 'out:^swap: target \.\./\.\./\.\.: [1-9][0-9]* swaps' \
+	'out:^swap: saw d as a directory [1-9][0-9]* times, as a symlink [1-9]' -- "
 mkdir -p /swp
 escape swap /swp $RACE_SECS / \$NAMES; escape swap /swp $RACE_SECS ../../.. \$NAMES"
 
 escape_case "symlink swapped during lookup, -v mount (dir <-> symlink to / and ../../..)" \
-	'out:^swap: target /: [1-9][0-9]* swaps' -- "
+	'out:^swap: target /: [1-9][0-9]* swaps' 'out:^swap: target \.\./\.\./\.\.: [1-9][0-9]* swaps' \
+	'out:^swap: saw d as a directory [1-9][0-9]* times, as a symlink [1-9]' -- "
 mkdir -p /mnt/v/swp
 escape swap /mnt/v/swp $RACE_SECS / \$NAMES; escape swap /mnt/v/swp $RACE_SECS ../../.. \$NAMES"
 
@@ -189,9 +204,12 @@ host_swap() {
 	mkdir -p "$V/hsw"
 	"$S/escape" swapper "$V/hsw" $((RACE_SECS + 60)) "$target" >"$S/swapper.log" 2>&1 &
 	SWAPPER=$!
-	escape_case "$name" 'out:^reader: .*opens tried' -- "
+	escape_case "$name" 'out:^reader: saw d as a directory [1-9][0-9]* times, as a symlink [1-9]' -- "
 escape reader /mnt/v/hsw $RACE_SECS secret2 linktarget ../secret2 \$NAMES"
 	kill "$SWAPPER" 2>/dev/null; wait "$SWAPPER" 2>/dev/null; SWAPPER=
+	[ -n "$ESCAPE_VERBOSE" ] && cat "$S/swapper.log"
+	grep -qE '^swapper: target .*: [1-9][0-9]* swaps' "$S/swapper.log" ||
+		{ T_STATUS=0; t_bad "$name: the host swapped" "$(cat "$S/swapper.log")"; }
 	# The swapper leaves d and l in either order; neither is outside.
 	rm -rf "$V/hsw"
 }
@@ -200,7 +218,7 @@ host_swap ../../outside "host swaps a dir <-> relative symlink out during guest 
 
 escape_case "hard links to files outside (ln, linkat follow/nofollow/AT_EMPTY_PATH//proc/self/fd)" \
 	'out:^link: [0-9]+ links made' -- '
-ln /mnt/v/hs-lt /mnt/v/h1; ln /../outside/linktarget /mnt/v/h2; ln -P /mnt/v/hs-lt-rel /mnt/v/h3
+ln /mnt/v/hs-lt /mnt/v/h1; ln /../outside/linktarget /mnt/v/h2; ln /mnt/v/hs-lt-rel /mnt/v/h3
 cat /mnt/v/h1 /mnt/v/h2; echo PWNED >>/mnt/v/h1
 escape link /mnt/v /mnt/v/hs-lt /mnt/v/hs-lt-rel /mnt/v/hs-abs /../outside/linktarget \
 	/mnt/v/../../outside/linktarget "$W/outside/linktarget" /proc/self/root/../outside/linktarget \

