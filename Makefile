@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
-.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot clean kernel fuzz fuzz-build FORCE
+.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot bench-fs clean kernel fuzz fuzz-build FORCE
 all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
@@ -39,7 +39,7 @@ $(B)/mvm: $(B)/obj/vmm/main.o $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
 # The guest side is always a small static musl binary, never sanitized.
 GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c)
@@ -66,8 +66,10 @@ build/vmlinux: FORCE
 	@KERNEL="$(KERNEL)" ./kernel-config/build.sh $@
 kernel: build/vmlinux
 
-$(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+# The unit tests link every runtime-shim object but mvrun.c (main).
+$(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) \
+		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) $(B)/libmvm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion -ljansson
 
 $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
@@ -97,6 +99,11 @@ demo: all
 
 bench-boot: all
 	@./tests/vmhost/run -- ./bench/boot
+
+# Results come back to bench/results/<date>-<host>/ (fs.md, fs.json).
+bench-fs: all
+	@mkdir -p bench/results
+	@./tests/vmhost/run --rw bench/results -- ./bench/fs
 
 clean:
 	rm -rf build
