@@ -1,7 +1,7 @@
-/* mvrun: the runc-compatible CLI. A {name, handler} table of verbs, one file
- * each. So far: box (standalone untrusted workloads), --version and help;
- * the OCI verbs (create, start, kill, delete, ...) come next. */
-#include <limits.h>
+/* mvrun: the runc-compatible CLI. runc's global options, then a verb from a
+ * {name, handler} table (one file per verb); the handler fills an error
+ * object that is reported here, once, on stderr and in --log. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,8 +9,24 @@
 #include "proto/version.h"
 #include "runtime-shim/shim.h"
 
+static int verb_box(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+{
+	(void)g;
+	(void)err;
+	return shim_box(argc, argv);
+}
+
 static const struct shim_verb verbs[] = {
-	{ "box", shim_box, "run CMD from a host rootfs in a microVM: mvrun box ROOTFS -- CMD" },
+	{ "create", shim_create, "create a container from a bundle (runs until start)" },
+	{ "start", shim_start, "start the process of a created container" },
+	{ "state", shim_state, "print a container's state as JSON" },
+	{ "kill", shim_kill, "send a signal to a container's process (default SIGTERM)" },
+	{ "delete", shim_delete, "delete a stopped container (--force: any)" },
+	{ "run", shim_run, "create and start a container, and wait for it unless --detach" },
+	{ "list", shim_list, "list the containers under --root" },
+	{ "spec", shim_spec, "write a default config.json" },
+	{ "features", shim_features, "print what this mvrun supports, as JSON" },
+	{ "box", verb_box, "run CMD from a host rootfs in a microVM: mvrun box ROOTFS -- CMD" },
 };
 
 static void usage(FILE *f)
@@ -18,46 +34,96 @@ static void usage(FILE *f)
 	fprintf(f, "usage: mvrun [global options] COMMAND [options] [args]\n"
 		   "mvrun runs containers, each in its own KVM microVM.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f, "  %-8s %s\n", "help", "show this text");
-	fprintf(f, "\nmvrun --version prints the version.\n");
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "  %-9s %s\n", "help", "show this text");
+	fprintf(f, "\nglobal options:\n"
+		   "  --root DIR             container state (default " SHIM_DEFAULT_ROOT ")\n"
+		   "  --log FILE             also append errors and warnings to FILE\n"
+		   "  --log-format text|json the format of --log lines (default text)\n"
+		   "  --debug                warnings and debug lines on stderr too\n"
+		   "  --systemd-cgroup       use systemd for cgroups (not supported)\n"
+		   "  --version              print the version\n");
 }
 
-int shim_sibling(const char *name, char *out, unsigned cap)
+static int version(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = 0;
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	if ((unsigned)snprintf(out, cap, "%s/%s", exe, name) >= cap)
-		return -1;
-	return access(out, F_OK);
+	/* dockerd parses "<name> version X\ncommit: Y\nspec: Z". */
+	printf("mvrun version %s\ncommit: unknown\nspec: %s\n", MVRUN_VERSION, SHIM_OCI_VERSION);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	enum { O_ROOT = 256, O_LOG, O_FMT, O_DEBUG, O_SYSTEMD, O_CRIU, O_ROOTLESS, O_VERSION };
+	static const struct option opts[] = {
+		{ "root", required_argument, 0, O_ROOT },
+		{ "log", required_argument, 0, O_LOG },
+		{ "log-format", required_argument, 0, O_FMT },
+		{ "debug", no_argument, 0, O_DEBUG },
+		{ "systemd-cgroup", no_argument, 0, O_SYSTEMD },
+		{ "criu", required_argument, 0, O_CRIU },
+		{ "rootless", required_argument, 0, O_ROOTLESS },
+		{ "version", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct shim_ctx g = { .root = SHIM_DEFAULT_ROOT };
+	struct shim_err err = { 0 };
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_ROOT: g.root = optarg; break;
+		case O_LOG: g.log_path = optarg; break;
+		case O_FMT:
+			if (!strcmp(optarg, "json"))
+				g.log_json = true;
+			else if (strcmp(optarg, "text"))
+				shim_errf(&err, 1, "--log-format %s: must be text or json", optarg);
+			break;
+		case O_DEBUG: g.debug = true; break;
+		case O_SYSTEMD: g.systemd_cgroup = true; break;
+		case O_CRIU: break; /* checkpointing is not supported; the path is irrelevant */
+		case O_ROOTLESS:
+			if (strcmp(optarg, "false") && strcmp(optarg, "auto"))
+				shim_errf(&err, 1, "--rootless %s: rootless containers are not supported",
+					  optarg);
+			break;
+		case 'v': return version();
+		case 'h': usage(stdout); return 0;
+		case ':': shim_errf(&err, 1, "%s needs a value", argv[optind - 1]); break;
+		default: shim_errf(&err, 1, "unknown global option %s (see mvrun help)", argv[optind - 1]);
+		}
+	}
+	if (!err.status && optind >= argc) {
 		usage(stderr);
 		return 1;
 	}
-	const char *v = argv[1];
-	if (!strcmp(v, "help") || !strcmp(v, "--help") || !strcmp(v, "-h")) {
+	if (!err.status && g.root[0] != '/')
+		shim_errf(&err, 1, "--root %s: must be an absolute path", g.root);
+	if (err.status) {
+		shim_report(&g, &err);
+		return err.status;
+	}
+	const char *v = argv[optind];
+	if (!strcmp(v, "help")) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(v, "--version") || !strcmp(v, "-v")) {
-		/* dockerd parses "<name> version X\ncommit: Y\nspec: Z". */
-		printf("mvrun version %s\ncommit: unknown\nspec: 1.0.2-dev\n", MVRUN_VERSION);
-		return 0;
+	argc -= optind;
+	argv += optind;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(v, verbs[i].name))
+			continue;
+		optind = 0; /* the verb parses its own options from argv[0] */
+		int status = verbs[i].run(&g, argc, argv, &err);
+		if (err.status) {
+			shim_report(&g, &err);
+			return err.status;
+		}
+		return status;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(v, verbs[i].name))
-			return verbs[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "mvrun: %s: unknown command (see mvrun help)\n", v);
+	shim_errf(&err, 1, "%s: unknown command (see mvrun help)", v);
+	shim_report(&g, &err);
 	return 1;
 }

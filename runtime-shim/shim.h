@@ -1,22 +1,116 @@
-/* mvrun's verbs: one file per verb, dispatched from mvrun.c. */
+/* mvrun's verbs: one file per verb, dispatched from mvrun.c, and what they
+ * share: the global options, logging, and the lifecycle steps that more than
+ * one verb takes (launch, start, destroy). */
 #ifndef MVRUN_SHIM_H
 #define MVRUN_SHIM_H
 
-/* A verb's handler gets the arguments after the verb name (argv[0] is the
- * verb) and returns mvrun's exit status. Errors are printed as
- * "mvrun: VERB: ..." on stderr, once. */
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "runtime-shim/err.h"
+#include "runtime-shim/store.h"
+
+#define SHIM_OCI_VERSION "1.0.2-dev" /* the runtime-spec version mvrun implements */
+#define SHIM_DEFAULT_ROOT "/run/mvrun"
+
+/* The global options (runc's). */
+struct shim_ctx {
+	const char *root;      /* --root: where container state lives */
+	const char *log_path;  /* --log, or NULL */
+	bool log_json;         /* --log-format json */
+	bool debug;            /* --debug: warnings and debug lines also on stderr */
+	bool systemd_cgroup;   /* --systemd-cgroup */
+};
+
+/* A verb's handler gets the arguments after the global options (argv[0] is
+ * the verb) and returns mvrun's exit status. On failure it fills err, which
+ * main() reports once, and returns err->status. It prints nothing to stderr
+ * itself. */
 struct shim_verb {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 	const char *summary;
 };
 
-/* mvrun box: run CMD from a host rootfs in a microVM (box.c). */
+int shim_create(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_start(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_state(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+
+/* mvrun box: run CMD from a host rootfs in a microVM (box.c). Prints its own
+ * errors and returns its exit status. */
 int shim_box(int argc, char **argv);
+
+/* --- log.c --- */
+
+/* Report err once: "mvrun: MSG" on stderr, and an error line in --log. */
+void shim_report(const struct shim_ctx *g, const struct shim_err *err);
+/* A warning: in --log, and on stderr only with --debug (engines own stderr). */
+void shim_warn(const struct shim_ctx *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A debug line: only with --debug, in --log and on stderr. */
+void shim_debug(const struct shim_ctx *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- util.c --- */
 
 /* Find a file installed beside mvrun (build/ in a checkout): `name` in the
  * directory of /proc/self/exe. Writes the path to out (cap bytes); returns 0,
  * or -1 if it does not exist. */
 int shim_sibling(const char *name, char *out, unsigned cap);
+
+/* Where mvm, the kernel and the initramfs are: $MVRUN_MVM, $MVRUN_KERNEL and
+ * $MVRUN_INITRD, else beside mvrun. Each buffer holds PATH_MAX. Returns 0 or
+ * -1 with err naming what is missing. */
+int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err);
+
+/* Write the decimal pid to path atomically (temp file in the same
+ * directory, then rename). */
+int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err);
+
+/* A signal given as a number ("9") or a name ("KILL", "SIGKILL", "sigkill").
+ * Returns the number, or -1. */
+int shim_parse_signal(const char *s);
+
+/* Parse a verb's options with getopt_long from argv[0] (the verb): stops at
+ * the first operand. Shared so every verb reports "VERB: unknown option X". */
+struct option;
+int shim_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		struct shim_err *err);
+
+/* Expect exactly `want` operands at argv[optind...]; else an error naming
+ * the verb's usage. */
+int shim_operands(int argc, char **argv, int want, const char *usage, struct shim_err *err);
+
+/* --- the lifecycle steps shared by create, run, start and delete --- */
+
+struct launch_opts {
+	const char *id;
+	const char *bundle;          /* NULL: the current directory */
+	const char *pid_file;        /* NULL: none */
+	const char *console_socket;  /* NULL: none */
+	int preserve_fds;
+	bool foreground;             /* mvrun run without --detach: a terminal is mvrun's own */
+};
+
+/* create: fork mvm (a child of the caller, in the container's cgroup, stdio
+ * or the pty slave as its 0/1/2), wait until the guest reports the
+ * container set up, write the pid file and the state, run the
+ * createRuntime and prestart hooks. On failure nothing is left: no VM, no
+ * state, no cgroup. Returns 0 with *pid, or -1 with err. (launch.c) */
+int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct shim_err *err);
+
+/* start: release a created container and run the poststart hooks. (start.c) */
+int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *err);
+
+/* delete: with force, SIGKILL mvm and wait until it is gone; then the
+ * poststop hooks, the cgroup and the state. Refuses a running container
+ * without force. (delete.c) */
+int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err *err);
 
 #endif

@@ -1,0 +1,131 @@
+/* An OCI bundle's config.json (runtime-spec 1.x config.md), parsed with
+ * jansson into the fields mvrun reads. Parsing checks types and required
+ * fields only; what mvrun can honour is spec2vm.c's business.
+ *
+ * Every string points into the parsed JSON document, which the struct owns:
+ * it lives until cfg_free(). */
+#ifndef MVRUN_SHIM_CONFIG_H
+#define MVRUN_SHIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime-shim/cgroup.h"
+#include "runtime-shim/err.h"
+#include "runtime-shim/hooks.h"
+
+/* Status of every config error: runc exits 1 for a bad bundle. */
+#define CFG_EXIT 1
+
+struct cfg_mount {
+	const char *destination;
+	const char *type;    /* NULL if absent */
+	const char *source;  /* NULL if absent */
+	const char **options;
+	int noptions;
+};
+
+struct cfg_rlimit {
+	const char *type;    /* "RLIMIT_NOFILE", ... (checked against the known names) */
+	uint64_t soft, hard;
+};
+
+struct cfg_namespace {
+	const char *type;    /* pid, network, mount, ipc, uts, user, cgroup, time */
+	const char *path;    /* NULL: a new namespace */
+};
+
+struct cfg_kv {
+	const char *key, *value;
+};
+
+enum cfg_hook_kind {
+	CFG_HOOK_PRESTART,
+	CFG_HOOK_CREATE_RUNTIME,
+	CFG_HOOK_CREATE_CONTAINER,
+	CFG_HOOK_START_CONTAINER,
+	CFG_HOOK_POSTSTART,
+	CFG_HOOK_POSTSTOP,
+	CFG_HOOK_KINDS,
+};
+
+/* The JSON names of the hook kinds, indexed by enum cfg_hook_kind. */
+extern const char *const cfg_hook_names[CFG_HOOK_KINDS];
+
+struct cfg_process {
+	bool terminal;
+	uint32_t console_height, console_width; /* 0: not given */
+	uint32_t uid, gid;
+	bool has_umask;
+	uint32_t umask;
+	uint32_t *additional_gids;
+	int nadditional_gids;
+	const char **args;   /* nargs >= 1 entries, then NULL */
+	int nargs;
+	const char **env;    /* each NAME=VALUE, then NULL */
+	int nenv;
+	const char *cwd;     /* absolute */
+	struct cfg_rlimit *rlimits;
+	int nrlimits;
+	bool no_new_privileges;
+	bool has_capabilities;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	const char *apparmor_profile, *selinux_label; /* NULL if absent */
+	bool has_io_priority, has_scheduler;
+};
+
+struct cfg_linux {
+	struct cfg_namespace *namespaces;
+	int nnamespaces;
+	int nuid_mappings, ngid_mappings;
+	const char *cgroups_path;        /* NULL if absent */
+	struct cg_resources resources;   /* unset fields as cgroup.h defines */
+	bool has_memory_limit;
+	int nmasked_paths, nreadonly_paths;
+	struct cfg_kv *sysctl;
+	int nsysctl;
+	bool has_seccomp;
+	int ndevices;                    /* linux.devices entries */
+	bool has_other_resources;        /* blockIO, hugepageLimits, network, rdma, unified */
+	bool has_intel_rdt, has_personality;
+};
+
+struct cfg {
+	void *doc;                       /* the json_t document; owns every string */
+	const char *oci_version;
+	const char *root_path;           /* as written: relative to the bundle or absolute */
+	bool root_readonly;
+	bool has_process;
+	struct cfg_process process;
+	const char *hostname, *domainname; /* NULL if absent */
+	struct cfg_mount *mounts;
+	int nmounts;
+	bool has_linux;
+	struct cfg_linux lx;            /* "linux" (a predefined macro in GNU C) */
+	struct hook *hooks[CFG_HOOK_KINDS];
+	int nhooks[CFG_HOOK_KINDS];
+	struct cfg_kv *annotations;
+	int nannotations;
+};
+
+/* Parse config.json text (len bytes, not necessarily NUL-terminated) into c.
+ * Returns 0, or -1 with err (status CFG_EXIT) naming the field:
+ * "config.json: process.args: must be a non-empty array of strings", or for
+ * bad JSON "config.json: line L column C: <jansson's message>". On failure c
+ * holds nothing to free; on success free it with cfg_free(). */
+int cfg_parse(const char *text, size_t len, struct cfg *c, struct shim_err *err);
+
+/* Read and parse BUNDLE/config.json. Also returns the file's bytes in *text
+ * (malloc'd, NUL-terminated; the caller frees) when text is not NULL, so the
+ * same config can be kept with the container's state. */
+int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *err);
+
+/* The annotation `key`, or NULL. */
+const char *cfg_annotation(const struct cfg *c, const char *key);
+
+/* Release everything c holds; c may be zeroed or already freed. */
+void cfg_free(struct cfg *c);
+
+#endif

@@ -1,0 +1,184 @@
+/* config.json's "linux" section: namespaces, id mappings, cgroupsPath and
+ * resources, masked and read-only paths, sysctl, and whether seccomp and
+ * devices are there (config-linux.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime-shim/config_json.h"
+
+static const char *const ns_types[] = { "pid",	"network", "mount",  "ipc",
+					"uts",	"user",	   "cgroup", "time" };
+
+static int parse_namespaces(json_t *lx, struct cfg_linux *l, struct shim_err *err)
+{
+	json_t *a;
+	size_t n;
+	if (cj_arr(lx, "namespaces", "linux.namespaces", false, &a, &n, err) < 0)
+		return -1;
+	if (!(l->namespaces = cj_alloc(n, sizeof(*l->namespaces), err)))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(a, i);
+		struct cfg_namespace *ns = &l->namespaces[i];
+		char f[96], ft[128], fp[128];
+		snprintf(f, sizeof(f), "linux.namespaces[%zu]", i);
+		snprintf(ft, sizeof(ft), "%s.type", f);
+		snprintf(fp, sizeof(fp), "%s.path", f);
+		if (!json_is_object(o))
+			return cj_bad(err, f, "must be an object");
+		if (cj_str(o, "type", ft, true, &ns->type, err) < 0 ||
+		    cj_str(o, "path", fp, false, &ns->path, err) < 0)
+			return -1;
+		bool known = false;
+		for (size_t k = 0; k < sizeof(ns_types) / sizeof(ns_types[0]); k++)
+			known |= !strcmp(ns->type, ns_types[k]);
+		if (!known)
+			return cj_bad(err, ft, "unknown namespace type \"%s\"", ns->type);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(l->namespaces[k].type, ns->type))
+				return cj_bad(err, ft, "the %s namespace is listed twice", ns->type);
+		if (ns->path && ns->path[0] != '/')
+			return cj_bad(err, fp, "\"%s\" must be an absolute path", ns->path);
+		if (ns->path && !ns->path[0])
+			ns->path = NULL;
+	}
+	l->nnamespaces = (int)n;
+	return 0;
+}
+
+static int parse_mappings(json_t *lx, const char *key, int *count, struct shim_err *err)
+{
+	json_t *a;
+	size_t n;
+	char f[40];
+	snprintf(f, sizeof(f), "linux.%.20s", key);
+	if (cj_arr(lx, key, f, false, &a, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_array_get(a, i);
+		char fi[96], fc[128], fh[128], fs[128];
+		uint32_t v;
+		snprintf(fi, sizeof(fi), "%s[%zu]", f, i);
+		snprintf(fc, sizeof(fc), "%s.containerID", fi);
+		snprintf(fh, sizeof(fh), "%s.hostID", fi);
+		snprintf(fs, sizeof(fs), "%s.size", fi);
+		if (!json_is_object(m))
+			return cj_bad(err, fi, "must be an object");
+		if (cj_u32(m, "containerID", fc, true, NULL, &v, err) < 0 ||
+		    cj_u32(m, "hostID", fh, true, NULL, &v, err) < 0 ||
+		    cj_u32(m, "size", fs, true, NULL, &v, err) < 0)
+			return -1;
+	}
+	*count = (int)n;
+	return 0;
+}
+
+static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err)
+{
+	struct cg_resources *r = &l->resources;
+	json_t *res, *mem, *cpu, *pids;
+	int64_t v;
+	bool has;
+	if (cj_obj(lx, "resources", "linux.resources", false, &res, err) < 0)
+		return -1;
+	if (!res)
+		return 0;
+	if (cj_obj(res, "memory", "linux.resources.memory", false, &mem, err) < 0 ||
+	    cj_obj(res, "cpu", "linux.resources.cpu", false, &cpu, err) < 0 ||
+	    cj_obj(res, "pids", "linux.resources.pids", false, &pids, err) < 0)
+		return -1;
+	if (cj_i64(mem, "limit", "linux.resources.memory.limit", &has, &v, err) < 0)
+		return -1;
+	if (has && v != -1) { /* -1: unlimited */
+		if (v <= 0)
+			return cj_bad(err, "linux.resources.memory.limit", "%lld is not a size in bytes",
+				      (long long)v);
+		r->memory_limit = v;
+		l->has_memory_limit = true;
+	}
+	if (cj_i64(mem, "swap", "linux.resources.memory.swap", &has, &v, err) < 0)
+		return -1;
+	if (has && v != -1) {
+		if (v <= 0)
+			return cj_bad(err, "linux.resources.memory.swap", "%lld is not a size in bytes",
+				      (long long)v);
+		r->memory_swap = v;
+	}
+	if (cj_i64(cpu, "quota", "linux.resources.cpu.quota", &has, &v, err) < 0)
+		return -1;
+	if (has && v > 0) /* 0 and -1: no quota */
+		r->cpu_quota = v;
+	if (cj_u64(cpu, "period", "linux.resources.cpu.period", false, NULL, &r->cpu_period, err) < 0 ||
+	    cj_u64(cpu, "shares", "linux.resources.cpu.shares", false, NULL, &r->cpu_shares, err) < 0 ||
+	    cj_str(cpu, "cpus", "linux.resources.cpu.cpus", false, &r->cpuset_cpus, err) < 0 ||
+	    cj_str(cpu, "mems", "linux.resources.cpu.mems", false, &r->cpuset_mems, err) < 0)
+		return -1;
+	if (r->cpuset_cpus && !r->cpuset_cpus[0])
+		r->cpuset_cpus = NULL;
+	if (r->cpuset_mems && !r->cpuset_mems[0])
+		r->cpuset_mems = NULL;
+	if (cj_i64(pids, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
+		return -1;
+	if (has && v > 0)
+		r->pids_limit = v;
+	static const char *const others[] = { "blockIO", "hugepageLimits", "network", "rdma",
+					      "unified" };
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		l->has_other_resources |= cj_get(res, others[i]) != NULL;
+	return 0;
+}
+
+int cfg_parse_linux(json_t *doc, struct cfg *c, struct shim_err *err)
+{
+	struct cfg_linux *l = &c->lx;
+	json_t *lx, *a;
+	size_t n;
+	const char **paths;
+	l->resources = (struct cg_resources){ .memory_limit = -1, .memory_swap = -1,
+					      .cpu_quota = -1, .pids_limit = -1 };
+	if (cj_obj(doc, "linux", "linux", false, &lx, err) < 0)
+		return -1;
+	if (!lx)
+		return 0;
+	c->has_linux = true;
+	if (parse_namespaces(lx, l, err) < 0 ||
+	    parse_mappings(lx, "uidMappings", &l->nuid_mappings, err) < 0 ||
+	    parse_mappings(lx, "gidMappings", &l->ngid_mappings, err) < 0 ||
+	    cj_str(lx, "cgroupsPath", "linux.cgroupsPath", false, &l->cgroups_path, err) < 0 ||
+	    parse_resources(lx, l, err) < 0)
+		return -1;
+	if (l->cgroups_path && !l->cgroups_path[0])
+		l->cgroups_path = NULL;
+	if (cj_strs(lx, "maskedPaths", "linux.maskedPaths", &paths, &l->nmasked_paths, err) < 0)
+		return -1;
+	free(paths);
+	if (cj_strs(lx, "readonlyPaths", "linux.readonlyPaths", &paths, &l->nreadonly_paths,
+		    err) < 0)
+		return -1;
+	free(paths);
+	if (cj_kvs(lx, "sysctl", "linux.sysctl", &l->sysctl, &l->nsysctl, err) < 0)
+		return -1;
+	json_t *seccomp;
+	if (cj_obj(lx, "seccomp", "linux.seccomp", false, &seccomp, err) < 0)
+		return -1;
+	l->has_seccomp = seccomp != NULL;
+	if (cj_arr(lx, "devices", "linux.devices", false, &a, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(a, i);
+		char f[96], fp[128], ft[128];
+		const char *s;
+		snprintf(f, sizeof(f), "linux.devices[%zu]", i);
+		snprintf(fp, sizeof(fp), "%s.path", f);
+		snprintf(ft, sizeof(ft), "%s.type", f);
+		if (!json_is_object(d))
+			return cj_bad(err, f, "must be an object");
+		if (cj_str(d, "path", fp, true, &s, err) < 0 || cj_str(d, "type", ft, true, &s, err) < 0)
+			return -1;
+	}
+	l->ndevices = (int)n;
+	l->has_intel_rdt = cj_get(lx, "intelRdt") != NULL;
+	l->has_personality = cj_get(lx, "personality") != NULL;
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* mvrun delete [--force] ID: the poststop hooks, then the cgroup and the
+ * state go. A created container is killed first (as runc does); a running
+ * one only with --force. `delete --force` of an unknown id succeeds: engines
+ * run it after every exit. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime-shim/cgroup.h"
+#include "runtime-shim/config.h"
+#include "runtime-shim/shim.h"
+
+#define GONE_WAIT_MS 10000
+
+/* SIGKILL mvm and wait until it is gone (a zombie counts: its parent is the
+ * engine, which reaps it when it likes). */
+static int kill_and_wait(const struct store_state *st, struct shim_err *err)
+{
+	if (kill(st->pid, SIGKILL) < 0 && errno != ESRCH)
+		return shim_errno(err, 1, "kill %d", (int)st->pid);
+	for (int ms = 0; store_alive(st->pid, st->start_time); ms += 10) {
+		if (ms >= GONE_WAIT_MS)
+			return shim_errf(err, 1, "mvm (pid %d) is still there %d s after SIGKILL",
+					 (int)st->pid, GONE_WAIT_MS / 1000);
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	return 0;
+}
+
+static void poststop(struct shim_ctx *g, const struct store_state *st)
+{
+	char dir[PATH_MAX];
+	struct shim_err e = { 0 };
+	struct cfg c;
+	if (store_path(g->root, st->id, NULL, dir, sizeof(dir), &e) < 0 ||
+	    cfg_load(dir, &c, NULL, &e) < 0) {
+		shim_warn(g, "delete %s: poststop hooks not run: %s", st->id, e.msg);
+		return;
+	}
+	if (c.nhooks[CFG_HOOK_POSTSTOP]) {
+		char *state = store_oci_state(st, STORE_STOPPED, false);
+		/* The spec: a failing poststop hook is a warning; deletion goes on. */
+		if (!state || hooks_run(c.hooks[CFG_HOOK_POSTSTOP], c.nhooks[CFG_HOOK_POSTSTOP],
+					"poststop", state, &e) < 0)
+			shim_warn(g, "delete %s: %s", st->id, e.msg[0] ? e.msg : "out of memory");
+		free(state);
+	}
+	cfg_free(&c);
+}
+
+int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err *err)
+{
+	struct store_state st;
+	bool missing;
+	int lock = store_lock(g->root, id, err);
+	if (lock < 0)
+		return -1;
+	if (store_read(g->root, id, &st, &missing, err) < 0) {
+		/* A directory without state.json is what a crashed create leaves. */
+		if (missing)
+			store_remove(g->root, id, NULL);
+		close(lock);
+		return -1;
+	}
+	int r = -1;
+	enum store_status now = store_current(&st);
+	if (now == STORE_RUNNING && !force) {
+		shim_errf(err, 1, "cannot delete container \"%s\": it is running (kill it first, or "
+				  "use delete --force)", id);
+		goto out;
+	}
+	if (now != STORE_STOPPED && kill_and_wait(&st, err) < 0)
+		goto out;
+	poststop(g, &st);
+	if (st.cgroup_path) {
+		struct cg_layout l;
+		if (cg_detect(&l, "/sys/fs/cgroup", err) < 0 || cg_remove(&l, st.cgroup_path, err) < 0)
+			goto out;
+	}
+	r = store_remove(g->root, id, err);
+out:
+	store_free(&st);
+	close(lock);
+	return r;
+}
+
+int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+{
+	static const struct option opts[] = { { "force", no_argument, 0, 'f' }, { 0, 0, 0, 0 } };
+	bool force = false;
+	int c;
+	while ((c = shim_getopt(argc, argv, "f", opts, err)) != -1) {
+		if (c == -2)
+			return err->status;
+		force = true;
+	}
+	if (shim_operands(argc, argv, 1, "mvrun delete [--force] ID", err) < 0)
+		return err->status;
+	struct shim_err e = { 0 };
+	if (shim_destroy(g, argv[optind], force, &e) == 0)
+		return 0;
+	if (force && store_check_id(argv[optind], NULL) == 0) {
+		struct store_state st;
+		bool missing = false;
+		if (store_read(g->root, argv[optind], &st, &missing, NULL) < 0 && missing)
+			return 0; /* gone, or never there */
+		if (!missing)
+			store_free(&st);
+	}
+	*err = e;
+	return err->status;
+}

@@ -1,0 +1,66 @@
+/* mvrun kill [--all] ID [SIGNAL]: signal mvm, which forwards every catchable
+ * signal to the container's process; SIGKILL ends mvm and so the VM.
+ *
+ * Before start there is no process in the guest to forward to, and mvm
+ * ignores forwarded signals then; runc's created container would die of a
+ * terminating signal, so mvrun ends the VM with SIGKILL instead. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime-shim/shim.h"
+
+/* Signals whose default action does not end a process. */
+static bool harmless(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGSTOP || sig == SIGTSTP ||
+	       sig == SIGTTIN || sig == SIGTTOU || sig == SIGURG || sig == SIGWINCH;
+}
+
+int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+{
+	static const struct option opts[] = { { "all", no_argument, 0, 'a' },
+					      { "pid", required_argument, 0, 'p' },
+					      { 0, 0, 0, 0 } };
+	bool all = false;
+	int c;
+	while ((c = shim_getopt(argc, argv, "a", opts, err)) != -1) {
+		if (c == -2)
+			return err->status;
+		if (c == 'a')
+			all = true;
+		else
+			return shim_errf(err, 1, "kill: --pid is not supported"), 1;
+	}
+	int n = argc - optind;
+	if (n < 1 || n > 2)
+		return shim_operands(argc, argv, n < 1 ? 1 : 2, "mvrun kill [--all] ID [SIGNAL]", err),
+		       err->status;
+	const char *id = argv[optind];
+	int sig = SIGTERM;
+	if (n == 2 && (sig = shim_parse_signal(argv[optind + 1])) < 0)
+		return shim_errf(err, 1, "kill: \"%s\" is not a signal", argv[optind + 1]), 1;
+	struct store_state st;
+	if (store_read(g->root, id, &st, NULL, err) < 0)
+		return err->status;
+	enum store_status now = store_current(&st);
+	pid_t pid = st.pid;
+	store_free(&st);
+	if (now == STORE_STOPPED)
+		return shim_errf(err, 1, "container not running"), 1;
+	/* --all: every process of the container is in the VM, which SIGKILL
+	 * ends; other signals reach the container's init, as without it. */
+	(void)all;
+	if (now != STORE_RUNNING && sig != SIGKILL && !harmless(sig)) {
+		shim_debug(g, "kill %s: signal %d before start: ending the VM with SIGKILL", id, sig);
+		sig = SIGKILL;
+	}
+	if (kill(pid, sig) < 0) {
+		if (errno == ESRCH)
+			return shim_errf(err, 1, "container not running"), 1;
+		return shim_errno(err, 1, "kill %d", (int)pid), 1;
+	}
+	return 0;
+}

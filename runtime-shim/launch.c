@@ -1,0 +1,359 @@
+/* create's work (engines.md, "The contract"): fork mvm as a child of the
+ * caller, so it stays one after mvrun exits; hold it on a sync pipe until it
+ * is in linux.cgroupsPath; exec mvm --wait-start; read mvm's ready fd until
+ * the guest has set the container up; then the pid file, the state and the
+ * createRuntime/prestart hooks. Any failure undoes everything. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "runtime-shim/cgroup.h"
+#include "runtime-shim/config.h"
+#include "runtime-shim/shim.h"
+#include "runtime-shim/spec2vm.h"
+
+#define READY_FD 3              /* where mvm finds the ready pipe */
+#define READY_WAIT_MS 120000    /* a nested, emulated test host boots in seconds */
+
+struct launch {
+	struct shim_ctx *g;
+	const struct launch_opts *o;
+	struct cfg cfg;
+	char *cfg_text;
+	struct s2v_plan plan;
+	struct store_state st;
+	struct cg_layout cgl;
+	char bundle[PATH_MAX], sock[PATH_MAX], pty_name[64];
+	int lock, console, master, slave, ready_r, sync_w;
+	bool made_dir, in_cgroup;
+	pid_t pid;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Leave nothing behind: no VM, no cgroup, no state. */
+static void undo(struct launch *l)
+{
+	if (l->pid > 0) {
+		kill(l->pid, SIGKILL);
+		while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (l->in_cgroup) {
+		struct shim_err e = { 0 };
+		if (cg_remove(&l->cgl, l->plan.cgroups_path, &e) < 0)
+			shim_warn(l->g, "create %s: %s", l->o->id, e.msg);
+	}
+	if (l->made_dir)
+		store_remove(l->g->root, l->o->id, NULL);
+}
+
+static int console_connect(struct launch *l, struct shim_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = l->o->console_socket;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return shim_errf(err, 1, "--console-socket %s: path too long", path);
+	strcpy(sa.sun_path, path);
+	l->console = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l->console < 0 || connect(l->console, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return shim_errno(err, 1, "--console-socket %s", path);
+	return 0;
+}
+
+/* A pty pair; the window size from process.consoleSize when given. */
+static int make_pty(struct launch *l, struct shim_err *err)
+{
+	l->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (l->master < 0 || grantpt(l->master) < 0 || unlockpt(l->master) < 0 ||
+	    ptsname_r(l->master, l->pty_name, sizeof(l->pty_name)) != 0)
+		return shim_errno(err, 1, "create a pty");
+	l->slave = open(l->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (l->slave < 0)
+		return shim_errno(err, 1, "open %s", l->pty_name);
+	const struct cfg_process *p = &l->cfg.process;
+	if (p->console_height && p->console_width) {
+		struct winsize ws = { .ws_row = (unsigned short)p->console_height,
+				      .ws_col = (unsigned short)p->console_width };
+		ioctl(l->master, TIOCSWINSZ, &ws);
+	}
+	return 0;
+}
+
+/* One message: data the pty's name, and exactly one SCM_RIGHTS fd, the master. */
+static int send_master(struct launch *l, struct shim_err *err)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = { l->pty_name, strlen(l->pty_name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &l->master, sizeof(int));
+	if (sendmsg(l->console, &msg, MSG_NOSIGNAL) < 0)
+		return shim_errno(err, 1, "--console-socket %s: send the pty", l->o->console_socket);
+	return 0;
+}
+
+/* The child: becomes mvm once the parent says so. Reports its own failures
+ * on the ready fd, as mvm would. */
+static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int sync_r)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Out of the way of the fd numbers about to be taken. */
+	sync_r = fcntl(sync_r, F_DUPFD_CLOEXEC, 10);
+	ready_w = fcntl(ready_w, F_DUPFD_CLOEXEC, 10);
+	if (l->slave >= 0 && !l->o->foreground) {
+		/* The pty's session leader, so mvm gets SIGWINCH when the engine
+		 * resizes the master, and forwards the new size. */
+		if (setsid() < 0 || ioctl(l->slave, TIOCSCTTY, 0) < 0 || dup2(l->slave, 0) < 0 ||
+		    dup2(l->slave, 1) < 0 || dup2(l->slave, 2) < 0)
+			_exit(1);
+	}
+	if (sync_r < 0 || ready_w < 0 || dup2(ready_w, READY_FD) < 0)
+		_exit(1);
+	char go;
+	if (read(sync_r, &go, 1) != 1)
+		_exit(1); /* the parent gave up */
+	if (l->plan.new_netns && unshare(CLONE_NEWNET) < 0) {
+		dprintf(READY_FD, "error 1 create a network namespace: %s\n", strerror(errno));
+		_exit(1);
+	}
+	close_range(READY_FD + 1, ~0u, 0);
+	execv(l->plan.argv[0], l->plan.argv);
+	dprintf(READY_FD, "error 1 exec %s: %s\n", l->plan.argv[0], strerror(errno));
+	_exit(1);
+}
+
+/* mvm's one line: "ready", or "error STATUS MESSAGE"; EOF if it died first. */
+static int await_ready(struct launch *l, struct shim_err *err)
+{
+	char line[768];
+	size_t got = 0;
+	for (;;) {
+		struct pollfd p = { l->ready_r, POLLIN, 0 };
+		int r = poll(&p, 1, READY_WAIT_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return shim_errf(err, 1, "the container was not ready within %d s",
+					 READY_WAIT_MS / 1000);
+		ssize_t n = read(l->ready_r, line + got, sizeof(line) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (got += (size_t)n) == sizeof(line) - 1 || memchr(line, '\n', got))
+			break;
+	}
+	line[got] = 0;
+	char *nl = strchr(line, '\n');
+	if (nl) {
+		*nl = 0;
+		if (!strcmp(line, "ready"))
+			return 0;
+		char *end;
+		long st = strtol(line + 6, &end, 10);
+		if (!strncmp(line, "error ", 6) && end != line + 6)
+			return shim_errf(err, st > 0 && st < 256 ? (int)st : 1, "%s",
+					 *end == ' ' ? end + 1 : end);
+		return shim_errf(err, 1, "mvm said \"%s\" instead of ready", line);
+	}
+	int ws;
+	while (waitpid(l->pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	l->pid = 0;
+	if (WIFSIGNALED(ws))
+		return shim_errf(err, 1, "mvm was killed by signal %d before the container was ready",
+				 WTERMSIG(ws));
+	return shim_errf(err, 1, "mvm exited with status %d before the container was ready",
+			 WEXITSTATUS(ws));
+}
+
+static int prepare(struct launch *l, struct shim_err *err)
+{
+	const struct launch_opts *o = l->o;
+	char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
+	if (l->g->systemd_cgroup)
+		return shim_errf(err, 1, access("/run/systemd/system", F_OK) == 0 ?
+					 "--systemd-cgroup: the systemd cgroup driver is not supported yet" :
+					 "--systemd-cgroup: systemd is not running on this host (no "
+					 "/run/systemd/system); use the cgroupfs driver");
+	if (o->preserve_fds > 0)
+		return shim_errf(err, 1, "--preserve-fds %d: host fds cannot be passed into the VM",
+				 o->preserve_fds);
+	if (store_check_id(o->id, err) < 0)
+		return -1;
+	if (!realpath(o->bundle ? o->bundle : ".", l->bundle))
+		return shim_errno(err, 1, "--bundle %s", o->bundle ? o->bundle : ".");
+	if (cfg_load(l->bundle, &l->cfg, &l->cfg_text, err) < 0 ||
+	    shim_vm_files(mvm, kernel, initrd, err) < 0 ||
+	    store_path(l->g->root, o->id, "ctl.sock", l->sock, sizeof(l->sock), err) < 0)
+		return -1;
+	if (strlen(l->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return shim_errf(err, 1, "%s: too long for a unix socket; use a shorter --root", l->sock);
+	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
+				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD };
+	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)
+		return -1;
+	for (int i = 0; i < l->plan.nnotes; i++)
+		shim_warn(l->g, "create %s: %s", o->id, l->plan.notes[i]);
+	if (l->plan.tty && !o->console_socket && !o->foreground)
+		return shim_errf(err, 1, "process.terminal is true: a detached container needs "
+					 "--console-socket");
+	if (!l->plan.tty && o->console_socket)
+		shim_debug(l->g, "create %s: --console-socket ignored: process.terminal is false",
+			   o->id);
+	return 0;
+}
+
+static int fill_state(struct launch *l, struct shim_err *err)
+{
+	struct store_state *st = &l->st;
+	char now[64];
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(st->id, sizeof(st->id), "%s", l->o->id);
+	st->status = STORE_CREATING;
+	store_now(now, sizeof(now));
+	st->bundle = strdup(l->bundle);
+	st->rootfs = strdup(l->plan.rootfs);
+	st->created = strdup(now);
+	st->owner = strdup(pw ? pw->pw_name : "");
+	st->cgroup_path = l->plan.cgroups_path ? strdup(l->plan.cgroups_path) : NULL;
+	st->mem_mib = l->plan.mem_mib;
+	st->cpus = l->plan.cpus;
+	json_t *ann = json_object();
+	for (int i = 0; ann && i < l->cfg.nannotations; i++)
+		json_object_set_new(ann, l->cfg.annotations[i].key,
+				    json_string(l->cfg.annotations[i].value));
+	st->annotations = ann;
+	if (!st->bundle || !st->rootfs || !st->created || !st->owner || !ann ||
+	    (l->plan.cgroups_path && !st->cgroup_path))
+		return shim_errf(err, 1, "out of memory");
+	return 0;
+}
+
+static int hooks_before_start(struct launch *l, struct shim_err *err)
+{
+	static const enum cfg_hook_kind kinds[] = { CFG_HOOK_PRESTART, CFG_HOOK_CREATE_RUNTIME };
+	for (size_t i = 0; i < 2; i++) {
+		enum cfg_hook_kind k = kinds[i];
+		if (!l->cfg.nhooks[k])
+			continue;
+		char *state = store_oci_state(&l->st, STORE_CREATING, false);
+		int r = state ? hooks_run(l->cfg.hooks[k], l->cfg.nhooks[k], cfg_hook_names[k], state,
+					  err) :
+				shim_errf(err, 1, "out of memory");
+		free(state);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int launch(struct launch *l, struct shim_err *err)
+{
+	int ready[2] = { -1, -1 }, sync[2] = { -1, -1 };
+	if (prepare(l, err) < 0)
+		return -1;
+	if (l->o->console_socket && l->plan.tty && console_connect(l, err) < 0)
+		return -1;
+	if (store_create(l->g->root, l->o->id, err) < 0)
+		return -1;
+	l->made_dir = true;
+	if ((l->lock = store_lock(l->g->root, l->o->id, err)) < 0 ||
+	    store_save_config(l->g->root, l->o->id, l->cfg_text, err) < 0 || fill_state(l, err) < 0)
+		return -1;
+	if (l->plan.tty && !l->o->foreground && make_pty(l, err) < 0)
+		return -1;
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
+		close_fd(&ready[0]);
+		close_fd(&ready[1]);
+		return shim_errno(err, 1, "pipe");
+	}
+	l->ready_r = ready[0];
+	l->sync_w = sync[1];
+	fflush(NULL);
+	l->pid = fork();
+	if (l->pid == 0)
+		child(l, ready[1], sync[0]);
+	close(ready[1]);
+	close(sync[0]);
+	close_fd(&l->slave);
+	if (l->pid < 0) {
+		l->pid = 0;
+		return shim_errno(err, 1, "fork");
+	}
+	l->st.pid = l->pid;
+	if (store_proc_stat(l->pid, &l->st.start_time, NULL) < 0 || store_write(l->g->root, &l->st, err) < 0)
+		return err->status ? -1 : shim_errf(err, 1, "mvm (pid %d) vanished", (int)l->pid);
+	if (l->plan.cgroups_path) {
+		if (cg_detect(&l->cgl, "/sys/fs/cgroup", err) < 0 ||
+		    cg_enter(&l->cgl, l->plan.cgroups_path, l->pid, &l->plan.res, err) < 0)
+			return -1;
+		l->in_cgroup = true;
+	}
+	if (write(l->sync_w, "g", 1) != 1)
+		return shim_errno(err, 1, "release mvm");
+	close_fd(&l->sync_w);
+	if (l->master >= 0) {
+		if (send_master(l, err) < 0)
+			return -1;
+		close_fd(&l->master);
+		close_fd(&l->console);
+	}
+	if (await_ready(l, err) < 0 || hooks_before_start(l, err) < 0)
+		return -1;
+	l->st.status = STORE_CREATED;
+	if (store_write(l->g->root, &l->st, err) < 0 ||
+	    (l->o->pid_file && shim_write_pidfile(l->o->pid_file, l->pid, err) < 0))
+		return -1;
+	return 0;
+}
+
+int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct shim_err *err)
+{
+	struct launch l = { .g = g, .o = o, .lock = -1, .console = -1, .master = -1, .slave = -1,
+			    .ready_r = -1, .sync_w = -1 };
+	int r = launch(&l, err);
+	if (r < 0)
+		undo(&l);
+	else
+		*pid = l.pid;
+	close_fd(&l.lock);
+	close_fd(&l.console);
+	close_fd(&l.master);
+	close_fd(&l.slave);
+	close_fd(&l.ready_r);
+	close_fd(&l.sync_w);
+	store_free(&l.st);
+	s2v_free(&l.plan);
+	cfg_free(&l.cfg);
+	free(l.cfg_text);
+	return r;
+}

@@ -1,0 +1,390 @@
+/* config → mvm's command line and the VM's size (policy in spec2vm.h). */
+#include "runtime-shim/spec2vm.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime-shim/spec2vm_int.h"
+
+int s2v_bad(struct shim_err *err, const char *field, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return shim_errf(err, CFG_EXIT, "config.json: %s: %s", field, msg);
+}
+
+void s2v_note(struct s2v_plan *p, const char *fmt, ...)
+{
+	if (p->nnotes == S2V_MAX_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&p->notes[p->nnotes], fmt, ap) >= 0)
+		p->nnotes++;
+	va_end(ap);
+}
+
+int s2v_push(struct s2v_plan *p, const char *fmt, ...)
+{
+	char **v = realloc(p->argv, (size_t)(p->argc + 2) * sizeof(*v));
+	if (!v)
+		return -1;
+	p->argv = v;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&v[p->argc], fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	v[++p->argc] = NULL;
+	return 0;
+}
+
+/* A decimal number in [lo, hi] and nothing else. */
+static int parse_num(const char *s, unsigned long long lo, unsigned long long hi,
+		     unsigned long long *out)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The number of CPUs in a cpuset list such as "0-3,6". */
+static int cpuset_count(const char *s)
+{
+	int n = 0;
+	while (*s) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -1;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (b < a || b > 8191 || (*end && *end != ','))
+			return -1;
+		n += (int)(b - a + 1);
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return -1;
+	}
+	return n ? n : -1;
+}
+
+static uint64_t host_ram_mib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || psz <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages * (uint64_t)psz >> 20;
+}
+
+static int size_vm(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+{
+	const struct cg_resources *r = &c->lx.resources;
+	const char *a;
+	unsigned long long v;
+	p->mem_mib = S2V_DEFAULT_MEM_MIB;
+	uint64_t limit_mib = c->lx.has_memory_limit ? (uint64_t)r->memory_limit >> 20 : 0;
+	if ((a = cfg_annotation(c, "org.mvrun.mem"))) {
+		if (parse_num(a, S2V_MIN_MEM_MIB, 1ull << 30, &v) < 0)
+			return s2v_bad(err, "annotations[\"org.mvrun.mem\"]",
+				   "\"%s\" is not a number of MiB from %d up", a, S2V_MIN_MEM_MIB);
+		if (limit_mib && v + S2V_MEM_OVERHEAD_MIB > limit_mib)
+			return s2v_bad(err, "annotations[\"org.mvrun.mem\"]",
+				   "%llu MiB of guest RAM and mvm's %d MiB do not fit in "
+				   "linux.resources.memory.limit (%llu MiB)",
+				   v, S2V_MEM_OVERHEAD_MIB, (unsigned long long)limit_mib);
+		p->mem_mib = v;
+	} else if (c->lx.has_memory_limit) {
+		if (limit_mib < S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB)
+			return s2v_bad(err, "linux.resources.memory.limit",
+				   "%lld bytes is less than the %d MiB a microVM needs (%d MiB of guest "
+				   "RAM and %d MiB for mvm)",
+				   (long long)r->memory_limit, S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB,
+				   S2V_MIN_MEM_MIB, S2V_MEM_OVERHEAD_MIB);
+		p->mem_mib = limit_mib - S2V_MEM_OVERHEAD_MIB;
+	}
+	uint64_t host = host_ram_mib();
+	if (p->mem_mib > host)
+		return s2v_bad(err, a ? "annotations[\"org.mvrun.mem\"]" : "linux.resources.memory.limit",
+			   "%llu MiB of guest RAM is more than this host's %llu MiB",
+			   (unsigned long long)p->mem_mib, (unsigned long long)host);
+
+	p->cpus = 1;
+	if ((a = cfg_annotation(c, "org.mvrun.cpus"))) {
+		if (parse_num(a, 1, S2V_MAX_CPUS, &v) < 0)
+			return s2v_bad(err, "annotations[\"org.mvrun.cpus\"]",
+				   "\"%s\" is not a vCPU count from 1 to %d", a, S2V_MAX_CPUS);
+		p->cpus = (int)v;
+		return 0;
+	}
+	long long want = 0;
+	if (r->cpu_quota > 0) {
+		uint64_t period = r->cpu_period ? r->cpu_period : 100000; /* the kernel's default */
+		want = (long long)(((uint64_t)r->cpu_quota + period - 1) / period);
+	}
+	if (r->cpuset_cpus) {
+		int n = cpuset_count(r->cpuset_cpus);
+		if (n < 0)
+			return s2v_bad(err, "linux.resources.cpu.cpus", "\"%s\" is not a CPU list like 0-3,6",
+				   r->cpuset_cpus);
+		if (!want || n < want)
+			want = n;
+	}
+	if (want > S2V_MAX_CPUS) {
+		s2v_note(p, "linux.resources.cpu: the VM gets %d vCPUs, mvm's most, not %lld",
+			 S2V_MAX_CPUS, want);
+		want = S2V_MAX_CPUS;
+	}
+	if (want > 0)
+		p->cpus = (int)want;
+	return 0;
+}
+
+/* org.mvrun.* annotations tune the VM; a misspelt one is an error, not a no-op. */
+static int check_annotations(const struct cfg *c, struct s2v_plan *p, const char **kernel,
+			     bool *console, struct shim_err *err)
+{
+	static const char *const known[] = { "org.mvrun.mem", "org.mvrun.cpus", "org.mvrun.kernel",
+					     "org.mvrun.console" };
+	for (int i = 0; i < c->nannotations; i++) {
+		const char *k = c->annotations[i].key;
+		bool ok = strncmp(k, "org.mvrun.", 10) != 0;
+		for (size_t j = 0; j < sizeof(known) / sizeof(known[0]); j++)
+			ok |= !strcmp(k, known[j]);
+		if (!ok)
+			return s2v_bad(err, "annotations", "unknown mvrun annotation \"%s\" (known: "
+				   "org.mvrun.mem, org.mvrun.cpus, org.mvrun.kernel, org.mvrun.console)", k);
+	}
+	const char *v = cfg_annotation(c, "org.mvrun.kernel");
+	if (v) {
+		struct stat st;
+		if (v[0] != '/')
+			return s2v_bad(err, "annotations[\"org.mvrun.kernel\"]",
+				   "\"%s\" must be an absolute path", v);
+		if (stat(v, &st) < 0)
+			return s2v_bad(err, "annotations[\"org.mvrun.kernel\"]", "%s: %s", v, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return s2v_bad(err, "annotations[\"org.mvrun.kernel\"]", "%s is not a regular file", v);
+		*kernel = v;
+		s2v_note(p, "annotations: booting the kernel %s", v);
+	}
+	v = cfg_annotation(c, "org.mvrun.console");
+	if (v) {
+		if (!strcmp(v, "true") || !strcmp(v, "1"))
+			*console = true;
+		else if (strcmp(v, "false") && strcmp(v, "0"))
+			return s2v_bad(err, "annotations[\"org.mvrun.console\"]",
+				   "\"%s\" is not true or false", v);
+	}
+	return 0;
+}
+
+/* Fields mvrun refuses, and fields it notes (see spec2vm.h). */
+static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+{
+	const struct cfg_process *pr = &c->process;
+	if (pr->nenv > S2V_MAX_ENV)
+		return s2v_bad(err, "process.env", "%d entries; mvm passes at most %d", pr->nenv,
+			   S2V_MAX_ENV);
+	if (pr->has_umask && pr->umask != 022)
+		return s2v_bad(err, "process.user.umask",
+			   "%#o is not supported yet (the process gets 022, which would make files on "
+			   "shared directories more open than asked)", pr->umask);
+	if (c->domainname && c->domainname[0])
+		return s2v_bad(err, "domainname", "setting the NIS domain name is not supported yet");
+	for (int i = 0; i < pr->nadditional_gids; i++) {
+		if (pr->additional_gids[i] != pr->gid) {
+			s2v_note(p, "process.user.additionalGids: not applied yet (the process gets "
+				    "only its primary group)");
+			break;
+		}
+	}
+	if (pr->has_capabilities)
+		s2v_note(p, "process.capabilities: not applied yet inside the guest");
+	if (pr->no_new_privileges)
+		s2v_note(p, "process.noNewPrivileges: not applied yet inside the guest");
+	if (pr->nrlimits)
+		s2v_note(p, "process.rlimits: not applied yet inside the guest");
+	if (pr->has_oom_score_adj)
+		s2v_note(p, "process.oomScoreAdj: not applied yet inside the guest");
+	if (pr->apparmor_profile && pr->apparmor_profile[0])
+		s2v_note(p, "process.apparmorProfile: ignored (the guest has no AppArmor)");
+	if (pr->selinux_label && pr->selinux_label[0])
+		s2v_note(p, "process.selinuxLabel: ignored (the guest has no SELinux)");
+	if (pr->has_io_priority || pr->has_scheduler)
+		s2v_note(p, "process.ioPriority and process.scheduler: not applied yet");
+	return 0;
+}
+
+static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+{
+	const struct cfg_linux *l = &c->lx;
+	if (l->nuid_mappings || l->ngid_mappings)
+		return s2v_bad(err, l->nuid_mappings ? "linux.uidMappings" : "linux.gidMappings",
+			   "user namespaces are not supported yet (files the container writes to "
+			   "shared directories would be owned by unmapped ids on the host)");
+	for (int i = 0; i < l->nnamespaces; i++) {
+		const struct cfg_namespace *ns = &l->namespaces[i];
+		char f[48];
+		snprintf(f, sizeof(f), "linux.namespaces[%d]", i);
+		if (!strcmp(ns->type, "user"))
+			return s2v_bad(err, f, "user namespaces are not supported yet");
+		if (ns->path)
+			return s2v_bad(err, f, "joining an existing %s namespace (%s) is not supported yet",
+				   ns->type, ns->path);
+		if (!strcmp(ns->type, "network"))
+			p->new_netns = true;
+	}
+	p->cgroups_path = l->cgroups_path;
+	p->res = l->resources;
+	if (p->res.pids_limit > 0) {
+		/* mvm's threads are not the container's processes; the guest
+		 * bounds a fork bomb with its RAM and vCPUs. */
+		p->res.pids_limit = -1;
+		s2v_note(p, "linux.resources.pids.limit: not applied yet inside the guest");
+	}
+	if (l->has_other_resources)
+		s2v_note(p, "linux.resources: only memory, cpu and pids are applied");
+	if (l->nmasked_paths || l->nreadonly_paths)
+		s2v_note(p, "linux.maskedPaths and linux.readonlyPaths: not applied yet inside the guest");
+	if (l->nsysctl)
+		s2v_note(p, "linux.sysctl: not applied yet inside the guest");
+	if (l->has_seccomp)
+		s2v_note(p, "linux.seccomp: not applied yet inside the guest");
+	if (l->ndevices)
+		s2v_note(p, "linux.devices: the guest has its own devices; these are not created yet");
+	if (l->has_intel_rdt || l->has_personality)
+		s2v_note(p, "linux.intelRdt and linux.personality: not applied");
+	if (c->nhooks[CFG_HOOK_CREATE_CONTAINER])
+		return s2v_bad(err, "hooks.createContainer",
+			   "hooks that run inside the container are not supported yet");
+	if (c->nhooks[CFG_HOOK_START_CONTAINER])
+		return s2v_bad(err, "hooks.startContainer",
+			   "hooks that run inside the container are not supported yet");
+	return 0;
+}
+
+static int resolve_root(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
+			struct shim_err *err)
+{
+	char joined[PATH_MAX];
+	const char *path = c->root_path;
+	if (path[0] != '/') {
+		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", in->bundle, path) >= sizeof(joined))
+			return s2v_bad(err, "root.path", "too long");
+		path = joined;
+	}
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return s2v_bad(err, "root.path", "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return s2v_bad(err, "root.path", "%s is not a directory", path);
+	if (!(p->rootfs = realpath(path, NULL)))
+		return s2v_bad(err, "root.path", "%s: %s", path, strerror(errno));
+	if (strchr(p->rootfs, ':'))
+		return s2v_bad(err, "root.path", "%s: mvm cannot share a path that contains ':'", p->rootfs);
+	return 0;
+}
+
+int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
+	      struct shim_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	const char *kernel = in->kernel;
+	bool console = false;
+	const struct cfg_process *pr = &c->process;
+	if (!c->has_process)
+		return s2v_bad(err, "process", "missing (required)");
+	if (check_annotations(c, p, &kernel, &console, err) < 0 || check_process(c, p, err) < 0 ||
+	    check_linux(c, p, err) < 0 || resolve_root(c, in, p, err) < 0 || size_vm(c, p, err) < 0)
+		goto fail;
+	p->tty = pr->terminal;
+/* Sequenced, unlike the operands of |. */
+#define PUSH(...)                                  \
+	do {                                       \
+		if (s2v_push(p, __VA_ARGS__) < 0) \
+			goto oom;                  \
+	} while (0)
+	PUSH("%s", in->mvm);
+	PUSH("--kernel");
+	PUSH("%s", kernel);
+	if (in->initrd) {
+		PUSH("--initrd");
+		PUSH("%s", in->initrd);
+	}
+	PUSH("--mem");
+	PUSH("%llu", (unsigned long long)p->mem_mib);
+	PUSH("--cpus");
+	PUSH("%d", p->cpus);
+	PUSH("--root");
+	PUSH("%s", p->rootfs);
+	if (c->root_readonly)
+		PUSH("--read-only");
+	if (pr->terminal)
+		PUSH("--tty");
+	if (console)
+		PUSH("--console");
+	if (c->hostname && c->hostname[0]) {
+		PUSH("--hostname");
+		PUSH("%s", c->hostname);
+	}
+	PUSH("--cwd");
+	PUSH("%s", pr->cwd);
+	PUSH("--user");
+	PUSH("%u:%u", pr->uid, pr->gid);
+	for (int i = 0; i < pr->nenv; i++) {
+		PUSH("--env");
+		PUSH("%s", pr->env[i]);
+	}
+	if (s2v_mounts(c, in, p, err) < 0)
+		goto fail;
+	if (in->control_socket) {
+		PUSH("--wait-start");
+		PUSH("--control-socket");
+		PUSH("%s", in->control_socket);
+	}
+	if (in->ready_fd >= 0) {
+		PUSH("--ready-fd");
+		PUSH("%d", in->ready_fd);
+	}
+	PUSH("--");
+	for (int i = 0; i < pr->nargs; i++)
+		PUSH("%s", pr->args[i]);
+#undef PUSH
+	return 0;
+oom:
+	shim_errf(err, CFG_EXIT, "out of memory building mvm's command line");
+fail:
+	s2v_free(p);
+	return -1;
+}
+
+void s2v_free(struct s2v_plan *p)
+{
+	for (int i = 0; p->argv && i < p->argc; i++)
+		free(p->argv[i]);
+	free(p->argv);
+	free(p->rootfs);
+	for (int i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	memset(p, 0, sizeof(*p));
+}

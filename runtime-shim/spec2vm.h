@@ -1,0 +1,63 @@
+/* The OCI config → how mvm runs it: mvm's command line, the VM's size, the
+ * cgroup to join, and what mvrun accepts without applying it yet.
+ *
+ * The rule for a setting mvrun cannot honour: if going without it would let
+ * the container reach past its own VM, or change what the workload sees of
+ * the host (id mappings, joined namespaces, file binds, host tmpfs, umask of
+ * files on shares), create fails naming the field. Settings that only confine
+ * the workload inside its own guest (capabilities, seccomp, no_new_privs,
+ * rlimits, masked and read-only paths, sysctl, nosuid/nodev/noexec) are
+ * accepted and listed in the plan's notes, which mvrun logs as warnings,
+ * until mvinit applies them. */
+#ifndef MVRUN_SHIM_SPEC2VM_H
+#define MVRUN_SHIM_SPEC2VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime-shim/cgroup.h"
+#include "runtime-shim/config.h"
+#include "runtime-shim/err.h"
+
+#define S2V_DEFAULT_MEM_MIB 256  /* guest RAM without a memory limit */
+#define S2V_MEM_OVERHEAD_MIB 16  /* what mvm itself needs beyond guest RAM, within the limit */
+#define S2V_MIN_MEM_MIB 64       /* the least guest RAM mvrun boots a container with */
+#define S2V_MAX_CPUS 32          /* mvm's MVM_MAX_VCPUS */
+#define S2V_MAX_VOLUMES 12       /* mvm's MVM_MAX_VOLUMES */
+#define S2V_MAX_ENV 1024         /* mvm's MVM_MAX_ENV */
+#define S2V_MAX_NOTES 48
+
+/* What mvrun supplies beyond the config. */
+struct s2v_inputs {
+	const char *bundle;         /* absolute */
+	const char *mvm, *kernel, *initrd;
+	const char *control_socket; /* NULL: no --wait-start (never for OCI containers) */
+	int ready_fd;               /* the fd number mvm reports readiness on, or -1 */
+};
+
+struct s2v_plan {
+	char **argv;                /* mvm's argv, NULL-terminated; every string malloc'd */
+	int argc;
+	char *rootfs;               /* absolute path of root.path */
+	uint64_t mem_mib;           /* guest RAM */
+	int cpus;                   /* vCPUs */
+	bool tty;                   /* process.terminal */
+	bool new_netns;             /* the config asks for a new network namespace */
+	const char *cgroups_path;   /* linux.cgroupsPath (points into the cfg), or NULL */
+	struct cg_resources res;    /* what to apply to that cgroup */
+	char *notes[S2V_MAX_NOTES]; /* accepted, not applied yet: one line each */
+	int nnotes;
+};
+
+/* Check c against what mvm can do and build the plan. Host checks are made
+ * here: root.path and bind sources exist and are directories, the kernel
+ * named by org.mvrun.kernel is a file. Returns 0, or -1 with err naming the
+ * config field ("config.json: mounts[3]: ..."); on failure nothing is left
+ * to free. */
+int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *plan,
+	      struct shim_err *err);
+
+/* Release the plan's allocations. */
+void s2v_free(struct s2v_plan *plan);
+
+#endif

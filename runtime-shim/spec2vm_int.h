@@ -1,0 +1,18 @@
+/* Shared between spec2vm.c and spec2vm_mounts.c only. */
+#ifndef MVRUN_SHIM_SPEC2VM_INT_H
+#define MVRUN_SHIM_SPEC2VM_INT_H
+
+#include "runtime-shim/spec2vm.h"
+
+/* Set err to "config.json: FIELD: message" (status CFG_EXIT); returns -1. */
+int s2v_bad(struct shim_err *err, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Add a note (dropped beyond S2V_MAX_NOTES). */
+void s2v_note(struct s2v_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append one formatted argument to p->argv. Returns 0 or -1 (out of memory). */
+int s2v_push(struct s2v_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Check every mount and append mvm's --volume arguments. Returns 0 or -1 with err. */
+int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
+	       struct shim_err *err);
+
+#endif

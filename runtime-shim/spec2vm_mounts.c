@@ -1,0 +1,170 @@
+/* config.json mounts → mvm --volume HOST:GUEST[:ro].
+ *
+ * mvinit gives every container its own proc, sysfs, devpts, mqueue and tmpfs
+ * at the usual places (guest-init/container.c), so those entries are the
+ * guest's own. Bind mounts of host directories become virtio-fs shares.
+ * Everything else fails create: a file bind or a tmpfs elsewhere cannot be
+ * faked without the workload seeing the difference. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "runtime-shim/spec2vm_int.h"
+
+static const struct {
+	const char *type, *dest;
+} provided[] = {
+	{ "proc", "/proc" },	 { "sysfs", "/sys" },	   { "devpts", "/dev/pts" },
+	{ "mqueue", "/dev/mqueue" }, { "tmpfs", "/dev" },	   { "devtmpfs", "/dev" },
+	{ "tmpfs", "/dev/shm" }, { "tmpfs", "/run" },	   { "tmpfs", "/tmp" },
+};
+
+/* Bind options that change nothing mvm has to do. */
+static const char *const harmless[] = {
+	"bind",	     "rbind",	   "private",	  "rprivate",	  "slave",	"rslave",
+	"shared",    "rshared",	   "unbindable",  "runbindable",  "suid",	"dev",
+	"exec",	     "relatime",   "norelatime",  "noatime",	  "atime",	"strictatime",
+	"nostrictatime", "nodiratime", "diratime", "sync",	  "async",	"dirsync",
+	"lazytime",  "nolazytime", "z",		  "Z",
+};
+
+/* In-guest restrictions on a share that mvinit does not apply yet. */
+static const char *const guest_only[] = { "nosuid", "nodev", "noexec" };
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
+/* dest made absolute, without repeated or trailing slashes or "." parts. */
+static void normalise(const char *dest, char *out, size_t cap)
+{
+	size_t o = 0;
+	const char *s = dest;
+	while (*s && o + 2 < cap) {
+		while (*s == '/')
+			s++;
+		size_t n = strcspn(s, "/");
+		if (!n)
+			break;
+		if (!(n == 1 && s[0] == '.')) {
+			if (o + 1 + n >= cap)
+				n = cap - o - 2;
+			out[o++] = '/';
+			memcpy(out + o, s, n);
+			o += n;
+		}
+		s += n;
+	}
+	if (!o)
+		out[o++] = '/';
+	out[o] = 0;
+}
+
+static bool is_bind(const struct cfg_mount *m)
+{
+	if (m->type && (!strcmp(m->type, "bind") || !strcmp(m->type, "rbind")))
+		return true;
+	for (int i = 0; i < m->noptions; i++)
+		if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
+			return true;
+	return false;
+}
+
+static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest,
+		      const struct s2v_inputs *in, struct s2v_plan *p, int *nvol,
+		      struct shim_err *err)
+{
+	char src[PATH_MAX], fs[64];
+	bool ro = false, restricted = false;
+	snprintf(fs, sizeof(fs), "%s.source", f);
+	if (!m->source || !m->source[0])
+		return s2v_bad(err, fs, "missing (a bind mount needs one)");
+	if ((size_t)snprintf(src, sizeof(src), "%s%s%s", m->source[0] == '/' ? "" : in->bundle,
+			     m->source[0] == '/' ? "" : "/", m->source) >= sizeof(src))
+		return s2v_bad(err, fs, "too long");
+	for (int i = 0; i < m->noptions; i++) {
+		const char *o = m->options[i];
+		if (!strcmp(o, "ro") || !strcmp(o, "rro"))
+			ro = true;
+		else if (!strcmp(o, "rw") || !strcmp(o, "rrw"))
+			ro = false;
+		else if (in_list(o, guest_only, sizeof(guest_only) / sizeof(guest_only[0])))
+			restricted = true;
+		else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
+			return s2v_bad(err, f, "idmapped mounts are not supported yet");
+		else if (!in_list(o, harmless, sizeof(harmless) / sizeof(harmless[0])))
+			return s2v_bad(err, f, "bind mount option \"%s\" is not supported", o);
+	}
+	struct stat st;
+	if (stat(src, &st) < 0)
+		return s2v_bad(err, fs, "%s: %s", src, strerror(errno));
+	if (S_ISREG(st.st_mode))
+		return s2v_bad(err, f, "bind mount of a single file (%s on %s) is not supported yet",
+			       src, dest);
+	if (!S_ISDIR(st.st_mode))
+		return s2v_bad(err, f, "bind mount of %s: not a directory (only directories can be shared)",
+			       src);
+	if (!strcmp(dest, "/"))
+		return s2v_bad(err, f, "a bind mount cannot cover the root; use root.path");
+	if (strchr(src, ':') || strchr(dest, ':'))
+		return s2v_bad(err, f, "mvm cannot share a path that contains ':' (%s on %s)", src,
+			       dest);
+	if (++*nvol > S2V_MAX_VOLUMES)
+		return s2v_bad(err, f, "more than %d bind mounts; mvm shares at most %d directories",
+			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
+	if (restricted)
+		s2v_note(p, "%s (%s): nosuid, nodev and noexec are not applied yet inside the guest", f,
+			 dest);
+	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, ro ? ":ro" : "") < 0)
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	return 0;
+}
+
+int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
+	       struct shim_err *err)
+{
+	int nvol = 0;
+	bool cgroupfs = false;
+	for (int i = 0; i < c->nmounts; i++) {
+		const struct cfg_mount *m = &c->mounts[i];
+		char f[32], dest[PATH_MAX];
+		snprintf(f, sizeof(f), "mounts[%d]", i);
+		normalise(m->destination, dest, sizeof(dest));
+		if (is_bind(m)) {
+			if (bind_mount(m, f, dest, in, p, &nvol, err) < 0)
+				return -1;
+			continue;
+		}
+		if (!m->type || !m->type[0]) {
+			char ft[48];
+			snprintf(ft, sizeof(ft), "%s.type", f);
+			return s2v_bad(err, ft, "missing (required unless the mount is a bind)");
+		}
+		bool ok = false;
+		for (size_t k = 0; k < sizeof(provided) / sizeof(provided[0]); k++)
+			ok |= !strcmp(m->type, provided[k].type) && !strcmp(dest, provided[k].dest);
+		if (ok)
+			continue;
+		if ((!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) &&
+		    !strcmp(dest, "/sys/fs/cgroup")) {
+			cgroupfs = true;
+			continue;
+		}
+		if (!strcmp(m->type, "tmpfs"))
+			return s2v_bad(err, f, "a tmpfs at %s is not supported yet (the guest has its own "
+					       "at /dev, /dev/shm, /run and /tmp)", dest);
+		return s2v_bad(err, f, "a %s mount at %s is not supported (mvrun shares host "
+				       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs "
+				       "are the guest's own at their usual places)", m->type, dest);
+	}
+	if (cgroupfs)
+		s2v_note(p, "mounts: the guest has no cgroup filesystem at /sys/fs/cgroup yet");
+	return 0;
+}

@@ -1,0 +1,144 @@
+/* mvrun start ID: tell mvm, through its control socket, to run the process
+ * mvinit has set up and holds (it answers "ok" or "error MESSAGE"), then run
+ * the poststart hooks. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "runtime-shim/config.h"
+#include "runtime-shim/shim.h"
+
+#define START_REPLY_MS 30000
+
+/* One request line, one reply line. Returns 0 with the reply (without its
+ * newline) in out, or -1 with err. */
+static int ctl_request(const char *sock, const char *line, char *out, size_t cap,
+		       struct shim_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return shim_errf(err, 1, "%s: path too long for a unix socket", sock);
+	strcpy(sa.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return shim_errno(err, 1, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		shim_errno(err, 1, "connect to mvm's control socket %s", sock);
+		close(fd);
+		return -1;
+	}
+	size_t len = strlen(line), got = 0;
+	if (write(fd, line, len) != (ssize_t)len) {
+		shim_errno(err, 1, "write to mvm's control socket");
+		close(fd);
+		return -1;
+	}
+	while (got + 1 < cap) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int r = poll(&p, 1, START_REPLY_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			close(fd);
+			return shim_errf(err, 1, "mvm did not answer within %d s", START_REPLY_MS / 1000);
+		}
+		ssize_t n = read(fd, out + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(out, '\n', got))
+			break;
+	}
+	close(fd);
+	out[got] = 0;
+	char *nl = strchr(out, '\n');
+	if (!nl)
+		return shim_errf(err, 1, "mvm closed its control socket without an answer");
+	*nl = 0;
+	return 0;
+}
+
+static void poststart(struct shim_ctx *g, const struct store_state *st)
+{
+	char dir[PATH_MAX];
+	struct shim_err e = { 0 };
+	struct cfg c;
+	if (store_path(g->root, st->id, NULL, dir, sizeof(dir), &e) < 0 ||
+	    cfg_load(dir, &c, NULL, &e) < 0) {
+		shim_warn(g, "start %s: poststart hooks not run: %s", st->id, e.msg);
+		return;
+	}
+	if (c.nhooks[CFG_HOOK_POSTSTART]) {
+		char *state = store_oci_state(st, STORE_RUNNING, false);
+		/* The spec: a failing poststart hook is a warning. */
+		if (!state || hooks_run(c.hooks[CFG_HOOK_POSTSTART], c.nhooks[CFG_HOOK_POSTSTART],
+					"poststart", state, &e) < 0)
+			shim_warn(g, "start %s: %s", st->id, e.msg[0] ? e.msg : "out of memory");
+		free(state);
+	}
+	cfg_free(&c);
+}
+
+int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *err)
+{
+	struct store_state st;
+	char sock[PATH_MAX], reply[512];
+	int lock = store_lock(g->root, id, err);
+	if (lock < 0)
+		return -1;
+	int r = -1;
+	if (store_read(g->root, id, &st, NULL, err) < 0) {
+		close(lock);
+		return -1;
+	}
+	switch (store_current(&st)) {
+	case STORE_CREATED: break;
+	case STORE_RUNNING:
+		shim_errf(err, 1, "cannot start container \"%s\": it is already running", id);
+		goto out;
+	case STORE_STOPPED:
+		shim_errf(err, 1, "cannot start container \"%s\": it has stopped", id);
+		goto out;
+	default:
+		shim_errf(err, 1, "cannot start container \"%s\": it is still being created", id);
+		goto out;
+	}
+	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
+	    ctl_request(sock, "start\n", reply, sizeof(reply), err) < 0)
+		goto out;
+	if (strcmp(reply, "ok") != 0) {
+		shim_errf(err, 1, "start %s: %s", id,
+			  !strncmp(reply, "error ", 6) ? reply + 6 : reply);
+		goto out;
+	}
+	st.status = STORE_RUNNING;
+	if (store_write(g->root, &st, err) < 0)
+		goto out;
+	close(lock);
+	lock = -1;
+	poststart(g, &st); /* unlocked: a hook may well run mvrun state */
+	r = 0;
+out:
+	store_free(&st);
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
+int shim_start(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+{
+	static const struct option opts[] = { { 0, 0, 0, 0 } };
+	if (shim_getopt(argc, argv, "", opts, err) != -1 ||
+	    shim_operands(argc, argv, 1, "mvrun start ID", err) < 0)
+		return err->status;
+	return shim_start_container(g, argv[optind], err) < 0 ? err->status : 0;
+}

@@ -1,0 +1,121 @@
+/* Small helpers the verbs share (see shim.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "runtime-shim/shim.h"
+
+int shim_sibling(const char *name, char *out, unsigned cap)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	if ((unsigned)snprintf(out, cap, "%s/%s", exe, name) >= cap)
+		return -1;
+	return access(out, F_OK);
+}
+
+static int vm_file(const char *env, const char *name, char *out, struct shim_err *err)
+{
+	const char *e = getenv(env);
+	if (e && *e) {
+		if (snprintf(out, PATH_MAX, "%s", e) >= PATH_MAX || access(out, R_OK) < 0)
+			return shim_errno(err, 1, "%s=%s", env, e);
+		return 0;
+	}
+	if (shim_sibling(name, out, PATH_MAX) < 0)
+		return shim_errf(err, 1, "cannot find %s beside mvrun (set %s)", name, env);
+	return 0;
+}
+
+int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err)
+{
+	if (vm_file("MVRUN_MVM", "mvm", mvm, err) < 0 ||
+	    vm_file("MVRUN_KERNEL", "vmlinux", kernel, err) < 0 ||
+	    vm_file("MVRUN_INITRD", "initramfs.cpio", initrd, err) < 0)
+		return -1;
+	return 0;
+}
+
+int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err)
+{
+	char tmp[PATH_MAX], num[24];
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.mvrun-tmp", dirlen, path,
+		     slash ? slash + 1 : path) >= (int)sizeof(tmp))
+		return shim_errf(err, 1, "--pid-file %s: too long", path);
+	int n = snprintf(num, sizeof(num), "%d", (int)pid);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return shim_errno(err, 1, "--pid-file %s", path);
+	if (write(fd, num, (size_t)n) != n || close(fd) < 0) {
+		shim_errno(err, 1, "--pid-file %s: write", path);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		shim_errno(err, 1, "--pid-file %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int shim_parse_signal(const char *s)
+{
+	if (isdigit((unsigned char)s[0])) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		return (*end || v < 1 || v > SIGRTMAX) ? -1 : (int)v;
+	}
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *name = sigabbrev_np(i);
+		if (name && !strcasecmp(s, name))
+			return i;
+	}
+	return -1;
+}
+
+int shim_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		struct shim_err *err)
+{
+	char spec[64];
+	snprintf(spec, sizeof(spec), "+:%s", shortopts);
+	opterr = 0;
+	int c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?') {
+		if (optopt)
+			return shim_errf(err, 1, "%s: unknown option -%c", argv[0], optopt), -2;
+		return shim_errf(err, 1, "%s: unknown option %s", argv[0], argv[optind - 1]), -2;
+	}
+	if (c == ':')
+		return shim_errf(err, 1, "%s: %s needs a value", argv[0], argv[optind - 1]), -2;
+	return c;
+}
+
+int shim_operands(int argc, char **argv, int want, const char *usage, struct shim_err *err)
+{
+	int have = argc - optind;
+	if (have == want)
+		return 0;
+	if (have < want)
+		return shim_errf(err, 1, "%s: missing argument (usage: %s)", argv[0], usage);
+	return shim_errf(err, 1, "%s: unexpected argument \"%s\" (usage: %s)", argv[0],
+			 argv[optind + want], usage);
+}
