@@ -84,6 +84,13 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,und
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread
+# config_fuzz parses config.json and plans the VM, so it also links the
+# runtime-shim sources but mvrun.c (main), and jansson.
+FUZZ_SHIM_SRC := $(filter-out runtime-shim/mvrun.c,$(SHIM_SRC))
+build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) \
+			$(wildcard vmm/*.h vmm/*/*.h proto/*.h runtime-shim/*.h)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)

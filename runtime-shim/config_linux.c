@@ -38,10 +38,10 @@ static int parse_namespaces(json_t *lx, struct cfg_linux *l, struct shim_err *er
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(l->namespaces[k].type, ns->type))
 				return cj_bad(err, ft, "the %s namespace is listed twice", ns->type);
+		if (ns->path && !ns->path[0])
+			ns->path = NULL; /* as runc: "" is a new namespace, not a path */
 		if (ns->path && ns->path[0] != '/')
 			return cj_bad(err, fp, "\"%s\" must be an absolute path", ns->path);
-		if (ns->path && !ns->path[0])
-			ns->path = NULL;
 	}
 	l->nnamespaces = (int)n;
 	return 0;

@@ -64,9 +64,11 @@ static int parse_num(const char *s, unsigned long long lo, unsigned long long hi
 	return 0;
 }
 
-/* The number of CPUs in a cpuset list such as "0-3,6". */
+/* The number of CPUs in a cpuset list such as "0-3,6". Overlaps count once,
+ * as the kernel takes the union ("0-3,2-5" is 6 CPUs); this also bounds n. */
 static int cpuset_count(const char *s)
 {
+	uint64_t seen[8192 / 64] = { 0 };
 	int n = 0;
 	while (*s) {
 		char *end;
@@ -80,7 +82,10 @@ static int cpuset_count(const char *s)
 		}
 		if (b < a || b > 8191 || (*end && *end != ','))
 			return -1;
-		n += (int)(b - a + 1);
+		for (unsigned long i = a; i <= b; i++) {
+			n += !(seen[i / 64] >> (i % 64) & 1);
+			seen[i / 64] |= 1ull << (i % 64);
+		}
 		s = *end ? end + 1 : end;
 		if (*end && !*s)
 			return -1;
@@ -205,6 +210,10 @@ static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_er
 	if (pr->nenv > S2V_MAX_ENV)
 		return s2v_bad(err, "process.env", "%d entries; mvm passes at most %d", pr->nenv,
 			   S2V_MAX_ENV);
+	/* (uid_t)-1 means "unchanged" to setresuid, not a user; mvm refuses it too. */
+	if (pr->uid == UINT32_MAX || pr->gid == UINT32_MAX)
+		return s2v_bad(err, pr->uid == UINT32_MAX ? "process.user.uid" : "process.user.gid",
+			   "4294967295 is not a valid id");
 	if (pr->has_umask && pr->umask != 022)
 		return s2v_bad(err, "process.user.umask",
 			   "%#o is not supported yet (the process gets 022, which would make files on "

@@ -42,7 +42,9 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 	return false;
 }
 
-/* dest made absolute, without repeated or trailing slashes or "." parts. */
+/* dest made absolute, without repeated or trailing slashes or "." parts, and
+ * ".." taken lexically, stopping at the root as runc's securejoin does: "/.."
+ * must not slip past the check that a bind does not cover "/". */
 static void normalise(const char *dest, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -53,7 +55,10 @@ static void normalise(const char *dest, char *out, size_t cap)
 		size_t n = strcspn(s, "/");
 		if (!n)
 			break;
-		if (!(n == 1 && s[0] == '.')) {
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (o && out[--o] != '/')
+				;
+		} else if (!(n == 1 && s[0] == '.')) {
 			if (o + 1 + n >= cap)
 				n = cap - o - 2;
 			out[o++] = '/';

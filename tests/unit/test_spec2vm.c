@@ -1,0 +1,428 @@
+/* spec2vm: a parsed config.json → mvm's command line and the VM's size, on a
+ * temp bundle (rootfs/, data/ and a file). Each plan mvrun accepts is also
+ * fed to mvm's own argument parser, so the two cannot drift apart; each
+ * refusal is checked for the exact message, which names the config field. */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime-shim/spec2vm.h"
+#include "vmm/args.h"
+#include "vmm/vm.h"
+
+static char bundle[PATH_MAX];
+static struct cfg c;
+static struct s2v_plan plan;
+static struct shim_err err;
+static struct s2v_inputs in;
+
+static void setup(void)
+{
+	char tmpl[] = "/tmp/mvrun-s2vtest-XXXXXX", p[PATH_MAX + 16];
+	cr_assert(mkdtemp(tmpl));
+	cr_assert(realpath(tmpl, bundle)); /* /tmp may be a symlink */
+	snprintf(p, sizeof(p), "%s/rootfs", bundle);
+	cr_assert(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/data", bundle);
+	cr_assert(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/file", bundle);
+	FILE *f = fopen(p, "w");
+	cr_assert(f);
+	fclose(f);
+	in = (struct s2v_inputs){ .bundle = bundle, .mvm = "/opt/mvm", .kernel = "/opt/vmlinux",
+				  .initrd = "/opt/initramfs.cpio", .ready_fd = -1 };
+	memset(&c, 0, sizeof(c));
+	memset(&plan, 0, sizeof(plan));
+	memset(&err, 0, sizeof(err));
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void teardown(void)
+{
+	s2v_free(&plan);
+	cfg_free(&c);
+	nftw(bundle, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(spec2vm, .init = setup, .fini = teardown);
+
+/* The minimal config, in JSON with ' for ", plus `extra` members (text that
+ * starts with a comma, or ""). A later duplicate key replaces an earlier one
+ * (jansson keeps the last). */
+static int build(const char *extra)
+{
+	char *text;
+	cr_assert(asprintf(&text,
+			   "{'ociVersion': '1.0.2', 'root': {'path': 'rootfs'}, 'hostname': 'box',"
+			   " 'process': {'args': ['sh'], 'env': ['PATH=/bin'], 'cwd': '/'}%s}",
+			   extra) > 0);
+	for (char *p = text; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	s2v_free(&plan);
+	cfg_free(&c);
+	memset(&err, 0, sizeof(err));
+	cr_assert_eq(cfg_parse(text, strlen(text), &c, &err), 0, "%s", err.msg);
+	free(text);
+	int r = s2v_build(&c, &in, &plan, &err);
+	if (r < 0) {
+		cr_assert_eq(err.status, CFG_EXIT);
+		cr_assert(!plan.argv && !plan.rootfs && !plan.nnotes, "a failed build left allocations");
+	}
+	return r;
+}
+
+/* mvm's argv without argv[0], space-separated, with the bundle as "B". */
+static const char *args(void)
+{
+	static char out[8192];
+	size_t o = 0, blen = strlen(bundle);
+	out[0] = 0;
+	for (int i = 1; i < plan.argc; i++) {
+		const char *a = plan.argv[i];
+		o += snprintf(out + o, sizeof(out) - o, "%s", i > 1 ? " " : "");
+		for (const char *b; (b = strstr(a, bundle)); a = b + blen)
+			o += snprintf(out + o, sizeof(out) - o, "%.*sB", (int)(b - a), a);
+		o += snprintf(out + o, sizeof(out) - o, "%s", a);
+	}
+	cr_assert_null(plan.argv[plan.argc]);
+	return out;
+}
+
+/* mvm parses the plan's command line into the plan's own values. */
+static void mvm_accepts(void)
+{
+	struct mvm_args a;
+	struct mvm_err merr = { 0 };
+	cr_assert_eq(args_parse(plan.argc, plan.argv, &a, &merr), 0, "mvm refuses it: %s",
+		     merr.msg);
+	cr_assert_eq(a.mem_mib, plan.mem_mib);
+	cr_assert_eq(a.cpus, plan.cpus);
+	cr_assert_str_eq(a.root, plan.rootfs);
+	cr_assert_eq(a.argc, c.process.nargs);
+	cr_assert_str_eq(a.argv[0], c.process.args[0]);
+}
+
+static bool noted(const char *needle)
+{
+	for (int i = 0; i < plan.nnotes; i++)
+		if (strstr(plan.notes[i], needle))
+			return true;
+	return false;
+}
+
+#define OK(extra) cr_assert_eq(build(extra), 0, "%s", err.msg)
+#define REFUSE(extra, want)                                                        \
+	do {                                                                         \
+		cr_assert_eq(build(extra), -1, "accepted %s; expected \"%s\"", extra, want); \
+		cr_assert_str_eq(err.msg, want);                                     \
+	} while (0)
+#define ARGS(want) cr_assert_str_eq(args(), want)
+
+Test(spec2vm, minimal_config)
+{
+	OK("");
+	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
+	     "--hostname box --cwd / --user 0:0 --env PATH=/bin -- sh");
+	cr_assert_str_eq(plan.argv[0], "/opt/mvm");
+	cr_assert_eq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
+	cr_assert_eq(plan.cpus, 1);
+	cr_assert_not(plan.tty);
+	cr_assert_not(plan.new_netns);
+	cr_assert_null(plan.cgroups_path);
+	cr_assert_eq(plan.res.memory_limit, -1);
+	cr_assert_eq(plan.nnotes, 0, "%s", plan.notes[0]);
+	mvm_accepts();
+}
+
+Test(spec2vm, every_process_option)
+{
+	in.control_socket = "/run/mvrun/c1/ctl.sock";
+	OK(", 'root': {'path': 'rootfs', 'readonly': true},"
+	   " 'process': {'args': ['/bin/app', '--flag', '--'], 'env': ['A=1', 'B=x y'], 'cwd': '/srv',"
+	   "  'terminal': true, 'user': {'uid': 1000, 'gid': 50, 'umask': 18}}");
+	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
+	     "--read-only --tty --hostname box --cwd /srv --user 1000:50 --env A=1 --env B=x y "
+	     "--wait-start --control-socket /run/mvrun/c1/ctl.sock -- /bin/app --flag --");
+	cr_assert(plan.tty);
+	mvm_accepts();
+	in.control_socket = NULL;
+	in.ready_fd = 3;
+	in.initrd = NULL;
+	OK(", 'hostname': ''");
+	ARGS("--kernel /opt/vmlinux --mem 256 --cpus 1 --root B/rootfs --cwd / --user 0:0 "
+	     "--env PATH=/bin --ready-fd 3 -- sh");
+}
+
+Test(spec2vm, root_path)
+{
+	char extra[PATH_MAX + 64];
+	snprintf(extra, sizeof(extra), ", 'root': {'path': '%s/data/../rootfs'}", bundle);
+	OK(extra);
+	cr_assert(!strcmp(plan.rootfs + strlen(bundle), "/rootfs"), "%s", plan.rootfs);
+	char want[PATH_MAX + 128];
+	snprintf(want, sizeof(want), "config.json: root.path: %s/nope: No such file or directory",
+		 bundle);
+	REFUSE(", 'root': {'path': 'nope'}", want);
+	snprintf(want, sizeof(want), "config.json: root.path: %s/file is not a directory", bundle);
+	REFUSE(", 'root': {'path': 'file'}", want);
+}
+
+/* Guest RAM is the memory limit less mvm's own overhead, never below the minimum. */
+Test(spec2vm, memory)
+{
+	OK(", 'linux': {'resources': {'memory': {'limit': 536870912}}}");
+	cr_assert_eq(plan.mem_mib, 512 - S2V_MEM_OVERHEAD_MIB);
+	cr_assert_eq(plan.res.memory_limit, 536870912, "the cgroup still gets the whole limit");
+	mvm_accepts();
+	OK(", 'linux': {'resources': {'memory': {'limit': 537871912}}}"); /* 512 MiB + 1000000 */
+	cr_assert_eq(plan.mem_mib, 496);
+	OK(", 'linux': {'resources': {'memory': {'limit': 83886080}}}"); /* 80 MiB */
+	cr_assert_eq(plan.mem_mib, S2V_MIN_MEM_MIB);
+	REFUSE(", 'linux': {'resources': {'memory': {'limit': 82837504}}}", /* 79 MiB */
+	       "config.json: linux.resources.memory.limit: 82837504 bytes is less than the 80 MiB "
+	       "a microVM needs (64 MiB of guest RAM and 16 MiB for mvm)");
+	OK(", 'linux': {'resources': {'memory': {'limit': -1}}}");
+	cr_assert_eq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
+	cr_assert_eq(build(", 'linux': {'resources': {'memory': {'limit': 4611686018427387904}}}"), -1);
+	cr_assert(strstr(err.msg, "config.json: linux.resources.memory.limit: 4398046511088 MiB of "
+				  "guest RAM is more than this host's "), "%s", err.msg);
+}
+
+Test(spec2vm, memory_annotation)
+{
+	OK(", 'annotations': {'org.mvrun.mem': '1024'}");
+	cr_assert_eq(plan.mem_mib, 1024);
+	OK(", 'annotations': {'org.mvrun.mem': '84'},"
+	   " 'linux': {'resources': {'memory': {'limit': 104857600}}}");
+	cr_assert_eq(plan.mem_mib, 84);
+	REFUSE(", 'annotations': {'org.mvrun.mem': '85'},"
+	       " 'linux': {'resources': {'memory': {'limit': 104857600}}}",
+	       "config.json: annotations[\"org.mvrun.mem\"]: 85 MiB of guest RAM and mvm's 16 MiB do "
+	       "not fit in linux.resources.memory.limit (100 MiB)");
+	REFUSE(", 'annotations': {'org.mvrun.mem': '63'}",
+	       "config.json: annotations[\"org.mvrun.mem\"]: \"63\" is not a number of MiB from 64 up");
+	REFUSE(", 'annotations': {'org.mvrun.mem': '128M'}",
+	       "config.json: annotations[\"org.mvrun.mem\"]: \"128M\" is not a number of MiB from 64 up");
+}
+
+/* vCPUs: the quota rounded up, or the cpuset's size, whichever is smaller. */
+Test(spec2vm, cpus)
+{
+	static const struct {
+		const char *cpu;
+		int want;
+	} cases[] = {
+		{ "'quota': 150000, 'period': 100000", 2 },
+		{ "'quota': 50000, 'period': 100000", 1 },
+		{ "'quota': 200000", 2 }, /* the kernel's 100 ms period */
+		{ "'quota': -1", 1 },
+		{ "'quota': 0", 1 },
+		{ "'cpus': '0-3,6'", 5 },
+		{ "'cpus': '7'", 1 },
+		{ "'cpus': ''", 1 },
+		{ "'quota': 400000, 'cpus': '0-1'", 2 },
+		{ "'quota': 100000, 'cpus': '0-3'", 1 },
+		{ "'cpus': '0-3,2-5'", 6 }, /* the kernel takes the union */
+		{ "'cpus': '0,0,0'", 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char extra[256];
+		snprintf(extra, sizeof(extra), ", 'linux': {'resources': {'cpu': {%s}}}", cases[i].cpu);
+		OK(extra);
+		cr_assert_eq(plan.cpus, cases[i].want, "%s: %d vCPUs", cases[i].cpu, plan.cpus);
+		mvm_accepts();
+	}
+	OK(", 'linux': {'resources': {'cpu': {'cpus': '0-63'}}}");
+	cr_assert_eq(plan.cpus, S2V_MAX_CPUS);
+	cr_assert(noted("the VM gets 32 vCPUs, mvm's most, not 64"));
+	static const char *const bad[] = { "3-1", "0,", "0-", "a", "1-2-3", "0-8192", " 1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[128], want[160];
+		snprintf(extra, sizeof(extra), ", 'linux': {'resources': {'cpu': {'cpus': '%s'}}}", bad[i]);
+		snprintf(want, sizeof(want),
+			 "config.json: linux.resources.cpu.cpus: \"%s\" is not a CPU list like 0-3,6", bad[i]);
+		REFUSE(extra, want);
+	}
+	OK(", 'annotations': {'org.mvrun.cpus': '4'}, 'linux': {'resources': {'cpu': {'cpus': '0'}}}");
+	cr_assert_eq(plan.cpus, 4, "the annotation wins");
+	REFUSE(", 'annotations': {'org.mvrun.cpus': '33'}",
+	       "config.json: annotations[\"org.mvrun.cpus\"]: \"33\" is not a vCPU count from 1 to 32");
+	REFUSE(", 'annotations': {'org.mvrun.cpus': '0'}",
+	       "config.json: annotations[\"org.mvrun.cpus\"]: \"0\" is not a vCPU count from 1 to 32");
+}
+
+Test(spec2vm, annotations)
+{
+	char extra[PATH_MAX + 128], want[PATH_MAX + 128];
+	OK(", 'annotations': {'org.mvrun.console': 'true', 'io.kubernetes.pod': 'x', 'org.mvrunner': '1'}");
+	cr_assert(strstr(args(), " --console "), "%s", args());
+	OK(", 'annotations': {'org.mvrun.console': '0'}");
+	cr_assert_null(strstr(args(), "--console"));
+	REFUSE(", 'annotations': {'org.mvrun.console': 'yes'}",
+	       "config.json: annotations[\"org.mvrun.console\"]: \"yes\" is not true or false");
+	REFUSE(", 'annotations': {'org.mvrun.memory': '512'}",
+	       "config.json: annotations: unknown mvrun annotation \"org.mvrun.memory\" (known: "
+	       "org.mvrun.mem, org.mvrun.cpus, org.mvrun.kernel, org.mvrun.console)");
+
+	snprintf(extra, sizeof(extra), ", 'annotations': {'org.mvrun.kernel': '%s/file'}", bundle);
+	OK(extra);
+	cr_assert(!strncmp(args(), "--kernel B/file --initrd", 24), "%s", args());
+	cr_assert(noted("annotations: booting the kernel "));
+	REFUSE(", 'annotations': {'org.mvrun.kernel': 'vmlinux'}",
+	       "config.json: annotations[\"org.mvrun.kernel\"]: \"vmlinux\" must be an absolute path");
+	snprintf(extra, sizeof(extra), ", 'annotations': {'org.mvrun.kernel': '%s/data'}", bundle);
+	snprintf(want, sizeof(want),
+		 "config.json: annotations[\"org.mvrun.kernel\"]: %s/data is not a regular file", bundle);
+	REFUSE(extra, want);
+	REFUSE(", 'annotations': {'org.mvrun.kernel': '/nonexistent/vmlinux'}",
+	       "config.json: annotations[\"org.mvrun.kernel\"]: /nonexistent/vmlinux: No such file "
+	       "or directory");
+}
+
+Test(spec2vm, bind_mounts)
+{
+	char extra[2 * PATH_MAX], want[2 * PATH_MAX];
+	snprintf(extra, sizeof(extra),
+		 ", 'mounts': [{'destination': '/proc', 'type': 'proc', 'source': 'proc'},"
+		 " {'destination': '/data', 'type': 'bind', 'source': 'data', 'options': ['rbind', 'ro']},"
+		 " {'destination': '//srv/./x/', 'type': 'none', 'source': '%s/data',"
+		 "  'options': ['bind', 'nosuid', 'rw']},"
+		 " {'destination': '/sys/fs/cgroup', 'type': 'cgroup', 'source': 'cgroup'}]",
+		 bundle);
+	OK(extra);
+	cr_assert(strstr(args(), " --env PATH=/bin --volume B/data:/data:ro --volume B/data:/srv/x -- "),
+		  "%s", args());
+	cr_assert(noted("mounts[2] (/srv/x): nosuid, nodev and noexec are not applied yet"));
+	cr_assert(noted("mounts: the guest has no cgroup filesystem at /sys/fs/cgroup yet"));
+	mvm_accepts();
+
+	snprintf(want, sizeof(want), "config.json: mounts[0].source: %s/missing: No such file or "
+		 "directory", bundle);
+	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind', 'source': 'missing'}]", want);
+	snprintf(want, sizeof(want), "config.json: mounts[0]: bind mount of a single file (%s/file on "
+		 "/etc/f) is not supported yet", bundle);
+	REFUSE(", 'mounts': [{'destination': '/etc/f', 'type': 'bind', 'source': 'file'}]", want);
+	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind'}]",
+	       "config.json: mounts[0].source: missing (a bind mount needs one)");
+	REFUSE(", 'mounts': [{'destination': '/m', 'source': 'data', 'options': ['rbind', 'uid=1']}]",
+	       "config.json: mounts[0]: bind mount option \"uid=1\" is not supported");
+	REFUSE(", 'mounts': [{'destination': '/m', 'source': 'data', 'options': ['bind', 'idmap']}]",
+	       "config.json: mounts[0]: idmapped mounts are not supported yet");
+	REFUSE(", 'mounts': [{'destination': '//', 'type': 'bind', 'source': 'data'}]",
+	       "config.json: mounts[0]: a bind mount cannot cover the root; use root.path");
+	/* ".." stops at the root, as in runc's securejoin. */
+	REFUSE(", 'mounts': [{'destination': '/mnt/../..', 'type': 'bind', 'source': 'data'}]",
+	       "config.json: mounts[0]: a bind mount cannot cover the root; use root.path");
+	OK(", 'mounts': [{'destination': '/a/b/../c/..', 'type': 'bind', 'source': 'data'}]");
+	cr_assert(strstr(args(), " --volume B/data:/a -- "), "%s", args());
+}
+
+Test(spec2vm, other_mounts)
+{
+	OK(", 'mounts': [{'destination': '/dev/shm', 'type': 'tmpfs', 'source': 'shm'},"
+	   " {'destination': '/dev/', 'type': 'tmpfs'}, {'destination': '/run', 'type': 'tmpfs'}]");
+	cr_assert_null(strstr(args(), "--volume"));
+	REFUSE(", 'mounts': [{'destination': '/data', 'type': 'tmpfs'}]",
+	       "config.json: mounts[0]: a tmpfs at /data is not supported yet (the guest has its own "
+	       "at /dev, /dev/shm, /run and /tmp)");
+	REFUSE(", 'mounts': [{'destination': '/mnt', 'type': 'nfs', 'source': 'h:/x'}]",
+	       "config.json: mounts[0]: a nfs mount at /mnt is not supported (mvrun shares host "
+	       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs are the guest's "
+	       "own at their usual places)");
+	REFUSE(", 'mounts': [{'destination': '/mnt', 'source': 'x'}]",
+	       "config.json: mounts[0].type: missing (required unless the mount is a bind)");
+	char extra[4096] = ", 'mounts': [";
+	for (int i = 0; i < S2V_MAX_VOLUMES + 1; i++)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "%s{'destination': '/v%d', 'type': 'bind', 'source': 'data'}", i ? "," : "", i);
+	strcat(extra, "]");
+	REFUSE(extra, "config.json: mounts[12]: more than 12 bind mounts; mvm shares at most 12 "
+		      "directories");
+}
+
+Test(spec2vm, process_refusals_and_notes)
+{
+	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 0, 'gid': 0, 'umask': 63}}",
+	       "config.json: process.user.umask: 077 is not supported yet (the process gets 022, "
+	       "which would make files on shared directories more open than asked)");
+	REFUSE(", 'domainname': 'example.org'",
+	       "config.json: domainname: setting the NIS domain name is not supported yet");
+	/* (uid_t)-1 is no user: setresuid reads it as "unchanged", and mvm refuses it. */
+	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 4294967295, 'gid': 0}}",
+	       "config.json: process.user.uid: 4294967295 is not a valid id");
+	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 0, 'gid': 4294967295}}",
+	       "config.json: process.user.gid: 4294967295 is not a valid id");
+	OK(", 'process': {'args': ['sh'], 'cwd': '/', 'noNewPrivileges': true, 'oomScoreAdj': 5,"
+	   "  'user': {'uid': 4294967294, 'gid': 7, 'additionalGids': [7, 8]},"
+	   "  'capabilities': {'bounding': ['CAP_KILL']}, 'apparmorProfile': 'p', 'selinuxLabel': '',"
+	   "  'rlimits': [{'type': 'RLIMIT_NOFILE', 'soft': 1, 'hard': 1}]}");
+	cr_assert_eq(plan.nnotes, 6);
+	cr_assert(noted("process.user.additionalGids: not applied yet"));
+	cr_assert(noted("process.capabilities: not applied yet"));
+	cr_assert(noted("process.noNewPrivileges: not applied yet"));
+	cr_assert(noted("process.rlimits: not applied yet"));
+	cr_assert(noted("process.oomScoreAdj: not applied yet"));
+	cr_assert(noted("process.apparmorProfile: ignored"));
+	mvm_accepts();
+
+	char many[S2V_MAX_ENV * 12 + 256] = ", 'process': {'args': ['sh'], 'cwd': '/', 'env': [";
+	for (int i = 0; i <= S2V_MAX_ENV; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s'E%d=1'", i ? "," : "", i);
+	strcat(many, "]}");
+	cr_assert_eq(build(many), -1);
+	cr_assert_str_eq(err.msg, "config.json: process.env: 1025 entries; mvm passes at most 1024");
+}
+
+Test(spec2vm, linux_refusals_and_plan)
+{
+	REFUSE(", 'linux': {'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}",
+	       "config.json: linux.uidMappings: user namespaces are not supported yet (files the "
+	       "container writes to shared directories would be owned by unmapped ids on the host)");
+	REFUSE(", 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'user'}]}",
+	       "config.json: linux.namespaces[1]: user namespaces are not supported yet");
+	REFUSE(", 'linux': {'namespaces': [{'type': 'network', 'path': '/run/netns/x'}]}",
+	       "config.json: linux.namespaces[0]: joining an existing network namespace "
+	       "(/run/netns/x) is not supported yet");
+	REFUSE(", 'hooks': {'createContainer': [{'path': '/bin/true'}]}",
+	       "config.json: hooks.createContainer: hooks that run inside the container are not "
+	       "supported yet");
+	REFUSE(", 'hooks': {'startContainer': [{'path': '/bin/true'}]}",
+	       "config.json: hooks.startContainer: hooks that run inside the container are not "
+	       "supported yet");
+	OK(", 'hooks': {'prestart': [{'path': '/bin/true'}]},"
+	   " 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': ''}],"
+	   "  'cgroupsPath': 'mvrun:c1', 'resources': {'pids': {'limit': 100},"
+	   "   'cpu': {'shares': 512}, 'unified': {}},"
+	   "  'maskedPaths': ['/proc/kcore'], 'sysctl': {'a.b': '1'}, 'seccomp': {},"
+	   "  'devices': [{'path': '/dev/fuse', 'type': 'c'}]}");
+	cr_assert(plan.new_netns);
+	cr_assert_str_eq(plan.cgroups_path, "mvrun:c1");
+	cr_assert_eq(plan.res.cpu_shares, 512);
+	cr_assert_eq(plan.res.pids_limit, -1, "mvm's threads are not the container's pids");
+	cr_assert(noted("linux.resources.pids.limit: not applied yet"));
+	cr_assert(noted("linux.resources: only memory, cpu and pids are applied"));
+	cr_assert(noted("linux.maskedPaths and linux.readonlyPaths"));
+	cr_assert(noted("linux.sysctl"));
+	cr_assert(noted("linux.seccomp"));
+	cr_assert(noted("linux.devices"));
+}
+
+/* cfg_parse insists on a process, but s2v_build is its own line of defence. */
+Test(spec2vm, no_process)
+{
+	struct cfg none = { 0 };
+	cr_assert_eq(s2v_build(&none, &in, &plan, &err), -1);
+	cr_assert_str_eq(err.msg, "config.json: process: missing (required)");
+}
