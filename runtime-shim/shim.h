@@ -12,7 +12,6 @@
 #include "runtime-shim/err.h"
 #include "runtime-shim/store.h"
 
-#define SHIM_OCI_VERSION "1.0.2-dev" /* the runtime-spec version mvrun implements */
 #define SHIM_DEFAULT_ROOT "/run/mvrun"
 
 /* The global options (runc's). */

@@ -142,7 +142,7 @@ int store_write(const char *root, const struct store_state *st, struct shim_err 
 	if (store_path(root, st->id, "state.json", path, sizeof(path), err) < 0)
 		return -1;
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:i}",
-			      "ociVersion", "1.0.2", "id", st->id, "pid", (json_int_t)st->pid,
+			      "ociVersion", SHIM_OCI_VERSION, "id", st->id, "pid", (json_int_t)st->pid,
 			      "mvm_start_time", (json_int_t)st->start_time, "status",
 			      store_status_name(st->status), "bundle", st->bundle ? st->bundle : "",
 			      "rootfs", st->rootfs ? st->rootfs : "", "created",
@@ -300,7 +300,7 @@ enum store_status store_current(const struct store_state *st)
 
 char *store_oci_state(const struct store_state *st, enum store_status status, bool pretty)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "ociVersion", "1.0.2", "id",
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "ociVersion", SHIM_OCI_VERSION, "id",
 			      st->id, "pid", (json_int_t)(status == STORE_STOPPED ? 0 : st->pid),
 			      "status", store_status_name(status), "bundle",
 			      st->bundle ? st->bundle : "", "rootfs", st->rootfs ? st->rootfs : "",

@@ -11,6 +11,10 @@
 
 #include "runtime-shim/err.h"
 
+/* The runtime-spec version mvrun implements, as runc 1.1 reports it in
+ * state, spec and --version. */
+#define SHIM_OCI_VERSION "1.0.2-dev"
+
 #define STORE_ID_MAX 200
 #define STORE_EXIT 1
 

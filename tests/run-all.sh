@@ -73,11 +73,13 @@ else
 	run_criterion kvm tests/vmhost/run -- "$B/kvm-tests"
 fi
 run_suite mvm-cli tests/boot/cli-tests.sh
+run_suite oci-cli tests/oci/cli-tests.sh
 run_suite vmhost tests/vmhost/selftest
 run_suite fuzz tests/fuzz/run.sh build/fuzz/*_fuzz
 run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
 run_suite box tests/vmhost/run -- tests/box/box-tests.sh
 run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
+run_suite oci-lifecycle tests/vmhost/run -- tests/oci/lifecycle-tests.sh
 run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
 
 echo

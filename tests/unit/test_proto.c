@@ -347,9 +347,9 @@ Test(proto, spec_at_every_limit_round_trips)
 	for (uint32_t i = 0; i < PROTO_MAX_RLIMITS; i++)
 		in.rlimits[i] = (struct proto_rlimit){ i, i, UINT64_MAX - i };
 	for (int i = 0; i < 100; i++)
-		snprintf(av[i], 8, "a%d", i), argv[i] = av[i];
+		snprintf(av[i], sizeof(av[i]), "a%d", i & 127), argv[i] = av[i];
 	for (int i = 0; i < 200; i++)
-		snprintf(ev[i], 12, "E%d=%d", i, i), env[i] = ev[i];
+		snprintf(ev[i], sizeof(ev[i]), "E%d=%d", i & 255, i & 255), env[i] = ev[i];
 	in.argc = 100;
 	in.argv = argv;
 	in.envc = 200;

@@ -1,0 +1,137 @@
+#!/bin/bash
+# mvrun's runc-compatible command line on the host itself, where no guest
+# boots: global options, --version, spec, features, unknown ids, and every
+# kind of bad config.json. Each error is one line on stderr naming the
+# problem, and nothing is left under --root.
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+MVRUN=${MVRUN:-$PWD/build/mvrun}
+W=$(mktemp -d /tmp/ocicli.XXXXXX)
+ROOT=$W/state
+trap 'rm -rf "$W" "$T_OUT" "$T_ERR"' EXIT
+mv() { t_exec 20 "$MVRUN" --root "$ROOT" "$@"; }
+
+t_exec 10 "$MVRUN" --version
+t_check "--version in runc's format" 0 'out:^mvrun version [0-9]' 'out:^commit: ' 'out:^spec: 1\.0\.2-dev$'
+t_exec 10 "$MVRUN" help
+t_check "help lists the verbs" 0 'out:^  create ' 'out:^  delete ' 'out:^  box '
+t_exec 10 "$MVRUN" --frobnicate list
+t_check "unknown global option" 1 'err:^mvrun: unknown global option --frobnicate' errlines:1
+t_exec 10 "$MVRUN" --root relative/dir list
+t_check "--root must be absolute" 1 'err:--root relative/dir: must be an absolute path' errlines:1
+t_exec 10 "$MVRUN" --log-format yaml list
+t_check "--log-format yaml" 1 'err:--log-format yaml: must be text or json' errlines:1
+t_exec 10 "$MVRUN" frob
+t_check "unknown command" 1 'err:frob: unknown command' errlines:1
+
+mv list
+t_check "list with no containers" 0 'out:^ID +PID +STATUS +BUNDLE +CREATED +OWNER$' errlines:0
+mv list -q
+t_check "list -q with no containers" 0 '!out:.' errlines:0
+mv list --format json
+t_check "list --format json with no containers" 0 'out:^\[\]$|^null$' errlines:0
+
+mv features
+if [ "$T_STATUS" = 0 ] && python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))
+assert f["ociVersionMin"].startswith("1.0") and f["ociVersionMax"].startswith("1."), f
+assert "network" in f["linux"]["namespaces"] and "v1" in f["linux"]["cgroup"], f["linux"]
+assert "bind" in f["mountOptions"] or "rbind" in f["mountOptions"], f["mountOptions"]
+' "$T_OUT" 2>"$W/py.err"; then
+	t_ok "features prints the OCI features JSON"
+else
+	cat "$W/py.err" >>"$T_ERR"; t_bad "features prints the OCI features JSON" "bad JSON"
+fi
+
+# Unknown ids: engines match "does not exist"; delete --force must succeed.
+for verb in state start "kill" "delete"; do
+	mv $verb nosuch
+	t_check "$verb of an unknown id" 1 'err:container "nosuch" does not exist' errlines:1
+done
+mv delete --force nosuch
+t_check "delete --force of an unknown id exits 0" 0 errlines:0
+mv state 'bad/id'
+t_check "an id with a slash" 1 'err:bad/id' errlines:1
+mv state
+t_check "state without an id" 1 'err:usage: mvrun state' errlines:1
+
+# spec writes a config.json that create would accept.
+mkdir -p "$W/b/rootfs"
+cd "$W/b" && t_exec 10 "$MVRUN" spec; cd - >/dev/null
+t_check "spec writes config.json in the current directory" 0 errlines:0
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["process"]["args"]==["sh"], c' \
+	"$W/b/config.json" && t_ok "spec's config.json is valid JSON with args [sh]" ||
+	t_bad "spec's config.json is valid JSON with args [sh]" "$(head -c 300 "$W/b/config.json")"
+t_exec 10 "$MVRUN" spec --bundle "$W/b"
+t_check "spec refuses to overwrite" 1 'err:config.json exists' errlines:1
+GOOD=$(cat "$W/b/config.json")
+
+# bad_config NAME PYTHON-EDIT ERR-REGEX: config.json edited by a Python
+# expression on c (the dict) must fail create with that message, leaving
+# nothing behind.
+bad_config() {
+	local name=$1 edit=$2 want=$3
+	mkdir -p "$W/bad/rootfs"
+	printf '%s' "$GOOD" | python3 -c "
+import json, sys
+c = json.load(sys.stdin)
+$edit
+json.dump(c, open(sys.argv[1], 'w'))" "$W/bad/config.json" || { t_bad "$name" "edit failed"; return; }
+	mv create --bundle "$W/bad" badc
+	t_check "create: $name" 1 "err:^mvrun: config.json: $want" errlines:1
+	[ ! -e "$ROOT/badc" ] || t_bad "create: $name leaves nothing" "$ROOT/badc exists"
+}
+
+mkdir -p "$W/bad/rootfs"
+printf '{"ociVersion": "1.0.2", "process": {' >"$W/bad/config.json"
+mv create --bundle "$W/bad" badc
+t_check "create: truncated JSON" 1 'err:^mvrun: config.json: .*(line|end of)' errlines:1
+printf 'not json' >"$W/bad/config.json"
+mv create --bundle "$W/bad" badc
+t_check "create: not JSON" 1 'err:^mvrun: config.json: ' errlines:1
+rm -f "$W/bad/config.json"
+mv create --bundle "$W/bad" badc
+t_check "create: no config.json" 1 'err:config.json: No such file' errlines:1
+
+bad_config "process.args missing" 'del c["process"]["args"]' 'process.args: must be a non-empty array'
+bad_config "process.args empty" 'c["process"]["args"] = []' 'process.args: must be a non-empty array'
+bad_config "process.args not an array" 'c["process"]["args"] = "sh"' 'process.args: must be'
+bad_config "process.args of numbers" 'c["process"]["args"] = [1, 2]' 'process.args'
+bad_config "process.user.uid a string" 'c["process"]["user"]["uid"] = "0"' 'process.user.uid: must be an integer'
+bad_config "process.cwd relative" 'c["process"]["cwd"] = "tmp"' 'process.cwd: "tmp" must be an absolute path'
+bad_config "process.env not strings" 'c["process"]["env"] = [1]' 'process.env'
+bad_config "ociVersion missing" 'del c["ociVersion"]' 'ociVersion'
+bad_config "ociVersion 2.0.0" 'c["ociVersion"] = "2.0.0"' 'ociVersion: "2.0.0" is not supported'
+bad_config "ociVersion not a version" 'c["ociVersion"] = "latest"' 'ociVersion: "latest" is not a version'
+bad_config "root missing" 'del c["root"]' 'root'
+bad_config "root.path a number" 'c["root"]["path"] = 5' 'root.path: must be a string'
+bad_config "root.path missing dir" 'c["root"]["path"] = "nowhere"' 'root.path'
+bad_config "mounts not an array" 'c["mounts"] = {}' 'mounts: must be an array'
+bad_config "a mount without destination" 'c["mounts"][0].pop("destination")' 'mounts\[0\]\.destination'
+bad_config "hooks.prestart relative path" \
+	'c["hooks"] = {"prestart": [{"path": "bin/true"}]}' 'hooks.prestart\[0\]\.path: "bin/true" must be an absolute path'
+bad_config "a namespace path relative" \
+	'c["linux"]["namespaces"] = [{"type": "network", "path": "ns/net"}]' 'linux.namespaces\[0\]\.path'
+bad_config "the top level an array" 'c = [c]' '\(top level\): must be an object'
+
+mv create --bundle "$W/nobundle" x
+t_check "create: a missing bundle" 1 "err:--bundle $W/nobundle: No such file" errlines:1
+[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] && t_ok "failed creates leave nothing under --root" ||
+	t_bad "failed creates leave nothing under --root" "$(ls -A "$ROOT")"
+
+# --log with --log-format json: runc-style error lines.
+mv --log "$W/log.json" --log-format json state nosuch
+if [ "$T_STATUS" = 1 ] && python3 -c '
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert l[-1]["level"] == "error" and "does not exist" in l[-1]["msg"] and l[-1]["time"], l
+' "$W/log.json" 2>>"$T_ERR"; then
+	t_ok "--log-format json writes runc-style error lines"
+else
+	t_bad "--log-format json writes runc-style error lines" "$(cat "$W/log.json" 2>&1)"
+fi
+mv --systemd-cgroup create --bundle "$W/b" sd
+t_check "--systemd-cgroup without systemd" 1 'err:--systemd-cgroup: systemd is not running' errlines:1
+
+t_summary oci-cli

@@ -1,0 +1,216 @@
+#!/bin/bash
+# mvrun's OCI lifecycle, driven the way engines drive runc (engines.md): a
+# subreaper runs `mvrun create`, the pid file names mvm, start releases the
+# process, kill/state/delete follow, and mvm's wait status is the
+# container's. Real guests boot here: run it through tests/vmhost/run (make
+# test does).
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+MVRUN=${MVRUN:-$PWD/build/mvrun}
+LIMIT=${OCI_LIMIT:-120}
+W=$(mktemp -d /tmp/ocilife.XXXXXX)
+ROOT=$W/state
+REAPERS=()
+cleanup() {
+	for id in $(ls "$ROOT" 2>/dev/null); do "$MVRUN" --root "$ROOT" delete --force "$id" 2>/dev/null; done
+	for p in "${REAPERS[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$W" "$T_OUT" "$T_ERR"
+}
+trap cleanup EXIT
+cp -a build/rootfs "$W/rootfs"
+
+# The host's cgroups, as an engine's host has them.
+mountpoint -q /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null ||
+	mount -t tmpfs none /sys/fs/cgroup
+
+rt() { t_exec "$LIMIT" "$MVRUN" --root "$ROOT" "$@"; }
+
+# bundle NAME JSON-ARGS [PYTHON-EDIT]: W/NAME/config.json from mvrun spec,
+# root.path the shared rootfs, process.args JSON-ARGS, no terminal.
+bundle() {
+	local b=$W/$1
+	mkdir -p "$b"
+	rm -f "$b/config.json"
+	"$MVRUN" spec --bundle "$b" || return 1
+	python3 - "$b/config.json" "$W/rootfs" "$2" "${3:-}" <<'EOF'
+import json, sys
+path, rootfs, args, edit = sys.argv[1:]
+c = json.load(open(path))
+c["root"] = {"path": rootfs, "readonly": False}
+c["process"]["args"] = json.loads(args)
+c["process"]["terminal"] = False
+exec(edit)
+json.dump(c, open(path, "w"), indent=1)
+EOF
+}
+
+# create ID BUNDLE: `mvrun create` under a subreaper, stdio to W/ID.out and
+# W/ID.err, stdin from W/ID.in if present. Waits for create to end and sets
+# T_STATUS to its status.
+create() {
+	local id=$1 b=$W/$2 in=/dev/null
+	[ -e "$W/$id.in" ] && in=$W/$id.in
+	rm -f "$W/$id.log"
+	python3 tests/oci/subreaper.py "$W/$id.log" "$MVRUN" --root "$ROOT" create --bundle "$b" \
+		--pid-file "$b/$id.pid" "$id" <"$in" >"$W/$id.out" 2>"$W/$id.err" &
+	REAPERS+=($!)
+	for _ in $(seq 1 $((LIMIT * 10))); do grep -q '^cmd ' "$W/$id.log" 2>/dev/null && break; sleep 0.1; done
+	T_STATUS=$(sed -n 's/^cmd //p' "$W/$id.log" 2>/dev/null)
+	cp "$W/$id.out" "$T_OUT"; cp "$W/$id.err" "$T_ERR"
+}
+
+# exited ID: mvm's status once it has ended (the subreaper logged it), or
+# "none" after LIMIT seconds.
+exited() {
+	local pid
+	pid=$(cat "$W/$2/$1.pid" 2>/dev/null)
+	for _ in $(seq 1 $((LIMIT * 10))); do
+		grep -q "^$pid " "$W/$1.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	sed -n "s/^$pid //p" "$W/$1.log" 2>/dev/null | grep . || echo none
+}
+
+state_is() { # state_is ID STATUS: state's status field
+	rt state "$1"
+	[ "$T_STATUS" = 0 ] && python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(s["status"] != sys.argv[2])' "$T_OUT" "$2"
+}
+
+# --- the basic lifecycle ----------------------------------------------------
+bundle b1 '["sh", "-c", "echo hello; echo to-err >&2; exit 7"]'
+create c1 b1
+t_check "create returns 0 and prints nothing" 0 errlines:0 '!out:.'
+pid=$(cat "$W/b1/c1.pid" 2>/dev/null)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q mvm "/proc/$pid/comm"; then
+	t_ok "the pid file names a live mvm"
+else
+	t_bad "the pid file names a live mvm" "pid '$pid'"
+fi
+rt state c1
+t_check "state of a created container" 0 'out:"status": "created"' "out:\"pid\": $pid," \
+	"out:\"bundle\": \"$W/b1\"" 'out:"ociVersion": "1\.0\.2-dev"' 'out:"id": "c1"' errlines:0
+sleep 1
+[ ! -s "$W/c1.out" ] && t_ok "nothing runs before start" || t_bad "nothing runs before start" "$(cat "$W/c1.out")"
+rt start c1
+t_check "start returns 0 and prints nothing" 0 errlines:0 '!out:.'
+st=$(exited c1 b1)
+[ "$st" = 7 ] && t_ok "mvm's wait status is the container's (exit 7)" ||
+	t_bad "mvm's wait status is the container's (exit 7)" "got $st"
+grep -qx hello "$W/c1.out" && grep -qx to-err "$W/c1.err" && ! grep -q to-err "$W/c1.out" &&
+	t_ok "the process's stdout and stderr are create's fds 1 and 2" ||
+	t_bad "the process's stdout and stderr are create's fds 1 and 2" "out: $(cat "$W/c1.out") err: $(cat "$W/c1.err")"
+rt state c1
+t_check "state after exit: stopped, pid 0" 0 'out:"status": "stopped"' 'out:"pid": 0,'
+rt start c1
+t_check "start of a stopped container" 1 'err:cannot start container "c1": it has stopped' errlines:1
+rt delete c1
+t_check "delete of a stopped container" 0 errlines:0
+rt state c1
+t_check "state after delete" 1 'err:container "c1" does not exist'
+[ ! -e "$ROOT/c1" ] && t_ok "delete removes the state directory" || t_bad "delete removes the state directory" "$(ls "$ROOT/c1")"
+
+# --- stdin, signals, kill, delete --------------------------------------------
+bundle b2 '["sh", "-c", "trap \"echo got-term; exit 5\" TERM; echo up; while :; do sleep 0.1; done"]'
+create c2 b2
+t_check "create c2" 0
+rt create --bundle "$W/b2" c2
+t_check "a duplicate create" 1 'err:container "c2" already exists' errlines:1
+rt start c2
+t_check "start c2" 0
+for _ in $(seq 1 300); do grep -q up "$W/c2.out" && break; sleep 0.1; done
+state_is c2 running && t_ok "state says running after start" || t_bad "state says running after start" "$(cat "$T_OUT")"
+rt start c2
+t_check "start twice" 1 'err:cannot start container "c2": it is already running' errlines:1
+rt delete c2
+t_check "delete of a running container without --force" 1 'err:cannot delete container "c2": it is running' errlines:1
+rt kill c2 TERM
+t_check "kill ID TERM" 0 errlines:0
+st=$(exited c2 b2)
+[ "$st" = 5 ] && grep -qx got-term "$W/c2.out" && t_ok "SIGTERM reaches the trapping process (exit 5)" ||
+	t_bad "SIGTERM reaches the trapping process (exit 5)" "status $st, out $(cat "$W/c2.out")"
+rt kill c2 9
+t_check "kill of a stopped container" 1 'err:container not running' errlines:1
+rt delete c2
+t_check "delete c2" 0
+
+printf 'line one\nline two\n' >"$W/c3.in"
+bundle b3 '["sh", "-c", "cat; echo cat-done"]'
+create c3 b3
+rt start c3
+st=$(exited c3 b3)
+[ "$st" = 0 ] && [ "$(cat "$W/c3.out")" = "$(printf 'line one\nline two\ncat-done')" ] &&
+	t_ok "create's stdin reaches the process, and its EOF" ||
+	t_bad "create's stdin reaches the process, and its EOF" "status $st, out $(cat "$W/c3.out")"
+rt delete c3
+
+bundle b4 '["sleep", "1000"]'
+create c4 b4
+rt start c4
+rt kill c4 KILL
+st=$(exited c4 b4)
+[ "$st" = 137 ] && t_ok "kill ID KILL gives 137" || t_bad "kill ID KILL gives 137" "got $st"
+rt delete c4
+
+create c5 b4
+rt start c5
+rt delete --force c5
+t_check "delete --force of a running container" 0 errlines:0
+[ ! -e "$ROOT/c5" ] && ! kill -0 "$(cat "$W/b4/c5.pid")" 2>/dev/null &&
+	t_ok "delete --force kills mvm and removes the state" || t_bad "delete --force kills mvm and removes the state" ""
+
+# kill -9 of mvm itself, at each stage: state says stopped, delete cleans up.
+for stage in created running; do
+	create "k$stage" b4
+	[ "$stage" = running ] && rt start "k$stage"
+	kill -9 "$(cat "$W/b4/k$stage.pid")"
+	exited "k$stage" b4 >/dev/null
+	rt state "k$stage"
+	t_check "kill -9 of mvm when $stage: state says stopped" 0 'out:"status": "stopped"'
+	rt delete "k$stage"
+	t_check "kill -9 of mvm when $stage: delete cleans up" 0 errlines:0
+	[ ! -e "$ROOT/k$stage" ] || t_bad "kill -9 of mvm when $stage: nothing left" "$(ls "$ROOT")"
+done
+
+# --- run ----------------------------------------------------------------------
+bundle b6 '["sh", "-c", "echo via-run; exit 3"]'
+rt run --bundle "$W/b6" c6
+t_check "run waits and exits with the process's status" 3 'out:^via-run$'
+[ ! -e "$ROOT/c6" ] && t_ok "run deletes the container after it exits" || t_bad "run deletes the container" "$(ls "$ROOT")"
+bundle b7 '["sh", "-c", "kill -9 $$"]'
+rt run --bundle "$W/b7" c7
+t_check "run: a process killed by SIGKILL gives 137" 137
+
+# --- hooks, cgroup, sizing ----------------------------------------------------
+bundle b8 '["sh", "-c", "grep MemTotal /proc/meminfo; nproc; hostname"]' "
+c['hostname'] = 'hooked'
+c['hooks'] = {'prestart': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $W/prestart.json']}],
+              'poststart': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $W/poststart.json']}],
+              'poststop': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $W/poststop.json']}]}
+c['linux']['cgroupsPath'] = '/mvrun-test/c8'
+c['linux']['resources'] = {'memory': {'limit': 300 * 1024 * 1024}, 'cpu': {'quota': 200000, 'period': 100000}}
+"
+create c8 b8
+t_check "create with hooks, a cgroup and resources" 0 errlines:0
+pid=$(cat "$W/b8/c8.pid" 2>/dev/null)
+grep -q '/mvrun-test/c8' "/proc/$pid/cgroup" 2>/dev/null && t_ok "mvm is in linux.cgroupsPath" ||
+	t_bad "mvm is in linux.cgroupsPath" "$(cat "/proc/$pid/cgroup" 2>&1)"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["id"]=="c8" and s["status"]=="creating" and s["pid"]>0, s' \
+	"$W/prestart.json" 2>>"$T_ERR" && t_ok "prestart ran on the host with the state on stdin" ||
+	t_bad "prestart ran on the host with the state on stdin" "$(cat "$W/prestart.json" 2>&1)"
+rt start c8
+st=$(exited c8 b8)
+mem=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' "$W/c8.out")
+[ "$st" = 0 ] && [ -n "$mem" ] && [ "$mem" -gt $((200 * 1024)) ] && [ "$mem" -le $((300 * 1024)) ] &&
+	t_ok "a 300 MiB memory limit gives the guest about that ($mem kB)" ||
+	t_bad "a 300 MiB memory limit gives the guest about that" "status $st, out $(cat "$W/c8.out")"
+grep -qx 2 "$W/c8.out" && t_ok "a cpu quota of 2 gives 2 vCPUs" || t_bad "a cpu quota of 2 gives 2 vCPUs" "$(cat "$W/c8.out")"
+grep -qx hooked "$W/c8.out" && t_ok "the hostname is set" || t_bad "the hostname is set" "$(cat "$W/c8.out")"
+[ -s "$W/poststart.json" ] && t_ok "poststart ran" || t_bad "poststart ran" "no $W/poststart.json"
+rt delete c8
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["status"]=="stopped", s' \
+	"$W/poststop.json" 2>>"$T_ERR" && t_ok "poststop ran at delete with the stopped state" ||
+	t_bad "poststop ran at delete with the stopped state" "$(cat "$W/poststop.json" 2>&1)"
+[ ! -d /sys/fs/cgroup/mvrun-test/c8 ] && [ ! -d /sys/fs/cgroup/memory/mvrun-test/c8 ] &&
+	t_ok "delete removes the cgroup" || t_bad "delete removes the cgroup" "still there"
+
+t_summary oci-lifecycle
