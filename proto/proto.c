@@ -2,6 +2,7 @@
  * it free of anything but libc. Every read is bounds-checked. */
 #include "proto/proto.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,15 +120,20 @@ int proto_encode_error(struct proto_buf *b, uint32_t status, const char *msg)
 	return finish(b, at);
 }
 
-int proto_encode_spec(struct proto_buf *b, const struct proto_spec *s)
+static bool spec_fits(struct proto_buf *b, const struct proto_spec *s)
 {
 	if (s->ngroups > PROTO_MAX_GROUPS || s->nmounts > PROTO_MAX_MOUNTS ||
 	    s->nrlimits > PROTO_MAX_RLIMITS || s->argc == 0 ||
 	    (uint64_t)s->argc + s->envc + 2 > PROTO_MAX_STRS) {
 		b->failed = 1;
-		return -1;
+		return false;
 	}
-	size_t at = begin(b, PROTO_SPEC);
+	return true;
+}
+
+/* SPEC's payload, also the tail of EXEC's. */
+static void put_spec(struct proto_buf *b, const struct proto_spec *s)
+{
 	put_u32(b, s->flags);
 	put_u32(b, s->uid);
 	put_u32(b, s->gid);
@@ -158,6 +164,50 @@ int proto_encode_spec(struct proto_buf *b, const struct proto_spec *s)
 		put_u64(b, s->rlimits[i].soft);
 		put_u64(b, s->rlimits[i].hard);
 	}
+}
+
+int proto_encode_spec(struct proto_buf *b, const struct proto_spec *s)
+{
+	if (!spec_fits(b, s))
+		return -1;
+	size_t at = begin(b, PROTO_SPEC);
+	put_spec(b, s);
+	return finish(b, at);
+}
+
+int proto_encode_exec(struct proto_buf *b, uint32_t id, const struct proto_spec *s)
+{
+	if (!spec_fits(b, s))
+		return -1;
+	size_t at = begin(b, PROTO_EXEC);
+	put_u32(b, id);
+	put_spec(b, s);
+	return finish(b, at);
+}
+
+int proto_encode_pair(struct proto_buf *b, enum proto_type type, uint32_t id, uint32_t v)
+{
+	size_t at = begin(b, type);
+	put_u32(b, id);
+	put_u32(b, v);
+	return finish(b, at);
+}
+
+int proto_encode_exec_error(struct proto_buf *b, uint32_t id, uint32_t status, const char *msg)
+{
+	size_t at = begin(b, PROTO_EXEC_ERROR);
+	put_u32(b, id);
+	put_u32(b, status);
+	put_str(b, msg);
+	return finish(b, at);
+}
+
+int proto_encode_exec_resize(struct proto_buf *b, uint32_t id, uint16_t rows, uint16_t cols)
+{
+	size_t at = begin(b, PROTO_EXEC_RESIZE);
+	put_u32(b, id);
+	put_u16(b, rows);
+	put_u16(b, cols);
 	return finish(b, at);
 }
 
@@ -261,54 +311,99 @@ int proto_decode_error(const uint8_t *p, size_t len, uint32_t *status, const cha
 	return done(&r);
 }
 
+static int get_spec(struct rd *r, struct proto_spec *s, const char **scratch, size_t nscratch)
+{
+	memset(s, 0, sizeof(*s));
+	s->flags = get_u32(r);
+	s->uid = get_u32(r);
+	s->gid = get_u32(r);
+	s->umask = get_u32(r);
+	s->rows = get_u16(r);
+	s->cols = get_u16(r);
+	s->cwd = get_str(r);
+	s->hostname = get_str(r);
+	s->root_tag = get_str(r);
+	s->ngroups = get_u32(r);
+	if (s->ngroups > PROTO_MAX_GROUPS)
+		return -1;
+	for (uint32_t i = 0; i < s->ngroups; i++)
+		s->groups[i] = get_u32(r);
+	s->argc = get_u32(r);
+	if (r->bad || s->argc == 0 || s->argc > PROTO_MAX_STRS || s->argc + 2ULL > nscratch)
+		return -1;
+	s->argv = scratch;
+	for (uint32_t i = 0; i < s->argc; i++)
+		scratch[i] = get_str(r);
+	scratch[s->argc] = NULL;
+	s->envc = get_u32(r);
+	if (r->bad || (uint64_t)s->argc + s->envc + 2 > nscratch)
+		return -1;
+	s->env = scratch + s->argc + 1;
+	for (uint32_t i = 0; i < s->envc; i++)
+		s->env[i] = get_str(r);
+	s->env[s->envc] = NULL;
+	s->nmounts = get_u32(r);
+	if (s->nmounts > PROTO_MAX_MOUNTS)
+		return -1;
+	for (uint32_t i = 0; i < s->nmounts; i++) {
+		s->mounts[i].tag = get_str(r);
+		s->mounts[i].path = get_str(r);
+		s->mounts[i].flags = get_u32(r);
+	}
+	s->nrlimits = get_u32(r);
+	if (s->nrlimits > PROTO_MAX_RLIMITS)
+		return -1;
+	for (uint32_t i = 0; i < s->nrlimits; i++) {
+		s->rlimits[i].resource = get_u32(r);
+		s->rlimits[i].soft = get_u64(r);
+		s->rlimits[i].hard = get_u64(r);
+	}
+	return done(r);
+}
+
 int proto_decode_spec(const uint8_t *p, size_t len, struct proto_spec *s, const char **scratch,
 		      size_t nscratch)
 {
 	struct rd r = { p, len, 0, 0 };
-	memset(s, 0, sizeof(*s));
-	s->flags = get_u32(&r);
-	s->uid = get_u32(&r);
-	s->gid = get_u32(&r);
-	s->umask = get_u32(&r);
-	s->rows = get_u16(&r);
-	s->cols = get_u16(&r);
-	s->cwd = get_str(&r);
-	s->hostname = get_str(&r);
-	s->root_tag = get_str(&r);
-	s->ngroups = get_u32(&r);
-	if (s->ngroups > PROTO_MAX_GROUPS)
+	return get_spec(&r, s, scratch, nscratch);
+}
+
+int proto_decode_exec(const uint8_t *p, size_t len, uint32_t *id, struct proto_spec *s,
+		      const char **scratch, size_t nscratch)
+{
+	struct rd r = { p, len, 0, 0 };
+	*id = get_u32(&r);
+	if (r.bad) {
+		memset(s, 0, sizeof(*s));
 		return -1;
-	for (uint32_t i = 0; i < s->ngroups; i++)
-		s->groups[i] = get_u32(&r);
-	s->argc = get_u32(&r);
-	if (r.bad || s->argc == 0 || s->argc > PROTO_MAX_STRS || s->argc + 2ULL > nscratch)
-		return -1;
-	s->argv = scratch;
-	for (uint32_t i = 0; i < s->argc; i++)
-		scratch[i] = get_str(&r);
-	scratch[s->argc] = NULL;
-	s->envc = get_u32(&r);
-	if (r.bad || (uint64_t)s->argc + s->envc + 2 > nscratch)
-		return -1;
-	s->env = scratch + s->argc + 1;
-	for (uint32_t i = 0; i < s->envc; i++)
-		s->env[i] = get_str(&r);
-	s->env[s->envc] = NULL;
-	s->nmounts = get_u32(&r);
-	if (s->nmounts > PROTO_MAX_MOUNTS)
-		return -1;
-	for (uint32_t i = 0; i < s->nmounts; i++) {
-		s->mounts[i].tag = get_str(&r);
-		s->mounts[i].path = get_str(&r);
-		s->mounts[i].flags = get_u32(&r);
 	}
-	s->nrlimits = get_u32(&r);
-	if (s->nrlimits > PROTO_MAX_RLIMITS)
-		return -1;
-	for (uint32_t i = 0; i < s->nrlimits; i++) {
-		s->rlimits[i].resource = get_u32(&r);
-		s->rlimits[i].soft = get_u64(&r);
-		s->rlimits[i].hard = get_u64(&r);
-	}
+	return get_spec(&r, s, scratch, nscratch);
+}
+
+int proto_decode_pair(const uint8_t *p, size_t len, uint32_t *id, uint32_t *v)
+{
+	struct rd r = { p, len, 0, 0 };
+	*id = get_u32(&r);
+	*v = get_u32(&r);
+	return done(&r);
+}
+
+int proto_decode_exec_error(const uint8_t *p, size_t len, uint32_t *id, uint32_t *status,
+			    const char **msg)
+{
+	struct rd r = { p, len, 0, 0 };
+	*id = get_u32(&r);
+	*status = get_u32(&r);
+	*msg = get_str(&r);
+	return done(&r);
+}
+
+int proto_decode_exec_resize(const uint8_t *p, size_t len, uint32_t *id, uint16_t *rows,
+			     uint16_t *cols)
+{
+	struct rd r = { p, len, 0, 0 };
+	*id = get_u32(&r);
+	*rows = get_u16(&r);
+	*cols = get_u16(&r);
 	return done(&r);
 }

@@ -12,6 +12,17 @@
  *   host SIGNAL/RESIZE any time → guest EXIT → guest powers off.
  * The process's stdio are separate vsock streams the guest opens to ports
  * PROTO_PORT_STDIN/STDOUT/STDERR (with a tty: only PROTO_PORT_TTY).
+ *
+ * Exec (another process in the running container), after START:
+ *   host EXEC{id} → guest opens the exec's stdio streams (ports
+ *   PROTO_EXEC_PORT(id, PROTO_EXEC_STDIN..)) → guest EXEC_STARTED{id} (or
+ *   EXEC_ERROR{id}) → host EXEC_SIGNAL/EXEC_RESIZE{id} any time → guest
+ *   EXEC_EXIT{id}. Exactly one EXEC_ERROR or EXEC_EXIT ends each id; the
+ *   host picks ids below PROTO_MAX_EXECS and reuses one only after that.
+ * mvm's exec clients (mvrun exec, on the control socket) speak the same
+ * framing: they send EXEC (id ignored), SIGNAL and RESIZE, and get
+ * EXEC_FD (one per stdio stream, the fd attached as SCM_RIGHTS),
+ * EXEC_STARTED, EXEC_ERROR and EXEC_EXIT.
  */
 #ifndef MVRUN_PROTO_H
 #define MVRUN_PROTO_H
@@ -34,6 +45,13 @@
 #define PROTO_PORT_STDERR 1027
 #define PROTO_PORT_TTY 1028
 
+/* Exec stdio streams: four ports per exec id, from PROTO_PORT_EXEC_BASE. */
+#define PROTO_MAX_EXECS 64
+#define PROTO_PORT_EXEC_BASE 2048
+enum proto_exec_stream { PROTO_EXEC_STDIN, PROTO_EXEC_STDOUT, PROTO_EXEC_STDERR, PROTO_EXEC_TTY,
+			 PROTO_EXEC_NSTREAMS };
+#define PROTO_EXEC_PORT(id, stream) (PROTO_PORT_EXEC_BASE + 4u * (id) + (stream))
+
 enum proto_type {
 	PROTO_HELLO = 1,  /* guest: u32 proto version */
 	PROTO_SPEC,       /* host: struct proto_spec */
@@ -43,6 +61,15 @@ enum proto_type {
 	PROTO_SIGNAL,     /* host: u32 signal number */
 	PROTO_RESIZE,     /* host: u16 rows, u16 cols */
 	PROTO_EXIT,       /* guest: u32 status (0..255, 128+N for signal N) */
+	PROTO_EXEC,       /* host: u32 id, then a SPEC's payload (root_tag, hostname,
+			   * mounts ignored) */
+	PROTO_EXEC_STARTED, /* guest: u32 id; the exec's process is running */
+	PROTO_EXEC_ERROR, /* guest: u32 id, u32 status, str message; it never ran */
+	PROTO_EXEC_EXIT,  /* guest: u32 id, u32 status (as EXIT) */
+	PROTO_EXEC_SIGNAL,/* host: u32 id, u32 signal number */
+	PROTO_EXEC_RESIZE,/* host: u32 id, u16 rows, u16 cols */
+	PROTO_EXEC_FD,    /* mvm to an exec client only: u32 stream (enum
+			   * proto_exec_stream), the stream's fd as SCM_RIGHTS */
 	PROTO_TYPE_MAX,
 };
 
@@ -106,6 +133,11 @@ int proto_encode_empty(struct proto_buf *b, enum proto_type type);
 int proto_encode_resize(struct proto_buf *b, uint16_t rows, uint16_t cols);
 int proto_encode_error(struct proto_buf *b, uint32_t status, const char *msg);
 int proto_encode_spec(struct proto_buf *b, const struct proto_spec *s);
+int proto_encode_exec(struct proto_buf *b, uint32_t id, const struct proto_spec *s);
+/* Two u32s: EXEC_EXIT and EXEC_SIGNAL (id, value). */
+int proto_encode_pair(struct proto_buf *b, enum proto_type type, uint32_t id, uint32_t v);
+int proto_encode_exec_error(struct proto_buf *b, uint32_t id, uint32_t status, const char *msg);
+int proto_encode_exec_resize(struct proto_buf *b, uint32_t id, uint16_t rows, uint16_t cols);
 void proto_buf_free(struct proto_buf *b);
 
 /* Decoders take the payload (after the header). They return 0, or -1 if the
@@ -118,5 +150,15 @@ int proto_decode_error(const uint8_t *p, size_t len, uint32_t *status, const cha
  * argc + envc + 2. Strings point into p, which must outlive the spec. */
 int proto_decode_spec(const uint8_t *p, size_t len, struct proto_spec *s, const char **scratch,
 		      size_t nscratch);
+/* EXEC: the id, then the spec as proto_decode_spec() gives it. The id is
+ * not range-checked here: the receiver knows its table. */
+int proto_decode_exec(const uint8_t *p, size_t len, uint32_t *id, struct proto_spec *s,
+		      const char **scratch, size_t nscratch);
+int proto_decode_pair(const uint8_t *p, size_t len, uint32_t *id, uint32_t *v);
+/* msg points into p. */
+int proto_decode_exec_error(const uint8_t *p, size_t len, uint32_t *id, uint32_t *status,
+			    const char **msg);
+int proto_decode_exec_resize(const uint8_t *p, size_t len, uint32_t *id, uint16_t *rows,
+			     uint16_t *cols);
 
 #endif

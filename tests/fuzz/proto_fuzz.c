@@ -93,6 +93,27 @@ static void fuzz_spec(const uint8_t *p, size_t len, size_t nscratch)
 	proto_buf_free(&b);
 }
 
+/* EXEC: the id, then exactly what SPEC would decode from the rest. */
+static void fuzz_exec(const uint8_t *p, size_t len, size_t nscratch)
+{
+	struct proto_spec s, t;
+	const char *scratch[SCRATCH_MAX], *scratch2[SCRATCH_MAX];
+	uint32_t id;
+	int rc = proto_decode_exec(p, len, &id, &s, scratch, nscratch);
+	if (len < 4) {
+		check(rc != 0, "exec without a whole id accepted");
+		return;
+	}
+	check(rc == proto_decode_spec(p + 4, len - 4, &t, scratch2, nscratch),
+	      "exec and spec disagree on the same bytes");
+	if (rc != 0)
+		return;
+	struct proto_buf b = { 0 };
+	check(proto_encode_exec(&b, id, &s) == 0, "a decoded exec does not re-encode");
+	same_bytes(&b, PROTO_EXEC, p, len);
+	proto_buf_free(&b);
+}
+
 static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 {
 	/* Each decoder reads its own exact-size copy. */
@@ -121,7 +142,28 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 		same_bytes(&b, PROTO_ERROR, p, len);
 		proto_buf_free(&b);
 	}
+	uint32_t id;
+	if (proto_decode_pair(p, len, &id, &v) == 0) {
+		check(len == 8, "pair accepted with the wrong length");
+		check(proto_encode_pair(&b, PROTO_EXEC_EXIT, id, v) == 0, "pair does not re-encode");
+		same_bytes(&b, PROTO_EXEC_EXIT, p, len);
+		proto_buf_free(&b);
+	}
+	if (proto_decode_exec_resize(p, len, &id, &rows, &cols) == 0) {
+		check(len == 8, "exec resize accepted with the wrong length");
+		check(proto_encode_exec_resize(&b, id, rows, cols) == 0, "exec resize does not re-encode");
+		same_bytes(&b, PROTO_EXEC_RESIZE, p, len);
+		proto_buf_free(&b);
+	}
+	uint32_t st;
+	if (proto_decode_exec_error(p, len, &id, &st, &msg) == 0) {
+		check(inside(msg, p, len) && len == 13 + strlen(msg), "exec error message misplaced");
+		check(proto_encode_exec_error(&b, id, st, msg) == 0, "exec error does not re-encode");
+		same_bytes(&b, PROTO_EXEC_ERROR, p, len);
+		proto_buf_free(&b);
+	}
 	fuzz_spec(p, len, nscratch);
+	fuzz_exec(p, len, nscratch);
 	free(p);
 }
 
@@ -137,7 +179,7 @@ static void write_seeds(const char *dir)
 				.mounts = { { "vol0", "/data", PROTO_MOUNT_RO } }, .nrlimits = 1,
 				.rlimits = { { 7, 1024, 4096 } } };
 	mkdir(dir, 0755);
-	for (int k = 0; k < 8; k++) {
+	for (int k = 0; k < 13; k++) {
 		struct proto_buf b = { 0 };
 		switch (k) {
 		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
@@ -147,7 +189,12 @@ static void write_seeds(const char *dir)
 		case 4: proto_encode_empty(&b, PROTO_START); break;
 		case 5: proto_encode_u32(&b, PROTO_SIGNAL, 15); break;
 		case 6: proto_encode_resize(&b, 50, 132); break;
-		default: proto_encode_u32(&b, PROTO_EXIT, 7); break;
+		case 7: proto_encode_u32(&b, PROTO_EXIT, 7); break;
+		case 8: proto_encode_exec(&b, 3, &s); break;
+		case 9: proto_encode_pair(&b, PROTO_EXEC_EXIT, 3, 130); break;
+		case 10: proto_encode_exec_error(&b, 3, 127, "exec \"x\": not found"); break;
+		case 11: proto_encode_exec_resize(&b, 3, 40, 100); break;
+		default: proto_encode_pair(&b, PROTO_EXEC_SIGNAL, 3, 15); break;
 		}
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/msg%d", dir, k);

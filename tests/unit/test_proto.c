@@ -397,10 +397,15 @@ static void each_message(void (*fn)(enum proto_type type, const uint8_t *p, uint
 {
 	struct proto_spec s;
 	full_spec(&s);
-	for (int k = 0; k < 6; k++) {
+	for (int k = 0; k < 11; k++) {
 		struct proto_buf b = { 0 };
 		enum proto_type t;
 		switch (k) {
+		case 6: t = PROTO_EXEC, proto_encode_exec(&b, 5, &s); break;
+		case 7: t = PROTO_EXEC_EXIT, proto_encode_pair(&b, t, 63, 137); break;
+		case 8: t = PROTO_EXEC_SIGNAL, proto_encode_pair(&b, t, 2, 15); break;
+		case 9: t = PROTO_EXEC_ERROR, proto_encode_exec_error(&b, 1, 127, "not found"); break;
+		case 10: t = PROTO_EXEC_RESIZE, proto_encode_exec_resize(&b, 4, 25, 81); break;
 		case 0: t = PROTO_HELLO, proto_encode_u32(&b, t, 1); break;
 		case 1: t = PROTO_SIGNAL, proto_encode_u32(&b, t, 15); break;
 		case 2: t = PROTO_EXIT, proto_encode_u32(&b, t, 7); break;
@@ -428,6 +433,11 @@ static int decode_any(enum proto_type t, const uint8_t *p, size_t len)
 	case PROTO_RESIZE: rc = proto_decode_resize(q, len, &r, &c); break;
 	case PROTO_ERROR: rc = proto_decode_error(q, len, &v, &m); break;
 	case PROTO_SPEC: rc = proto_decode_spec(q, len, &s, scratch, 16); break;
+	case PROTO_EXEC: rc = proto_decode_exec(q, len, &v, &s, scratch, 16); break;
+	case PROTO_EXEC_EXIT:
+	case PROTO_EXEC_SIGNAL: rc = proto_decode_pair(q, len, &v, &v); break;
+	case PROTO_EXEC_ERROR: rc = proto_decode_exec_error(q, len, &v, &v, &m); break;
+	case PROTO_EXEC_RESIZE: rc = proto_decode_exec_resize(q, len, &v, &r, &c); break;
 	default: rc = proto_decode_u32(q, len, &v); break;
 	}
 	free(q);
@@ -797,4 +807,103 @@ Test(proto, parse_hdr_bounds_len)
 	cr_assert_eq(parse(PROTO_VERSION, PROTO_SPEC, UINT32_MAX, &h), -1);
 	cr_assert_eq(parse(PROTO_VERSION, PROTO_SPEC, UINT32_MAX - PROTO_HDR_LEN + 1, &h), -1,
 		     "a len that wraps when the header is added");
+}
+
+/* ---- exec messages ---- */
+
+Test(proto, exec_is_the_id_then_a_spec_payload)
+{
+	struct proto_spec in, out;
+	struct proto_buf a = { 0 }, b = { 0 };
+	full_spec(&in);
+	cr_assert_eq(proto_encode_spec(&a, &in), 0);
+	cr_assert_eq(proto_encode_exec(&b, 0x01020304, &in), 0);
+	uint32_t alen, blen;
+	const uint8_t *pa = one_msg(&a, PROTO_SPEC, &alen), *pb = one_msg(&b, PROTO_EXEC, &blen);
+	cr_assert_eq(blen, alen + 4);
+	const uint8_t id[4] = { 4, 3, 2, 1 };
+	cr_assert_arr_eq(pb, id, 4, "the id leads, little-endian");
+	cr_assert_arr_eq(pb + 4, pa, alen, "then exactly SPEC's payload");
+	const char *scratch[16];
+	uint32_t got;
+	cr_assert_eq(proto_decode_exec(pb, blen, &got, &out, scratch, 16), 0);
+	cr_assert_eq(got, 0x01020304);
+	assert_spec_eq(&in, &out);
+	cr_assert_eq(proto_decode_exec(pb, blen, &got, &out, scratch, in.argc + in.envc + 1), -1,
+		     "the scratch limit holds as for SPEC");
+	proto_buf_free(&a);
+	proto_buf_free(&b);
+}
+
+Test(proto, exec_refuses_what_spec_refuses)
+{
+	struct proto_spec s;
+	struct proto_buf b = { 0 };
+	full_spec(&s);
+	s.argc = 0;
+	cr_assert_eq(proto_encode_exec(&b, 1, &s), -1);
+	cr_assert_eq(b.len, 0);
+	struct raw r = { .n = 0 };
+	r_u32(&r, 7);
+	r_spec_head(&r);
+	r_u32(&r, PROTO_MAX_GROUPS + 1);
+	uint32_t id;
+	const char *scratch[16];
+	cr_assert_eq(proto_decode_exec(r.b, r.n, &id, &s, scratch, 16), -1);
+	cr_assert_eq(proto_decode_exec(r.b, 3, &id, &s, scratch, 16), -1, "no whole id");
+	proto_buf_free(&b);
+}
+
+Test(proto, exec_pairs_error_and_resize_round_trip)
+{
+	struct proto_buf b = { 0 };
+	uint32_t plen, id, v;
+	cr_assert_eq(proto_encode_pair(&b, PROTO_EXEC_EXIT, 63, 255), 0);
+	const uint8_t *p = one_msg(&b, PROTO_EXEC_EXIT, &plen);
+	cr_assert_eq(plen, 8);
+	cr_assert_eq(proto_decode_pair(p, plen, &id, &v), 0);
+	cr_assert_eq(id, 63);
+	cr_assert_eq(v, 255);
+	proto_buf_free(&b);
+
+	const char *msg;
+	cr_assert_eq(proto_encode_exec_error(&b, 9, 126, "exec \"/etc\": permission denied"), 0);
+	p = one_msg(&b, PROTO_EXEC_ERROR, &plen);
+	cr_assert_eq(proto_decode_exec_error(p, plen, &id, &v, &msg), 0);
+	cr_assert_eq(id, 9);
+	cr_assert_eq(v, 126);
+	cr_assert_str_eq(msg, "exec \"/etc\": permission denied");
+	cr_assert(msg > (const char *)p && msg < (const char *)p + plen, "msg points into p");
+	proto_buf_free(&b);
+
+	uint16_t rows, cols;
+	cr_assert_eq(proto_encode_exec_resize(&b, 0xffffffff, 0xffff, 1), 0);
+	p = one_msg(&b, PROTO_EXEC_RESIZE, &plen);
+	cr_assert_eq(plen, 8);
+	cr_assert_eq(proto_decode_exec_resize(p, plen, &id, &rows, &cols), 0);
+	cr_assert_eq(id, 0xffffffff);
+	cr_assert_eq(rows, 0xffff);
+	cr_assert_eq(cols, 1);
+	proto_buf_free(&b);
+}
+
+Test(proto, exec_error_with_a_bad_string_is_rejected)
+{
+	struct raw r = { .n = 0 };
+	uint32_t id, st;
+	const char *msg;
+	r_u32(&r, 1);
+	r_u32(&r, 1);
+	r_u32(&r, 3);
+	r_bytes(&r, "abc", 3); /* no NUL */
+	cr_assert_eq(proto_decode_exec_error(r.b, r.n, &id, &st, &msg), -1);
+}
+
+Test(proto, exec_ports_do_not_overlap_the_init_ports)
+{
+	cr_assert_gt(PROTO_EXEC_PORT(0, PROTO_EXEC_STDIN), PROTO_PORT_TTY);
+	cr_assert_eq(PROTO_EXEC_PORT(1, PROTO_EXEC_STDIN), PROTO_EXEC_PORT(0, PROTO_EXEC_TTY) + 1);
+	cr_assert_eq(PROTO_EXEC_NSTREAMS, 4);
+	cr_assert_lt(PROTO_EXEC_PORT(PROTO_MAX_EXECS - 1, PROTO_EXEC_TTY), 1u << 30,
+		     "below the vsock device's host-initiated ports");
 }
