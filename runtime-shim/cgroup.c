@@ -756,10 +756,53 @@ static int freeze_v1(const char *d, bool frozen, struct shim_err *err)
 			 CG_FREEZE_TIMEOUT_MS / 1000);
 }
 
-static int freeze_v2(const char *d, bool frozen, struct shim_err *err)
+/* A kernel thread (PF_KTHREAD in /proc/PID/stat's flags field)? */
+static bool is_kthread(long pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	unsigned long flags = 0;
+	/* after "comm)": state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000; /* PF_KTHREAD */
+}
+
+/* KVM_CREATE_VM attaches the VM's worker kthread (kvm-nx-lpage-recovery)
+ * to mvm's cgroups. cgroup2 never freezes kernel threads, yet counts them,
+ * so cgroup.events would never say "frozen 1": move them to the root (v2
+ * refuses only kthreads pinned by PF_NO_SETAFFINITY, which these are not). */
+static void evict_kthreads(const char *d, const char *root)
+{
+	char file[PATH_MAX], buf[64];
+	if (join(file, sizeof(file), d, "cgroup.procs"))
+		return;
+	FILE *f = fopen(file, "re");
+	long pid;
+	while (f && fscanf(f, "%ld", &pid) == 1)
+		if (is_kthread(pid)) {
+			snprintf(buf, sizeof(buf), "%ld", pid);
+			cg_write(root, "cgroup.procs", buf, &(struct shim_err){ 0 });
+		}
+	if (f)
+		fclose(f);
+}
+
+static int freeze_v2(const char *d, const char *root, bool frozen, struct shim_err *err)
 {
 	char ev[512];
 	long deadline = now_ms() + CG_FREEZE_TIMEOUT_MS;
+	if (frozen)
+		evict_kthreads(d, root);
 	if (cg_write(d, "cgroup.freeze", frozen ? "1" : "0", err))
 		return -1;
 	for (int i = 0;; i++) {
@@ -784,12 +827,16 @@ int cg_freeze(const struct cg_layout *l, const char *path, bool frozen, struct s
 	if (cg_norm(path, cg, sizeof(cg), err))
 		return -1;
 	if (l->unified)
-		return hdir(d, sizeof(d), l, "", cg, err) ? -1 : freeze_v2(d, frozen, err);
+		return hdir(d, sizeof(d), l, "", cg, err) ? -1 : freeze_v2(d, l->root, frozen, err);
 	if (v1_has(l, "freezer"))
 		return hdir(d, sizeof(d), l, "freezer", cg, err) ? -1 : freeze_v1(d, frozen, err);
 	/* Hybrid without a v1 freezer: cgroup2's core freezer needs no controller. */
-	if (l->hybrid)
-		return hdir(d, sizeof(d), l, "unified", cg, err) ? -1 : freeze_v2(d, frozen, err);
+	if (l->hybrid) {
+		char root[PATH_MAX];
+		if (join(root, sizeof(root), l->root, "unified"))
+			return shim_errf(err, 1, "cgroup: path too long: %s", l->root);
+		return hdir(d, sizeof(d), l, "unified", cg, err) ? -1 : freeze_v2(d, root, frozen, err);
+	}
 	return shim_errf(err, 1, "cgroup: no freezer hierarchy under %s", l->root);
 }
 
@@ -819,6 +866,8 @@ int cg_pids(const struct cg_layout *l, const char *path, pid_t *out, int cap,
 	int n = 0;
 	long v;
 	while (fscanf(f, "%ld", &v) == 1) {
+		if (is_kthread(v))
+			continue; /* KVM's worker thread: not a process of the container */
 		if (n == cap) {
 			fclose(f);
 			return shim_errf(err, 1, "cgroup: more than %d processes in %s", cap, file);

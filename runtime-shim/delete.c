@@ -17,12 +17,15 @@
 
 #define GONE_WAIT_MS 10000
 
-/* SIGKILL mvm and wait until it is gone (a zombie counts: its parent is the
+/* SIGKILL mvm (thawing it if frozen) and wait until it is gone (a zombie counts: its parent is the
  * engine, which reaps it when it likes). */
-static int kill_and_wait(const struct store_state *st, struct shim_err *err)
+static int kill_and_wait(const struct store_state *st, bool frozen, struct shim_err *err)
 {
 	if (kill(st->pid, SIGKILL) < 0 && errno != ESRCH)
 		return shim_errno(err, 1, "kill %d", (int)st->pid);
+	/* A frozen mvm takes SIGKILL only once thawed (cgroup v1 freezer). */
+	if (frozen && shim_freeze(st, false, err) < 0)
+		return -1;
 	for (int ms = 0; store_alive(st->pid, st->start_time); ms += 10) {
 		if (ms >= GONE_WAIT_MS)
 			return shim_errf(err, 1, "mvm (pid %d) is still there %d s after SIGKILL",
@@ -74,7 +77,12 @@ int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err
 				  "use delete --force)", id);
 		goto out;
 	}
-	if (now != STORE_STOPPED && kill_and_wait(&st, err) < 0)
+	if (now == STORE_PAUSED && !force) {
+		shim_errf(err, 1, "cannot delete container \"%s\": it is paused (resume it, or use "
+				  "delete --force)", id);
+		goto out;
+	}
+	if (now != STORE_STOPPED && kill_and_wait(&st, now == STORE_PAUSED, err) < 0)
 		goto out;
 	poststop(g, &st);
 	if (st.cgroup_path) {

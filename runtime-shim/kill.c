@@ -47,20 +47,26 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		return err->status;
 	enum store_status now = store_current(&st);
 	pid_t pid = st.pid;
-	store_free(&st);
-	if (now == STORE_STOPPED)
+	if (now == STORE_STOPPED) {
+		store_free(&st);
 		return shim_errf(err, 1, "container not running"), 1;
+	}
 	/* --all: every process of the container is in the VM, which SIGKILL
 	 * ends; other signals reach the container's init, as without it. */
 	(void)all;
-	if (now != STORE_RUNNING && sig != SIGKILL && !harmless(sig)) {
+	if (now == STORE_CREATED && sig != SIGKILL && !harmless(sig)) {
 		shim_debug(g, "kill %s: signal %d before start: ending the VM with SIGKILL", id, sig);
 		sig = SIGKILL;
 	}
 	if (kill(pid, sig) < 0) {
+		store_free(&st);
 		if (errno == ESRCH)
 			return shim_errf(err, 1, "container not running"), 1;
 		return shim_errno(err, 1, "kill %d", (int)pid), 1;
 	}
-	return 0;
+	/* A frozen mvm takes SIGKILL only once thawed (cgroup v1 freezer). */
+	if (now == STORE_PAUSED && sig == SIGKILL)
+		shim_freeze(&st, false, err);
+	store_free(&st);
+	return err->status;
 }

@@ -42,6 +42,18 @@ int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_pause(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_resume(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+
+/* pause and resume: the verb's work, with pause telling which. (pause.c) */
+int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct shim_err *err);
+
+/* Freeze (or thaw) the container's cgroup, and with it mvm's vCPUs. Fails
+ * naming the reason when the container has no cgroup. Returns 0 or -1 with
+ * err. (freeze.c) */
+int shim_freeze(const struct store_state *st, bool frozen, struct shim_err *err);
 
 /* mvrun box: run CMD from a host rootfs in a microVM (box.c). Prints its own
  * errors and returns its exit status. */

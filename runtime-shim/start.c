@@ -108,6 +108,9 @@ int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *er
 	case STORE_STOPPED:
 		shim_errf(err, 1, "cannot start container \"%s\": it has stopped", id);
 		goto out;
+	case STORE_PAUSED:
+		shim_errf(err, 1, "cannot start container \"%s\": it is paused", id);
+		goto out;
 	default:
 		shim_errf(err, 1, "cannot start container \"%s\": it is still being created", id);
 		goto out;

@@ -14,11 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const status_names[] = { "creating", "created", "running", "stopped" };
+static const char *const status_names[] = { "creating", "created", "running", "stopped", "paused" };
+#define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
 
 const char *store_status_name(enum store_status s)
 {
-	return (unsigned)s < 4 ? status_names[s] : "unknown";
+	return (unsigned)s < NSTATUS ? status_names[s] : "unknown";
 }
 
 int store_check_id(const char *id, struct shim_err *err)
@@ -197,7 +198,7 @@ int store_read(const char *root, const char *id, struct store_state *st, bool *i
 	st->pid = (pid_t)json_integer_value(pid);
 	st->start_time = (uint64_t)json_integer_value(t);
 	st->status = STORE_STOPPED;
-	for (int i = 0; i < 4; i++)
+	for (unsigned i = 0; i < NSTATUS; i++)
 		if (!strcmp(status, status_names[i]))
 			st->status = (enum store_status)i;
 	st->bundle = dup_str(o, "bundle");

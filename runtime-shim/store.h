@@ -18,9 +18,9 @@
 #define STORE_ID_MAX 200
 #define STORE_EXIT 1
 
-enum store_status { STORE_CREATING, STORE_CREATED, STORE_RUNNING, STORE_STOPPED };
+enum store_status { STORE_CREATING, STORE_CREATED, STORE_RUNNING, STORE_STOPPED, STORE_PAUSED };
 
-/* "creating", "created", "running", "stopped". */
+/* "creating", "created", "running", "stopped", "paused". */
 const char *store_status_name(enum store_status s);
 
 struct store_state {

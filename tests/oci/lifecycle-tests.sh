@@ -213,4 +213,54 @@ python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["status"]=
 [ ! -d /sys/fs/cgroup/mvrun-test/c8 ] && [ ! -d /sys/fs/cgroup/memory/mvrun-test/c8 ] &&
 	t_ok "delete removes the cgroup" || t_bad "delete removes the cgroup" "still there"
 
+# --- pause, resume, ps, update ------------------------------------------------
+bundle b9 '["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done"]' "
+c['linux']['cgroupsPath'] = '/mvrun-test/c9'
+c['linux']['resources'] = {'memory': {'limit': 200 * 1024 * 1024}}
+"
+create c9 b9
+rt start c9
+pid=$(cat "$W/b9/c9.pid" 2>/dev/null)
+for _ in $(seq 1 300); do [ -s "$W/c9.out" ] && break; sleep 0.1; done
+rt ps --format json c9
+t_check "ps --format json lists mvm's pid" 0 "out:^\[([0-9]+,)*$pid(,[0-9]+)*\]$" errlines:0
+rt ps c9
+t_check "ps shows ps -ef's header and mvm's row" 0 'out:^UID +PID +PPID' "out:^[^ ]+ +$pid .*mvm" errlines:0
+rt pause c9
+t_check "pause" 0 errlines:0
+state_is c9 paused && t_ok "state says paused" || t_bad "state says paused" "$(cat "$T_OUT")"
+sleep 0.5; n1=$(wc -l <"$W/c9.out"); sleep 2; n2=$(wc -l <"$W/c9.out")
+[ "$n1" = "$n2" ] && t_ok "a paused container makes no progress ($n1 lines)" ||
+	t_bad "a paused container makes no progress" "$n1 then $n2 lines"
+rt pause c9
+t_check "pause twice" 1 'err:container "c9" is already paused' errlines:1
+rt delete c9
+t_check "delete of a paused container without --force" 1 'err:it is paused' errlines:1
+rt resume c9
+t_check "resume" 0 errlines:0
+sleep 2; n3=$(wc -l <"$W/c9.out")
+[ "$n3" -gt "$n2" ] && state_is c9 running && t_ok "after resume it runs again ($n2 -> $n3 lines)" ||
+	t_bad "after resume it runs again" "$n2 then $n3 lines"
+rt resume c9
+t_check "resume of a running container" 1 'err:container "c9" is not paused' errlines:1
+rt update --memory $((100 * 1024 * 1024)) c9
+t_check "update: a memory limit below the VM's RAM is refused" 1 'err:cannot change while it runs' errlines:1
+echo '{"memory": {"limit": 419430400}, "cpu": {"quota": 50000, "period": 100000}}' >"$W/res.json"
+timeout "$LIMIT" "$MVRUN" --root "$ROOT" update --resources - c9 <"$W/res.json" >"$T_OUT" 2>"$T_ERR"
+T_STATUS=$?
+t_check "update --resources - (docker update)" 0 errlines:0
+lim=$(cat /sys/fs/cgroup/mvrun-test/c9/memory.max /sys/fs/cgroup/memory/mvrun-test/c9/memory.limit_in_bytes 2>/dev/null | head -n1)
+[ "$lim" = 419430400 ] && t_ok "update wrote the new memory limit to the cgroup" ||
+	t_bad "update wrote the new memory limit to the cgroup" "memory limit is '$lim'"
+rt update --pids-limit 10 c9
+t_check "update --pids-limit is refused, naming why" 1 'err:pids limit: not applied inside the guest' errlines:1
+rt pause c9
+rt delete --force c9
+t_check "delete --force of a paused container" 0 errlines:0
+st=$(exited c9 b9)
+[ "$st" = 137 ] && [ ! -e "$ROOT/c9" ] && t_ok "the paused VM is killed (137) and its state gone" ||
+	t_bad "the paused VM is killed (137) and its state gone" "status $st"
+rt pause c9
+t_check "pause of an unknown id" 1 'err:container "c9" does not exist' errlines:1
+
 t_summary oci-lifecycle

@@ -562,12 +562,14 @@ Test(cgroup, pids)
 	fake_hybrid();
 	struct cg_resources r = unset();
 	ENTER("/docker/abc", &r);
-	mkfile("pids/docker/abc/cgroup.procs", "10\n20\n30\n");
+	/* Pids no process has; 2 is kthreadd, a kernel thread like the one
+	 * KVM_CREATE_VM puts in mvm's cgroup, and is not listed. */
+	mkfile("pids/docker/abc/cgroup.procs", "4000010\n2\n4000020\n4000030\n");
 	pid_t out[8];
 	cr_assert_eq(cg_pids(&lay, "/docker/abc", out, 8, &err), 3, "%s", err.msg);
-	cr_assert_eq(out[0], 10);
-	cr_assert_eq(out[1], 20);
-	cr_assert_eq(out[2], 30);
+	cr_assert_eq(out[0], 4000010);
+	cr_assert_eq(out[1], 4000020);
+	cr_assert_eq(out[2], 4000030);
 	cr_assert_eq(cg_pids(&lay, "/docker/abc", out, 2, &err), -1);
 	EXPECT_ERR("more than 2 processes in ");
 	mkfile("pids/docker/abc/cgroup.procs", "");

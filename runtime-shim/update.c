@@ -1,0 +1,161 @@
+/* mvrun update [--resources FILE|-] [--memory N] [--cpu-quota N]
+ * [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--cpuset-mems L]
+ * [--pids-limit N] ID: change a container's cgroup limits, as runc does.
+ *
+ * A running VM keeps its RAM and its vCPUs: the cgroup around mvm can
+ * change, the guest cannot. So a memory limit below what the VM already has
+ * (guest RAM plus mvm's overhead) is refused, a larger one only raises the
+ * host's ceiling, and CPU changes throttle the vCPU threads on the host
+ * without adding vCPUs. pids.limit is not applied inside the guest yet and
+ * is refused rather than put on mvm's own threads. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime-shim/cgroup.h"
+#include "runtime-shim/config.h"
+#include "runtime-shim/config_json.h"
+#include "runtime-shim/shim.h"
+#include "runtime-shim/spec2vm.h"
+
+/* The LinuxResources JSON in FILE ("-": stdin), parsed by the same code as
+ * config.json's linux.resources. c owns the strings r points to. */
+static int read_resources(const char *file, struct cfg *c, struct shim_err *err)
+{
+	json_error_t je;
+	json_t *res = !strcmp(file, "-") ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
+	if (!res)
+		return shim_errf(err, 1, "update: --resources %s: line %d column %d: %s", file,
+				 je.line, je.column, je.text);
+	json_t *doc = json_pack("{s:{s:o}}", "linux", "resources", res);
+	if (!doc)
+		return shim_errf(err, 1, "update: out of memory");
+	c->doc = doc;
+	if (cfg_parse_linux(doc, c, err) < 0) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return shim_errf(err, 1, "update: --resources %s: %s", file, msg);
+	}
+	return 0;
+}
+
+static int num(const char *opt, const char *s, int64_t *out, struct shim_err *err)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return shim_errf(err, 1, "update: --%s %s: not a number", opt, s);
+	*out = v;
+	return 0;
+}
+
+static const char *opt_name(const struct option *opts, int val)
+{
+	for (; opts->name; opts++)
+		if (opts->val == val)
+			return opts->name;
+	return "?";
+}
+
+/* What a running VM cannot take: checked before anything is written. */
+static int check(struct shim_ctx *g, const struct store_state *st, const struct cg_resources *r,
+		 struct shim_err *err)
+{
+	uint64_t need = (st->mem_mib + S2V_MEM_OVERHEAD_MIB) << 20;
+	if (r->memory_limit >= 0 && (uint64_t)r->memory_limit < need)
+		return shim_errf(err, 1, "update: memory limit %lld bytes: the VM has %llu MiB of RAM, "
+					 "which cannot change while it runs; the limit must be at "
+					 "least %llu MiB (RAM plus mvm's %d MiB)",
+				 (long long)r->memory_limit, (unsigned long long)st->mem_mib,
+				 (unsigned long long)(need >> 20), S2V_MEM_OVERHEAD_MIB);
+	if (r->memory_limit >= 0)
+		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM; the new limit applies to "
+			     "mvm on the host", st->id, (unsigned long long)st->mem_mib);
+	if (r->pids_limit > 0)
+		return shim_errf(err, 1, "update: pids limit: not applied inside the guest yet, and "
+					 "on the host it would limit mvm's own threads");
+	if (r->cpu_quota > 0 || r->cpuset_cpus)
+		shim_warn(g, "update %s: the VM keeps its %d vCPUs; CPU limits throttle them on the "
+			     "host", st->id, st->cpus);
+	return 0;
+}
+
+int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+{
+	static const struct option opts[] = {
+		{ "resources", required_argument, 0, 'r' }, { "memory", required_argument, 0, 'm' },
+		{ "memory-swap", required_argument, 0, 's' }, { "cpu-quota", required_argument, 0, 'q' },
+		{ "cpu-period", required_argument, 0, 'p' }, { "cpu-share", required_argument, 0, 'S' },
+		{ "cpuset-cpus", required_argument, 0, 'c' }, { "cpuset-mems", required_argument, 0, 'M' },
+		{ "pids-limit", required_argument, 0, 'P' }, { 0, 0, 0, 0 },
+	};
+	struct cfg c = { 0 };
+	struct cg_resources *r = &c.lx.resources;
+	*r = (struct cg_resources){ .memory_limit = -1, .memory_swap = -1, .cpu_quota = -1,
+				    .pids_limit = -1 };
+	const char *file = NULL;
+	int64_t v = 0;
+	int o;
+	struct { int opt; int64_t v; } flags[16];
+	int nflags = 0;
+	while ((o = shim_getopt(argc, argv, "r:", opts, err)) != -1) {
+		if (o == -2)
+			goto out;
+		if (o == 'r')
+			file = optarg;
+		else if (o == 'c')
+			r->cpuset_cpus = optarg;
+		else if (o == 'M')
+			r->cpuset_mems = optarg;
+		else if (num(opt_name(opts, o), optarg, &v, err) < 0)
+			goto out;
+		else if (nflags < 16)
+			flags[nflags].opt = o, flags[nflags++].v = v;
+	}
+	if (shim_operands(argc, argv, 1, "mvrun update [--resources FILE|-] [--memory N] "
+					 "[--cpu-quota N] ... ID", err) < 0)
+		goto out;
+	const char *cpus = r->cpuset_cpus, *mems = r->cpuset_mems;
+	if (file && read_resources(file, &c, err) < 0)
+		goto out;
+	/* Flags override the file, as in runc. */
+	if (cpus)
+		r->cpuset_cpus = cpus;
+	if (mems)
+		r->cpuset_mems = mems;
+	for (int i = 0; i < nflags; i++) {
+		v = flags[i].v;
+		switch (flags[i].opt) {
+		case 'm': r->memory_limit = v > 0 ? v : -1; break;
+		case 's': r->memory_swap = v > 0 ? v : -1; break;
+		case 'q': r->cpu_quota = v > 0 ? v : -1; break;
+		case 'p': r->cpu_period = v > 0 ? (uint64_t)v : 0; break;
+		case 'S': r->cpu_shares = v > 0 ? (uint64_t)v : 0; break;
+		case 'P': r->pids_limit = v > 0 ? v : -1; break;
+		}
+	}
+	const char *id = argv[optind];
+	struct store_state st;
+	int lock = store_lock(g->root, id, err);
+	if (lock < 0)
+		goto out;
+	if (store_read(g->root, id, &st, NULL, err) == 0) {
+		struct cg_layout l;
+		if (store_current(&st) == STORE_STOPPED)
+			shim_errf(err, 1, "container \"%s\" is not running", id);
+		else if (!st.cgroup_path)
+			shim_errf(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to update", id);
+		else if (check(g, &st, r, err) == 0 && cg_detect(&l, "/sys/fs/cgroup", err) == 0)
+			cg_update(&l, st.cgroup_path, r, err);
+		store_free(&st);
+	}
+	close(lock);
+out:
+	cfg_free(&c);
+	return err->status;
+}
