@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,12 @@ child(const struct hook *h, int in_r, int out_w, int errfd)
 {
 	static char *const empty[] = { NULL };
 	char *argv0[] = { (char *)h->path, NULL };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	/* The raw syscall: glibc's sigaction refuses its own signals 32 and 33,
+	 * yet an ignored one is inherited across exec like any other. */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { 0 };
 	sigset_t none;
 	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP and glibc's own fail: fine */
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)); /* SIGKILL, SIGSTOP fail: fine */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Lift both ends above 2 first, so dup2 never clobbers one with the
