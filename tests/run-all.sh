@@ -14,7 +14,9 @@ run_criterion() {
 	log=$(mktemp)
 	echo "== $name: $*"
 	# --verbose lists every test, and is the only place Criterion 2.4 names skips.
-	"$@" --verbose --jobs 1 2>&1 | grep -av '^\[RUN \]' | tee "$log"
+	# Colours (Criterion's, when a test host's console is a tty) would hide
+	# the counts from the parsing below.
+	"$@" --verbose --jobs 1 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | grep -av '^\[RUN \]' | tee "$log"
 	local line
 	line=$(grep -a 'Synthesis:' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
