@@ -168,6 +168,27 @@ int ctl_send_exit(int fd, uint32_t status)
 	return send_buf(fd, &b, proto_encode_u32(&b, PROTO_EXIT, status));
 }
 
+int ctl_send_exec_started(int fd, uint32_t id)
+{
+	struct proto_buf b = { 0 };
+
+	return send_buf(fd, &b, proto_encode_u32(&b, PROTO_EXEC_STARTED, id));
+}
+
+int ctl_send_exec_error(int fd, uint32_t id, const struct mvi_err *e)
+{
+	struct proto_buf b = { 0 };
+
+	return send_buf(fd, &b, proto_encode_exec_error(&b, id, e->status, e->msg));
+}
+
+int ctl_send_exec_exit(int fd, uint32_t id, uint32_t status)
+{
+	struct proto_buf b = { 0 };
+
+	return send_buf(fd, &b, proto_encode_pair(&b, PROTO_EXEC_EXIT, id, status));
+}
+
 void ctl_finish(int fd, int linger_s)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = linger_s };

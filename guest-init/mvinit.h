@@ -6,7 +6,10 @@
  *                statuses (unit-tested on the host: tests/unit/test_mvinit.c)
  *   ctl.c        vsock streams and the control conversation (proto.h framing)
  *   container.c  the container's mounts, switch root, hostname, loopback
- *   proc.c       the process: stdio, spawn, reaping, signals, supervision
+ *   proc.c       the process: stdio, reaping, signals, supervision
+ *   spawn.c      fork and exec of a process with the spec's settings
+ *   exec.c       more processes in the running container (EXEC), each
+ *                with its own stdio streams, reported by id
  *   relay.c      byte pumps between vsock streams and the process's pipes or
  *                pty master
  *
@@ -138,6 +141,9 @@ int ctl_send_hello(int fd);
 int ctl_send_ready(int fd);
 int ctl_send_error(int fd, const struct mvi_err *e);
 int ctl_send_exit(int fd, uint32_t status);
+int ctl_send_exec_started(int fd, uint32_t id);
+int ctl_send_exec_error(int fd, uint32_t id, const struct mvi_err *e);
+int ctl_send_exec_exit(int fd, uint32_t id, uint32_t status);
 
 /* End the conversation so that what was sent reaches the host before the
  * VM resets: close fd, waiting at most linger_s seconds for the host to
@@ -191,6 +197,51 @@ void pump_poll_done(struct pumps *r, const struct pollfd *pfd);
  * timeout_ms, then apply their at_eof. */
 void pump_drain(struct pumps *r, int timeout_ms);
 
+/* ---- spawn.c ---- */
+
+/* A process to start: the spec's argv, env, ids, groups, rlimits, umask and
+ * cwd; exe is argv[0] resolved, or NULL to resolve it in the child (after
+ * the chdir and as the user) with the spec's PATH. child_fd are its 0/1/2
+ * (above 2; equal ones are one fd), a pty slave when tty. */
+struct spawn {
+	const struct proto_spec *spec;
+	const char *exe;
+	int child_fd[3];
+	bool tty;
+};
+
+/* Fork and exec (a new session; with tty, child_fd[0] becomes its
+ * controlling terminal). child_fd are closed here and set to -1. Returns
+ * the pid once execve succeeded, or -1 with e set (1 for a setup step,
+ * 126/127 as mvi_exec_fail); the child has then been reaped. */
+pid_t spawn_process(struct spawn *sp, struct mvi_err *e);
+
+/* ---- exec.c ---- */
+
+struct mvi;
+struct mvi_exec;
+
+#define EXEC_POLLFDS (PROTO_MAX_EXECS * PUMP_POLLFDS)
+
+/* An EXEC from the host (msg's payload is taken): open the exec's stdio
+ * streams, start the process, answer EXEC_STARTED or EXEC_ERROR. */
+void exec_start(struct mvi *m, struct ctl_msg *msg);
+
+/* EXEC_SIGNAL and EXEC_RESIZE for a running exec; others are ignored. */
+void exec_signal(struct mvi *m, const struct ctl_msg *msg);
+void exec_resize(struct mvi *m, const struct ctl_msg *msg);
+
+/* A reaped child: if it is an exec's process, note its status. */
+void exec_reaped(struct mvi *m, pid_t pid, int status);
+
+/* The execs' stdio: EXEC_POLLFDS slots, then move what poll allows. */
+void exec_poll_setup(struct mvi *m, struct pollfd *pfd);
+void exec_poll_done(struct mvi *m, const struct pollfd *pfd);
+
+/* For each exec whose process has exited: drain its output, send
+ * EXEC_EXIT, close its streams and free it. */
+void exec_finish_exited(struct mvi *m);
+
 /* ---- proc.c ---- */
 
 /* Everything container mode holds between the steps. */
@@ -209,6 +260,7 @@ struct mvi {
 	pid_t pid;              /* the process, 0 before START */
 	int pending[MVI_MAX_PENDING_SIGS]; /* SIGNALs before START */
 	int npending;
+	struct mvi_exec *execs[PROTO_MAX_EXECS]; /* by id; NULL when free */
 };
 
 /* How supervision ended. */
@@ -226,6 +278,17 @@ int proc_resolve(struct mvi *m, struct mvi_err *e);
 /* Open the process's stdio: three vsock streams relayed through pipes, or
  * a pty relayed to one stream. Returns 0 or -1 with e set. */
 int proc_stdio(struct mvi *m, struct mvi_err *e);
+
+/* One stdio stream: connect to the host on port and relay it through a
+ * pipe, whose other end (for the process's fd `fd`) goes to *child_fd; the
+ * pump is added to pumps. Returns 0 or -1 with e set. */
+int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struct mvi_err *e);
+
+/* Open a pty in the current root's /dev/pts with the window size (if
+ * known) and the slave owned by uid: *master and *slave (both CLOEXEC, the
+ * slave nobody's controlling tty yet). Returns 0, or -1 with e set. */
+int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *slave,
+		  struct mvi_err *e);
 
 /* Wait for START, applying RESIZE and queueing SIGNAL. Returns 0, or -1 if
  * the host went away (or broke the stream). */

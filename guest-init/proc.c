@@ -52,9 +52,9 @@ int proc_resolve(struct mvi *m, struct mvi_err *e)
 /* One vsock stream relayed through a pipe, so that the process gets what
  * runc gives it: /dev/stdout and /proc/self/fd/N reopen a pipe, where a
  * socket would give ENXIO (nginx's images log to /dev/stdout). */
-static int stdio_stream(struct mvi *m, int fd, struct mvi_err *e)
+int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struct mvi_err *e)
 {
-	int p[2], sock = ctl_connect(PROTO_PORT_STDIN + (uint32_t)fd, e);
+	int p[2], sock = ctl_connect(port, e);
 
 	if (sock < 0)
 		return -1;
@@ -65,20 +65,17 @@ static int stdio_stream(struct mvi *m, int fd, struct mvi_err *e)
 	if (fd == 0) {
 		/* The guest never writes on the stdin stream. */
 		shutdown(sock, SHUT_WR);
-		m->child_fd[0] = p[0];
-		pump_add(&m->pumps, sock, p[1], false, PUMP_CLOSE);
+		*child_fd = p[0];
+		pump_add(pumps, sock, p[1], false, PUMP_CLOSE);
 	} else {
 		shutdown(sock, SHUT_RD);
-		m->child_fd[fd] = p[1];
-		pump_add(&m->pumps, p[0], sock, true, PUMP_SHUT_WR);
+		*child_fd = p[1];
+		pump_add(pumps, p[0], sock, true, PUMP_SHUT_WR);
 	}
 	return 0;
 }
 
-/* Open a pty in the current root's /dev/pts with the window size (if
- * known) and the slave owned by uid: *master and *slave (both CLOEXEC, the
- * slave nobody's controlling tty yet). Returns 0, or -1 with e set. */
-static int open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *slave,
+int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *slave,
 		    struct mvi_err *e)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
@@ -115,11 +112,12 @@ int proc_stdio(struct mvi *m, struct mvi_err *e)
 
 	if (!(m->spec.flags & PROTO_SPEC_TTY)) {
 		for (int fd = 0; fd <= 2; fd++)
-			if (stdio_stream(m, fd, e) < 0)
+			if (proc_stream(&m->pumps, PROTO_PORT_STDIN + (uint32_t)fd, fd, &m->child_fd[fd],
+					e) < 0)
 				return -1;
 		return 0;
 	}
-	if (open_pty(m->spec.rows, m->spec.cols, m->spec.uid, &master, &slave, e) < 0)
+	if (proc_open_pty(m->spec.rows, m->spec.cols, m->spec.uid, &master, &slave, e) < 0)
 		return -1;
 	if ((sock = ctl_connect(PROTO_PORT_TTY, e)) < 0) {
 		close(master);
@@ -160,6 +158,15 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 		} else {
 			mvi_warn("too many signals before START: %u dropped", sig);
 		}
+		break;
+	case PROTO_EXEC:
+		exec_start(m, msg); /* takes the payload */
+		break;
+	case PROTO_EXEC_SIGNAL:
+		exec_signal(m, msg);
+		break;
+	case PROTO_EXEC_RESIZE:
+		exec_resize(m, msg);
 		break;
 	case PROTO_RESIZE:
 		if (proto_decode_resize(msg->payload, msg->hdr.len, &rows, &cols) < 0) {
@@ -204,138 +211,16 @@ int proc_wait_start(struct mvi *m)
 	}
 }
 
-/* What the child tells the parent through the exec pipe when it fails. */
-struct child_report {
-	int step, err;
-	uint32_t arg;
-};
-
-enum { STEP_SETSID, STEP_CTTY, STEP_STDIO, STEP_RLIMIT, STEP_GROUPS, STEP_GID, STEP_UID,
-       STEP_CWD, STEP_EXEC };
-
-static __attribute__((noreturn)) void child_fail(int pipefd, int step, uint32_t arg)
-{
-	struct child_report r = { step, errno, arg };
-
-	(void)!write(pipefd, &r, sizeof(r));
-	_exit(127);
-}
-
-static void close_from(unsigned lo, unsigned hi)
-{
-	if (lo > hi)
-		return;
-	if (syscall(SYS_close_range, lo, hi, 0) < 0)
-		for (unsigned fd = lo; fd <= hi && fd < 4096; fd++)
-			close((int)fd);
-}
-
-/* In the child, between fork and execve. Everything mvinit changed for
- * itself is undone; only the spec's settings apply. */
-static __attribute__((noreturn)) void child(struct mvi *m, int pipefd)
-{
-	const struct proto_spec *s = &m->spec;
-	sigset_t none;
-
-	for (int sig = 1; sig < _NSIG; sig++)
-		signal(sig, SIG_DFL); /* fails harmlessly for KILL, STOP, libc's own */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (setsid() < 0)
-		child_fail(pipefd, STEP_SETSID, 0);
-	if (m->master >= 0 && ioctl(m->child_fd[0], TIOCSCTTY, 0) < 0)
-		child_fail(pipefd, STEP_CTTY, 0);
-	/* child_fd[] are all above 2: mvinit keeps 0-2 open. */
-	for (int fd = 0; fd <= 2; fd++)
-		if (dup2(m->child_fd[fd], fd) < 0)
-			child_fail(pipefd, STEP_STDIO, (uint32_t)fd);
-	/* As runc's fixStdioPermissions: pipes are mvinit's (mode 0600), and
-	 * a process that is not root could not reopen /dev/stdout. The pty
-	 * slave already is the user's. */
-	if (m->master < 0)
-		for (int fd = 0; fd <= 2; fd++)
-			(void)!fchown(fd, s->uid, s->gid);
-	close_from(3, (unsigned)pipefd - 1);
-	close_from((unsigned)pipefd + 1, ~0U);
-	/* While still root: raising a hard limit needs CAP_SYS_RESOURCE. */
-	for (uint32_t i = 0; i < s->nrlimits; i++) {
-		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
-
-		if (setrlimit((int)s->rlimits[i].resource, &rl) < 0)
-			child_fail(pipefd, STEP_RLIMIT, s->rlimits[i].resource);
-	}
-	if (setgroups(s->ngroups, (const gid_t *)s->groups) < 0)
-		child_fail(pipefd, STEP_GROUPS, 0);
-	if (setgid(s->gid) < 0)
-		child_fail(pipefd, STEP_GID, s->gid);
-	if (setuid(s->uid) < 0)
-		child_fail(pipefd, STEP_UID, s->uid);
-	umask(s->umask & 07777);
-	/* Again as the user: a cwd root could enter may be closed to it. */
-	if (chdir(*s->cwd ? s->cwd : "/") < 0)
-		child_fail(pipefd, STEP_CWD, 0);
-	execve(m->exe, (char *const *)s->argv, (char *const *)s->env);
-	child_fail(pipefd, STEP_EXEC, 0);
-}
-
-static int report_child(const struct mvi *m, const struct child_report *r, struct mvi_err *e)
-{
-	static const char *const what[] = {
-		[STEP_SETSID] = "setsid",     [STEP_CTTY] = "set the controlling terminal",
-		[STEP_STDIO] = "set up stdio", [STEP_GROUPS] = "setgroups",
-	};
-
-	switch (r->step) {
-	case STEP_EXEC:
-		return mvi_exec_fail(e, m->spec.argv[0], r->err, false);
-	case STEP_CWD:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "chdir to cwd (\"%s\") set in the spec",
-				    m->spec.cwd);
-	case STEP_RLIMIT:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setrlimit(%u)", r->arg);
-	case STEP_GID:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setgid(%u)", r->arg);
-	case STEP_UID:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setuid(%u)", r->arg);
-	default:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "%s",
-				    (unsigned)r->step < sizeof(what) / sizeof(what[0]) && what[r->step]
-					    ? what[r->step]
-					    : "start the process");
-	}
-}
-
 int proc_spawn(struct mvi *m, struct mvi_err *e)
 {
-	struct child_report r;
-	int p[2];
+	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0 };
 	pid_t pid;
-	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "pipe");
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "fork");
-	}
-	if (pid == 0)
-		child(m, p[1]);
-	close(p[1]);
-	for (int fd = 0; fd <= 2; fd++) {
-		if (fd == 0 || m->child_fd[fd] != m->child_fd[fd - 1])
-			close(m->child_fd[fd]);
-	}
+	memcpy(sp.child_fd, m->child_fd, sizeof(sp.child_fd));
+	pid = spawn_process(&sp, e);
 	m->child_fd[0] = m->child_fd[1] = m->child_fd[2] = -1;
-	/* EOF: execve closed the pipe. */
-	while ((n = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
-		;
-	close(p[0]);
-	if (n == (ssize_t)sizeof(r)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return report_child(m, &r, e);
-	}
+	if (pid < 0)
+		return -1;
 	m->pid = pid;
 	for (int i = 0; i < m->npending; i++)
 		kill(pid, m->pending[i]);
@@ -356,6 +241,8 @@ static void reap(struct mvi *m, int *status, bool *exited)
 		if (pid == m->pid) {
 			*status = mvi_wait_status(ws);
 			*exited = true;
+		} else {
+			exec_reaped(m, pid, mvi_wait_status(ws));
 		}
 	}
 }
@@ -367,12 +254,13 @@ enum proc_end proc_supervise(struct mvi *m, int *status)
 	/* A child that exited before the signalfd was first read. */
 	reap(m, status, &exited);
 	while (!exited) {
-		struct pollfd pfd[2 + PUMP_POLLFDS];
+		struct pollfd pfd[2 + PUMP_POLLFDS + EXEC_POLLFDS];
 
 		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = m->ctl, .events = POLLIN };
 		pump_poll_setup(&m->pumps, pfd + 2);
-		if (poll(pfd, 2 + PUMP_POLLFDS, -1) < 0) {
+		exec_poll_setup(m, pfd + 2 + PUMP_POLLFDS);
+		if (poll(pfd, 2 + PUMP_POLLFDS + EXEC_POLLFDS, -1) < 0) {
 			if (errno != EINTR)
 				mvi_warn("poll: %s", strerror(errno));
 			continue;
@@ -392,6 +280,8 @@ enum proc_end proc_supervise(struct mvi *m, int *status)
 			}
 		}
 		pump_poll_done(&m->pumps, pfd + 2);
+		exec_poll_done(m, pfd + 2 + PUMP_POLLFDS);
+		exec_finish_exited(m);
 	}
 	pump_drain(&m->pumps, DRAIN_MS);
 	return PROC_EXITED;

@@ -1,0 +1,162 @@
+/* Starting a process in the container: fork, the child's setup (session,
+ * terminal, stdio, rlimits, groups, ids, umask, cwd) and execve, with any
+ * failure in the child reported back through a pipe. Used for the
+ * container's process (proc.c) and for each exec (exec.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest-init/mvinit.h"
+
+/* What the child tells the parent through the exec pipe when it fails. */
+struct child_report {
+	int step, err;
+	uint32_t arg;
+};
+
+enum { STEP_SETSID, STEP_CTTY, STEP_STDIO, STEP_RLIMIT, STEP_GROUPS, STEP_GID, STEP_UID,
+       STEP_CWD, STEP_LOOKUP, STEP_EXEC };
+
+static __attribute__((noreturn)) void child_fail(int pipefd, int step, uint32_t arg)
+{
+	struct child_report r = { step, errno, arg };
+
+	(void)!write(pipefd, &r, sizeof(r));
+	_exit(127);
+}
+
+static void close_from(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return;
+	if (syscall(SYS_close_range, lo, hi, 0) < 0)
+		for (unsigned fd = lo; fd <= hi && fd < 4096; fd++)
+			close((int)fd);
+}
+
+/* In the child, between fork and execve. Everything mvinit changed for
+ * itself is undone; only the spec's settings apply. */
+static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
+{
+	const struct proto_spec *s = sp->spec;
+	char exe[4096];
+	sigset_t none;
+
+	for (int sig = 1; sig < _NSIG; sig++)
+		signal(sig, SIG_DFL); /* fails harmlessly for KILL, STOP, libc's own */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setsid() < 0)
+		child_fail(pipefd, STEP_SETSID, 0);
+	if (sp->tty && ioctl(sp->child_fd[0], TIOCSCTTY, 0) < 0)
+		child_fail(pipefd, STEP_CTTY, 0);
+	/* child_fd[] are all above 2: mvinit keeps 0-2 open. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (dup2(sp->child_fd[fd], fd) < 0)
+			child_fail(pipefd, STEP_STDIO, (uint32_t)fd);
+	/* As runc's fixStdioPermissions: pipes are mvinit's (mode 0600), and
+	 * a process that is not root could not reopen /dev/stdout. The pty
+	 * slave already is the user's. */
+	if (!sp->tty)
+		for (int fd = 0; fd <= 2; fd++)
+			(void)!fchown(fd, s->uid, s->gid);
+	close_from(3, (unsigned)pipefd - 1);
+	close_from((unsigned)pipefd + 1, ~0U);
+	/* While still root: raising a hard limit needs CAP_SYS_RESOURCE. */
+	for (uint32_t i = 0; i < s->nrlimits; i++) {
+		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
+
+		if (setrlimit((int)s->rlimits[i].resource, &rl) < 0)
+			child_fail(pipefd, STEP_RLIMIT, s->rlimits[i].resource);
+	}
+	if (setgroups(s->ngroups, (const gid_t *)s->groups) < 0)
+		child_fail(pipefd, STEP_GROUPS, 0);
+	if (setgid(s->gid) < 0)
+		child_fail(pipefd, STEP_GID, s->gid);
+	if (setuid(s->uid) < 0)
+		child_fail(pipefd, STEP_UID, s->uid);
+	umask(s->umask & 07777);
+	/* Again as the user: a cwd root could enter may be closed to it. */
+	if (chdir(*s->cwd ? s->cwd : "/") < 0)
+		child_fail(pipefd, STEP_CWD, 0);
+	if (!sp->exe) {
+		errno = mvi_lookpath(s->argv[0], mvi_env_get(s->env, "PATH"), exe, sizeof(exe));
+		if (errno)
+			child_fail(pipefd, STEP_LOOKUP, 0);
+	}
+	execve(sp->exe ? sp->exe : exe, (char *const *)s->argv, (char *const *)s->env);
+	child_fail(pipefd, STEP_EXEC, 0);
+}
+
+static int report_child(const struct spawn *sp, const struct child_report *r,
+			struct mvi_err *e)
+{
+	static const char *const what[] = {
+		[STEP_SETSID] = "setsid",     [STEP_CTTY] = "set the controlling terminal",
+		[STEP_STDIO] = "set up stdio", [STEP_GROUPS] = "setgroups",
+	};
+	const char *file = sp->spec->argv[0];
+
+	switch (r->step) {
+	case STEP_LOOKUP:
+		return mvi_exec_fail(e, file, r->err, !strchr(file, '/'));
+	case STEP_EXEC:
+		return mvi_exec_fail(e, file, r->err, false);
+	case STEP_CWD:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "chdir to cwd (\"%s\") set in the spec",
+				    sp->spec->cwd);
+	case STEP_RLIMIT:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setrlimit(%u)", r->arg);
+	case STEP_GID:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setgid(%u)", r->arg);
+	case STEP_UID:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setuid(%u)", r->arg);
+	default:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "%s",
+				    (unsigned)r->step < sizeof(what) / sizeof(what[0]) && what[r->step]
+					    ? what[r->step]
+					    : "start the process");
+	}
+}
+
+pid_t spawn_process(struct spawn *sp, struct mvi_err *e)
+{
+	struct child_report r;
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "pipe");
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "fork");
+	}
+	if (pid == 0)
+		child(sp, p[1]);
+	close(p[1]);
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fd == 0 || sp->child_fd[fd] != sp->child_fd[fd - 1])
+			close(sp->child_fd[fd]);
+	}
+	sp->child_fd[0] = sp->child_fd[1] = sp->child_fd[2] = -1;
+	/* EOF: execve closed the pipe. */
+	while ((n = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n == (ssize_t)sizeof(r)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return report_child(sp, &r, e);
+	}
+	return pid;
+}
