@@ -21,17 +21,13 @@ static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2, SIGA
 				 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGURG,
 				 SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR };
 
-static void queue_msg_flush(struct ctr *c);
-
 static void on_ctl_out(void *opaque, uint32_t events)
 {
 	(void)events;
-	queue_msg_flush(opaque);
+	ctr_flush(opaque);
 }
 
-/* Write what is queued without blocking: the reader is the vsock device on
- * this same thread. */
-static void queue_msg_flush(struct ctr *c)
+void ctr_flush(struct ctr *c)
 {
 	while (c->ctl_fd >= 0 && c->out_off < c->out.len) {
 		ssize_t n = write(c->ctl_fd, c->out.data + c->out_off, c->out.len - c->out_off);
@@ -68,7 +64,7 @@ static void send_resize(struct ctr *c)
 	if (!c->tty || ioctl(0, TIOCGWINSZ, &ws) < 0)
 		return;
 	proto_encode_resize(&c->out, ws.ws_row, ws.ws_col);
-	queue_msg_flush(c);
+	ctr_flush(c);
 }
 
 static void on_signal(void *opaque, uint32_t events)
@@ -83,7 +79,7 @@ static void on_signal(void *opaque, uint32_t events)
 		}
 		/* Before START the process does not exist; the guest ignores it. */
 		proto_encode_u32(&c->out, PROTO_SIGNAL, si.ssi_signo);
-		queue_msg_flush(c);
+		ctr_flush(c);
 	}
 }
 
@@ -112,6 +108,14 @@ void ctr_set_ready_fd(struct ctr *c, int fd)
 void ctr_finish(struct ctr *c, int status, const char *msg)
 {
 	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
+}
+
+void ctr_start(struct ctr *c)
+{
+	proto_encode_empty(&c->out, PROTO_START);
+	c->state = CTR_RUNNING;
+	send_resize(c);
+	ctr_flush(c);
 }
 
 static void fail(struct ctr *c, int status, const char *msg)
@@ -143,9 +147,7 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 			c->state = CTR_WAIT_START;
 			break;
 		}
-		proto_encode_empty(&c->out, PROTO_START);
-		c->state = CTR_RUNNING;
-		send_resize(c);
+		ctr_start(c);
 		break;
 	case PROTO_ERROR:
 		if (proto_decode_error(p, h->len, &v, &msg) == 0)
@@ -157,10 +159,15 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 			c->exit_status = (int)(v & 0xff);
 		}
 		break;
+	case PROTO_EXEC_STARTED:
+	case PROTO_EXEC_ERROR:
+	case PROTO_EXEC_EXIT:
+		exec_from_guest(c, h, p);
+		break;
 	default:
 		break; /* host-to-guest types from the guest: ignored */
 	}
-	queue_msg_flush(c);
+	ctr_flush(c);
 }
 
 static void on_ctl_in(void *opaque, uint32_t events)
@@ -196,92 +203,6 @@ static void on_ctl_in(void *opaque, uint32_t events)
 	}
 }
 
-static void client_done(struct ctr *c, const char *reply)
-{
-	if (write(c->client_fd, reply, strlen(reply)) < 0) {
-		/* the client left */
-	}
-	evloop_del(c->loop, c->client_fd);
-	close(c->client_fd);
-	c->client_fd = -1;
-}
-
-static void on_client(void *opaque, uint32_t events)
-{
-	struct ctr *c = opaque;
-	(void)events;
-	ssize_t n = read(c->client_fd, c->client_line + c->client_len,
-			 sizeof(c->client_line) - 1 - c->client_len);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		client_done(c, "");
-		return;
-	}
-	c->client_len += (uint32_t)n;
-	c->client_line[c->client_len] = 0;
-	char *nl = strchr(c->client_line, '\n');
-	if (!nl) {
-		if (c->client_len == sizeof(c->client_line) - 1)
-			client_done(c, "error line too long\n");
-		return;
-	}
-	*nl = 0;
-	if (strcmp(c->client_line, "start") != 0) {
-		client_done(c, "error unknown command\n");
-	} else if (c->state == CTR_WAIT_START) {
-		proto_encode_empty(&c->out, PROTO_START);
-		c->state = CTR_RUNNING;
-		send_resize(c);
-		queue_msg_flush(c);
-		client_done(c, "ok\n");
-	} else if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
-		client_done(c, "error the container was already started\n");
-	} else {
-		client_done(c, "error the container is not ready\n");
-	}
-}
-
-static void on_listen(void *opaque, uint32_t events)
-{
-	struct ctr *c = opaque;
-	(void)events;
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	if (c->client_fd >= 0) { /* one at a time: mvrun serialises with its lock */
-		if (write(fd, "error busy\n", 11) < 0) {
-		}
-		close(fd);
-		return;
-	}
-	c->client_fd = fd;
-	c->client_len = 0;
-	if (evloop_add(c->loop, fd, EPOLLIN, on_client, c) < 0) {
-		close(fd);
-		c->client_fd = -1;
-	}
-}
-
-int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
-	strcpy(sa.sun_path, path);
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->listen_fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "socket");
-	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(c->listen_fd, 8) < 0)
-		return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
-	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
-	c->listen_path = path;
-	c->wait_start = true;
-	return 0;
-}
-
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
 	     struct mvm_err *err)
 {
@@ -292,6 +213,7 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	c->ctl_fd = -1;
 	c->exit_status = -1;
 	c->ready_fd = c->listen_fd = c->client_fd = c->out_fd = -1;
+	exec_init(&c->execs, c);
 	sigset_t set;
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
@@ -369,12 +291,13 @@ int ctr_accept(void *opaque, uint32_t port)
 		return theirs;
 	}
 	default:
-		return -1;
+		return exec_is_port(port) ? exec_accept(c, port) : -1;
 	}
 }
 
 void ctr_fini(struct ctr *c)
 {
+	exec_fini(&c->execs);
 	for (int i = 0; i < 4; i++)
 		if (c->rel[i].loop)
 			relay_stop(&c->rel[i]);

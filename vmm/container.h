@@ -11,6 +11,7 @@
 #include "proto/proto.h"
 #include "vmm/err.h"
 #include "vmm/evloop.h"
+#include "vmm/exec.h"
 #include "vmm/relay.h"
 
 #define CTR_MAX_IN (64u << 10) /* the largest message mvm accepts from the guest */
@@ -40,6 +41,7 @@ struct ctr {
 	char client_line[64];
 	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
+	struct exec_table execs;         /* exec clients and their ids (exec.c) */
 };
 
 /* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
@@ -50,8 +52,9 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	     struct mvm_err *err);
 
 /* Serve the host control socket at `path` (mvrun start connects there and
- * writes "start\n"; the answer is "ok\n" or "error MESSAGE\n"), and hold the
- * process until then. Returns 0 or -1 with err. */
+ * writes "start\n"; the answer is "ok\n" or "error MESSAGE\n"; mvrun exec
+ * speaks proto framing there, see exec.h), and hold the process until
+ * "start". Returns 0 or -1 with err. (ctlsock.c) */
 int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err);
 
 /* Report the container's readiness on fd (closed after one line). */
@@ -67,5 +70,12 @@ int ctr_accept(void *opaque, uint32_t port);
 
 /* Release fds. */
 void ctr_fini(struct ctr *c);
+
+/* Write what c->out holds to the guest without blocking (the reader is the
+ * vsock device on this same thread); the rest goes when it has room. */
+void ctr_flush(struct ctr *c);
+
+/* Send START (and the window size with a tty): the process runs. */
+void ctr_start(struct ctr *c);
 
 #endif

@@ -1,0 +1,103 @@
+/* The host control socket (ctr_listen): one line "start\n" from mvrun start,
+ * answered "ok\n" or "error MESSAGE\n"; or, when the first byte opens a
+ * proto header, an exec client, handed to exec.c. */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmm/container.h"
+
+static void client_done(struct ctr *c, const char *reply)
+{
+	if (write(c->client_fd, reply, strlen(reply)) < 0) {
+		/* the client left */
+	}
+	evloop_del(c->loop, c->client_fd);
+	close(c->client_fd);
+	c->client_fd = -1;
+}
+
+static void on_client(void *opaque, uint32_t events)
+{
+	struct ctr *c = opaque;
+	(void)events;
+	ssize_t n = read(c->client_fd, c->client_line + c->client_len,
+			 sizeof(c->client_line) - 1 - c->client_len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_done(c, "");
+		return;
+	}
+	if (c->client_len == 0 && (uint8_t)c->client_line[0] == (PROTO_VERSION & 0xff)) {
+		/* A proto header, not a text line: an exec client, which
+		 * stays connected as long as its process runs. */
+		int fd = c->client_fd;
+		evloop_del(c->loop, fd);
+		c->client_fd = -1;
+		exec_adopt(c, fd, (const uint8_t *)c->client_line, (size_t)n);
+		return;
+	}
+	c->client_len += (uint32_t)n;
+	c->client_line[c->client_len] = 0;
+	char *nl = strchr(c->client_line, '\n');
+	if (!nl) {
+		if (c->client_len == sizeof(c->client_line) - 1)
+			client_done(c, "error line too long\n");
+		return;
+	}
+	*nl = 0;
+	if (strcmp(c->client_line, "start") != 0) {
+		client_done(c, "error unknown command\n");
+	} else if (c->state == CTR_WAIT_START) {
+		ctr_start(c);
+		client_done(c, "ok\n");
+	} else if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
+		client_done(c, "error the container was already started\n");
+	} else {
+		client_done(c, "error the container is not ready\n");
+	}
+}
+
+static void on_listen(void *opaque, uint32_t events)
+{
+	struct ctr *c = opaque;
+	(void)events;
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (c->client_fd >= 0) { /* one at a time: mvrun serialises with its lock */
+		if (write(fd, "error busy\n", 11) < 0) {
+		}
+		close(fd);
+		return;
+	}
+	c->client_fd = fd;
+	c->client_len = 0;
+	if (evloop_add(c->loop, fd, EPOLLIN, on_client, c) < 0) {
+		close(fd);
+		c->client_fd = -1;
+	}
+}
+
+int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
+	strcpy(sa.sun_path, path);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->listen_fd < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "socket");
+	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(c->listen_fd, 8) < 0)
+		return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
+	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) < 0)
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+	c->listen_path = path;
+	c->wait_start = true;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* Execs in a running container: mvm's side. A client (mvrun exec) on the
+ * control socket sends EXEC with the process spec; mvm gives it an id (its
+ * slot), passes EXEC to mvinit, hands the client each stdio stream the
+ * guest opens for that id (EXEC_FD, the fd by SCM_RIGHTS; the client relays
+ * its own stdio), and relays EXEC_STARTED/ERROR/EXIT back and SIGNAL/RESIZE
+ * forward (proto/proto.h). A client that leaves takes its process with it
+ * (SIGKILL); its id is reused only once the guest has reported the end.
+ * Runs on the I/O thread. */
+#ifndef MVM_EXEC_H
+#define MVM_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+
+#define EXEC_MAX PROTO_MAX_EXECS
+#define EXEC_MAX_IN (64u << 10) /* the largest message mvm takes from a client */
+
+struct ctr;
+
+enum exec_state {
+	EXEC_FREE,
+	EXEC_REQ,     /* reading the client's EXEC */
+	EXEC_SENT,    /* EXEC is with the guest */
+	EXEC_RUNNING, /* the guest said EXEC_STARTED */
+	EXEC_ORPHAN,  /* the client left; waiting for the guest's EXIT or ERROR */
+};
+
+struct exec_slot {
+	struct ctr *c;
+	enum exec_state state;
+	int fd;          /* the client's connection, -1 */
+	uint8_t *in;     /* EXEC_MAX_IN bytes while a client is attached */
+	uint32_t inlen;
+};
+
+struct exec_table {
+	struct exec_slot slot[EXEC_MAX];
+};
+
+/* Mark every slot free (c is the owning control client). */
+void exec_init(struct exec_table *t, struct ctr *c);
+
+/* A control-socket client whose first bytes (head, n of them, already
+ * read) are a proto header: take over fd (non-blocking; closed by us from
+ * now on). Past EXEC_MAX execs it gets EXEC_ERROR and is closed. */
+void exec_adopt(struct ctr *c, int fd, const uint8_t *head, size_t n);
+
+/* EXEC_STARTED, EXEC_ERROR or EXEC_EXIT from the guest (payload p of h->len
+ * bytes). Unknown ids and messages out of turn are ignored. */
+void exec_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p);
+
+/* Is port one of the exec stdio ports? */
+int exec_is_port(uint32_t port);
+
+/* The guest opened an exec stdio stream: returns the fd for the vsock
+ * device (it owns it), the other end going to the exec's client; or -1 to
+ * refuse (no such exec, or its client is gone). */
+int exec_accept(struct ctr *c, uint32_t port);
+
+/* Close every client connection and free the buffers. */
+void exec_fini(struct exec_table *t);
+
+#endif
