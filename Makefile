@@ -38,7 +38,8 @@ $(B)/libmvm.a: $(VMM_OBJ)
 $(B)/mvm: $(B)/obj/vmm/main.o $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o)
+# mvrun exec speaks the control protocol to mvm: it links the codec too.
+$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(B)/obj/proto/proto.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
 # The guest side is always a small static musl binary, never sanitized.

@@ -299,12 +299,9 @@ fail:
 	return -1;
 }
 
-int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *err)
+/* A whole small file, NUL-terminated, into *out (malloc'd). */
+static int slurp(const char *path, char **out, size_t *len, struct shim_err *err)
 {
-	char path[4096];
-	memset(c, 0, sizeof(*c));
-	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path))
-		return shim_errf(err, CFG_EXIT, "bundle path %s: too long", bundle);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return shim_errno(err, CFG_EXIT, "%s", path);
@@ -329,12 +326,52 @@ int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *er
 		return shim_errf(err, CFG_EXIT, "%s: could not read it", path);
 	}
 	buf[got] = 0;
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *err)
+{
+	char path[4096], *buf;
+	size_t got;
+	memset(c, 0, sizeof(*c));
+	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path))
+		return shim_errf(err, CFG_EXIT, "bundle path %s: too long", bundle);
+	if (slurp(path, &buf, &got, err) < 0)
+		return -1;
 	int r = cfg_parse(buf, got, c, err);
 	if (r == 0 && text)
 		*text = buf;
 	else
 		free(buf);
 	return r;
+}
+
+int cfg_load_process(const char *path, struct cfg *c, struct shim_err *err)
+{
+	char *buf;
+	size_t len;
+	json_error_t je;
+	memset(c, 0, sizeof(*c));
+	if (slurp(path, &buf, &len, err) < 0)
+		return -1;
+	json_t *proc = json_loadb(buf, len, JSON_DECODE_INT_AS_REAL, &je);
+	free(buf);
+	if (!proc)
+		return shim_errf(err, CFG_EXIT, "%s: line %d column %d: %s", path, je.line,
+				 je.column, je.text);
+	/* The same checks as config.json's "process", so the same messages. */
+	c->doc = json_object();
+	if (!c->doc || json_object_set_new(c->doc, "process", proc) < 0) {
+		cfg_free(c);
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	}
+	if (parse_process(c->doc, c, err) < 0) {
+		cfg_free(c);
+		return -1;
+	}
+	return 0;
 }
 
 const char *cfg_annotation(const struct cfg *c, const char *key)

@@ -122,6 +122,11 @@ int cfg_parse(const char *text, size_t len, struct cfg *c, struct shim_err *err)
  * same config can be kept with the container's state. */
 int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *err);
 
+/* Read a bare OCI process object (mvrun exec --process FILE) into
+ * c->process, checked as config.json's "process" is (messages name
+ * "process.FIELD"); the rest of c stays empty. Free with cfg_free(). */
+int cfg_load_process(const char *path, struct cfg *c, struct shim_err *err);
+
 /* The annotation `key`, or NULL. */
 const char *cfg_annotation(const struct cfg *c, const char *key);
 

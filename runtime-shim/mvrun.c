@@ -23,6 +23,7 @@ static const struct shim_verb verbs[] = {
 	{ "kill", shim_kill, "send a signal to a container's process (default SIGTERM)" },
 	{ "delete", shim_delete, "delete a stopped container (--force: any)" },
 	{ "run", shim_run, "create and start a container, and wait for it unless --detach" },
+	{ "exec", shim_exec, "run another process in a running container" },
 	{ "pause", shim_pause, "freeze a running container's VM" },
 	{ "resume", shim_resume, "thaw a paused container's VM" },
 	{ "ps", shim_ps, "list a container's host processes (--format json: their pids)" },

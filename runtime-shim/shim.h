@@ -39,6 +39,7 @@ int shim_state(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);

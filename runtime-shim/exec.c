@@ -1,0 +1,362 @@
+/* mvrun exec [options] ID [ARGS...]: run another process in a running
+ * container, as runc exec does. The process is --process FILE (an OCI
+ * process object) or the container's own process with ARGS and the
+ * overrides. Its host process (exec_host.c) is mvrun itself, or with
+ * --detach a forked child of it, named in --pid-file: a child of the
+ * caller, in the container's cgroup, that forwards signals into the guest
+ * and exits with the exec'd process's status (engines.md, "The contract"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "runtime-shim/cgroup.h"
+#include "runtime-shim/config.h"
+#include "runtime-shim/exec_host.h"
+#include "runtime-shim/shim.h"
+
+#define EXEC_MAX_ENV 1024
+#define EXEC_USAGE                                                                           \
+	"mvrun exec [--process FILE] [--detach] [--pid-file FILE] [--tty] [--console-socket " \
+	"SOCK] [--cwd DIR] [--env K=V]... [--user UID[:GID]] ID [ARGS...]"
+
+struct exec_opts {
+	const char *process, *pid_file, *console_socket, *cwd, *user;
+	const char *env[EXEC_MAX_ENV];
+	int nenv;
+	bool detach, tty;
+};
+
+static int parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err *err)
+{
+	static const struct option opts[] = {
+		{ "process", required_argument, 0, 'p' }, { "detach", no_argument, 0, 'd' },
+		{ "pid-file", required_argument, 0, 'P' }, { "tty", no_argument, 0, 't' },
+		{ "console-socket", required_argument, 0, 's' }, { "cwd", required_argument, 0, 'c' },
+		{ "env", required_argument, 0, 'e' },	  { "user", required_argument, 0, 'u' },
+		{ "no-new-privs", no_argument, 0, 'n' },   { "preserve-fds", required_argument, 0, 'f' },
+		{ "process-label", required_argument, 0, 'n' }, { "apparmor", required_argument, 0, 'n' },
+		{ "cap", required_argument, 0, 'n' },	  { "additional-gids", required_argument, 0, 'g' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	while ((c = shim_getopt(argc, argv, "p:dtu:e:g:", opts, err)) != -1) {
+		switch (c) {
+		case -2: return -1;
+		case 'p': o->process = optarg; break;
+		case 'd': o->detach = true; break;
+		case 'P': o->pid_file = optarg; break;
+		case 't': o->tty = true; break;
+		case 's': o->console_socket = optarg; break;
+		case 'c': o->cwd = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'e':
+			if (o->nenv == EXEC_MAX_ENV)
+				return shim_errf(err, 1, "exec: at most %d --env", EXEC_MAX_ENV);
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return shim_errf(err, 1, "exec: --env %s: not NAME=VALUE", optarg);
+			o->env[o->nenv++] = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "0"))
+				return shim_errf(err, 1, "exec: --preserve-fds %s: host fds cannot be "
+						 "passed into the VM", optarg);
+			break;
+		case 'g': return shim_errf(err, 1, "exec: --additional-gids is not supported");
+		default: break; /* confinement inside the guest is mvinit's */
+		}
+	}
+	if (argc - optind < 1)
+		return shim_errf(err, 1, "exec: missing argument (usage: %s)", EXEC_USAGE);
+	if (!o->process && argc - optind < 2)
+		return shim_errf(err, 1, "exec: no command: give ARGS or --process (usage: %s)",
+				 EXEC_USAGE);
+	if (o->process && argc - optind > 1)
+		return shim_errf(err, 1, "exec: ARGS and --process are exclusive");
+	if (o->tty && o->detach && !o->console_socket)
+		return shim_errf(err, 1, "exec: --tty with --detach needs --console-socket");
+	return 0;
+}
+
+static int parse_user(const char *v, struct cfg_process *p, struct shim_err *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long u = strtoul(v, &end, 10), gid = p->gid;
+	if (*end == ':' && end[1] >= '0' && end[1] <= '9')
+		gid = strtoul(end + 1, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end || errno || u > UINT32_MAX - 1 || gid > UINT32_MAX - 1)
+		return shim_errf(err, 1, "exec: --user %s: want UID[:GID], numeric", v);
+	p->uid = (uint32_t)u;
+	p->gid = (uint32_t)gid;
+	return 0;
+}
+
+/* The container's own process (config.json as saved at create), with the
+ * command and the options' overrides, as runc builds an exec's process. */
+static int own_process(struct shim_ctx *g, const char *id, const struct exec_opts *o,
+		       char **args, int nargs, struct cfg *c, struct shim_err *err)
+{
+	char dir[PATH_MAX];
+	if (store_path(g->root, id, NULL, dir, sizeof(dir), err) < 0 || cfg_load(dir, c, NULL, err) < 0)
+		return -1;
+	struct cfg_process *p = &c->process;
+	const char **a = calloc((size_t)nargs + 1, sizeof(*a));
+	const char **env = calloc((size_t)p->nenv + (size_t)o->nenv + 1, sizeof(*env));
+	if (!a || !env) {
+		free(a);
+		free(env);
+		return shim_errf(err, 1, "out of memory");
+	}
+	memcpy(a, args, (size_t)nargs * sizeof(*a));
+	free(p->args);
+	p->args = a;
+	p->nargs = nargs;
+	memcpy(env, p->env, (size_t)p->nenv * sizeof(*env));
+	int n = p->nenv;
+	for (int i = 0; i < o->nenv; i++) { /* --env replaces a variable of the same name */
+		size_t k = (size_t)(strchr(o->env[i], '=') - o->env[i]) + 1;
+		int j = 0;
+		while (j < n && strncmp(env[j], o->env[i], k))
+			j++;
+		env[j] = o->env[i];
+		n += j == n;
+	}
+	free(p->env);
+	p->env = env;
+	p->nenv = n;
+	if (o->cwd && o->cwd[0] != '/')
+		return shim_errf(err, 1, "exec: --cwd %s: must be an absolute path", o->cwd);
+	if (o->cwd)
+		p->cwd = o->cwd;
+	if (o->user && parse_user(o->user, p, err) < 0)
+		return -1;
+	p->terminal = o->tty;
+	return 0;
+}
+
+static void to_spec(const struct cfg_process *p, struct proto_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->flags = p->terminal ? PROTO_SPEC_TTY : 0;
+	s->uid = p->uid;
+	s->gid = p->gid;
+	s->umask = p->has_umask ? p->umask : 022;
+	for (int i = 0; i < p->nadditional_gids && s->ngroups < PROTO_MAX_GROUPS; i++)
+		s->groups[s->ngroups++] = p->additional_gids[i];
+	s->rows = (uint16_t)p->console_height;
+	s->cols = (uint16_t)p->console_width;
+	s->cwd = p->cwd;
+	s->hostname = s->root_tag = "";
+	s->argc = (uint32_t)p->nargs;
+	s->argv = p->args;
+	s->envc = (uint32_t)p->nenv;
+	s->env = p->env;
+}
+
+static int unix_connect(const char *path, const char *what, struct shim_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return shim_errf(err, 1, "%s %s: path too long", what, path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		shim_errno(err, 1, "%s %s", what, path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A pty whose master goes to the console socket (as at create); returns the
+ * slave, raw (the guest's pty does the line discipline), or -1 with err. */
+static int console_pty(const char *sock, const struct cfg_process *p, struct shim_err *err)
+{
+	char name[64];
+	int cs = unix_connect(sock, "--console-socket", err), slave = -1;
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (cs < 0 || master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, name, sizeof(name)) != 0 ||
+	    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		if (cs >= 0)
+			shim_errno(err, 1, "exec: create a pty");
+		goto out;
+	}
+	struct winsize ws = { .ws_row = (unsigned short)p->console_height,
+			      .ws_col = (unsigned short)p->console_width };
+	if (ws.ws_row && ws.ws_col)
+		ioctl(master, TIOCSWINSZ, &ws);
+	struct termios t;
+	if (tcgetattr(slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(slave, TCSANOW, &t);
+	}
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = { name, strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(cs, &msg, MSG_NOSIGNAL) < 0) {
+		shim_errno(err, 1, "--console-socket %s: send the pty", sock);
+		close(slave);
+		slave = -1;
+	}
+out:
+	if (cs >= 0)
+		close(cs);
+	if (master >= 0)
+		close(master);
+	return slave;
+}
+
+/* Put pid in the container's cgroup, as mvm is. */
+static int join_cgroup(const struct store_state *st, pid_t pid, struct shim_err *err)
+{
+	struct cg_layout l;
+	struct cg_resources none = { .memory_limit = -1, .memory_swap = -1, .cpu_quota = -1,
+				     .pids_limit = -1 };
+	if (!st->cgroup_path)
+		return 0;
+	return cg_detect(&l, "/sys/fs/cgroup", err) < 0 ? -1 :
+							   cg_enter(&l, st->cgroup_path, pid, &none, err);
+}
+
+/* --detach: the host process is a child; wait for its word that the
+ * process runs, then name it in the pid file. */
+static int detach(struct exec_host *h, const struct proto_spec *spec,
+		  const struct store_state *st, const char *pid_file, struct shim_err *err)
+{
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return shim_errno(err, 1, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct shim_err e = { 0 };
+		close(rep[0]);
+		/* The pty's session leader, so an engine's resize of the master
+		 * reaches us as SIGWINCH. Still the caller's descendant. */
+		if (h->tin >= 0 && (setsid() < 0 || ioctl(h->tin, TIOCSCTTY, 0) < 0))
+			_exit(1);
+		h->report_fd = rep[1];
+		int r = exec_host_run(h, spec, &e);
+		_exit(r < 0 ? e.status : r);
+	}
+	close(rep[1]);
+	if (pid < 0) {
+		close(rep[0]);
+		return shim_errno(err, 1, "fork");
+	}
+	char line[1200];
+	size_t got = 0;
+	ssize_t n;
+	if (join_cgroup(st, pid, err) == 0) {
+		while (got < sizeof(line) - 1 &&
+		       ((n = read(rep[0], line + got, sizeof(line) - 1 - got)) > 0 ||
+			(n < 0 && errno == EINTR)))
+			got += n > 0 ? (size_t)n : 0;
+	}
+	close(rep[0]);
+	line[got] = 0;
+	char *nl = strchr(line, '\n');
+	if (nl)
+		*nl = 0;
+	if (!err->status && !strcmp(line, "ok"))
+		return pid_file ? shim_write_pidfile(pid_file, pid, err) : 0;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (err->status)
+		return -1;
+	char *end;
+	long s = strtol(line + 6, &end, 10);
+	if (!strncmp(line, "error ", 6) && end != line + 6)
+		return shim_errf(err, s > 0 && s < 256 ? (int)s : 1, "%s", *end ? end + 1 : end);
+	return shim_errf(err, 1, "exec: the host process died before the process started");
+}
+
+int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+{
+	struct exec_opts o = { 0 };
+	struct store_state st = { 0 };
+	struct cfg c = { 0 };
+	struct exec_host h = { .ctl = -1, .tin = -1, .tout = -1, .report_fd = -1 };
+	struct termios saved;
+	bool raw = false;
+	char sock[PATH_MAX];
+	int r = -1;
+	if (parse_opts(argc, argv, &o, err) < 0)
+		return err->status;
+	const char *id = argv[optind];
+	if (store_read(g->root, id, &st, NULL, err) < 0)
+		return err->status;
+	if (store_current(&st) == STORE_STOPPED) {
+		shim_errf(err, 1, "cannot exec in a stopped container");
+		goto out;
+	}
+	if ((o.process ? cfg_load_process(o.process, &c, err)
+		       : own_process(g, id, &o, argv + optind + 1, argc - optind - 1, &c, err)) < 0)
+		goto out;
+	struct proto_spec spec;
+	to_spec(&c.process, &spec);
+	if (c.process.terminal && !o.console_socket && (o.detach || !isatty(0))) {
+		shim_errf(err, 1, "exec: a terminal needs --console-socket or a terminal on stdin");
+		goto out;
+	}
+	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
+	    (h.ctl = unix_connect(sock, "exec: connect to mvm's control socket", err)) < 0)
+		goto out;
+	if (c.process.terminal && o.console_socket) {
+		if ((h.tin = h.tout = console_pty(o.console_socket, &c.process, err)) < 0)
+			goto out;
+	} else if (c.process.terminal) {
+		struct winsize ws;
+		h.tin = 0;
+		h.tout = 1;
+		if (!spec.rows && ioctl(0, TIOCGWINSZ, &ws) == 0) {
+			spec.rows = ws.ws_row;
+			spec.cols = ws.ws_col;
+		}
+		if (tcgetattr(0, &saved) == 0) {
+			struct termios t = saved;
+			cfmakeraw(&t);
+			raw = tcsetattr(0, TCSANOW, &t) == 0;
+		}
+	}
+	if (o.detach) {
+		r = detach(&h, &spec, &st, o.pid_file, err) < 0 ? -1 : 0;
+	} else if (join_cgroup(&st, getpid(), err) == 0) {
+		if (o.pid_file && shim_write_pidfile(o.pid_file, getpid(), err) < 0)
+			goto out;
+		r = exec_host_run(&h, &spec, err);
+	}
+out:
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	if (h.ctl >= 0)
+		close(h.ctl);
+	if (h.tin > 2)
+		close(h.tin);
+	cfg_free(&c);
+	store_free(&st);
+	return r < 0 ? (err->status ? err->status : 1) : r;
+}
