@@ -1,0 +1,178 @@
+#!/bin/bash
+# mvrun exec, driven as engines drive runc exec (engines.md): into a running
+# container, with the caller's stdio as the process's, its status as
+# mvrun's; --detach under a subreaper leaves a host process named in the pid
+# file that forwards signals and exits with the process's status; a tty
+# goes to --console-socket. Real guests boot here: run it through
+# tests/vmhost/run.
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+MVRUN=${MVRUN:-$PWD/build/mvrun}
+LIMIT=${OCI_LIMIT:-120}
+W=$(mktemp -d /tmp/ociexec.XXXXXX)
+ROOT=$W/state
+REAPERS=()
+cleanup() {
+	for id in $(ls "$ROOT" 2>/dev/null); do "$MVRUN" --root "$ROOT" delete --force "$id" 2>/dev/null; done
+	for p in "${REAPERS[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$W" "$T_OUT" "$T_ERR"
+}
+trap cleanup EXIT
+cp -a build/rootfs "$W/rootfs"
+
+mountpoint -q /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null ||
+	mount -t tmpfs none /sys/fs/cgroup
+
+rt() { t_exec "$LIMIT" "$MVRUN" --root "$ROOT" "$@"; }
+
+# bundle NAME JSON-ARGS [PYTHON-EDIT]: as in lifecycle-tests.sh.
+bundle() {
+	local b=$W/$1
+	mkdir -p "$b"
+	rm -f "$b/config.json"
+	"$MVRUN" spec --bundle "$b" || return 1
+	python3 - "$b/config.json" "$W/rootfs" "$2" "${3:-}" <<'PY'
+import json, sys
+path, rootfs, args, edit = sys.argv[1:]
+c = json.load(open(path))
+c["root"] = {"path": rootfs, "readonly": False}
+c["process"]["args"] = json.loads(args)
+c["process"]["terminal"] = False
+exec(edit)
+json.dump(c, open(path, "w"), indent=1)
+PY
+}
+
+# create ID BUNDLE: `mvrun create` under a subreaper, as in lifecycle-tests.sh.
+create() {
+	local id=$1 b=$W/$2
+	rm -f "$W/$id.log"
+	python3 tests/oci/subreaper.py "$W/$id.log" "$MVRUN" --root "$ROOT" create --bundle "$b" \
+		--pid-file "$b/$id.pid" "$id" </dev/null >"$W/$id.out" 2>"$W/$id.err" &
+	REAPERS+=($!)
+	for _ in $(seq 1 $((LIMIT * 10))); do grep -q '^cmd ' "$W/$id.log" 2>/dev/null && break; sleep 0.1; done
+	T_STATUS=$(sed -n 's/^cmd //p' "$W/$id.log" 2>/dev/null)
+}
+
+# logged LOG PID: PID's status once the subreaper logged it, or "none".
+logged() {
+	for _ in $(seq 1 $((LIMIT * 10))); do
+		grep -q "^$2 " "$1" 2>/dev/null && break
+		sleep 0.1
+	done
+	sed -n "s/^$2 //p" "$1" 2>/dev/null | grep . || echo none
+}
+
+bundle b1 '["sh", "-c", "echo up; while :; do sleep 1; done"]' "
+c['linux']['cgroupsPath'] = '/mvrun-exec-test/c1'
+"
+create c1 b1
+[ "$T_STATUS" = 0 ] || t_bad "create c1" "$(cat "$W/c1.err")"
+rt start c1
+t_check "start c1" 0
+
+# --- exec waits and gives the process's status ------------------------------
+rt exec c1 echo hi
+t_check "exec echo hi prints hi and exits 0" 0 'out:^hi$' errlines:0
+rt exec c1 sh -c 'exit 7'
+t_check "exec sh -c 'exit 7' exits 7" 7 errlines:0
+rt exec c1 sh -c 'echo to-out; echo to-err >&2'
+t_check "exec: stdout and stderr are the caller's fds 1 and 2" 0 'out:^to-out$' '!out:to-err' 'err:^to-err$'
+rt exec c1 sh -c 'kill -9 $$'
+t_check "exec: a process killed by SIGKILL gives 137" 137
+
+printf 'line one\nline two\n' >"$W/in"
+timeout "$LIMIT" "$MVRUN" --root "$ROOT" exec c1 sh -c 'cat; echo cat-done' <"$W/in" >"$T_OUT" 2>"$T_ERR"
+T_STATUS=$?
+[ "$T_STATUS" = 0 ] && [ "$(cat "$T_OUT")" = "$(printf 'line one\nline two\ncat-done')" ] &&
+	t_ok "exec: stdin from a file reaches the process, and its EOF" ||
+	t_bad "exec: stdin from a file reaches the process, and its EOF" "$(cat "$T_OUT")"
+(printf 'line one\n'; sleep 2; printf 'line two\n') |
+	timeout "$LIMIT" "$MVRUN" --root "$ROOT" exec c1 sh -c 'cat; echo cat-done' >"$T_OUT" 2>"$T_ERR"
+T_STATUS=$?
+[ "$T_STATUS" = 0 ] && [ "$(cat "$T_OUT")" = "$(printf 'line one\nline two\ncat-done')" ] &&
+	t_ok "exec: stdin from a pipe, written in two goes, reaches the process, and its EOF" ||
+	t_bad "exec: stdin from a pipe reaches the process, and its EOF" "$(cat "$T_OUT")"
+
+# --- --process, --user, --env, --cwd ----------------------------------------
+cat >"$W/proc.json" <<'JSON'
+{"args": ["sh", "-c", "echo FOO=$FOO; pwd; id -u"], "env": ["PATH=/usr/bin:/bin", "FOO=bar"],
+ "cwd": "/tmp", "user": {"uid": 0, "gid": 0}, "terminal": false}
+JSON
+rt exec --process "$W/proc.json" c1
+t_check "exec --process FILE: env and cwd from the file" 0 'out:^FOO=bar$' 'out:^/tmp$' 'out:^0$'
+rt exec --user 1000 c1 id -u
+t_check "exec --user 1000: id -u prints 1000" 0 'out:^1000$'
+rt exec --user 1000:1000 --env FOO=baz --cwd /etc c1 sh -c 'id -g; echo $FOO; pwd'
+t_check "exec --user U:G --env --cwd" 0 'out:^1000$' 'out:^baz$' 'out:^/etc$'
+rt exec c1 no-such-command
+t_check "exec of a missing command fails with one clear line" 127 'err:no-such-command.*not found' errlines:1
+
+# --- errors --------------------------------------------------------------------
+rt exec nope echo hi
+t_check "exec into an unknown id" 1 'err:container "nope" does not exist' errlines:1
+bundle b2 '["true"]'
+create c2 b2
+rt start c2
+logged "$W/c2.log" "$(cat "$W/b2/c2.pid")" >/dev/null
+rt exec c2 echo hi
+t_check "exec into a stopped container" 1 'err:cannot exec in a stopped container' errlines:1
+
+# --- --detach --pid-file under a subreaper -----------------------------------
+rm -f "$W/x.log"
+python3 tests/oci/subreaper.py "$W/x.log" "$MVRUN" --root "$ROOT" exec --detach --pid-file "$W/x.pid" c1 \
+	sh -c 'trap "echo trapped; exit 9" TERM; echo ready; while :; do sleep 0.1; done' \
+	</dev/null >"$W/x.out" 2>"$W/x.err" &
+reaper=$!
+REAPERS+=($reaper)
+st=$(logged "$W/x.log" cmd)
+pid=$(cat "$W/x.pid" 2>/dev/null)
+[ "$st" = 0 ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ ! -s "$W/x.err" ] &&
+	t_ok "exec --detach returns 0 and the pid file names a live process" ||
+	t_bad "exec --detach returns 0 and the pid file names a live process" "status $st, pid '$pid', err $(cat "$W/x.err")"
+ppid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null)
+[ "$ppid" = "$reaper" ] && t_ok "the exec's host process is the caller's (subreaper's) child" ||
+	t_bad "the exec's host process is the caller's (subreaper's) child" "ppid $ppid, subreaper $reaper"
+grep -q '/mvrun-exec-test/c1' "/proc/$pid/cgroup" 2>/dev/null && t_ok "the exec's host process is in the container's cgroup" ||
+	t_bad "the exec's host process is in the container's cgroup" "$(cat "/proc/$pid/cgroup" 2>&1)"
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q ready "$W/x.out" && break; sleep 0.1; done
+kill -TERM "$pid"
+st=$(logged "$W/x.log" "$pid")
+[ "$st" = 9 ] && grep -qx trapped "$W/x.out" &&
+	t_ok "kill -TERM of the pid file's process reaches the trap; its status is the trap's (9)" ||
+	t_bad "kill -TERM of the pid file's process reaches the trap" "status $st, out $(cat "$W/x.out")"
+
+rm -f "$W/y.log"
+python3 tests/oci/subreaper.py "$W/y.log" "$MVRUN" --root "$ROOT" exec --detach --pid-file "$W/y.pid" c1 \
+	sleep 1000 </dev/null >/dev/null 2>"$W/y.err" &
+REAPERS+=($!)
+logged "$W/y.log" cmd >/dev/null
+pid=$(cat "$W/y.pid" 2>/dev/null)
+kill -9 "$pid" 2>/dev/null
+st=$(logged "$W/y.log" "$pid")
+sleep 1
+rt exec c1 sh -c 'ps | grep -c "[s]leep 1000"'
+[ "$st" = 137 ] && t_check "kill -9 of the host process gives 137 and ends the process in the guest" 1 'out:^0$' ||
+	t_bad "kill -9 of the host process gives 137" "status $st"
+
+# --- a terminal -----------------------------------------------------------------
+rm -f "$W/con.sock"
+t_exec "$LIMIT" python3 tests/oci/console.py "$W/con.sock" \
+	$'test -t 0 && echo is-a-tty; echo tty-$((6*7)); exit 3\n' \
+	"$MVRUN" --root "$ROOT" exec -t --console-socket "$W/con.sock" c1 sh
+t_check "exec -t --console-socket: the pty master arrives, input and output flow, status 3" 3 \
+	'out:is-a-tty' 'out:tty-42'
+
+rm -f "$W/con.sock" "$W/t.log"
+python3 tests/oci/subreaper.py "$W/t.log" python3 tests/oci/console.py "$W/con.sock" \
+	$'echo tty-$((6*7)); exit 4\n' \
+	"$MVRUN" --root "$ROOT" exec --detach --tty --console-socket "$W/con.sock" --pid-file "$W/t.pid" c1 sh \
+	</dev/null >"$W/t.out" 2>"$W/t.err"
+st=$(logged "$W/t.log" "$(cat "$W/t.pid" 2>/dev/null)")
+grep -q tty-42 "$W/t.out" && [ "$st" = 4 ] && [ "$(sed -n 's/^cmd //p' "$W/t.log")" = 0 ] &&
+	t_ok "exec --detach --tty: the host process relays the pty and exits with the status (4)" ||
+	t_bad "exec --detach --tty: the host process relays the pty and exits with the status (4)" \
+		"status $st, log $(cat "$W/t.log"), out $(cat "$W/t.out"), err $(cat "$W/t.err")"
+
+rt delete --force c1
+t_summary oci-exec
