@@ -1,0 +1,275 @@
+/* mvm's exec clients (vmm/exec.c, vmm/ctlsock.c): a client on the control
+ * socket, a fake guest on the control stream, and the event loop pumped on
+ * the test's thread. Every byte either side sees goes through proto/. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tests/unit/pump.h"
+#include "vmm/container.h"
+
+static struct evloop loop;
+static struct ctr *c;
+static struct proto_spec init_spec;
+static int guest = -1;
+static char path[64];
+
+static void setup(void)
+{
+	struct mvm_err err = { 0 };
+	signal(SIGPIPE, SIG_IGN);
+	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);
+	c = calloc(1, sizeof(*c));
+	cr_assert_not_null(c);
+	cr_assert_eq(ctr_init(c, &loop, &init_spec, false, &err), 0, "%s", err.msg);
+	snprintf(path, sizeof(path), "/tmp/mvm-exec-test.%d", (int)getpid());
+	unlink(path);
+	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);
+	guest = ctr_accept(c, PROTO_PORT_CONTROL);
+	cr_assert_geq(guest, 0);
+	c->state = CTR_RUNNING; /* as after HELLO, SPEC, READY and START */
+}
+
+static void teardown(void)
+{
+	ctr_fini(c);
+	free(c);
+	close(guest);
+	evloop_fini(&loop);
+}
+
+TestSuite(exec, .init = setup, .fini = teardown);
+
+/* Read exactly n bytes, waiting up to 2 s; collects an SCM_RIGHTS fd. */
+static int read_n(int fd, uint8_t *p, size_t n, int *gotfd)
+{
+	size_t got = 0;
+	while (got < n) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		if (poll(&pfd, 1, 2000) != 1)
+			return -1;
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { p + got, n - got };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				    .msg_controllen = sizeof(u.buf) };
+		ssize_t r = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+		if (r <= 0)
+			return -1;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		if (cm && cm->cmsg_type == SCM_RIGHTS && gotfd)
+			memcpy(gotfd, CMSG_DATA(cm), sizeof(int));
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* One whole message into payload (cap bytes); its type, or -1. */
+static int read_msg(int fd, uint8_t *payload, size_t cap, uint32_t *len, int *gotfd)
+{
+	uint8_t h[PROTO_HDR_LEN];
+	struct proto_hdr hd;
+	if (read_n(fd, h, sizeof(h), gotfd) < 0 || proto_parse_hdr(h, &hd) < 0 || hd.len > cap ||
+	    read_n(fd, payload, hd.len, gotfd) < 0)
+		return -1;
+	*len = hd.len;
+	return hd.type;
+}
+
+static void send_buf(int fd, struct proto_buf *b)
+{
+	cr_assert_not(b->failed);
+	cr_assert_eq(write(fd, b->data, b->len), (ssize_t)b->len);
+	proto_buf_free(b);
+}
+
+static const char *echo_argv[] = { "echo", "hi", NULL };
+static const char *echo_env[] = { "PATH=/bin", NULL };
+
+/* A client that connected and sent its EXEC. */
+static int client(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct proto_spec s = { .cwd = "/", .hostname = "", .root_tag = "", .argc = 2,
+				.argv = echo_argv, .envc = 1, .env = echo_env, .uid = 1000 };
+	struct proto_buf b = { 0 };
+	proto_encode_exec(&b, 12345, &s);
+	send_buf(fd, &b);
+	pump(&loop); /* accept */
+	pump(&loop); /* the request */
+	return fd;
+}
+
+/* The guest reads an EXEC and returns its id. */
+static uint32_t guest_gets_exec(void)
+{
+	static uint8_t p[4096];
+	uint32_t len, id;
+	struct proto_spec s;
+	const char *scratch[16];
+	cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC);
+	cr_assert_eq(proto_decode_exec(p, len, &id, &s, scratch, 16), 0);
+	cr_assert_str_eq(s.argv[0], "echo");
+	cr_assert_str_eq(s.argv[1], "hi");
+	cr_assert_eq(s.uid, 1000);
+	return id;
+}
+
+static void guest_says(struct proto_buf *b)
+{
+	send_buf(guest, b);
+	pump(&loop);
+}
+
+Test(exec, a_whole_exec_goes_through_with_its_streams_signals_and_status)
+{
+	int cl = client();
+	uint32_t id = guest_gets_exec();
+	cr_assert_eq(id, 0, "the client's id is ignored; mvm picks the slot");
+
+	int s = ctr_accept(c, PROTO_EXEC_PORT(id, PROTO_EXEC_STDOUT));
+	cr_assert_geq(s, 0);
+	uint8_t p[600];
+	uint32_t len, v, st;
+	int fd = -1;
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, &fd), PROTO_EXEC_FD);
+	cr_assert_eq(proto_decode_u32(p, len, &v), 0);
+	cr_assert_eq(v, PROTO_EXEC_STDOUT);
+	cr_assert_geq(fd, 0, "the stream's fd rides along");
+	cr_assert_eq(write(s, "out", 3), 3);
+	char buf[8];
+	cr_assert_eq(read_n(fd, (uint8_t *)buf, 3, NULL), 0);
+	cr_assert_arr_eq(buf, "out", 3, "the client holds the other end of the guest's stream");
+
+	struct proto_buf b = { 0 };
+	proto_encode_u32(&b, PROTO_EXEC_STARTED, id);
+	guest_says(&b);
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_STARTED);
+	cr_assert_eq(ctr_accept(c, PROTO_EXEC_PORT(id, PROTO_EXEC_STDERR)), -1,
+		     "streams come before EXEC_STARTED, never after");
+
+	proto_encode_u32(&b, PROTO_SIGNAL, SIGTERM);
+	proto_encode_resize(&b, 24, 80);
+	send_buf(cl, &b);
+	pump(&loop);
+	cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC_SIGNAL);
+	cr_assert_eq(proto_decode_pair(p, len, &v, &st), 0);
+	cr_assert_eq(v, id);
+	cr_assert_eq(st, SIGTERM);
+	uint16_t rows, cols;
+	cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC_RESIZE);
+	cr_assert_eq(proto_decode_exec_resize(p, len, &v, &rows, &cols), 0);
+	cr_assert(v == id && rows == 24 && cols == 80);
+
+	proto_encode_pair(&b, PROTO_EXEC_EXIT, id, 3);
+	guest_says(&b);
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_EXIT);
+	cr_assert_eq(proto_decode_pair(p, len, &v, &st), 0);
+	cr_assert_eq(st, 3);
+	cr_assert_eq(read(cl, buf, 1), 0, "then the connection ends");
+	cr_assert_eq(c->execs.slot[0].state, EXEC_FREE);
+	close(s);
+	close(fd);
+	close(cl);
+}
+
+Test(exec, a_client_that_leaves_takes_its_process_and_the_id_waits_for_the_guest)
+{
+	int cl = client();
+	uint32_t id = guest_gets_exec(), v, sig, len;
+	close(cl);
+	pump(&loop);
+	uint8_t p[64];
+	cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC_SIGNAL);
+	cr_assert_eq(proto_decode_pair(p, len, &v, &sig), 0);
+	cr_assert(v == id && sig == SIGKILL);
+	cr_assert_eq(c->execs.slot[id].state, EXEC_ORPHAN);
+	int cl2 = client();
+	cr_assert_neq(guest_gets_exec(), id, "an orphan's id is not reused");
+	struct proto_buf b = { 0 };
+	proto_encode_pair(&b, PROTO_EXEC_EXIT, id, 137);
+	guest_says(&b);
+	cr_assert_eq(c->execs.slot[id].state, EXEC_FREE);
+	close(cl2);
+}
+
+Test(exec, refused_before_start_and_when_malformed)
+{
+	uint8_t p[600];
+	uint32_t len, id, st;
+	const char *msg;
+	c->state = CTR_WAIT_START;
+	int cl = client();
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+	cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
+	cr_assert(strstr(msg, "not been started"), "%s", msg);
+	close(cl);
+	c->state = CTR_RUNNING;
+
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct proto_buf b = { 0 };
+	proto_encode_u32(&b, PROTO_SIGNAL, 9); /* not an EXEC */
+	send_buf(cl, &b);
+	pump(&loop);
+	pump(&loop);
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+	cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
+	cr_assert(strstr(msg, "malformed"), "%s", msg);
+	close(cl);
+	struct pollfd pfd = { guest, POLLIN, 0 };
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "the guest heard nothing");
+}
+
+Test(exec, at_most_64_at_a_time)
+{
+	int cl[EXEC_MAX + 1];
+	for (int i = 0; i < EXEC_MAX; i++) {
+		cl[i] = client();
+		cr_assert_eq(guest_gets_exec(), (uint32_t)i);
+	}
+	cl[EXEC_MAX] = client();
+	uint8_t p[600];
+	uint32_t len, id, st;
+	const char *msg;
+	cr_assert_eq(read_msg(cl[EXEC_MAX], p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+	cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
+	cr_assert(strstr(msg, "too many execs"), "%s", msg);
+	for (int i = 0; i <= EXEC_MAX; i++)
+		close(cl[i]);
+}
+
+Test(exec, what_a_hostile_guest_sends_is_ignored)
+{
+	int cl = client();
+	uint32_t id = guest_gets_exec();
+	struct proto_buf b = { 0 };
+	proto_encode_pair(&b, PROTO_EXEC_EXIT, EXEC_MAX, 0);
+	proto_encode_pair(&b, PROTO_EXEC_EXIT, UINT32_MAX, 0);
+	proto_encode_u32(&b, PROTO_EXEC_STARTED, id + 1);  /* a free slot */
+	proto_encode_exec_error(&b, id + 2, 1, "nobody asked");
+	proto_encode_u32(&b, PROTO_EXEC_EXIT, id);         /* a pair cut short */
+	guest_says(&b);
+	cr_assert_eq(c->execs.slot[id].state, EXEC_SENT);
+	cr_assert_eq(c->execs.slot[id + 1].state, EXEC_FREE);
+	cr_assert_eq(ctr_accept(c, PROTO_EXEC_PORT(id + 1, PROTO_EXEC_STDIN)), -1);
+	cr_assert_eq(ctr_accept(c, PROTO_EXEC_PORT(EXEC_MAX, PROTO_EXEC_STDIN)), -1);
+	cr_assert_eq(ctr_accept(c, PROTO_PORT_EXEC_BASE - 1), -1);
+	struct pollfd pfd = { cl, POLLIN, 0 };
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "the client heard nothing");
+	close(cl);
+}
