@@ -43,8 +43,10 @@
  *     exec the process with the spec's rlimits, groups, gid, uid, umask,
  *     cwd and env;
  *  5. as PID 1 reap every child, forward SIGNAL with kill(), apply RESIZE;
+ *     start each EXEC (exec.c: its own stdio streams, EXEC_STARTED or
+ *     EXEC_ERROR, EXEC_EXIT when it ends; EXEC_SIGNAL, EXEC_RESIZE);
  *     when the process exits, drain its output, send EXIT (exit code, or
- *     128+signal) and power off with that status.
+ *     128+signal) and power off with that status (execs die with the VM).
  *  Any failure in 1-4 sends ERROR instead, also after START when execve
  *  or a step before it fails in the child, and powers off with its status:
  *    1    setup (mount, vsock stream, pty, cwd, setuid, malformed SPEC...)

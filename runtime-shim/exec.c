@@ -309,8 +309,9 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	const char *id = argv[optind];
 	if (store_read(g->root, id, &st, NULL, err) < 0)
 		return err->status;
-	if (store_current(&st) == STORE_STOPPED) {
-		shim_errf(err, 1, "cannot exec in a stopped container");
+	enum store_status now = store_current(&st);
+	if (now == STORE_STOPPED || now == STORE_PAUSED) { /* runc's words */
+		shim_errf(err, 1, "cannot exec in a %s container", store_status_name(now));
 		goto out;
 	}
 	if ((o.process ? cfg_load_process(o.process, &c, err)
