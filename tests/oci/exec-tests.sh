@@ -174,5 +174,19 @@ grep -q tty-42 "$W/t.out" && [ "$st" = 4 ] && [ "$(sed -n 's/^cmd //p' "$W/t.log
 	t_bad "exec --detach --tty: the host process relays the pty and exits with the status (4)" \
 		"status $st, log $(cat "$W/t.log"), out $(cat "$W/t.out"), err $(cat "$W/t.err")"
 
+# --- at most 64 execs at a time, and a clear refusal past that ---------------
+for i in $(seq 1 64); do
+	"$MVRUN" --root "$ROOT" exec --detach --pid-file "$W/l$i.pid" c1 sleep 1000 </dev/null >/dev/null 2>>"$W/l.err"
+done
+n=$(ls "$W"/l*.pid 2>/dev/null | wc -l)
+[ "$n" = 64 ] && [ ! -s "$W/l.err" ] && t_ok "64 detached execs at once" ||
+	t_bad "64 detached execs at once" "$n started; $(head -n 3 "$W/l.err")"
+rt exec c1 echo one-too-many
+t_check "the 65th is refused with one clear line" 1 'err:too many execs' errlines:1 '!out:one-too-many'
+kill -TERM "$(cat "$W/l1.pid")"
+for _ in $(seq 1 $((LIMIT * 10))); do kill -0 "$(cat "$W/l1.pid")" 2>/dev/null || break; sleep 0.1; done
+rt exec c1 echo room-again
+t_check "once one of them ends, an exec runs again" 0 'out:^room-again$'
+
 rt delete --force c1
 t_summary oci-exec
