@@ -188,5 +188,13 @@ for _ in $(seq 1 $((LIMIT * 10))); do kill -0 "$(cat "$W/l1.pid")" 2>/dev/null |
 rt exec c1 echo room-again
 t_check "once one of them ends, an exec runs again" 0 'out:^room-again$'
 
+rt pause c1
+t_check "pause c1" 0
+rt exec c1 echo hi
+t_check "exec into a paused container" 1 'err:cannot exec in a paused container' errlines:1
+rt resume c1
+rt exec c1 echo resumed
+t_check "exec after resume" 0 'out:^resumed$'
+
 rt delete --force c1
 t_summary oci-exec
