@@ -76,9 +76,14 @@ enum proto_type {
 #define PROTO_SPEC_TTY 0x1          /* the process gets a pty */
 #define PROTO_SPEC_READONLY_ROOT 0x2
 #define PROTO_MOUNT_RO 0x1
+/* A share of files, mounted outside the container (path unused): its
+ * entries are bound one by one by PROTO_MOUNT_FILE entries after it. */
+#define PROTO_MOUNT_FILES 0x2
+/* tag is "SHARE/NAME": bind file NAME of the FILES share SHARE onto path. */
+#define PROTO_MOUNT_FILE 0x4
 
 struct proto_mount {
-	const char *tag;   /* virtio-fs tag of the share */
+	const char *tag;   /* virtio-fs tag of the share ("SHARE/NAME" for a FILE) */
 	const char *path;  /* where it goes in the container */
 	uint32_t flags;    /* PROTO_MOUNT_* */
 };

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -37,7 +39,7 @@ struct launch {
 	struct s2v_plan plan;
 	struct store_state st;
 	struct cg_layout cgl;
-	char bundle[PATH_MAX], sock[PATH_MAX], pty_name[64];
+	char bundle[PATH_MAX], sock[PATH_MAX], dir[PATH_MAX], pty_name[64];
 	int lock, console, master, slave, ready_r, sync_w;
 	bool made_dir, in_cgroup;
 	pid_t pid;
@@ -120,6 +122,45 @@ static int send_master(struct launch *l, struct shim_err *err)
 	return 0;
 }
 
+/* The empty files that single-file binds are mounted on (in mvm's mount
+ * namespace, by the child): STATE/files and STATE/files-ro hold nothing
+ * else, since mvm shares those directories whole. */
+static int make_stages(struct launch *l, struct shim_err *err)
+{
+	char d[PATH_MAX];
+	for (int i = 0; i < l->plan.nfiles; i++) {
+		const char *stage = l->plan.files[i].stage;
+		const char *slash = strrchr(stage, '/');
+		snprintf(d, sizeof(d), "%.*s", (int)(slash - stage), stage);
+		if (mkdir(d, 0700) < 0 && errno != EEXIST)
+			return shim_errno(err, 1, "mkdir %s", d);
+		int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return shim_errno(err, 1, "create %s", stage);
+		close(fd);
+	}
+	return 0;
+}
+
+/* In the child: a mount namespace of mvm's own, with each single file bound
+ * onto its stage. The binds go when mvm does. */
+static int bind_stages(const struct launch *l)
+{
+	if (!l->plan.nfiles)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		dprintf(READY_FD, "error 1 a mount namespace for mvm: %s\n", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < l->plan.nfiles; i++)
+		if (mount(l->plan.files[i].src, l->plan.files[i].stage, NULL, MS_BIND, NULL) < 0) {
+			dprintf(READY_FD, "error 1 bind %s for the container: %s\n",
+				l->plan.files[i].src, strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
 /* The child: becomes mvm once the parent says so. Reports its own failures
  * on the ready fd, as mvm would. */
 static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int sync_r)
@@ -146,6 +187,8 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 		dprintf(READY_FD, "error 1 create a network namespace: %s\n", strerror(errno));
 		_exit(1);
 	}
+	if (bind_stages(l) < 0)
+		_exit(1);
 	close_range(READY_FD + 1, ~0u, 0);
 	execv(l->plan.argv[0], l->plan.argv);
 	dprintf(READY_FD, "error 1 exec %s: %s\n", l->plan.argv[0], strerror(errno));
@@ -213,12 +256,14 @@ static int prepare(struct launch *l, struct shim_err *err)
 		return shim_errno(err, 1, "--bundle %s", o->bundle ? o->bundle : ".");
 	if (cfg_load(l->bundle, &l->cfg, &l->cfg_text, err) < 0 ||
 	    shim_vm_files(mvm, kernel, initrd, err) < 0 ||
-	    store_path(l->g->root, o->id, "ctl.sock", l->sock, sizeof(l->sock), err) < 0)
+	    store_path(l->g->root, o->id, "ctl.sock", l->sock, sizeof(l->sock), err) < 0 ||
+	    store_path(l->g->root, o->id, NULL, l->dir, sizeof(l->dir), err) < 0)
 		return -1;
 	if (strlen(l->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return shim_errf(err, 1, "%s: too long for a unix socket; use a shorter --root", l->sock);
 	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
-				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD };
+				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD,
+				 .state_dir = l->dir };
 	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)
 		return -1;
 	for (int i = 0; i < l->plan.nnotes; i++)
@@ -287,7 +332,8 @@ static int launch(struct launch *l, struct shim_err *err)
 		return -1;
 	l->made_dir = true;
 	if ((l->lock = store_lock(l->g->root, l->o->id, err)) < 0 ||
-	    store_save_config(l->g->root, l->o->id, l->cfg_text, err) < 0 || fill_state(l, err) < 0)
+	    store_save_config(l->g->root, l->o->id, l->cfg_text, err) < 0 || fill_state(l, err) < 0 ||
+	    make_stages(l, err) < 0)
 		return -1;
 	if (l->plan.tty && !l->o->foreground && make_pty(l, err) < 0)
 		return -1;

@@ -395,5 +395,9 @@ void s2v_free(struct s2v_plan *p)
 	free(p->rootfs);
 	for (int i = 0; i < p->nnotes; i++)
 		free(p->notes[i]);
+	for (int i = 0; i < p->nfiles; i++) {
+		free(p->files[i].src);
+		free(p->files[i].stage);
+	}
 	memset(p, 0, sizeof(*p));
 }

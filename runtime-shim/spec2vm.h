@@ -24,6 +24,7 @@
 #define S2V_MIN_MEM_MIB 64       /* the least guest RAM mvrun boots a container with */
 #define S2V_MAX_CPUS 32          /* mvm's MVM_MAX_VCPUS */
 #define S2V_MAX_VOLUMES 12       /* mvm's MVM_MAX_VOLUMES */
+#define S2V_MAX_FILES 32         /* mvm's MVM_MAX_FILES */
 #define S2V_MAX_ENV 1024         /* mvm's MVM_MAX_ENV */
 #define S2V_MAX_NOTES 48
 
@@ -33,6 +34,16 @@ struct s2v_inputs {
 	const char *mvm, *kernel, *initrd;
 	const char *control_socket; /* NULL: no --wait-start (never for OCI containers) */
 	int ready_fd;               /* the fd number mvm reports readiness on, or -1 */
+	const char *state_dir;      /* ROOT/ID, where single files are staged; NULL refuses them */
+};
+
+/* A bind mount of a single file: mvm shares directories, so the file is
+ * bound (in mvm's own mount namespace) onto `stage`, an empty file in
+ * STATE/files or STATE/files-ro, which hold nothing else; mvm shares those
+ * with --file and mvinit binds each file onto its destination. */
+struct s2v_file {
+	char *src;                  /* the host file (absolute) */
+	char *stage;                /* STATE/files[-ro]/fN */
 };
 
 struct s2v_plan {
@@ -47,10 +58,12 @@ struct s2v_plan {
 	struct cg_resources res;    /* what to apply to that cgroup */
 	char *notes[S2V_MAX_NOTES]; /* accepted, not applied yet: one line each */
 	int nnotes;
+	struct s2v_file files[S2V_MAX_FILES];
+	int nfiles;
 };
 
 /* Check c against what mvm can do and build the plan. Host checks are made
- * here: root.path and bind sources exist and are directories, the kernel
+ * here: root.path and bind sources exist and are directories or files, the kernel
  * named by org.mvrun.kernel is a file. Returns 0, or -1 with err naming the
  * config field ("config.json: mounts[3]: ..."); on failure nothing is left
  * to free. */

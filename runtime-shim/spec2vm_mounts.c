@@ -82,6 +82,36 @@ static bool is_bind(const struct cfg_mount *m)
 	return false;
 }
 
+static int file_bind(const char *f, const char *src, const char *dest, bool ro, bool restricted,
+		     const struct s2v_inputs *in, struct s2v_plan *p, struct shim_err *err)
+{
+	if (!in->state_dir)
+		return s2v_bad(err, f, "bind mount of a single file (%s on %s) needs a container state "
+				       "directory to stage it in", src, dest);
+	if (p->nfiles == S2V_MAX_FILES)
+		return s2v_bad(err, f, "more than %d bind mounts of single files", S2V_MAX_FILES);
+	if (!strcmp(dest, "/"))
+		return s2v_bad(err, f, "a bind mount cannot cover the root; use root.path");
+	if (strchr(dest, ':'))
+		return s2v_bad(err, f, "mvm cannot bind a file onto a path that contains ':' (%s)", dest);
+	struct s2v_file *sf = &p->files[p->nfiles];
+	if (asprintf(&sf->stage, "%s/%s/f%d", in->state_dir, ro ? "files-ro" : "files", p->nfiles) < 0) {
+		sf->stage = NULL;
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	}
+	if (!(sf->src = strdup(src))) {
+		free(sf->stage);
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	}
+	p->nfiles++;
+	if (restricted)
+		s2v_note(p, "%s (%s): nosuid, nodev and noexec are not applied yet inside the guest", f,
+			 dest);
+	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s:%s%s", sf->stage, dest, ro ? ":ro" : "") < 0)
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	return 0;
+}
+
 static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest,
 		      const struct s2v_inputs *in, struct s2v_plan *p, int *nvol,
 		      struct shim_err *err)
@@ -111,8 +141,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	if (stat(src, &st) < 0)
 		return s2v_bad(err, fs, "%s: %s", src, strerror(errno));
 	if (S_ISREG(st.st_mode))
-		return s2v_bad(err, f, "bind mount of a single file (%s on %s) is not supported yet",
-			       src, dest);
+		return file_bind(f, src, dest, ro, restricted, in, p, err);
 	if (!S_ISDIR(st.st_mode))
 		return s2v_bad(err, f, "bind mount of %s: not a directory (only directories can be shared)",
 			       src);

@@ -14,6 +14,7 @@ const char mvm_usage[] =
 	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
+	"            [--file HOSTFILE:GUEST[:ro]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N]\n"
 	"            -- CMD [ARG...]]\n"
@@ -44,29 +45,58 @@ static uint64_t host_ram_mib(void)
 	return (uint64_t)pages * (uint64_t)psz >> 20;
 }
 
-static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
+/* HOST:GUEST[:ro|:rw] for --volume and --file, split in place. */
+static int parse_mapping(const char *opt, const char *what, char *v, const char **guest_out,
+			 bool *ro, struct mvm_err *err)
 {
-	if (a->nvolumes == MVM_MAX_VOLUMES)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--volume: at most %d", MVM_MAX_VOLUMES);
 	char *orig = strdupa(v);
 	char *colon = strchr(v, ':');
 	if (!colon || colon == v)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--volume %s: expected HOSTDIR:GUESTDIR[:ro]", orig);
+		return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: expected HOST%s:GUEST%s[:ro]", opt,
+				orig, what, what);
 	*colon = 0;
-	char *guest = colon + 1, *opt = strchr(guest, ':');
-	bool ro = false;
-	if (opt) {
-		*opt++ = 0;
-		if (strcmp(opt, "ro") == 0)
-			ro = true;
-		else if (strcmp(opt, "rw") != 0)
-			return mvm_errf(err, MVM_EXIT_BADARG, "--volume %s: option \"%s\" is not ro or rw",
-					orig, opt);
+	char *guest = colon + 1, *o = strchr(guest, ':');
+	*ro = false;
+	if (o) {
+		*o++ = 0;
+		if (strcmp(o, "ro") == 0)
+			*ro = true;
+		else if (strcmp(o, "rw") != 0)
+			return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: option \"%s\" is not ro or rw",
+					opt, orig, o);
 	}
 	if (guest[0] != '/')
-		return mvm_errf(err, MVM_EXIT_BADARG, "--volume %s: the container path must be absolute",
-				orig);
-	a->volumes[a->nvolumes++] = (struct mvm_volume){ v, guest, ro };
+		return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: the container path must be absolute",
+				opt, orig);
+	*guest_out = guest;
+	return 0;
+}
+
+static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
+{
+	struct mvm_volume *m = &a->volumes[a->nvolumes];
+	if (a->nvolumes == MVM_MAX_VOLUMES)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--volume: at most %d", MVM_MAX_VOLUMES);
+	if (parse_mapping("volume", "DIR", v, &m->guest, &m->ro, err) < 0)
+		return -1;
+	m->host = v;
+	a->nvolumes++;
+	return 0;
+}
+
+static int parse_file(struct mvm_args *a, char *v, struct mvm_err *err)
+{
+	struct mvm_file *f = &a->files[a->nfiles];
+	if (a->nfiles == MVM_MAX_FILES)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--file: at most %d", MVM_MAX_FILES);
+	char *orig = strdupa(v);
+	if (parse_mapping("file", "FILE", v, &f->guest, &f->ro, err) < 0)
+		return -1;
+	f->host = v;
+	if (!strrchr(v, '/') || !strrchr(v, '/')[1])
+		return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the host file must be a path with a "
+				"directory", orig);
+	a->nfiles++;
 	return 0;
 }
 
@@ -101,7 +131,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
-	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD };
+	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -116,6 +146,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "root", required_argument, 0, O_ROOT },
 		{ "read-only", no_argument, 0, O_RO },
 		{ "volume", required_argument, 0, O_VOLUME },
+		{ "file", required_argument, 0, O_FILE },
 		{ "env", required_argument, 0, O_ENV },
 		{ "cwd", required_argument, 0, O_CWD },
 		{ "user", required_argument, 0, O_USER },
@@ -188,6 +219,10 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 			break;
 		case O_VOLUME:
 			if (parse_volume(a, optarg, err) < 0)
+				return -1;
+			break;
+		case O_FILE:
+			if (parse_file(a, optarg, err) < 0)
 				return -1;
 			break;
 		case O_ENV:

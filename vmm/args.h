@@ -17,6 +17,18 @@ struct mvm_volume {
 	bool ro;
 };
 
+#define MVM_MAX_FILES 32
+#define MVM_MAX_FILE_DIRS 2 /* with 12 volumes, the root and vsock: 16 devices */
+
+/* --file HOST:GUEST[:ro]: HOST is a file, bound onto GUEST in the container.
+ * Its directory is shared whole (once per directory), so the guest can
+ * reach every entry there: it should hold only files meant for the guest
+ * (mvrun stages each file into such a directory). */
+struct mvm_file {
+	const char *host, *guest;
+	bool ro;
+};
+
 struct mvm_args {
 	const char *kernel, *initrd, *cmdline; /* cmdline: the user's part; may be NULL */
 	uint64_t mem_mib;
@@ -30,6 +42,8 @@ struct mvm_args {
 	uint32_t uid, gid;
 	int nvolumes;
 	struct mvm_volume volumes[MVM_MAX_VOLUMES];
+	int nfiles;
+	struct mvm_file files[MVM_MAX_FILES];
 	int nenv;
 	const char *env[MVM_MAX_ENV];
 	int argc;                   /* the command after "--" */

@@ -10,9 +10,43 @@ static const char *const vol_tags[MVM_MAX_VOLUMES] = {
 	"vol6", "vol7", "vol8", "vol9", "vol10", "vol11",
 };
 
-int box_spec(const struct mvm_args *a, struct proto_spec *s, struct mvm_err *err)
+/* Group the --file files by directory: one share each, all ro or all rw. */
+static int file_dirs(const struct mvm_args *a, struct box_files *f, struct mvm_err *err)
+{
+	f->ndirs = 0;
+	for (int i = 0; i < a->nfiles; i++) {
+		const struct mvm_file *m = &a->files[i];
+		const char *slash = strrchr(m->host, '/'); /* args_parse checked there is one */
+		const char *name = slash + 1;
+		int dlen = slash == m->host ? 1 : (int)(slash - m->host), d;
+		if (strlen(name) > 255 || !strcmp(name, ".") || !strcmp(name, ".."))
+			return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: not a file name", m->host);
+		for (d = 0; d < f->ndirs; d++)
+			if ((int)strlen(f->dirs[d]) == dlen && !strncmp(f->dirs[d], m->host, (size_t)dlen))
+				break;
+		if (d == f->ndirs) {
+			if (d == MVM_MAX_FILE_DIRS || dlen >= (int)sizeof(f->dirs[d]))
+				return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the files come from more "
+						"than %d directories", m->host, MVM_MAX_FILE_DIRS);
+			snprintf(f->dirs[d], sizeof(f->dirs[d]), "%.*s", dlen, m->host);
+			snprintf(f->dir_tags[d], sizeof(f->dir_tags[d]), "files%d", d);
+			f->dir_ro[d] = m->ro;
+			f->ndirs++;
+		} else if (f->dir_ro[d] != m->ro) {
+			return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the files of one directory are "
+					"shared together, so all must be ro or all rw", m->host);
+		}
+		snprintf(f->file_tags[i], sizeof(f->file_tags[i]), "files%d/%s", d, name);
+	}
+	return 0;
+}
+
+int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s,
+	     struct mvm_err *err)
 {
 	memset(s, 0, sizeof(*s));
+	if (file_dirs(a, f, err) < 0)
+		return -1;
 	if (a->argc < 1)
 		return mvm_errf(err, MVM_EXIT_BADARG, "no command to run");
 	s->flags = (a->tty ? PROTO_SPEC_TTY : 0) | (a->read_only ? PROTO_SPEC_READONLY_ROOT : 0);
@@ -26,10 +60,15 @@ int box_spec(const struct mvm_args *a, struct proto_spec *s, struct mvm_err *err
 	s->argv = (const char **)a->argv;
 	s->envc = (uint32_t)a->nenv;
 	s->env = (const char **)a->env;
-	s->nmounts = (uint32_t)a->nvolumes;
 	for (int i = 0; i < a->nvolumes; i++)
-		s->mounts[i] = (struct proto_mount){ vol_tags[i], a->volumes[i].guest,
-						     a->volumes[i].ro ? PROTO_MOUNT_RO : 0 };
+		s->mounts[s->nmounts++] = (struct proto_mount){ vol_tags[i], a->volumes[i].guest,
+								a->volumes[i].ro ? PROTO_MOUNT_RO : 0 };
+	for (int d = 0; d < f->ndirs; d++)
+		s->mounts[s->nmounts++] = (struct proto_mount){ f->dir_tags[d], "",
+			PROTO_MOUNT_FILES | (f->dir_ro[d] ? PROTO_MOUNT_RO : 0) };
+	for (int i = 0; i < a->nfiles; i++)
+		s->mounts[s->nmounts++] = (struct proto_mount){ f->file_tags[i], a->files[i].guest,
+			PROTO_MOUNT_FILE | (a->files[i].ro ? PROTO_MOUNT_RO : 0) };
 	struct winsize ws;
 	if (a->tty && ioctl(0, TIOCGWINSZ, &ws) == 0) {
 		s->rows = ws.ws_row;
@@ -40,7 +79,7 @@ int box_spec(const struct mvm_args *a, struct proto_spec *s, struct mvm_err *err
 
 int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm_err *err)
 {
-	if (box_spec(a, &b->spec, err) < 0)
+	if (box_spec(a, &b->files, &b->spec, err) < 0)
 		return -1;
 	b->ctr_made = true; /* ctr_init marks every fd unset before it can fail */
 	if (ctr_init(&b->ctr, &vm->loop, &b->spec, a->tty, err) < 0)
@@ -55,6 +94,12 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 	for (int i = 0; i < a->nvolumes; i++) {
 		if (vfsdev_init(&b->fs[b->nfs], vol_tags[i], a->volumes[i].host, a->volumes[i].ro,
 				err) < 0)
+			return -1;
+		b->nfs++;
+	}
+	for (int d = 0; d < b->files.ndirs; d++) {
+		if (vfsdev_init(&b->fs[b->nfs], b->files.dir_tags[d], b->files.dirs[d],
+				b->files.dir_ro[d], err) < 0)
 			return -1;
 		b->nfs++;
 	}

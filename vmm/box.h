@@ -16,6 +16,15 @@
 
 #define BOX_GUEST_CID 3
 
+/* The shares behind --file: one per directory, and each file's tag. */
+struct box_files {
+	int ndirs;
+	char dirs[MVM_MAX_FILE_DIRS][4096];
+	bool dir_ro[MVM_MAX_FILE_DIRS];
+	char dir_tags[MVM_MAX_FILE_DIRS][16];
+	char file_tags[MVM_MAX_FILES][16 + 256]; /* "filesD/NAME" */
+};
+
 struct box {
 	struct proto_spec spec;
 	struct ctr ctr;
@@ -23,14 +32,17 @@ struct box {
 	struct vsock vsock;
 	bool vsock_ok;
 	int nfs;
-	struct vfsdev fs[1 + MVM_MAX_VOLUMES];
+	struct vfsdev fs[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS];
+	struct box_files files;
 	struct termios saved;
 	bool raw; /* the caller's terminal is in raw mode until box_fini */
 };
 
-/* Fill s from the container options in a. Strings point into a. Returns 0 or
- * -1 with err. */
-int box_spec(const struct mvm_args *a, struct proto_spec *s, struct mvm_err *err);
+/* Fill s from the container options in a: volumes, then a FILES share per
+ * directory of the --file files, then one FILE bind per file. Strings point
+ * into a and f (which box_spec fills). Returns 0 or -1 with err. */
+int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s,
+	     struct mvm_err *err);
 
 /* Build the spec, open the shares, create the vsock device and the control
  * client, and attach the devices to vm. Call before vm_run() on the main

@@ -263,4 +263,30 @@ st=$(exited c9 b9)
 rt pause c9
 t_check "pause of an unknown id" 1 'err:container "c9" does not exist' errlines:1
 
+# --- single-file bind mounts (what engines do for /etc/hosts and friends) ----
+printf '10.1.2.3 filebind\n' >"$W/hosts"
+printf 'read only\n' >"$W/ro.txt"
+bundle b10 '["sh", "-c", "cat /etc/hosts /etc/ro.txt; echo guest-wrote >> /etc/hosts; echo x > /etc/ro.txt || echo ro-refused; ls /mvrun-files 2>&1; grep -c . /proc/mounts >/dev/null"]' "
+c['mounts'].append({'destination': '/etc/hosts', 'type': 'bind', 'source': '$W/hosts', 'options': ['rbind', 'rw']})
+c['mounts'].append({'destination': '/etc/ro.txt', 'type': 'bind', 'source': '$W/ro.txt', 'options': ['bind', 'ro']})
+"
+create c10 b10
+t_check "create with single-file binds" 0 errlines:0
+ls -A "$ROOT/c10/files" "$ROOT/c10/files-ro" >"$W/stages" 2>&1
+rt start c10
+st=$(exited c10 b10)
+[ "$st" = 0 ] && grep -qx '10.1.2.3 filebind' "$W/c10.out" && grep -qx 'read only' "$W/c10.out" &&
+	t_ok "bound files are readable in the guest" || t_bad "bound files are readable in the guest" "status $st: $(cat "$W/c10.out" "$W/c10.err")"
+grep -qx guest-wrote "$W/hosts" && t_ok "a write to a rw file bind reaches the host file" ||
+	t_bad "a write to a rw file bind reaches the host file" "$(cat "$W/hosts")"
+grep -q ro-refused "$W/c10.out" && [ "$(cat "$W/ro.txt")" = "read only" ] &&
+	t_ok "a ro file bind refuses writes" || t_bad "a ro file bind refuses writes" "$(cat "$W/c10.out" "$W/ro.txt")"
+grep -q 'No such file' "$W/c10.out" && t_ok "the staged shares are not visible in the container" ||
+	t_bad "the staged shares are not visible in the container" "$(cat "$W/c10.out")"
+[ "$(tr '\n' ' ' <"$W/stages")" = "$ROOT/c10/files: f0  $ROOT/c10/files-ro: f1 " ] &&
+	t_ok "the staging directories hold only the staged files" || t_bad "the staging directories hold only the staged files" "$(cat "$W/stages")"
+[ ! -s "$ROOT/c10/files/f0" ] && t_ok "the host's view of a stage is the empty file (the bind is mvm's own)" ||
+	t_bad "the host's view of a stage is the empty file" "$(cat "$ROOT/c10/files/f0")"
+rt delete c10
+
 t_summary oci-lifecycle

@@ -187,3 +187,27 @@ Test(args, fixed_unknown_short_option_in_a_cluster)
 {
 	REJECT("-z", "--kernel", "k", "-zq");
 }
+
+Test(args, volumes_and_files)
+{
+	/* The parser splits the values in place, as argv allows. */
+	char v[] = "/h:/g:ro", f0[] = "/s/files/f0:/etc/hosts", f1[] = "/s/files-ro/f1:/etc/x:ro";
+	char b1[] = "f0:/etc/x", b2[] = "/s/f0:etc/x", b3[] = "/s/f0", b4[] = "/s/f0:/x:rx";
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--volume", v, "--file", f0, "--file", f1,
+			   "--", "sh"),
+		     0, "%s", err.msg);
+	cr_assert_eq(a.nvolumes, 1);
+	cr_assert(a.volumes[0].ro);
+	cr_assert_eq(a.nfiles, 2);
+	cr_assert_str_eq(a.files[0].host, "/s/files/f0");
+	cr_assert_str_eq(a.files[0].guest, "/etc/hosts");
+	cr_assert(!a.files[0].ro && a.files[1].ro);
+	REJECT("--file f0:/etc/x: the host file must be a path with a directory", "--kernel", "k",
+	       "--root", "/r", "--file", b1, "--", "sh");
+	REJECT("--file /s/f0:etc/x: the container path must be absolute", "--kernel", "k", "--root",
+	       "/r", "--file", b2, "--", "sh");
+	REJECT("--file /s/f0: expected HOSTFILE:GUESTFILE[:ro]", "--kernel", "k", "--root", "/r",
+	       "--file", b3, "--", "sh");
+	REJECT("--file /s/f0:/x:rx: option \"rx\" is not ro or rw", "--kernel", "k", "--root", "/r",
+	       "--file", b4, "--", "sh");
+}

@@ -312,8 +312,20 @@ Test(spec2vm, bind_mounts)
 		 "directory", bundle);
 	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind', 'source': 'missing'}]", want);
 	snprintf(want, sizeof(want), "config.json: mounts[0]: bind mount of a single file (%s/file on "
-		 "/etc/f) is not supported yet", bundle);
+		 "/etc/f) needs a container state directory to stage it in", bundle);
 	REFUSE(", 'mounts': [{'destination': '/etc/f', 'type': 'bind', 'source': 'file'}]", want);
+	/* With one: staged in STATE/files or STATE/files-ro, which mvm shares. */
+	in.state_dir = "/run/mvrun/c1";
+	OK(", 'mounts': [{'destination': '/etc/f', 'type': 'bind', 'source': 'file'},"
+	   " {'destination': '/etc/g', 'type': 'bind', 'source': 'file', 'options': ['ro']}]");
+	cr_assert(strstr(args(), " --file /run/mvrun/c1/files/f0:/etc/f"
+				 " --file /run/mvrun/c1/files-ro/f1:/etc/g:ro -- "), "%s", args());
+	cr_assert_eq(plan.nfiles, 2);
+	snprintf(want, sizeof(want), "%s/file", bundle);
+	cr_assert_str_eq(plan.files[1].src, want);
+	cr_assert_str_eq(plan.files[1].stage, "/run/mvrun/c1/files-ro/f1");
+	mvm_accepts();
+	in.state_dir = NULL;
 	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind'}]",
 	       "config.json: mounts[0].source: missing (a bind mount needs one)");
 	REFUSE(", 'mounts': [{'destination': '/m', 'source': 'data', 'options': ['rbind', 'uid=1']}]",
