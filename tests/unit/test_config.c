@@ -461,3 +461,49 @@ Test(config, free_twice_is_harmless)
 	cfg_free(&c);
 	cr_assert_null(c.doc);
 }
+
+/* mvrun exec --process FILE: a bare process object, checked as config.json's. */
+static int load_process_text(const char *text)
+{
+	char path[] = "/tmp/mvrun-proctest-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	memset(&err, 0, sizeof(err));
+	cfg_free(&c);
+	int r = cfg_load_process(path, &c, &err);
+	unlink(path);
+	return r;
+}
+
+Test(config, a_bare_process_file)
+{
+	cr_assert_eq(load_process_text("{\"args\": [\"sh\", \"-c\", \"id\"], \"env\": [\"A=b\"], "
+				       "\"cwd\": \"/tmp\", \"terminal\": true, \"user\": "
+				       "{\"uid\": 1000, \"gid\": 5}, \"consoleSize\": "
+				       "{\"height\": 24, \"width\": 80}}"),
+		     0, "%s", err.msg);
+	cr_assert_eq(c.process.nargs, 3);
+	cr_assert_str_eq(c.process.args[2], "id");
+	cr_assert_null(c.process.args[3]);
+	cr_assert_eq(c.process.nenv, 1);
+	cr_assert_str_eq(c.process.cwd, "/tmp");
+	cr_assert(c.process.terminal);
+	cr_assert_eq(c.process.uid, 1000);
+	cr_assert_eq(c.process.gid, 5);
+	cr_assert_eq(c.process.console_height, 24);
+	cr_assert_null(c.root_path, "nothing but the process");
+
+	cr_assert_eq(load_process_text("{\"env\": [], \"cwd\": \"/\"}"), -1);
+	EXPECT_MSG("config.json: process.args: must be a non-empty array of strings");
+	cr_assert_eq(load_process_text("{\"args\": [\"x\"], \"cwd\": \"rel\"}"), -1);
+	EXPECT_MSG("config.json: process.cwd: \"rel\" must be an absolute path");
+	cr_assert_eq(load_process_text("[1, 2]"), -1);
+	cr_assert_eq(err.status, CFG_EXIT);
+	cr_assert_eq(load_process_text("{\"args\": "), -1);
+	cr_assert(strstr(err.msg, "line 1"), "%s", err.msg);
+	memset(&err, 0, sizeof(err));
+	cr_assert_eq(cfg_load_process("/nonexistent/process.json", &c, &err), -1);
+	EXPECT_MSG("/nonexistent/process.json: No such file or directory");
+}
