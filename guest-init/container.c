@@ -300,6 +300,41 @@ static int bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 	return ret;
 }
 
+/* A tmpfs from the spec: its options are mount flags or tmpfs's own
+ * size/mode/inode/owner settings; anything else is refused. */
+static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *e)
+{
+	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" };
+	char opts[512], data[512] = "";
+	unsigned long flags = MS_NOSUID | MS_NODEV;
+	size_t dl = 0;
+
+	if (strlen(m->tag) >= sizeof(opts))
+		return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
+	strcpy(opts, m->tag);
+	for (char *save, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		bool known = false;
+		if (!strcmp(o, "ro"))
+			flags |= MS_RDONLY, known = true;
+		else if (!strcmp(o, "rw"))
+			known = true;
+		else if (!strcmp(o, "noexec"))
+			flags |= MS_NOEXEC, known = true;
+		else if (!strcmp(o, "exec") || !strcmp(o, "nosuid") || !strcmp(o, "nodev"))
+			known = true; /* nosuid and nodev always; exec is the default */
+		for (size_t k = 0; !known && k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!strncmp(o, keys[k], strlen(keys[k])) && strlen(o) > strlen(keys[k]) &&
+			    strspn(o + strlen(keys[k]), "0123456789kmgKMG%") == strlen(o + strlen(keys[k]))) {
+				dl += (size_t)snprintf(data + dl, sizeof(data) - dl, "%s%s", dl ? "," : "", o);
+				known = dl < sizeof(data);
+			}
+		if (!known)
+			return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: option \"%s\" is not supported",
+					m->path, o);
+	}
+	return mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags, data[0] ? data : NULL, false, e);
+}
+
 static int mount_inside(const struct proto_spec *s, struct mvi_err *e)
 {
 	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -320,6 +355,11 @@ static int mount_inside(const struct proto_spec *s, struct mvi_err *e)
 	for (uint32_t i = 0; i < s->nmounts; i++) {
 		const struct proto_mount *m = &s->mounts[i];
 
+		if (m->flags & PROTO_MOUNT_TMPFS) {
+			if (mount_tmpfs(rootfd, m, e) < 0)
+				goto out;
+			continue;
+		}
 		if (m->flags & PROTO_MOUNT_FILES) {
 			if (mount_files_share(m, e) < 0)
 				goto out;

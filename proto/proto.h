@@ -81,6 +81,10 @@ enum proto_type {
 #define PROTO_MOUNT_FILES 0x2
 /* tag is "SHARE/NAME": bind file NAME of the FILES share SHARE onto path. */
 #define PROTO_MOUNT_FILE 0x4
+/* A tmpfs of the guest's own at path; tag is its options: "size=N", "mode=N",
+ * "nr_inodes=N", "uid=N", "gid=N", "ro", "nosuid", "nodev", "noexec",
+ * comma-separated (mvinit refuses others). */
+#define PROTO_MOUNT_TMPFS 0x8
 
 struct proto_mount {
 	const char *tag;   /* virtio-fs tag of the share ("SHARE/NAME" for a FILE) */

@@ -41,9 +41,9 @@ static const char features[] =
 	"  \"org.mvrun.not-applied-yet\": \"process.capabilities, process.noNewPrivileges,"
 	" process.rlimits, process.oomScoreAdj, process.user.additionalGids, linux.seccomp,"
 	" linux.maskedPaths, linux.readonlyPaths, linux.sysctl, linux.devices,"
-	" linux.resources.pids, nosuid/nodev/noexec on bind mounts (accepted with a warning)\","
+	" linux.resources.pids, nosuid/nodev/noexec on bind mounts, tmpcopyup (accepted with a warning)\","
 	"  \"org.mvrun.refused\": \"user namespaces and id mappings, joining namespaces by path,"
-	" bind mounts of single files, tmpfs outside /dev, /dev/shm, /run and /tmp,"
+	" mounts other than binds, tmpfs and the guest's own proc, sysfs, devpts and mqueue,"
 	" createContainer and startContainer hooks, umask other than 022, domainname,"
 	" --preserve-fds, --systemd-cgroup\"}}";
 

@@ -25,6 +25,7 @@
 #define S2V_MAX_CPUS 32          /* mvm's MVM_MAX_VCPUS */
 #define S2V_MAX_VOLUMES 12       /* mvm's MVM_MAX_VOLUMES */
 #define S2V_MAX_FILES 32         /* mvm's MVM_MAX_FILES */
+#define S2V_MAX_TMPFS 16         /* mvm's MVM_MAX_TMPFS */
 #define S2V_MAX_ENV 1024         /* mvm's MVM_MAX_ENV */
 #define S2V_MAX_NOTES 48
 

@@ -1,10 +1,10 @@
-/* config.json mounts → mvm --volume HOST:GUEST[:ro].
+/* config.json mounts → mvm --volume HOST:GUEST[:ro], --file and --tmpfs.
  *
  * mvinit gives every container its own proc, sysfs, devpts, mqueue and tmpfs
  * at the usual places (guest-init/container.c), so those entries are the
- * guest's own. Bind mounts of host directories become virtio-fs shares.
- * Everything else fails create: a file bind or a tmpfs elsewhere cannot be
- * faked without the workload seeing the difference. */
+ * guest's own. Bind mounts of host directories become virtio-fs shares,
+ * single files are staged and shared (launch.c), and a tmpfs elsewhere is
+ * the guest's own. Everything else fails create. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -80,6 +80,43 @@ static bool is_bind(const struct cfg_mount *m)
 		if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
 			return true;
 	return false;
+}
+
+/* A tmpfs of the guest's own: mvm --tmpfs DEST:OPTIONS, with the options
+ * mvinit knows (guest-init/container.c mount_tmpfs) and the harmless ones
+ * dropped. */
+static int tmpfs_mount(const struct cfg_mount *m, const char *f, const char *dest,
+		       struct s2v_plan *p, int *ntmpfs, struct shim_err *err)
+{
+	static const char *const flags[] = { "ro", "rw", "nosuid", "nodev", "noexec", "exec" };
+	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=",
+					    "gid=" };
+	char opts[512] = "";
+	size_t len = 0;
+	if (++*ntmpfs > S2V_MAX_TMPFS)
+		return s2v_bad(err, f, "more than %d tmpfs mounts", S2V_MAX_TMPFS);
+	if (!strcmp(dest, "/"))
+		return s2v_bad(err, f, "a tmpfs cannot cover the root");
+	if (strchr(dest, ':'))
+		return s2v_bad(err, f, "mvm cannot mount a tmpfs on a path that contains ':' (%s)", dest);
+	for (int i = 0; i < m->noptions; i++) {
+		const char *o = m->options[i];
+		bool keep = in_list(o, flags, sizeof(flags) / sizeof(flags[0]));
+		for (size_t k = 0; !keep && k < sizeof(keys) / sizeof(keys[0]); k++)
+			keep = !strncmp(o, keys[k], strlen(keys[k]));
+		if (keep) {
+			if (strchr(o, ':') || len + strlen(o) + 2 >= sizeof(opts))
+				return s2v_bad(err, f, "tmpfs option \"%s\" is not supported", o);
+			len += (size_t)snprintf(opts + len, sizeof(opts) - len, "%s%s", len ? "," : "", o);
+		} else if (!strcmp(o, "tmpcopyup")) {
+			s2v_note(p, "%s (%s): tmpcopyup is not applied yet: the tmpfs starts empty", f, dest);
+		} else if (!in_list(o, harmless, sizeof(harmless) / sizeof(harmless[0]))) {
+			return s2v_bad(err, f, "tmpfs option \"%s\" is not supported", o);
+		}
+	}
+	if (s2v_push(p, "--tmpfs") < 0 || s2v_push(p, "%s:%s", dest, opts) < 0)
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	return 0;
 }
 
 static int file_bind(const char *f, const char *src, const char *dest, bool ro, bool restricted,
@@ -164,7 +201,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 	       struct shim_err *err)
 {
-	int nvol = 0;
+	int nvol = 0, ntmpfs = 0;
 	bool cgroupfs = false;
 	for (int i = 0; i < c->nmounts; i++) {
 		const struct cfg_mount *m = &c->mounts[i];
@@ -191,9 +228,11 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 			cgroupfs = true;
 			continue;
 		}
-		if (!strcmp(m->type, "tmpfs"))
-			return s2v_bad(err, f, "a tmpfs at %s is not supported yet (the guest has its own "
-					       "at /dev, /dev/shm, /run and /tmp)", dest);
+		if (!strcmp(m->type, "tmpfs")) {
+			if (tmpfs_mount(m, f, dest, p, &ntmpfs, err) < 0)
+				return -1;
+			continue;
+		}
 		return s2v_bad(err, f, "a %s mount at %s is not supported (mvrun shares host "
 				       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs "
 				       "are the guest's own at their usual places)", m->type, dest);

@@ -14,7 +14,7 @@ const char mvm_usage[] =
 	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
-	"            [--file HOSTFILE:GUEST[:ro]]...\n"
+	"            [--file HOSTFILE:GUEST[:ro]]... [--tmpfs GUEST[:OPTIONS]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N]\n"
 	"            -- CMD [ARG...]]\n"
@@ -131,7 +131,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
-	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE };
+	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -147,6 +147,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "read-only", no_argument, 0, O_RO },
 		{ "volume", required_argument, 0, O_VOLUME },
 		{ "file", required_argument, 0, O_FILE },
+		{ "tmpfs", required_argument, 0, O_TMPFS },
 		{ "env", required_argument, 0, O_ENV },
 		{ "cwd", required_argument, 0, O_CWD },
 		{ "user", required_argument, 0, O_USER },
@@ -224,6 +225,20 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_FILE:
 			if (parse_file(a, optarg, err) < 0)
 				return -1;
+			break;
+		case O_TMPFS:
+			if (a->ntmpfs == MVM_MAX_TMPFS)
+				return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs: at most %d", MVM_MAX_TMPFS);
+			if (optarg[0] != '/')
+				return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs %s: the container path must "
+						"be absolute", optarg);
+			a->tmpfs_dest[a->ntmpfs] = optarg;
+			a->tmpfs_opts[a->ntmpfs] = "";
+			if (strchr(optarg, ':')) {
+				*strchr(optarg, ':') = 0;
+				a->tmpfs_opts[a->ntmpfs] = optarg + strlen(optarg) + 1;
+			}
+			a->ntmpfs++;
 			break;
 		case O_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=')

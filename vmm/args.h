@@ -18,6 +18,7 @@ struct mvm_volume {
 };
 
 #define MVM_MAX_FILES 32
+#define MVM_MAX_TMPFS 16
 #define MVM_MAX_FILE_DIRS 2 /* with 12 volumes, the root and vsock: 16 devices */
 
 /* --file HOST:GUEST[:ro]: HOST is a file, bound onto GUEST in the container.
@@ -44,6 +45,8 @@ struct mvm_args {
 	struct mvm_volume volumes[MVM_MAX_VOLUMES];
 	int nfiles;
 	struct mvm_file files[MVM_MAX_FILES];
+	int ntmpfs;                 /* --tmpfs DEST[:OPTIONS], mounted before the volumes */
+	const char *tmpfs_dest[MVM_MAX_TMPFS], *tmpfs_opts[MVM_MAX_TMPFS];
 	int nenv;
 	const char *env[MVM_MAX_ENV];
 	int argc;                   /* the command after "--" */

@@ -60,6 +60,10 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 	s->argv = (const char **)a->argv;
 	s->envc = (uint32_t)a->nenv;
 	s->env = (const char **)a->env;
+	/* tmpfs first: binds under /var/tmp or /run/x go on top of it. */
+	for (int i = 0; i < a->ntmpfs; i++)
+		s->mounts[s->nmounts++] = (struct proto_mount){ a->tmpfs_opts[i], a->tmpfs_dest[i],
+								PROTO_MOUNT_TMPFS };
 	for (int i = 0; i < a->nvolumes; i++)
 		s->mounts[s->nmounts++] = (struct proto_mount){ vol_tags[i], a->volumes[i].guest,
 								a->volumes[i].ro ? PROTO_MOUNT_RO : 0 };

@@ -266,9 +266,10 @@ t_check "pause of an unknown id" 1 'err:container "c9" does not exist' errlines:
 # --- single-file bind mounts (what engines do for /etc/hosts and friends) ----
 printf '10.1.2.3 filebind\n' >"$W/hosts"
 printf 'read only\n' >"$W/ro.txt"
-bundle b10 '["sh", "-c", "cat /etc/hosts /etc/ro.txt; echo guest-wrote >> /etc/hosts; echo x > /etc/ro.txt || echo ro-refused; ls /mvrun-files 2>&1; grep -c . /proc/mounts >/dev/null"]' "
+bundle b10 '["sh", "-c", "cat /etc/hosts /etc/ro.txt; echo guest-wrote >> /etc/hosts; echo x > /etc/ro.txt || echo ro-refused; ls /mvrun-files 2>&1; grep \" /var/tmp \" /proc/mounts"]' "
 c['mounts'].append({'destination': '/etc/hosts', 'type': 'bind', 'source': '$W/hosts', 'options': ['rbind', 'rw']})
 c['mounts'].append({'destination': '/etc/ro.txt', 'type': 'bind', 'source': '$W/ro.txt', 'options': ['bind', 'ro']})
+c['mounts'].append({'destination': '/var/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['rw', 'nosuid', 'size=1m', 'tmpcopyup']})
 "
 create c10 b10
 t_check "create with single-file binds" 0 errlines:0
@@ -285,6 +286,8 @@ grep -q 'No such file' "$W/c10.out" && t_ok "the staged shares are not visible i
 	t_bad "the staged shares are not visible in the container" "$(cat "$W/c10.out")"
 [ "$(tr '\n' ' ' <"$W/stages")" = "$ROOT/c10/files: f0  $ROOT/c10/files-ro: f1 " ] &&
 	t_ok "the staging directories hold only the staged files" || t_bad "the staging directories hold only the staged files" "$(cat "$W/stages")"
+grep -qE '^tmpfs /var/tmp tmpfs rw,nosuid,nodev,.*size=1024k' "$W/c10.out" && t_ok "a tmpfs elsewhere is the guest's own, with its options" ||
+	t_bad "a tmpfs elsewhere is the guest's own, with its options" "$(cat "$W/c10.out")"
 [ ! -s "$ROOT/c10/files/f0" ] && t_ok "the host's view of a stage is the empty file (the bind is mvm's own)" ||
 	t_bad "the host's view of a stage is the empty file" "$(cat "$ROOT/c10/files/f0")"
 rt delete c10

@@ -346,9 +346,18 @@ Test(spec2vm, other_mounts)
 	OK(", 'mounts': [{'destination': '/dev/shm', 'type': 'tmpfs', 'source': 'shm'},"
 	   " {'destination': '/dev/', 'type': 'tmpfs'}, {'destination': '/run', 'type': 'tmpfs'}]");
 	cr_assert_null(strstr(args(), "--volume"));
-	REFUSE(", 'mounts': [{'destination': '/data', 'type': 'tmpfs'}]",
-	       "config.json: mounts[0]: a tmpfs at /data is not supported yet (the guest has its own "
-	       "at /dev, /dev/shm, /run and /tmp)");
+	/* Elsewhere, a tmpfs of the guest's own with the options mvinit knows. */
+	OK(", 'mounts': [{'destination': '/var/tmp', 'type': 'tmpfs', 'source': 'tmpfs',"
+	   " 'options': ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'size=65536k', 'mode=1777']},"
+	   " {'destination': '/data', 'type': 'tmpfs'}]");
+	cr_assert(strstr(args(), " --tmpfs /var/tmp:rw,nosuid,nodev,size=65536k,mode=1777 --tmpfs /data: -- "),
+		  "%s", args());
+	cr_assert(noted("mounts[0] (/var/tmp): tmpcopyup is not applied yet"));
+	mvm_accepts();
+	REFUSE(", 'mounts': [{'destination': '/data', 'type': 'tmpfs', 'options': ['huge=always']}]",
+	       "config.json: mounts[0]: tmpfs option \"huge=always\" is not supported");
+	REFUSE(", 'mounts': [{'destination': '/', 'type': 'tmpfs'}]",
+	       "config.json: mounts[0]: a tmpfs cannot cover the root");
 	REFUSE(", 'mounts': [{'destination': '/mnt', 'type': 'nfs', 'source': 'h:/x'}]",
 	       "config.json: mounts[0]: a nfs mount at /mnt is not supported (mvrun shares host "
 	       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs are the guest's "
