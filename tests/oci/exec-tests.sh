@@ -174,6 +174,10 @@ grep -q tty-42 "$W/t.out" && [ "$st" = 4 ] && [ "$(sed -n 's/^cmd //p' "$W/t.log
 	t_bad "exec --detach --tty: the host process relays the pty and exits with the status (4)" \
 		"status $st, log $(cat "$W/t.log"), out $(cat "$W/t.out"), err $(cat "$W/t.err")"
 
+t_exec "$LIMIT" python3 tests/oci/termexec.py "$MVRUN" --root "$ROOT" exec -t c1 sh
+t_check "exec -t on the caller's terminal: its size, a resize (SIGWINCH) and the status (5)" 5 \
+	'out:33 77' 'out:40 100'
+
 # --- at most 64 execs at a time, and a clear refusal past that ---------------
 for i in $(seq 1 64); do
 	"$MVRUN" --root "$ROOT" exec --detach --pid-file "$W/l$i.pid" c1 sleep 1000 </dev/null >/dev/null 2>>"$W/l.err"
