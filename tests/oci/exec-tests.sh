@@ -163,6 +163,19 @@ t_exec "$LIMIT" python3 tests/oci/console.py "$W/con.sock" \
 t_check "exec -t --console-socket: the pty master arrives, input and output flow, status 3" 3 \
 	'out:is-a-tty' 'out:tty-42'
 
+# The output is exactly the process's: nothing before it (no NUL, no echo of
+# input that was never sent). A "^@" seen under script(1) is script's own EOF
+# (VEOF, queued while the caller's pty was still canonical, then read as a
+# NUL once the client made it raw): the caller's input, not mvrun's.
+rm -f "$W/con.sock"
+t_exec "$LIMIT" python3 tests/oci/console.py "$W/con.sock" '' \
+	"$MVRUN" --root "$ROOT" exec -t --console-socket "$W/con.sock" c1 tty
+[ "$T_STATUS" = 0 ] && python3 -c 'import re, sys
+sys.exit(not re.fullmatch(rb"/dev/pts/[0-9]+\r\n", open(sys.argv[1], "rb").read()))' "$T_OUT" &&
+	t_ok "exec -t tty: the bytes are exactly /dev/pts/N CR LF, with no NUL before them" ||
+	t_bad "exec -t tty: the bytes are exactly /dev/pts/N CR LF, with no NUL before them" \
+		"bytes: $(od -An -c "$T_OUT" | head -n 3)"
+
 rm -f "$W/con.sock" "$W/t.log"
 python3 tests/oci/subreaper.py "$W/t.log" python3 tests/oci/console.py "$W/con.sock" \
 	$'echo tty-$((6*7)); exit 4\n' \
