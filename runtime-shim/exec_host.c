@@ -193,19 +193,26 @@ static bool from_mvm(struct xh *x)
 	return true;
 }
 
+/* The terminal's size to the guest's pty, if there is one and it is known. */
+static void send_size(struct xh *x)
+{
+	struct winsize ws;
+	struct proto_buf b = { 0 };
+	if (x->h->tin >= 0 && ioctl(x->h->tin, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		proto_encode_resize(&b, ws.ws_row, ws.ws_col);
+		send_msg(x, &b);
+	}
+}
+
 static void on_signal(struct xh *x)
 {
 	struct signalfd_siginfo si;
 	while (read(x->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		struct proto_buf b = { 0 };
-		struct winsize ws;
 		if (si.ssi_signo == SIGCHLD || (pid_t)si.ssi_pid == getpid())
 			continue; /* our own SIGPIPE, or nothing for the process */
 		if (si.ssi_signo == SIGWINCH) {
-			if (x->h->tin >= 0 && ioctl(x->h->tin, TIOCGWINSZ, &ws) == 0) {
-				proto_encode_resize(&b, ws.ws_row, ws.ws_col);
-				send_msg(x, &b);
-			}
+			send_size(x);
 			continue;
 		}
 		proto_encode_u32(&b, PROTO_SIGNAL, si.ssi_signo);
@@ -291,6 +298,9 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shi
 	} else if (send_msg(x, &b) < 0) {
 		shim_errno(err, 1, "exec: send the request to mvm");
 	} else {
+		/* An engine may size the console before we lead its session (no
+		 * SIGWINCH then): the size as it is now, once signals are ours. */
+		send_size(x);
 		loop(x);
 		if (x->started)
 			r = x->status;

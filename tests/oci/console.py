@@ -5,9 +5,10 @@ Listens on the unix socket SOCK, runs CMD (which is given SOCK as its
 --console-socket), receives the pty master it sends (one message, one
 SCM_RIGHTS fd), writes INPUT to it, and copies what comes back to stdout
 until the pty hangs up or 60 s pass. Exits with CMD's status (128+N for
-signal N), or 100 if no fd arrived.
+signal N), or 100 if no fd arrived. With CONSOLE_SIZE=ROWSxCOLS in the
+environment it first sets the master's window size, as engines do.
 """
-import array, os, select, socket, subprocess, sys, time
+import array, fcntl, os, select, socket, struct, subprocess, sys, termios, time
 
 
 def main():
@@ -31,6 +32,9 @@ def main():
         proc.kill()
         sys.exit(100)
     master = fds[0]
+    if os.environ.get("CONSOLE_SIZE"):
+        rows, cols = (int(v) for v in os.environ["CONSOLE_SIZE"].split("x"))
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     os.write(master, text.encode())
     end = time.time() + 60
     while time.time() < end:

@@ -177,14 +177,14 @@ sys.exit(not re.fullmatch(rb"/dev/pts/[0-9]+\r\n", open(sys.argv[1], "rb").read(
 		"bytes: $(od -An -c "$T_OUT" | head -n 3)"
 
 rm -f "$W/con.sock" "$W/t.log"
-python3 tests/oci/subreaper.py "$W/t.log" python3 tests/oci/console.py "$W/con.sock" \
-	$'echo tty-$((6*7)); exit 4\n' \
+CONSOLE_SIZE=30x90 python3 tests/oci/subreaper.py "$W/t.log" python3 tests/oci/console.py "$W/con.sock" \
+	$'stty size; echo tty-$((6*7)); exit 4\n' \
 	"$MVRUN" --root "$ROOT" exec --detach --tty --console-socket "$W/con.sock" --pid-file "$W/t.pid" c1 sh \
 	</dev/null >"$W/t.out" 2>"$W/t.err"
 st=$(logged "$W/t.log" "$(cat "$W/t.pid" 2>/dev/null)")
-grep -q tty-42 "$W/t.out" && [ "$st" = 4 ] && [ "$(sed -n 's/^cmd //p' "$W/t.log")" = 0 ] &&
-	t_ok "exec --detach --tty: the host process relays the pty and exits with the status (4)" ||
-	t_bad "exec --detach --tty: the host process relays the pty and exits with the status (4)" \
+grep -q tty-42 "$W/t.out" && grep -q '^30 90' "$W/t.out" && [ "$st" = 4 ] && [ "$(sed -n 's/^cmd //p' "$W/t.log")" = 0 ] &&
+	t_ok "exec --detach --tty: the engine's console size reaches the guest; the host process relays the pty and exits with the status (4)" ||
+	t_bad "exec --detach --tty: console size, relay, status (4)" \
 		"status $st, log $(cat "$W/t.log"), out $(cat "$W/t.out"), err $(cat "$W/t.err")"
 
 t_exec "$LIMIT" python3 tests/oci/termexec.py "$MVRUN" --root "$ROOT" exec -t c1 sh
