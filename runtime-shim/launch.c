@@ -25,6 +25,7 @@
 
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
+#include "runtime-shim/mountpoint.h"
 #include "runtime-shim/shim.h"
 #include "runtime-shim/spec2vm.h"
 
@@ -268,6 +269,9 @@ static int prepare(struct launch *l, struct shim_err *err)
 		return -1;
 	for (int i = 0; i < l->plan.nnotes; i++)
 		shim_warn(l->g, "create %s: %s", o->id, l->plan.notes[i]);
+	for (int i = 0; l->cfg.root_readonly && i < l->plan.nmps; i++)
+		if (mp_create(l->plan.rootfs, l->plan.mps[i].path, l->plan.mps[i].file, err) < 0)
+			return -1;
 	if (l->plan.tty && !o->console_socket && !o->foreground)
 		return shim_errf(err, 1, "process.terminal is true: a detached container needs "
 					 "--console-socket");

@@ -399,5 +399,7 @@ void s2v_free(struct s2v_plan *p)
 		free(p->files[i].src);
 		free(p->files[i].stage);
 	}
+	for (int i = 0; i < p->nmps; i++)
+		free(p->mps[i].path);
 	memset(p, 0, sizeof(*p));
 }

@@ -61,6 +61,14 @@ struct s2v_plan {
 	int nnotes;
 	struct s2v_file files[S2V_MAX_FILES];
 	int nfiles;
+	/* Every bind and tmpfs destination, and whether a file goes there: with
+	 * root.readonly the guest cannot create missing mount points, so mvrun
+	 * does (mountpoint.c), as runc's setup would before the root goes ro. */
+	struct s2v_mountpoint {
+		char *path;
+		bool file;
+	} mps[S2V_MAX_VOLUMES + S2V_MAX_FILES + S2V_MAX_TMPFS];
+	int nmps;
 };
 
 /* Check c against what mvm can do and build the plan. Host checks are made

@@ -82,6 +82,16 @@ static bool is_bind(const struct cfg_mount *m)
 	return false;
 }
 
+static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struct shim_err *err)
+{
+	if (p->nmps == (int)(sizeof(p->mps) / sizeof(p->mps[0])))
+		return 0; /* every kind was counted against its own limit first */
+	if (!(p->mps[p->nmps].path = strdup(dest)))
+		return shim_errf(err, CFG_EXIT, "out of memory");
+	p->mps[p->nmps++].file = file;
+	return 0;
+}
+
 /* A tmpfs of the guest's own: mvm --tmpfs DEST:OPTIONS, with the options
  * mvinit knows (guest-init/container.c mount_tmpfs) and the harmless ones
  * dropped. */
@@ -116,7 +126,7 @@ static int tmpfs_mount(const struct cfg_mount *m, const char *f, const char *des
 	}
 	if (s2v_push(p, "--tmpfs") < 0 || s2v_push(p, "%s:%s", dest, opts) < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
-	return 0;
+	return add_mountpoint(p, dest, false, err);
 }
 
 static int file_bind(const char *f, const char *src, const char *dest, bool ro, bool restricted,
@@ -146,7 +156,7 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 			 dest);
 	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s:%s%s", sf->stage, dest, ro ? ":ro" : "") < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
-	return 0;
+	return add_mountpoint(p, dest, true, err);
 }
 
 static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest,
@@ -195,7 +205,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 			 dest);
 	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, ro ? ":ro" : "") < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
-	return 0;
+	return add_mountpoint(p, dest, false, err);
 }
 
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
