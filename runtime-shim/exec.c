@@ -163,28 +163,12 @@ static void to_spec(const struct cfg_process *p, struct proto_spec *s)
 	s->env = p->env;
 }
 
-static int unix_connect(const char *path, const char *what, struct shim_err *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return shim_errf(err, 1, "%s %s: path too long", what, path);
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		shim_errno(err, 1, "%s %s", what, path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* A pty whose master goes to the console socket (as at create); returns the
  * slave, raw (the guest's pty does the line discipline), or -1 with err. */
 static int console_pty(const char *sock, const struct cfg_process *p, struct shim_err *err)
 {
 	char name[64];
-	int cs = unix_connect(sock, "--console-socket", err), slave = -1;
+	int cs = shim_unix_connect(sock, "--console-socket", err), slave = -1;
 	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (cs < 0 || master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
 	    ptsname_r(master, name, sizeof(name)) != 0 ||
@@ -324,7 +308,7 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		goto out;
 	}
 	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
-	    (h.ctl = unix_connect(sock, "exec: connect to mvm's control socket", err)) < 0)
+	    (h.ctl = shim_unix_connect(sock, "exec: connect to mvm's control socket", err)) < 0)
 		goto out;
 	if (c.process.terminal && o.console_socket) {
 		if ((h.tin = h.tout = console_pty(o.console_socket, &c.process, err)) < 0)

@@ -72,15 +72,8 @@ static void undo(struct launch *l)
 
 static int console_connect(struct launch *l, struct shim_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = l->o->console_socket;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return shim_errf(err, 1, "--console-socket %s: path too long", path);
-	strcpy(sa.sun_path, path);
-	l->console = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l->console < 0 || connect(l->console, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return shim_errno(err, 1, "--console-socket %s", path);
-	return 0;
+	l->console = shim_unix_connect(l->o->console_socket, "--console-socket", err);
+	return l->console < 0 ? -1 : 0;
 }
 
 /* A pty pair; the window size from process.consoleSize when given. */
@@ -260,8 +253,6 @@ static int prepare(struct launch *l, struct shim_err *err)
 	    store_path(l->g->root, o->id, "ctl.sock", l->sock, sizeof(l->sock), err) < 0 ||
 	    store_path(l->g->root, o->id, NULL, l->dir, sizeof(l->dir), err) < 0)
 		return -1;
-	if (strlen(l->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return shim_errf(err, 1, "%s: too long for a unix socket; use a shorter --root", l->sock);
 	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
 				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD,
 				 .state_dir = l->dir };

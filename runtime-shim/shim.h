@@ -85,6 +85,11 @@ int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err);
  * directory, then rename). */
 int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err);
 
+/* Connect a stream socket to the unix socket at path, however long (a path
+ * beyond sun_path is reached through its directory's /proc/self/fd). Returns
+ * the fd, or -1 with err "WHAT PATH: reason". */
+int shim_unix_connect(const char *path, const char *what, struct shim_err *err);
+
 /* A signal given as a number ("9") or a name ("KILL", "SIGKILL", "sigkill").
  * Returns the number, or -1. */
 int shim_parse_signal(const char *s);

@@ -22,18 +22,9 @@
 static int ctl_request(const char *sock, const char *line, char *out, size_t cap,
 		       struct shim_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(sock) >= sizeof(sa.sun_path))
-		return shim_errf(err, 1, "%s: path too long for a unix socket", sock);
-	strcpy(sa.sun_path, sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = shim_unix_connect(sock, "connect to mvm's control socket", err);
 	if (fd < 0)
-		return shim_errno(err, 1, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		shim_errno(err, 1, "connect to mvm's control socket %s", sock);
-		close(fd);
 		return -1;
-	}
 	size_t len = strlen(line), got = 0;
 	if (write(fd, line, len) != (ssize_t)len) {
 		shim_errno(err, 1, "write to mvm's control socket");

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "runtime-shim/shim.h"
@@ -118,4 +120,39 @@ int shim_operands(int argc, char **argv, int want, const char *usage, struct shi
 		return shim_errf(err, 1, "%s: missing argument (usage: %s)", argv[0], usage);
 	return shim_errf(err, 1, "%s: unexpected argument \"%s\" (usage: %s)", argv[0],
 			 argv[optind + want], usage);
+}
+
+int shim_unix_connect(const char *path, const char *what, struct shim_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int dirfd = -1, fd = -1;
+	if (strlen(path) < sizeof(sa.sun_path)) {
+		strcpy(sa.sun_path, path);
+	} else {
+		/* Longer than sun_path (engines' state dirs with 64-character
+		 * ids are): reach it through its directory's fd. */
+		const char *slash = strrchr(path, '/');
+		char dir[PATH_MAX];
+		if (!slash || (size_t)(slash - path) >= sizeof(dir))
+			return shim_errf(err, 1, "%s %s: path too long", what, path);
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return shim_errno(err, 1, "%s %s", what, path);
+		if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd,
+				     slash + 1) >= sizeof(sa.sun_path)) {
+			close(dirfd);
+			return shim_errf(err, 1, "%s %s: socket name too long", what, path);
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		shim_errno(err, 1, "%s %s", what, path);
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	return fd;
 }

@@ -2,6 +2,8 @@
  * answered "ok\n" or "error MESSAGE\n"; or, when the first byte opens a
  * proto header, an exec client, handed to exec.c. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -86,14 +88,35 @@ static void on_listen(void *opaque, uint32_t events)
 int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
-	strcpy(sa.sun_path, path);
+	int dirfd = -1;
+	if (strlen(path) < sizeof(sa.sun_path)) {
+		strcpy(sa.sun_path, path);
+	} else {
+		/* Beyond sun_path (engines' state dirs with 64-character ids):
+		 * bind through the directory's fd. */
+		const char *slash = strrchr(path, '/');
+		char dir[4096];
+		if (!slash || (size_t)(slash - path) >= sizeof(dir))
+			return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
+		if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd,
+				     slash + 1) >= sizeof(sa.sun_path)) {
+			close(dirfd);
+			return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: name too long", path);
+		}
+	}
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int bound = c->listen_fd >= 0 && bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    listen(c->listen_fd, 8) == 0;
+	int e = errno;
+	if (dirfd >= 0)
+		close(dirfd);
+	errno = e;
 	if (c->listen_fd < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "socket");
-	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(c->listen_fd, 8) < 0)
+	if (!bound)
 		return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
 	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) < 0)
 		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");

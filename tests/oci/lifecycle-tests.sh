@@ -292,4 +292,20 @@ grep -qE '^tmpfs /var/tmp tmpfs rw,nosuid,nodev,.*size=1024k' "$W/c10.out" && t_
 	t_bad "the host's view of a stage is the empty file" "$(cat "$ROOT/c10/files/f0")"
 rt delete c10
 
+# --- a state path longer than a unix socket address (dockerd's: --root
+# <exec-root>/runtime-runc/moby and 64-character ids) ------------------------
+LONGROOT=$W/$(printf 'r%.0s' $(seq 1 60))/runtime-runc/moby
+LONGID=$(printf '%064x' 12345)
+bundle b11 '["sh", "-c", "echo long-path-ok"]'
+python3 tests/oci/subreaper.py "$W/long.log" "$MVRUN" --root "$LONGROOT" create --bundle "$W/b11" \
+	--pid-file "$W/b11/long.pid" "$LONGID" </dev/null >"$W/long.out" 2>"$W/long.err" &
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q '^cmd ' "$W/long.log" 2>/dev/null && break; sleep 0.1; done
+T_STATUS=$(sed -n 's/^cmd //p' "$W/long.log"); cp "$W/long.err" "$T_ERR"; : >"$T_OUT"
+t_check "create under a --root whose ctl.sock is longer than sun_path" 0 errlines:0
+t_exec "$LIMIT" "$MVRUN" --root "$LONGROOT" start "$LONGID"
+t_check "start reaches mvm's control socket on the long path" 0 errlines:0
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q long-path-ok "$W/long.out" && break; sleep 0.1; done
+grep -qx long-path-ok "$W/long.out" && t_ok "the process ran" || t_bad "the process ran" "$(cat "$W/long.out" "$W/long.err")"
+t_exec "$LIMIT" "$MVRUN" --root "$LONGROOT" delete --force "$LONGID"
+
 t_summary oci-lifecycle
