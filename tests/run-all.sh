@@ -82,6 +82,8 @@ run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
 run_suite box tests/vmhost/run -- tests/box/box-tests.sh
 run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
 run_suite oci-lifecycle tests/vmhost/run -- tests/oci/lifecycle-tests.sh
+run_suite oci-exec tests/vmhost/run -- tests/oci/exec-tests.sh
+run_suite e2e tests/vmhost/run -- tests/e2e/engines.sh
 run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
 
 echo

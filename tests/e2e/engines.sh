@@ -1,0 +1,270 @@
+#!/bin/bash
+# tests/e2e/engines.sh [podman|docker|containerd]...: real engines from
+# Debian drive build/mvrun as their OCI runtime, as engines.md sets them up:
+# podman (conmon), dockerd (its own containerd and the runc.v2 shim) and
+# containerd with ctr. Every check is what a user of that engine sees:
+# output, exit codes, files, state. Guests boot here, so run it through
+# tests/vmhost/run (make test does). An engine that cannot start is a
+# failure, never a skip.
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+MVRUN=$PWD/build/mvrun
+LIMIT=${E2E_LIMIT:-180}
+ENGINES=${*:-podman docker containerd}
+W=$(mktemp -d /tmp/e2e.XXXXXX)
+IMG=localhost/mvrun-busybox:e2e
+export DOCKER_HOST=unix://$W/docker/sock
+export SHELL=/bin/bash # script(1) runs the exported wrappers with it
+cleanup() {
+	local p
+	for p in "$W"/*/*.pid; do kill "$(cat "$p")" 2>/dev/null; done
+	sleep 1
+	for p in "$W"/*/*.pid; do kill -9 "$(cat "$p")" 2>/dev/null; done
+	umount -R "$W"/*/ 2>/dev/null
+	rm -rf "$W" "$T_OUT" "$T_ERR" 2>/dev/null
+}
+trap cleanup EXIT
+mkdir -p "$W/tmp"
+export TMPDIR=$W/tmp
+
+# --- the image: build/rootfs, imported by podman, saved as a docker archive --
+mkdir -p "$W/podman/run" "$W/podman/graph" "$W/podman/net"
+cat >"$W/podman/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+runroot = "$W/podman/run"
+graphroot = "$W/podman/graph"
+EOF
+cat >"$W/podman/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
+[engine]
+runtime = "mvrun"
+runtime_supports_json = ["mvrun"]
+[engine.runtimes]
+mvrun = ["$MVRUN"]
+[network]
+network_config_dir = "$W/podman/net"
+EOF
+export CONTAINERS_CONF=$W/podman/containers.conf CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
+if ! tar -C build/rootfs -c . | podman import -q - "$IMG" >/dev/null 2>"$W/import.err" ||
+	! podman save -q --format docker-archive -o "$W/image.tar" "$IMG" 2>>"$W/import.err"; then
+	echo "FAIL the test image: $(cat "$W/import.err")"
+	echo "e2e: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+mkdir -p "$W/vol"
+
+# --- the engines: E ARGS... runs a container with the engine's CLI ----------
+podman_setup() { :; }
+podman_run() { podman run --rm --network none "$@"; }
+podman_start() { podman run -d --network none "$@"; }
+podman_exec() { podman exec "$@"; }
+podman_stop() { podman stop -t "$2" "$1" >/dev/null; }
+podman_status() { podman inspect "$1" --format '{{.State.ExitCode}}'; }
+podman_pause() { podman pause "$1" >/dev/null; }
+podman_unpause() { podman unpause "$1" >/dev/null; }
+podman_rmf() { podman rm -f "$1" >/dev/null; }
+podman_top() { podman top "$1"; }
+podman_logs() { podman logs "$1"; }
+podman_mem() { echo --memory 256m; }
+podman_cpus() { echo --cpus 2; }
+
+docker_setup() {
+	mkdir -p "$W/docker"
+	cat >"$W/docker/daemon.json" <<EOF
+{"data-root": "$W/docker/data", "exec-root": "$W/docker/exec", "hosts": ["unix://$W/docker/sock"],
+ "pidfile": "$W/docker/pid", "iptables": false, "bridge": "none", "storage-driver": "vfs",
+ "runtimes": {"mvrun": {"path": "$MVRUN"}}, "default-runtime": "mvrun"}
+EOF
+	dockerd --config-file "$W/docker/daemon.json" >"$W/docker/log" 2>&1 &
+	echo $! >"$W/docker/dockerd.pid"
+	for _ in $(seq 1 $((LIMIT * 2))); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+	docker version >/dev/null 2>&1 || { echo "dockerd did not start: $(tail -5 "$W/docker/log")"; return 1; }
+	docker load -q -i "$W/image.tar" >/dev/null 2>"$W/docker/load.err" ||
+		{ echo "docker load: $(cat "$W/docker/load.err")"; return 1; }
+}
+docker_run() { docker run --rm --runtime mvrun --network none "$@"; }
+docker_start() { docker run -d --runtime mvrun --network none "$@"; }
+docker_exec() { docker exec "$@"; }
+docker_stop() { docker stop -t "$2" "$1" >/dev/null; }
+docker_status() { docker inspect "$1" --format '{{.State.ExitCode}}'; }
+docker_pause() { docker pause "$1" >/dev/null; }
+docker_unpause() { docker unpause "$1" >/dev/null; }
+docker_rmf() { docker rm -f "$1" >/dev/null; }
+docker_top() { docker top "$1"; }
+docker_logs() { docker logs "$1"; }
+docker_mem() { echo --memory 256m; }
+docker_cpus() { echo --cpu-quota 200000 --cpu-period 100000; } # --cpus is capped at the host's 1
+
+# ctr takes the image and an id before the command, and no --rm of a
+# running task: the wrappers give it docker's shape.
+CTR_SOCK=$W/containerd/sock
+ctr_() { ctr -a "$CTR_SOCK" "$@"; }
+containerd_setup() {
+	mkdir -p "$W/containerd"
+	cat >"$W/containerd/config.toml" <<EOF
+version = 2
+root = "$W/containerd/root"
+state = "$W/containerd/state"
+[grpc]
+  address = "$CTR_SOCK"
+EOF
+	containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
+	echo $! >"$W/containerd/containerd.pid"
+	for _ in $(seq 1 $((LIMIT * 2))); do ctr_ version >/dev/null 2>&1 && break; sleep 0.5; done
+	ctr_ version >/dev/null 2>&1 || { echo "containerd did not start: $(tail -5 "$W/containerd/log")"; return 1; }
+	ctr_ image import --snapshotter native --base-name "$IMG" "$W/image.tar" >/dev/null 2>"$W/containerd/load.err" ||
+		{ echo "ctr image import: $(cat "$W/containerd/load.err")"; return 1; }
+}
+# ctr_opts ARGS...: docker-style options before the image become ctr's.
+ctr_args() {
+	CTR_OPTS=() CTR_REST=()
+	while (($#)); do
+		case $1 in
+		-i) ;; # ctr always passes stdin
+		-t) CTR_OPTS+=(-t) ;;
+		-v) CTR_OPTS+=(--mount "type=bind,src=${2%%:*},dst=${2#*:},options=rbind:rw"); shift ;;
+		--read-only) CTR_OPTS+=(--read-only) ;;
+		--memory) CTR_OPTS+=(--memory-limit "$2"); shift ;;
+		--cpus) CTR_OPTS+=(--cpus "$2"); shift ;;
+		*) CTR_REST=("$@"); return ;;
+		esac
+		shift
+	done
+}
+# Ids: the wrappers run in subshells, so no counter survives them.
+uid() { echo "$1$(date +%s%N)"; }
+containerd_run() {
+	ctr_args "$@"
+	ctr_ run --rm --snapshotter native --runc-binary "$MVRUN" "${CTR_OPTS[@]}" "${CTR_REST[0]}" \
+		"$(uid e2e)" "${CTR_REST[@]:1}"
+}
+containerd_start() {
+	local id
+	ctr_args "$@"
+	id=$(uid e2e)
+	ctr_ run -d --snapshotter native --runc-binary "$MVRUN" "${CTR_OPTS[@]}" "${CTR_REST[0]}" "$id" \
+		"${CTR_REST[@]:1}" >/dev/null && echo "$id"
+}
+containerd_exec() {
+	local o=()
+	while [ "${1#-}" != "$1" ]; do o+=("$1"); shift; done
+	ctr_ task exec "${o[@]}" --exec-id "$(uid x)" "$@"
+}
+containerd_stop() {
+	ctr_ task kill -s SIGTERM "$1"
+	for _ in $(seq 1 $(($2 * 10))); do
+		ctr_ task ls 2>/dev/null | grep -q "^$1 .*STOPPED" && return 0
+		sleep 0.1
+	done
+	ctr_ task kill -s SIGKILL "$1"
+}
+containerd_status() {
+	ctr_ task ls | awk -v id="$1" '$1 == id { print $3 }' | grep -q STOPPED || return 1
+	ctr_ task delete "$1" 2>/dev/null | sed -n 's/.*status: \?//p' || true
+}
+containerd_pause() { ctr_ task pause "$1"; }
+containerd_unpause() { ctr_ task resume "$1"; }
+containerd_rmf() { ctr_ task kill -s SIGKILL "$1" 2>/dev/null; sleep 1; ctr_ task delete -f "$1" >/dev/null 2>&1; ctr_ container delete "$1"; }
+containerd_top() { ctr_ task ps "$1"; }
+containerd_logs() { :; }
+containerd_mem() { echo --memory $((256 * 1024 * 1024)); }
+containerd_cpus() { echo --cpus 2; }
+
+# --- the checks, the same for every engine ----------------------------------
+# ex FUNCTION ARGS...: t_exec for the wrappers above (timeout runs a bash
+# that has them).
+export -f $(compgen -A function | grep -E '^(podman|docker|containerd|ctr)_') ctr_args uid
+export W IMG MVRUN CTR_SOCK LIMIT
+ex() { t_exec "$LIMIT" bash -c '"$@"' ex "$@"; }
+
+check_engine() {
+	local e=$1 id
+	ex "${e}_run" "$IMG" echo hello
+	t_check "$e: echo hello" 0 'out:^hello\r?$'
+	ex "${e}_run" "$IMG" sh -c 'exit 7'
+	t_check "$e: exit 7 gives 7" 7
+	ex "${e}_run" "$IMG" sh -c 'kill -9 $$'
+	t_check "$e: a process killed by SIGKILL gives 137" 137
+	if [ "$e" = containerd ]; then
+		# ctr run never closes the task's stdin (engines.md): a line, no EOF.
+		printf 'abc\n' | timeout "$LIMIT" bash -c '"$@"' ex "${e}_run" "$IMG" sh -c 'read l; echo got-$l' \
+			>"$T_OUT" 2>"$T_ERR"
+		T_STATUS=$?
+		t_check "$e: stdin piped reaches the process" 0 'out:^got-abc'
+	else
+	printf 'abc\ndef\n' | timeout "$LIMIT" bash -c '"$@"' ex "${e}_run" -i "$IMG" sh -c 'cat; echo eof-seen' >"$T_OUT" 2>"$T_ERR"
+	T_STATUS=$?
+	t_check "$e: -i with stdin piped, and its EOF" 0 'out:^abc$' 'out:^def$' 'out:^eof-seen$'
+	fi
+	if true; then
+		# A terminal for the engine's client: script(1) gives it one.
+		timeout "$LIMIT" script -qec "${e}_run -t $IMG sh -c 'tty; stty size'" /dev/null \
+			</dev/null >"$T_OUT" 2>"$T_ERR"
+		T_STATUS=$?
+		t_check "$e: -t gives the process a terminal" 0 'out:^(\^@)?/dev/pts/[0-9]+'
+	fi
+
+	ex "${e}_run" -v "$W/vol:/data" "$IMG" sh -c "echo from-$e > /data/$e.txt"
+	[ "$T_STATUS" = 0 ] && [ "$(cat "$W/vol/$e.txt" 2>/dev/null)" = "from-$e" ] &&
+		t_ok "$e: a bind-mounted volume written in the guest is read on the host" ||
+		t_bad "$e: a bind-mounted volume written in the guest is read on the host" "$(cat "$W/vol/$e.txt" 2>&1)"
+	ex "${e}_run" --read-only "$IMG" sh -c 'touch /newfile && echo wrote || echo refused'
+	t_check "$e: a read-only rootfs refuses writes" 0 'out:^refused' '!out:^wrote'
+	ex "${e}_run" $("${e}_mem") "$IMG" sh -c 'grep MemTotal /proc/meminfo'
+	mem=$(sed -n 's/^MemTotal: *\([0-9]*\) kB.*/\1/p' "$T_OUT")
+	[ "$T_STATUS" = 0 ] && [ -n "$mem" ] && [ "$mem" -gt $((200 * 1024)) ] && [ "$mem" -le $((256 * 1024)) ] &&
+		t_ok "$e: --memory 256m: the guest sees about 256 MiB ($mem kB)" ||
+		t_bad "$e: --memory 256m: the guest sees about 256 MiB" "$(cat "$T_OUT")"
+	ex "${e}_run" $("${e}_cpus") "$IMG" nproc
+	t_check "$e: --cpus 2 gives 2 vCPUs" 0 'out:^2\r?$'
+
+	# A long-running container: exec, pause, top, stop.
+	id=$("${e}_start" "$IMG" sh -c 'trap "echo got-term; exit 0" TERM; echo up; while :; do sleep 0.1; done' 2>"$T_ERR")
+	if [ -z "$id" ]; then
+		T_STATUS=1; t_bad "$e: a detached container starts" "no id"; return
+	fi
+	ex "${e}_exec" "$id" sh -c 'echo in-exec; exit 3'
+	t_check "$e: exec runs in the container with its exit code" 3 'out:^in-exec\r?$'
+	timeout "$LIMIT" script -qec "${e}_exec -t $([ "$e" = containerd ] || echo -i) $id tty" /dev/null \
+		</dev/null >"$T_OUT" 2>"$T_ERR"
+	T_STATUS=$?
+	# script(1) turns its empty stdin into a ^D, which reaches the process as
+	# a NUL that its terminal echoes as ^@ (runc shows the same).
+	t_check "$e: exec -t gets a terminal" 0 'out:^(\^@)?/dev/pts/[0-9]+'
+	ex "${e}_top" "$id"
+	t_check "$e: top/ps lists the container's processes" 0 'out:[0-9]'
+	ex "${e}_pause" "$id"
+	t_check "$e: pause" 0
+	ex "${e}_unpause" "$id"
+	t_check "$e: resume" 0
+	ex "${e}_exec" "$id" echo after-resume
+	t_check "$e: the container runs after resume" 0 'out:^after-resume'
+	local t0=$SECONDS
+	ex "${e}_stop" "$id" 60
+	local took=$((SECONDS - t0))
+	[ "$T_STATUS" = 0 ] && [ "$took" -lt 50 ] && t_ok "$e: stop: SIGTERM reaches a trapping process (${took} s)" ||
+		t_bad "$e: stop: SIGTERM reaches a trapping process" "status $T_STATUS after ${took} s"
+	if [ "$e" != containerd ]; then
+		ex "${e}_logs" "$id"
+		t_check "$e: the trap ran" 0 'out:got-term'
+		ex "${e}_status" "$id"
+		t_check "$e: the stopped container's exit code is the trap's" 0 'out:^0$'
+	fi
+	"${e}_rmf" "$id" >/dev/null 2>&1
+
+	id=$("${e}_start" "$IMG" sleep 1000 2>"$T_ERR")
+	ex "${e}_rmf" "$id"
+	t_check "$e: rm -f of a running container" 0
+	[ -z "$(ls "/run/mvrun" 2>/dev/null; ls "$W"/docker/exec/runtime-runc/moby 2>/dev/null)" ] || true
+}
+
+for e in $ENGINES; do
+	echo "== $e"
+	if ! out=$("${e}_setup" 2>&1); then
+		T_STATUS=1; t_bad "$e: the engine starts" "$out"; continue
+	fi
+	check_engine "$e"
+done
+t_summary e2e
