@@ -7,61 +7,7 @@
 # tests/vmhost/run.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
-MVRUN=${MVRUN:-$PWD/build/mvrun}
-LIMIT=${OCI_LIMIT:-120}
-W=$(mktemp -d /tmp/ociexec.XXXXXX)
-ROOT=$W/state
-REAPERS=()
-cleanup() {
-	for id in $(ls "$ROOT" 2>/dev/null); do "$MVRUN" --root "$ROOT" delete --force "$id" 2>/dev/null; done
-	for p in "${REAPERS[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$W" "$T_OUT" "$T_ERR"
-}
-trap cleanup EXIT
-cp -a build/rootfs "$W/rootfs"
-
-mountpoint -q /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null ||
-	mount -t tmpfs none /sys/fs/cgroup
-
-rt() { t_exec "$LIMIT" "$MVRUN" --root "$ROOT" "$@"; }
-
-# bundle NAME JSON-ARGS [PYTHON-EDIT]: as in lifecycle-tests.sh.
-bundle() {
-	local b=$W/$1
-	mkdir -p "$b"
-	rm -f "$b/config.json"
-	"$MVRUN" spec --bundle "$b" || return 1
-	python3 - "$b/config.json" "$W/rootfs" "$2" "${3:-}" <<'PY'
-import json, sys
-path, rootfs, args, edit = sys.argv[1:]
-c = json.load(open(path))
-c["root"] = {"path": rootfs, "readonly": False}
-c["process"]["args"] = json.loads(args)
-c["process"]["terminal"] = False
-exec(edit)
-json.dump(c, open(path, "w"), indent=1)
-PY
-}
-
-# create ID BUNDLE: `mvrun create` under a subreaper, as in lifecycle-tests.sh.
-create() {
-	local id=$1 b=$W/$2
-	rm -f "$W/$id.log"
-	python3 tests/oci/subreaper.py "$W/$id.log" "$MVRUN" --root "$ROOT" create --bundle "$b" \
-		--pid-file "$b/$id.pid" "$id" </dev/null >"$W/$id.out" 2>"$W/$id.err" &
-	REAPERS+=($!)
-	for _ in $(seq 1 $((LIMIT * 10))); do grep -q '^cmd ' "$W/$id.log" 2>/dev/null && break; sleep 0.1; done
-	T_STATUS=$(sed -n 's/^cmd //p' "$W/$id.log" 2>/dev/null)
-}
-
-# logged LOG PID: PID's status once the subreaper logged it, or "none".
-logged() {
-	for _ in $(seq 1 $((LIMIT * 10))); do
-		grep -q "^$2 " "$1" 2>/dev/null && break
-		sleep 0.1
-	done
-	sed -n "s/^$2 //p" "$1" 2>/dev/null | grep . || echo none
-}
+OCI_NAME=ociexec . tests/oci/lib.sh
 
 bundle b1 '["sh", "-c", "echo up; while :; do sleep 1; done"]' "
 c['linux']['cgroupsPath'] = '/mvrun-exec-test/c1'

@@ -6,75 +6,7 @@
 # test does).
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
-MVRUN=${MVRUN:-$PWD/build/mvrun}
-LIMIT=${OCI_LIMIT:-120}
-W=$(mktemp -d /tmp/ocilife.XXXXXX)
-ROOT=$W/state
-REAPERS=()
-cleanup() {
-	for id in $(ls "$ROOT" 2>/dev/null); do "$MVRUN" --root "$ROOT" delete --force "$id" 2>/dev/null; done
-	for p in "${REAPERS[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$W" "$T_OUT" "$T_ERR"
-}
-trap cleanup EXIT
-cp -a build/rootfs "$W/rootfs"
-
-# The host's cgroups, as an engine's host has them.
-mountpoint -q /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null ||
-	mount -t tmpfs none /sys/fs/cgroup
-
-rt() { t_exec "$LIMIT" "$MVRUN" --root "$ROOT" "$@"; }
-
-# bundle NAME JSON-ARGS [PYTHON-EDIT]: W/NAME/config.json from mvrun spec,
-# root.path the shared rootfs, process.args JSON-ARGS, no terminal.
-bundle() {
-	local b=$W/$1
-	mkdir -p "$b"
-	rm -f "$b/config.json"
-	"$MVRUN" spec --bundle "$b" || return 1
-	python3 - "$b/config.json" "$W/rootfs" "$2" "${3:-}" <<'EOF'
-import json, sys
-path, rootfs, args, edit = sys.argv[1:]
-c = json.load(open(path))
-c["root"] = {"path": rootfs, "readonly": False}
-c["process"]["args"] = json.loads(args)
-c["process"]["terminal"] = False
-exec(edit)
-json.dump(c, open(path, "w"), indent=1)
-EOF
-}
-
-# create ID BUNDLE: `mvrun create` under a subreaper, stdio to W/ID.out and
-# W/ID.err, stdin from W/ID.in if present. Waits for create to end and sets
-# T_STATUS to its status.
-create() {
-	local id=$1 b=$W/$2 in=/dev/null
-	[ -e "$W/$id.in" ] && in=$W/$id.in
-	rm -f "$W/$id.log"
-	python3 tests/oci/subreaper.py "$W/$id.log" "$MVRUN" --root "$ROOT" create --bundle "$b" \
-		--pid-file "$b/$id.pid" "$id" <"$in" >"$W/$id.out" 2>"$W/$id.err" &
-	REAPERS+=($!)
-	for _ in $(seq 1 $((LIMIT * 10))); do grep -q '^cmd ' "$W/$id.log" 2>/dev/null && break; sleep 0.1; done
-	T_STATUS=$(sed -n 's/^cmd //p' "$W/$id.log" 2>/dev/null)
-	cp "$W/$id.out" "$T_OUT"; cp "$W/$id.err" "$T_ERR"
-}
-
-# exited ID: mvm's status once it has ended (the subreaper logged it), or
-# "none" after LIMIT seconds.
-exited() {
-	local pid
-	pid=$(cat "$W/$2/$1.pid" 2>/dev/null)
-	for _ in $(seq 1 $((LIMIT * 10))); do
-		grep -q "^$pid " "$W/$1.log" 2>/dev/null && break
-		sleep 0.1
-	done
-	sed -n "s/^$pid //p" "$W/$1.log" 2>/dev/null | grep . || echo none
-}
-
-state_is() { # state_is ID STATUS: state's status field
-	rt state "$1"
-	[ "$T_STATUS" = 0 ] && python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(s["status"] != sys.argv[2])' "$T_OUT" "$2"
-}
+OCI_NAME=ocilife . tests/oci/lib.sh
 
 # --- the basic lifecycle ----------------------------------------------------
 bundle b1 '["sh", "-c", "echo hello; echo to-err >&2; exit 7"]'
