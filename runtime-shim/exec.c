@@ -186,21 +186,7 @@ static int console_pty(const char *sock, const struct cfg_process *p, struct shi
 		cfmakeraw(&t);
 		tcsetattr(slave, TCSANOW, &t);
 	}
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = { name, strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(cs, &msg, MSG_NOSIGNAL) < 0) {
-		shim_errno(err, 1, "--console-socket %s: send the pty", sock);
+	if (shim_send_pty(cs, name, master, sock, err) < 0) {
 		close(slave);
 		slave = -1;
 	}

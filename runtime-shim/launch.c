@@ -95,27 +95,6 @@ static int make_pty(struct launch *l, struct shim_err *err)
 	return 0;
 }
 
-/* One message: data the pty's name, and exactly one SCM_RIGHTS fd, the master. */
-static int send_master(struct launch *l, struct shim_err *err)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = { l->pty_name, strlen(l->pty_name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &l->master, sizeof(int));
-	if (sendmsg(l->console, &msg, MSG_NOSIGNAL) < 0)
-		return shim_errno(err, 1, "--console-socket %s: send the pty", l->o->console_socket);
-	return 0;
-}
-
 /* The empty files that single-file binds are mounted on (in mvm's mount
  * namespace, by the child): STATE/files and STATE/files-ro hold nothing
  * else, since mvm shares those directories whole. */
@@ -363,7 +342,7 @@ static int launch(struct launch *l, struct shim_err *err)
 		return shim_errno(err, 1, "release mvm");
 	close_fd(&l->sync_w);
 	if (l->master >= 0) {
-		if (send_master(l, err) < 0)
+		if (shim_send_pty(l->console, l->pty_name, l->master, l->o->console_socket, err) < 0)
 			return -1;
 		close_fd(&l->master);
 		close_fd(&l->console);

@@ -90,6 +90,11 @@ int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err);
  * the fd, or -1 with err "WHAT PATH: reason". */
 int shim_unix_connect(const char *path, const char *what, struct shim_err *err);
 
+/* The console-socket message engines expect (engines.md, "TTY"): data the
+ * pty's name, and exactly one SCM_RIGHTS fd, the master. path names the
+ * socket in the error. Returns 0 or -1 with err. */
+int shim_send_pty(int sock, const char *name, int master, const char *path, struct shim_err *err);
+
 /* A signal given as a number ("9") or a name ("KILL", "SIGKILL", "sigkill").
  * Returns the number, or -1. */
 int shim_parse_signal(const char *s);
