@@ -47,7 +47,7 @@ run_suite() {
 	"$@" 2>&1 | tee "$log"
 	local rc=${PIPESTATUS[0]}
 	local line
-	line=$(grep -aE '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	line=$(grep -aE '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	rm -f "$log"
 	if [ -z "$line" ]; then
 		echo "== $name: no summary line (exit status $rc)"
