@@ -30,6 +30,13 @@ struct vfs_fh {
 	uint8_t kind;      /* enum vfs_fh_kind */
 	uint32_t gen;      /* bumped each time the slot is taken */
 	uint32_t next;     /* free list */
+	/* Directories: the d_off the fd's position stands at after the last
+	 * READDIR, so the next one that continues from there reads on without
+	 * lseek. On tmpfs an offset is a count of entries, and seeking to it
+	 * again after the guest unlinked some (rm -rf does, while it lists)
+	 * would skip as many; the open file's own cursor does not. */
+	uint64_t dir_pos;
+	bool dir_pos_valid;
 };
 
 /* One request being served. Handlers write their reply payload with

@@ -86,28 +86,43 @@ static int readdir_common(struct vfs_call *c, bool plus)
 	if (ri->offset > INT64_MAX)
 		return -EINVAL;
 	size_t room = ri->size < vfs_room(c) ? ri->size : vfs_room(c);
-	if (lseek(h->fd, (off_t)ri->offset, SEEK_SET) < 0)
-		return -errno;
+	if (!h->dir_pos_valid || h->dir_pos != ri->offset) {
+		h->dir_pos_valid = false;
+		if (lseek(h->fd, (off_t)ri->offset, SEEK_SET) < 0)
+			return -errno;
+	}
+	uint64_t last = ri->offset; /* d_off of the last entry sent */
 	size_t used = 0;
+	int ret;
 	for (;;) {
 		ssize_t n = getdents64(h->fd, c->s->scratch, DENTS_BUF);
-		if (n < 0)
-			return used ? (int)used : -errno;
-		if (n == 0)
-			return used;
+		if (n <= 0) {
+			ret = used || n == 0 ? (int)used : -errno;
+			goto out; /* at the end, or failed: the position is what it is */
+		}
 		for (ssize_t p = 0; p < n;) {
 			const struct dirent64 *d = (const void *)(c->s->scratch + p);
 			p += d->d_reclen;
-			if (d->d_reclen == 0)
-				return used;
-			int rc = emit(c, h->fd, d, plus, used, room);
-			if (rc < 0)
-				return used ? (int)used : rc;
-			if (rc == 0)
-				return used; /* full: the guest asks again from the last d_off */
+			int rc = d->d_reclen ? emit(c, h->fd, d, plus, used, room) : 0;
+			if (rc <= 0) {
+				/* Full (or a bad entry): entries were read past what was
+				 * sent; put the position back right after the last one
+				 * sent, now, before the guest changes anything. */
+				ret = rc < 0 && !used ? rc : (int)used;
+				if (lseek(h->fd, (off_t)last, SEEK_SET) < 0) {
+					h->dir_pos_valid = false;
+					return ret;
+				}
+				goto out;
+			}
 			used += rc;
+			last = (uint64_t)d->d_off;
 		}
 	}
+out:
+	h->dir_pos = last;
+	h->dir_pos_valid = true;
+	return ret;
 }
 
 int vfs_op_readdir(struct vfs_call *c)

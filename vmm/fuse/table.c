@@ -226,6 +226,7 @@ int64_t vfs_fh_add(struct vfs_server *s, int fd, enum vfs_fh_kind kind)
 	struct vfs_fh *h = &s->fhs[i];
 	h->fd = fd;
 	h->kind = kind;
+	h->dir_pos_valid = false;
 	h->gen = (h->gen + 1) & 0x7fffffff; /* the fh stays a positive int64 */
 	if (h->gen == 0)
 		h->gen = 1;
