@@ -15,7 +15,7 @@
 
 int cj_bad(struct shim_err *err, const char *field, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -12,16 +12,6 @@
 
 #include "runtime-shim/spec2vm_int.h"
 
-int s2v_bad(struct shim_err *err, const char *field, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return shim_errf(err, CFG_EXIT, "config.json: %s: %s", field, msg);
-}
-
 void s2v_note(struct s2v_plan *p, const char *fmt, ...)
 {
 	if (p->nnotes == S2V_MAX_NOTES)

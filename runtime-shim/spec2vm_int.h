@@ -2,11 +2,11 @@
 #ifndef MVRUN_SHIM_SPEC2VM_INT_H
 #define MVRUN_SHIM_SPEC2VM_INT_H
 
+#include "runtime-shim/config_json.h"
 #include "runtime-shim/spec2vm.h"
 
-/* Set err to "config.json: FIELD: message" (status CFG_EXIT); returns -1. */
-int s2v_bad(struct shim_err *err, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* "config.json: FIELD: message", as the parser reports (config_json.c). */
+#define s2v_bad cj_bad
 /* Add a note (dropped beyond S2V_MAX_NOTES). */
 void s2v_note(struct s2v_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append one formatted argument to p->argv. Returns 0 or -1 (out of memory). */
