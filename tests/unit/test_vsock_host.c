@@ -15,7 +15,7 @@ static char dir[64], uds[128];
 
 static void setup(void)
 {
-	fds_before = count_fds();
+	fds_before = open_fds();
 	memset(&acc, 0, sizeof(acc));
 	acc.peer = -1;
 	strcpy(dir, "/tmp/mvm-vsock-XXXXXX");
@@ -30,7 +30,7 @@ static void teardown(void)
 	g_teardown(&g);
 	if (acc.peer >= 0)
 		close(acc.peer);
-	cr_assert_eq(count_fds(), fds_before, "fds leaked");
+	cr_assert_eq(open_fds(), fds_before, "fds leaked");
 	struct stat st;
 	cr_assert_neq(stat(uds, &st), 0, "fini removes the socket");
 	char cmd[160];

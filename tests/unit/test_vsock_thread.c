@@ -20,7 +20,7 @@ static void *io_main(void *arg)
 
 static void setup(void)
 {
-	fds_before = count_fds();
+	fds_before = open_fds();
 	memset(&acc, 0, sizeof(acc));
 	acc.peer = -1;
 	g_setup(&g, NULL, acc_fn, &acc);
@@ -36,7 +36,7 @@ static void teardown(void)
 	g_teardown(&g);
 	if (acc.peer >= 0)
 		close(acc.peer);
-	cr_assert_eq(count_fds(), fds_before, "fds leaked");
+	cr_assert_eq(open_fds(), fds_before, "fds leaked");
 }
 
 TestSuite(vsock_thread, .init = setup, .fini = teardown, .timeout = 60);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/unit/pump.h" /* open_fds() */
 #include "tests/unit/test_vsock_guest.h"
 #include "vmm/virtio/vsock_conn.h"
 
@@ -92,16 +93,5 @@ static inline bool at_eof(int fd)
 	return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
-/* Open fds of this process, to check that a test leaks none. */
-static inline int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
 
 #endif
