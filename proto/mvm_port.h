@@ -5,6 +5,9 @@
  *   MVM_PORT_MARK    (write, 1 byte)  record a boot milestone (MVM_MARK_*).
  *   MVM_PORT_MARK    (read, 4 bytes)  microseconds from mvm's start to the
  *                                     latest milestone, 0 if none yet.
+ *                                     mvm also keeps the first time of each
+ *                                     milestone for its report (the startup
+ *                                     benchmark's breakdown, bench/startup).
  *   MVM_PORT_SHUTDOWN(write, 4 bytes) "I am about to reset the machine on
  *                                     purpose"; the value is the exit status
  *                                     (0..255) mvm should report. A reset
@@ -18,7 +21,14 @@
 #define MVM_PORT_MARK (MVM_PORT_BASE + 0)
 #define MVM_PORT_SHUTDOWN (MVM_PORT_BASE + 4)
 
-/* Milestones written to MVM_PORT_MARK. */
-#define MVM_MARK_INIT 1 /* PID 1 is running */
+/* Milestones written to MVM_PORT_MARK. Container mode writes 2..5 in
+ * order; other values below MVM_MARK_COUNT are kept too, higher ones only
+ * update the latest time. */
+#define MVM_MARK_INIT 1   /* PID 1 is running */
+#define MVM_MARK_SPEC 2   /* container mode: the control stream is up, SPEC read */
+#define MVM_MARK_READY 3  /* container set up, READY about to be sent */
+#define MVM_MARK_START 4  /* START received, the process about to be spawned */
+#define MVM_MARK_EXITED 5 /* the process has exited, EXIT about to be sent */
+#define MVM_MARK_COUNT 8
 
 #endif

@@ -148,3 +148,29 @@ Test(mvmport, wrong_widths_are_ignored_and_counted)
 	cr_assert_eq(in32(MVM_PORT_MARK), 0);
 	cr_assert_eq(atomic_load(&port.bad_writes), 2);
 }
+
+Test(mvmport, each_milestone_keeps_its_first_time)
+{
+	out8(MVM_PORT_MARK, MVM_MARK_INIT);
+	uint32_t init = atomic_load(&port.first_us[MVM_MARK_INIT]);
+	cr_assert_neq(init, 0);
+	struct timespec d = { 0, 2000000 };
+	nanosleep(&d, NULL);
+	out8(MVM_PORT_MARK, MVM_MARK_READY);
+	out8(MVM_PORT_MARK, MVM_MARK_INIT); /* again: the first time stays */
+	cr_assert_eq(atomic_load(&port.first_us[MVM_MARK_INIT]), init);
+	cr_assert_geq(atomic_load(&port.first_us[MVM_MARK_READY]), init + 2000);
+	cr_assert_eq(atomic_load(&port.first_us[MVM_MARK_SPEC]), 0, "never marked");
+	cr_assert_gt(in32(MVM_PORT_MARK), init, "the read gives the latest");
+}
+
+Test(mvmport, out_of_range_milestones_only_update_the_latest)
+{
+	out8(MVM_PORT_MARK, MVM_MARK_COUNT);
+	out8(MVM_PORT_MARK, 0xff);
+	cr_assert_neq(in32(MVM_PORT_MARK), 0);
+	cr_assert_eq(atomic_load(&port.mark), 0xff);
+	for (int i = 0; i < MVM_MARK_COUNT; i++)
+		cr_assert_eq(atomic_load(&port.first_us[i]), 0);
+	cr_assert_eq(atomic_load(&port.bad_writes), 0);
+}

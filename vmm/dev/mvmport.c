@@ -19,8 +19,13 @@ static void mvmport_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		int64_t us = (now.tv_sec - d->t0.tv_sec) * 1000000LL +
 			     (now.tv_nsec - d->t0.tv_nsec) / 1000;
-		atomic_store(&d->mark_us, us <= 0 ? 1u : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
+		uint32_t v = us <= 0 ? 1u : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+		unsigned none = 0;
+		atomic_store(&d->mark_us, v);
 		atomic_store(&d->mark, data[0]);
+		/* The id is the guest's byte: only in-range ids index the table. */
+		if (data[0] < MVM_MARK_COUNT)
+			atomic_compare_exchange_strong(&d->first_us[data[0]], &none, v);
 	} else if (port == MVM_PORT_SHUTDOWN && len == 4) {
 		uint32_t v;
 		memcpy(&v, data, 4);

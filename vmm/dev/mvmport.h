@@ -7,12 +7,15 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "proto/mvm_port.h"
 #include "vmm/bus.h"
 
 struct mvmport {
 	struct timespec t0;       /* mvm's start (CLOCK_MONOTONIC) */
 	atomic_uint mark_us;      /* µs from t0 to the latest milestone, 0 = none */
 	atomic_int mark;          /* the latest milestone id, 0 = none */
+	atomic_uint first_us[MVM_MARK_COUNT]; /* µs from t0 to each milestone's first
+					       * write, 0 = not seen; [0] unused */
 	atomic_int shutdown;      /* status from the notice, -1 = no notice */
 	atomic_uint bad_writes;   /* malformed accesses, ignored */
 };
