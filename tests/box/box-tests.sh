@@ -102,6 +102,22 @@ else
 	t_bad "xattrs and mmap behave as on the host" "$(cat "$W/diff")"
 fi
 
+# rm -rf lists a directory while it unlinks: every entry must go, with
+# directories larger than one READDIR reply (the share is on tmpfs here, whose
+# offsets before Linux 6.6 count entries and used to skip some).
+mkdir -p "$W/rmvol/tree"
+for d in 0 1 2; do
+	mkdir "$W/rmvol/tree/d$d"
+	(cd "$W/rmvol/tree/d$d" && touch $(seq -f 'file-%03g' 1 150))
+done
+box -v "$W/rmvol:/v" "$R" -- sh -c 'ls -lR /v >/dev/null && rm -rf /v/tree && echo removed'
+if [ "$T_STATUS" = 0 ] && [ ! -e "$W/rmvol/tree" ]; then
+	t_check "rm -rf of 450 files on a share removes them all" 0 'out:^removed$'
+else
+	t_bad "rm -rf of 450 files on a share removes them all" \
+		"status $T_STATUS, $(find "$W/rmvol/tree" 2>/dev/null | wc -l) left; $(head -3 "$T_ERR")"
+fi
+
 box "$R" -- df -k /
 t_check "df sees the share" 0 'out:[0-9]+ +[0-9]+ +[0-9]+'
 

@@ -30,14 +30,21 @@ struct vfs_fh {
 	uint8_t kind;      /* enum vfs_fh_kind */
 	uint32_t gen;      /* bumped each time the slot is taken */
 	uint32_t next;     /* free list */
-	/* Directories: the d_off the fd's position stands at after the last
-	 * READDIR, so the next one that continues from there reads on without
-	 * lseek. On tmpfs an offset is a count of entries, and seeking to it
-	 * again after the guest unlinked some (rm -rf does, while it lists)
-	 * would skip as many; the open file's own cursor does not. */
+	/* Directories: the d_off of the last entry the guest got, so that the
+	 * READDIR that continues from there reads on from the fd's own cursor
+	 * and from `dents`, the entries getdents64 returned that did not fit
+	 * in the last reply. No lseek on that path: on tmpfs before Linux 6.6
+	 * an offset is a count of entries, and seeking to one after the guest
+	 * unlinked some (rm -rf does, while it lists) skips as many. */
 	uint64_t dir_pos;
 	bool dir_pos_valid;
+	uint8_t *dents;    /* VFS_DENTS_BUF bytes while entries wait, else NULL */
+	uint32_t dents_len, dents_pos;
 };
+
+/* The getdents64 chunk of a directory handle (more than a 255-byte name's
+ * record). Kept per handle only while some of it waits to be sent. */
+#define VFS_DENTS_BUF 4096u
 
 /* One request being served. Handlers write their reply payload with
  * vfs_put() and return its length, or -errno for an error reply. */

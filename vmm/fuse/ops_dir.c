@@ -1,16 +1,17 @@
 /* Directory handle ops: OPENDIR, READDIR, READDIRPLUS, RELEASEDIR, FSYNCDIR.
  * A READDIR offset is the host's d_off cookie of the last entry the guest
- * got, so every request seeks the handle's fd there and reads on. */
+ * got. A request that continues where the last reply ended reads on from
+ * the handle (see struct vfs_fh); any other offset seeks the fd there. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "vmm/fuse/internal.h"
-
-#define DENTS_BUF 32768 /* getdents64 chunk, inside the scratch buffer */
 
 int vfs_op_opendir(struct vfs_call *c)
 {
@@ -77,6 +78,43 @@ static int emit(struct vfs_call *c, int dirfd, const struct dirent64 *d, bool pl
 	return rec;
 }
 
+static void drop_dents(struct vfs_fh *h)
+{
+	free(h->dents);
+	h->dents = NULL;
+	h->dents_len = h->dents_pos = 0;
+}
+
+/* The next host entry of h: from the entries left over from the last
+ * reply, else from a fresh getdents64. 1 with *d set, 0 at the end, or
+ * -errno. */
+static int next_dent(struct vfs_fh *h, const struct dirent64 **d)
+{
+	if (h->dents_pos >= h->dents_len) {
+		if (!h->dents && !(h->dents = malloc(VFS_DENTS_BUF)))
+			return -ENOMEM;
+		ssize_t n = getdents64(h->fd, h->dents, VFS_DENTS_BUF);
+		if (n <= 0) {
+			int e = n < 0 ? -errno : 0;
+			drop_dents(h);
+			return e;
+		}
+		h->dents_len = (uint32_t)n;
+		h->dents_pos = 0;
+	}
+	const struct dirent64 *p = (const void *)(h->dents + h->dents_pos);
+	size_t left = h->dents_len - h->dents_pos;
+	/* The host kernel's records; checked all the same. */
+	if (left < offsetof(struct dirent64, d_name) + 1 || p->d_reclen > left ||
+	    p->d_reclen <= offsetof(struct dirent64, d_name) ||
+	    !memchr(p->d_name, 0, p->d_reclen - offsetof(struct dirent64, d_name))) {
+		drop_dents(h);
+		return -EIO;
+	}
+	*d = p;
+	return 1;
+}
+
 static int readdir_common(struct vfs_call *c, bool plus)
 {
 	const struct fuse_read_in *ri = c->r->arg;
@@ -87,6 +125,8 @@ static int readdir_common(struct vfs_call *c, bool plus)
 		return -EINVAL;
 	size_t room = ri->size < vfs_room(c) ? ri->size : vfs_room(c);
 	if (!h->dir_pos_valid || h->dir_pos != ri->offset) {
+		/* Not where the last reply ended: a rewind or a seek. */
+		drop_dents(h);
 		h->dir_pos_valid = false;
 		if (lseek(h->fd, (off_t)ri->offset, SEEK_SET) < 0)
 			return -errno;
@@ -95,31 +135,24 @@ static int readdir_common(struct vfs_call *c, bool plus)
 	size_t used = 0;
 	int ret;
 	for (;;) {
-		ssize_t n = getdents64(h->fd, c->s->scratch, DENTS_BUF);
-		if (n <= 0) {
-			ret = used || n == 0 ? (int)used : -errno;
-			goto out; /* at the end, or failed: the position is what it is */
+		const struct dirent64 *d = NULL;
+		int rc = next_dent(h, &d);
+		if (rc <= 0) {
+			ret = used || rc == 0 ? (int)used : rc;
+			break;
 		}
-		for (ssize_t p = 0; p < n;) {
-			const struct dirent64 *d = (const void *)(c->s->scratch + p);
-			p += d->d_reclen;
-			int rc = d->d_reclen ? emit(c, h->fd, d, plus, used, room) : 0;
-			if (rc <= 0) {
-				/* Full (or a bad entry): entries were read past what was
-				 * sent; put the position back right after the last one
-				 * sent, now, before the guest changes anything. */
-				ret = rc < 0 && !used ? rc : (int)used;
-				if (lseek(h->fd, (off_t)last, SEEK_SET) < 0) {
-					h->dir_pos_valid = false;
-					return ret;
-				}
-				goto out;
-			}
-			used += rc;
-			last = (uint64_t)d->d_off;
+		rc = emit(c, h->fd, d, plus, used, room);
+		if (rc <= 0) {
+			/* Full, or this entry failed: it waits for the next call. */
+			ret = rc < 0 && !used ? rc : (int)used;
+			break;
 		}
+		h->dents_pos += d->d_reclen;
+		used += rc;
+		last = (uint64_t)d->d_off;
 	}
-out:
+	if (h->dents_pos >= h->dents_len)
+		drop_dents(h);
 	h->dir_pos = last;
 	h->dir_pos_valid = true;
 	return ret;

@@ -76,6 +76,8 @@ static void close_fhs(struct vfs_server *s)
 	for (uint32_t i = 1; i < s->fh_top; i++) {
 		if (s->fhs[i].kind != VFS_FH_FREE)
 			close(s->fhs[i].fd);
+		free(s->fhs[i].dents);
+		s->fhs[i].dents = NULL;
 		s->fhs[i].fd = -1;
 		s->fhs[i].kind = VFS_FH_FREE;
 		s->fhs[i].gen = 0; /* the guest starts over: same fhs again */
@@ -227,6 +229,8 @@ int64_t vfs_fh_add(struct vfs_server *s, int fd, enum vfs_fh_kind kind)
 	h->fd = fd;
 	h->kind = kind;
 	h->dir_pos_valid = false;
+	h->dents = NULL;
+	h->dents_len = h->dents_pos = 0;
 	h->gen = (h->gen + 1) & 0x7fffffff; /* the fh stays a positive int64 */
 	if (h->gen == 0)
 		h->gen = 1;
@@ -254,6 +258,8 @@ int vfs_fh_close(struct vfs_server *s, uint64_t fh, enum vfs_fh_kind kind)
 	close(h->fd);
 	h->fd = -1;
 	h->kind = VFS_FH_FREE;
+	free(h->dents);
+	h->dents = NULL;
 	uint32_t i = (uint32_t)fh;
 	h->next = s->fh_free;
 	s->fh_free = i;
