@@ -6,7 +6,7 @@ CC       ?= cc
 B        := build
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I. -D_GNU_SOURCE -MMD -MP
 LDFLAGS  :=
-LDLIBS   := -pthread
+LDLIBS   := -pthread -lmnl
 ifeq ($(SAN),1)
 B        := build/san
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -39,7 +39,7 @@ $(B)/mvm: $(B)/obj/vmm/main.o $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # mvrun exec speaks the control protocol to mvm: it links the codec too.
-$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(B)/obj/proto/proto.o
+$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(patsubst %.c,$(B)/obj/%.o,$(wildcard proto/*.c))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
 # The guest side is always a small static musl binary, never sanitized.
@@ -84,14 +84,14 @@ FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcar
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread -lmnl
 # config_fuzz parses config.json and plans the VM, so it also links the
 # runtime-shim sources but mvrun.c (main), and jansson.
 FUZZ_SHIM_SRC := $(filter-out runtime-shim/mvrun.c,$(SHIM_SRC))
 build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) \
 			$(wildcard vmm/*.h vmm/*/*.h proto/*.h runtime-shim/*.h)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)

@@ -99,6 +99,13 @@ int proto_encode_u32(struct proto_buf *b, enum proto_type type, uint32_t v)
 	return finish(b, at);
 }
 
+int proto_encode_raw(struct proto_buf *b, enum proto_type type, const void *payload, size_t len)
+{
+	size_t at = begin(b, type);
+	put(b, payload, len);
+	return finish(b, at);
+}
+
 int proto_encode_empty(struct proto_buf *b, enum proto_type type)
 {
 	return finish(b, begin(b, type));

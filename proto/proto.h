@@ -10,6 +10,8 @@
  * by the guest to the host):
  *   guest HELLO → host SPEC → guest READY (or ERROR) → host START →
  *   host SIGNAL/RESIZE any time → guest EXIT → guest powers off.
+ * With a virtio-net device, the host sends NET (proto_net.h) right before
+ * START; the guest configures eth0 from it before the process runs.
  * The process's stdio are separate vsock streams the guest opens to ports
  * PROTO_PORT_STDIN/STDOUT/STDERR (with a tty: only PROTO_PORT_TTY).
  *
@@ -70,6 +72,8 @@ enum proto_type {
 	PROTO_EXEC_RESIZE,/* host: u32 id, u16 rows, u16 cols */
 	PROTO_EXEC_FD,    /* mvm to an exec client only: u32 stream (enum
 			   * proto_exec_stream), the stream's fd as SCM_RIGHTS */
+	/* Networking (proto_net.h). */
+	PROTO_NET,        /* host, before START: struct proto_net, eth0's set-up */
 	PROTO_TYPE_MAX,
 };
 
@@ -147,6 +151,9 @@ int proto_encode_exec(struct proto_buf *b, uint32_t id, const struct proto_spec 
 int proto_encode_pair(struct proto_buf *b, enum proto_type type, uint32_t id, uint32_t v);
 int proto_encode_exec_error(struct proto_buf *b, uint32_t id, uint32_t status, const char *msg);
 int proto_encode_exec_resize(struct proto_buf *b, uint32_t id, uint16_t rows, uint16_t cols);
+/* A message whose payload is given whole (for codecs of their own, such as
+ * proto_net.c). */
+int proto_encode_raw(struct proto_buf *b, enum proto_type type, const void *payload, size_t len);
 void proto_buf_free(struct proto_buf *b);
 
 /* Decoders take the payload (after the header). They return 0, or -1 if the

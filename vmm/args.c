@@ -16,7 +16,7 @@ const char mvm_usage[] =
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
 	"            [--file HOSTFILE:GUEST[:ro]]... [--tmpfs GUEST[:OPTIONS]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
-	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N]\n"
+	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            -- CMD [ARG...]]\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs CMD from that rootfs in it. Exit status: the guest's (0 after a clean\n"
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
@@ -131,7 +131,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
-	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS };
+	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -155,6 +155,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "tty", no_argument, 0, O_TTY },
 		{ "vsock-uds", required_argument, 0, O_UDS },
 		{ "wait-start", no_argument, 0, O_WAIT },
+		{ "net", no_argument, 0, O_NET },
 		{ "control-socket", required_argument, 0, O_CTLSOCK },
 		{ "ready-fd", required_argument, 0, O_READYFD },
 		{ "help", no_argument, 0, 'h' },
@@ -209,6 +210,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_HOSTNAME: a->hostname = optarg; break;
 		case O_UDS: a->vsock_uds = optarg; break;
 		case O_WAIT: a->wait_start = true; break;
+		case O_NET: a->net = true; break;
 		case O_CTLSOCK: a->control_socket = optarg; break;
 		case O_READYFD:
 			if (parse_u64("--ready-fd", optarg, &v, err) < 0)
@@ -267,6 +269,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --control-socket go together");
 	if ((a->wait_start || a->ready_fd >= 0) && !a->root)
 		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --ready-fd need --root");
+	if (a->net && !a->root)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--net needs --root");
 	if (a->root) {
 		if (optind >= argc)
 			return mvm_errf(err, MVM_EXIT_BADARG, "--root: no command given after --");

@@ -55,6 +55,8 @@ struct mvm_args {
 	const char *control_socket; /* with --wait-start: where "start" arrives, or NULL */
 	bool wait_start;            /* hold the process after READY until "start" */
 	int ready_fd;               /* gets "ready\n" / "error STATUS MSG\n"; -1 none */
+	bool net;                   /* --net: virtio-net over a tap in mvm's network namespace,
+				     * joined to its interface when the process starts */
 };
 
 #define MVM_DEFAULT_MEM_MIB 128

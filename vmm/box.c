@@ -1,5 +1,7 @@
 #include "vmm/box.h"
 
+#include "vmm/hostnet.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -115,6 +117,15 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 	for (int i = 0; i < b->nfs; i++)
 		if (vm_add_virtio(vm, &b->fs[i].transport, &b->fs[i].vdev, err) < 0)
 			return -1;
+	if (a->net) {
+		char name[IFNAMSIZ];
+		int fd = hostnet_tap_open(&b->ctr.net_tap, name, err);
+		if (fd < 0 || vnet_init(&b->net, fd, true, NULL, err) < 0)
+			return -1;
+		b->net_ok = true;
+		if (vm_add_virtio(vm, &b->net.transport, &b->net.vdev, err) < 0)
+			return -1;
+	}
 	if (a->tty && isatty(0) && tcgetattr(0, &b->saved) == 0) {
 		/* The guest's pty does the line discipline; ours passes bytes. */
 		struct termios raw = b->saved;
@@ -144,6 +155,9 @@ void box_fini(struct box *b)
 	if (b->vsock_ok)
 		vsock_fini(&b->vsock);
 	b->vsock_ok = false;
+	if (b->net_ok)
+		vnet_fini(&b->net);
+	b->net_ok = false;
 	for (int i = 0; i < b->nfs; i++)
 		vfsdev_fini(&b->fs[i]);
 	b->nfs = 0;

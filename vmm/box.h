@@ -11,6 +11,7 @@
 #include "vmm/container.h"
 #include "vmm/err.h"
 #include "vmm/virtio/fs.h"
+#include "vmm/virtio/net.h"
 #include "vmm/virtio/vsock.h"
 #include "vmm/vm.h"
 
@@ -31,6 +32,8 @@ struct box {
 	bool ctr_made;  /* ctr_init ran (its fds are valid or -1) */
 	struct vsock vsock;
 	bool vsock_ok;
+	struct vnet net;   /* with --net */
+	bool net_ok;
 	int nfs;
 	struct vfsdev fs[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS];
 	struct box_files files;

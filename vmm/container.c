@@ -1,5 +1,7 @@
 #include "vmm/container.h"
 
+#include "vmm/hostnet.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -110,12 +112,26 @@ void ctr_finish(struct ctr *c, int status, const char *msg)
 	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
 }
 
-void ctr_start(struct ctr *c)
+int ctr_start(struct ctr *c, char *msg, size_t cap)
 {
+	if (c->net_tap > 0) {
+		struct proto_net n;
+		struct mvm_err err = { 0 };
+		char ifname[IFNAMSIZ];
+		if (hostnet_attach(c->net_tap, &n, ifname, &err) < 0) {
+			snprintf(msg, cap, "%s", err.msg);
+			return -1;
+		}
+		if (proto_encode_net(&c->out, &n) < 0) {
+			snprintf(msg, cap, "net: %s: the NET message could not be encoded", ifname);
+			return -1;
+		}
+	}
 	proto_encode_empty(&c->out, PROTO_START);
 	c->state = CTR_RUNNING;
 	send_resize(c);
 	ctr_flush(c);
+	return 0;
 }
 
 static void fail(struct ctr *c, int status, const char *msg)
@@ -132,6 +148,7 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 {
 	uint32_t v;
 	const char *msg;
+	char why[sizeof(c->error)];
 	switch (h->type) {
 	case PROTO_HELLO:
 		if (c->state != CTR_WAIT_HELLO || proto_decode_u32(p, h->len, &v) < 0)
@@ -147,7 +164,11 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 			c->state = CTR_WAIT_START;
 			break;
 		}
-		ctr_start(c);
+		if (ctr_start(c, why, sizeof(why)) < 0) {
+			/* The guest waits for START: closing the stream ends it. */
+			fail(c, 1, why);
+			shutdown(c->ctl_fd, SHUT_RDWR);
+		}
 		break;
 	case PROTO_ERROR:
 		if (proto_decode_error(p, h->len, &v, &msg) == 0)

@@ -42,6 +42,7 @@ struct ctr {
 	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
 	struct exec_table execs;         /* exec clients and their ids (exec.c) */
+	int net_tap;                     /* the tap's ifindex with --net, else 0 */
 };
 
 /* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
@@ -75,7 +76,10 @@ void ctr_fini(struct ctr *c);
  * vsock device on this same thread); the rest goes when it has room. */
 void ctr_flush(struct ctr *c);
 
-/* Send START (and the window size with a tty): the process runs. */
-void ctr_start(struct ctr *c);
+/* Send START (and the window size with a tty): the process runs. With a
+ * tap (net_tap), first join it to the network namespace's interface and send
+ * NET; if that fails, nothing is sent and msg (cap bytes) says why: returns
+ * -1, else 0. */
+int ctr_start(struct ctr *c, char *msg, size_t cap);
 
 #endif

@@ -55,8 +55,13 @@ static void on_client(void *opaque, uint32_t events)
 	if (strcmp(c->client_line, "start") != 0) {
 		client_done(c, "error unknown command\n");
 	} else if (c->state == CTR_WAIT_START) {
-		ctr_start(c);
-		client_done(c, "ok\n");
+		char why[512], reply[540];
+		if (ctr_start(c, why, sizeof(why)) < 0) {
+			snprintf(reply, sizeof(reply), "error %s\n", why);
+			client_done(c, reply);
+		} else {
+			client_done(c, "ok\n");
+		}
 	} else if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
 		client_done(c, "error the container was already started\n");
 	} else {

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "proto/proto.h"
+#include "proto/proto_net.h"
 
 #define SCRATCH_MAX 40
 
@@ -162,6 +163,14 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 		same_bytes(&b, PROTO_EXEC_ERROR, p, len);
 		proto_buf_free(&b);
 	}
+	struct proto_net net;
+	if (proto_decode_net(p, len, &net) == 0) {
+		check(net.naddrs <= PROTO_NET_MAX_ADDRS && net.nroutes <= PROTO_NET_MAX_ROUTES,
+		      "net counts above the limits");
+		check(proto_encode_net(&b, &net) == 0, "net does not re-encode");
+		same_bytes(&b, PROTO_NET, p, len);
+		proto_buf_free(&b);
+	}
 	fuzz_spec(p, len, nscratch);
 	fuzz_exec(p, len, nscratch);
 	free(p);
@@ -179,7 +188,12 @@ static void write_seeds(const char *dir)
 				.mounts = { { "vol0", "/data", PROTO_MOUNT_RO } }, .nrlimits = 1,
 				.rlimits = { { 7, 1024, 4096 } } };
 	mkdir(dir, 0755);
-	for (int k = 0; k < 13; k++) {
+	struct proto_net net = { .flags = PROTO_NET_UP, .mtu = 1500,
+				 .mac = { 2, 0x42, 10, 88, 0, 5 }, .naddrs = 1,
+				 .addrs = { { PROTO_NET_INET, 16, { 10, 88, 0, 5 } } }, .nroutes = 1,
+				 .routes = { { PROTO_NET_INET, 0, PROTO_NET_ROUTE_GW, { 0 },
+					       { 10, 88, 0, 1 }, 0 } } };
+	for (int k = 0; k < 14; k++) {
 		struct proto_buf b = { 0 };
 		switch (k) {
 		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
@@ -194,6 +208,7 @@ static void write_seeds(const char *dir)
 		case 9: proto_encode_pair(&b, PROTO_EXEC_EXIT, 3, 130); break;
 		case 10: proto_encode_exec_error(&b, 3, 127, "exec \"x\": not found"); break;
 		case 11: proto_encode_exec_resize(&b, 3, 40, 100); break;
+		case 12: proto_encode_net(&b, &net); break;
 		default: proto_encode_pair(&b, PROTO_EXEC_SIGNAL, 3, 15); break;
 		}
 		char path[4096];

@@ -907,3 +907,95 @@ Test(proto, exec_ports_do_not_overlap_the_init_ports)
 	cr_assert_lt(PROTO_EXEC_PORT(PROTO_MAX_EXECS - 1, PROTO_EXEC_TTY), 1u << 30,
 		     "below the vsock device's host-initiated ports");
 }
+
+/* ---- NET (proto_net.h) ---- */
+
+#include "proto/proto_net.h"
+
+static struct proto_net sample_net(void)
+{
+	struct proto_net n = { .flags = PROTO_NET_UP, .mtu = 1450,
+			       .mac = { 0x02, 0x42, 0xac, 0x11, 0x00, 0x02 } };
+	n.addrs[n.naddrs++] = (struct proto_net_addr){ PROTO_NET_INET, 16, { 172, 17, 0, 2 } };
+	n.addrs[n.naddrs++] = (struct proto_net_addr){ PROTO_NET_INET6, 64, { 0xfd, 0, [15] = 2 } };
+	n.routes[n.nroutes++] = (struct proto_net_route){ PROTO_NET_INET, 0, PROTO_NET_ROUTE_GW,
+							  { 0 }, { 172, 17, 0, 1 }, 0 };
+	n.routes[n.nroutes++] = (struct proto_net_route){ PROTO_NET_INET, 24, 0,
+							  { 10, 1, 2, 0 }, { 0 }, 100 };
+	return n;
+}
+
+Test(proto, net_round_trip_and_layout)
+{
+	struct proto_net n = sample_net(), m;
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_net(&b, &n), 0);
+	struct proto_hdr h;
+	cr_assert_eq(proto_parse_hdr(b.data, &h), 0);
+	cr_assert_eq(h.type, PROTO_NET);
+	cr_assert_eq(h.len, 18 + 2 * 20 + 4 + 2 * 40, "the documented layout");
+	cr_assert_eq(proto_decode_net(b.data + PROTO_HDR_LEN, h.len, &m), 0);
+	cr_assert_eq(m.flags, n.flags);
+	cr_assert_eq(m.mtu, 1450);
+	cr_assert_arr_eq(m.mac, n.mac, 6);
+	cr_assert_eq(m.naddrs, 2);
+	cr_assert_eq(m.nroutes, 2);
+	cr_assert_arr_eq(&m.addrs[1], &n.addrs[1], sizeof(n.addrs[1]));
+	cr_assert_arr_eq(&m.routes[1], &n.routes[1], sizeof(n.routes[1]));
+	cr_assert_eq(m.routes[1].metric, 100);
+	/* Every truncation and a trailing byte are refused. */
+	for (uint32_t l = 0; l < h.len; l++)
+		cr_assert_eq(proto_decode_net(b.data + PROTO_HDR_LEN, l, &m), -1, "len %u", l);
+	uint8_t longer[512];
+	memcpy(longer, b.data + PROTO_HDR_LEN, h.len);
+	longer[h.len] = 0;
+	cr_assert_eq(proto_decode_net(longer, h.len + 1, &m), -1);
+	proto_buf_free(&b);
+}
+
+Test(proto, net_without_interface_is_flags_0)
+{
+	struct proto_net n = { 0 }, m;
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_net(&b, &n), 0);
+	cr_assert_eq(proto_decode_net(b.data + PROTO_HDR_LEN, b.len - PROTO_HDR_LEN, &m), 0);
+	cr_assert_eq(m.flags, 0);
+	proto_buf_free(&b);
+}
+
+/* Encode n by hand-patching a good encoding at byte `at` of the payload. */
+static int net_patched(size_t at, uint8_t v)
+{
+	struct proto_net n = sample_net(), m;
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_net(&b, &n), 0);
+	b.data[PROTO_HDR_LEN + at] = v;
+	int r = proto_decode_net(b.data + PROTO_HDR_LEN, b.len - PROTO_HDR_LEN, &m);
+	proto_buf_free(&b);
+	return r;
+}
+
+Test(proto, net_limits)
+{
+	cr_assert_eq(net_patched(0, 3), -1, "unknown flag");
+	cr_assert_eq(net_patched(6, 1), -1, "MTU above 65535");
+	cr_assert_eq(net_patched(8, 0x03), -1, "multicast MAC");
+	cr_assert_eq(net_patched(14, 17), -1, "17 addresses");
+	cr_assert_eq(net_patched(18, 5), -1, "family 5");
+	cr_assert_eq(net_patched(19, 33), -1, "an IPv4 prefix of 33");
+	cr_assert_eq(net_patched(20, 1), -1, "non-zero pad");
+	cr_assert_eq(net_patched(18 + 4 + 5, 1), -1, "an IPv4 address with a non-zero tail");
+	cr_assert_eq(net_patched(38 + 1, 129), -1, "an IPv6 prefix of 129");
+	size_t routes = 18 + 2 * 20;
+	cr_assert_eq(net_patched(routes, 33), -1, "33 routes");
+	cr_assert_eq(net_patched(routes + 4 + 2, 2), -1, "unknown route flag");
+	cr_assert_eq(net_patched(routes + 4 + 3, 1), -1, "non-zero route pad");
+	cr_assert_eq(net_patched(routes + 4 + 20 + 4, 1), -1, "an IPv4 gateway with a tail");
+	cr_assert_eq(net_patched(routes + 4 + 40 + 1, 24), 0, "a good change is taken");
+	struct proto_net n = sample_net();
+	n.naddrs = PROTO_NET_MAX_ADDRS + 1;
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_net(&b, &n), -1, "the encoder keeps the limits too");
+	cr_assert_eq(b.len, 0);
+	proto_buf_free(&b);
+}

@@ -1,0 +1,34 @@
+/* The host side of the guest's network (issue 7), in mvm's own network
+ * namespace (the container's: mvrun starts mvm inside it): a tap with vnet
+ * headers for the virtio-net device, and, once the namespace is filled in
+ * (Docker's prestart hook runs after create), the join of that tap to the
+ * namespace's interface with tc ingress + mirred redirect both ways (Kata's
+ * "tcfilter"), through rtnetlink with libmnl. What the interface carries
+ * (MAC, MTU, addresses, routes) becomes the NET message for mvinit. */
+#ifndef MVM_HOSTNET_H
+#define MVM_HOSTNET_H
+
+#include <net/if.h>
+
+#include "proto/proto_net.h"
+#include "vmm/err.h"
+
+#define HOSTNET_TAP_NAME "mvtap%d" /* the kernel picks the number */
+
+/* Create a tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, 12-byte vnet header,
+ * O_NONBLOCK) in the current network namespace. Returns its fd and sets
+ * *ifindex and name (IFNAMSIZ), or -1 with err. The tap goes away when the
+ * fd is closed: nothing is left behind if mvm dies. */
+int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err);
+
+/* Find the namespace's interface: the first one, by index, that is neither
+ * loopback nor the tap. None: n->flags = 0 (the guest gets only lo) and
+ * returns 0. Otherwise read its MAC, MTU, addresses (not IPv6 link-local)
+ * and main-table unicast routes through it (not the kernel's own), bring the
+ * tap up at that MTU and redirect each one's ingress to the other's egress;
+ * fills n with PROTO_NET_UP and its name into ifname. Returns 0, or -1 with
+ * err naming the interface and the step (the tap stays, unjoined). */
+int hostnet_attach(int tap_ifindex, struct proto_net *n, char ifname[IFNAMSIZ],
+		   struct mvm_err *err);
+
+#endif
