@@ -13,7 +13,7 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 MUSLCC   ?= musl-gcc
-GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -s -I. -D_GNU_SOURCE
+GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -s -I. -D_GNU_SOURCE -isystem build/kheaders
 
 VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
 VMM_OBJ  := $(VMM_SRC:%.c=$(B)/obj/%.o)
@@ -44,7 +44,15 @@ $(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(patsubst %.c,$(B)/obj/%.o,$(wildcard 
 
 # The guest side is always a small static musl binary, never sanitized.
 GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c)
-build/mvinit: $(GINIT_SRC) $(wildcard guest-init/*.h proto/*.h)
+# musl-gcc sees no kernel headers; mvinit's rtnetlink code (net.c) takes the
+# libc-independent uapi ones from linux-libc-dev.
+build/kheaders.stamp:
+	@mkdir -p build/kheaders
+	ln -sfn /usr/include/linux build/kheaders/linux
+	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm build/kheaders/asm
+	ln -sfn /usr/include/asm-generic build/kheaders/asm-generic
+	@touch $@
+build/mvinit: $(GINIT_SRC) $(wildcard guest-init/*.h proto/*.h) build/kheaders.stamp
 	@mkdir -p build
 	$(MUSLCC) $(GCFLAGS) -o $@ $(GINIT_SRC)
 

@@ -329,6 +329,8 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	mark(have_port, MVM_MARK_READY);
 	if (ctl_send_ready(m.ctl) < 0 || proc_wait_start(&m) < 0)
 		host_gone(&m);
+	if (m.net_failed)
+		fail(&m, &m.net_err);
 	mark(have_port, MVM_MARK_START);
 	if (proc_spawn(&m, &e) < 0)
 		fail(&m, &e);

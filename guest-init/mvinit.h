@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "proto/proto.h"
+#include "proto/proto_net.h"
 
 #define MVI_EXIT_SETUP 1      /* container setup failed (as runc's create) */
 #define MVI_EXIT_NOEXEC 126   /* argv[0] found but not executable */
@@ -261,7 +262,17 @@ struct mvi {
 	int pending[MVI_MAX_PENDING_SIGS]; /* SIGNALs before START */
 	int npending;
 	struct mvi_exec *execs[PROTO_MAX_EXECS]; /* by id; NULL when free */
+	bool net_failed;        /* NET could not be applied: net_err says why */
+	struct mvi_err net_err;
 };
+
+/* ---- net.c ---- */
+
+/* Set eth0 up as n says (MAC, MTU, addresses, then routes), or, without
+ * PROTO_NET_UP, move mvinit (and so the process to come) into a network
+ * namespace of its own with only lo. Returns 0, or -1 with e naming the
+ * step (MVI_EXIT_SETUP). */
+int net_apply(const struct proto_net *n, struct mvi_err *e);
 
 /* How supervision ended. */
 enum proc_end { PROC_EXITED, PROC_HOST_GONE };

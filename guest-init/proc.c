@@ -144,6 +144,19 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 			mvi_warn("START again: ignored");
 		ret = 1;
 		break;
+	case PROTO_NET: {
+		struct proto_net net;
+
+		if (m->pid) {
+			mvi_warn("NET after START: ignored");
+		} else if (proto_decode_net(msg->payload, msg->hdr.len, &net) < 0) {
+			m->net_failed = true;
+			mvi_fail(&m->net_err, MVI_EXIT_SETUP, "net: a malformed NET message from the host");
+		} else if (net_apply(&net, &m->net_err) < 0) {
+			m->net_failed = true;
+		}
+		break;
+	}
 	case PROTO_SIGNAL:
 		if (proto_decode_u32(msg->payload, msg->hdr.len, &sig) < 0 || sig == 0 ||
 		    sig >= _NSIG) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -41,7 +42,7 @@ struct launch {
 	struct store_state st;
 	struct cg_layout cgl;
 	char bundle[PATH_MAX], sock[PATH_MAX], dir[PATH_MAX], pty_name[64];
-	int lock, console, master, slave, ready_r, sync_w;
+	int lock, console, master, slave, ready_r, sync_w, netns;
 	bool made_dir, in_cgroup;
 	pid_t pid;
 };
@@ -160,6 +161,11 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 		dprintf(READY_FD, "error 1 create a network namespace: %s\n", strerror(errno));
 		_exit(1);
 	}
+	if (l->netns >= 0 && setns(l->netns, CLONE_NEWNET) < 0) {
+		dprintf(READY_FD, "error 1 join the network namespace %s: %s\n", l->plan.netns_path,
+			strerror(errno));
+		_exit(1);
+	}
 	if (bind_stages(l) < 0)
 		_exit(1);
 	close_range(READY_FD + 1, ~0u, 0);
@@ -211,6 +217,26 @@ static int await_ready(struct launch *l, struct shim_err *err)
 			 WEXITSTATUS(ws));
 }
 
+/* The engine's network namespace (podman's netavark, a CNI plugin): mvm
+ * starts inside it and makes its tap there. Checked here, so a bad path
+ * fails create with a clear message before any VM starts. */
+static int open_netns(struct launch *l, struct shim_err *err)
+{
+	const char *path = l->plan.netns_path;
+	struct stat st, host;
+	l->netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (l->netns < 0)
+		return shim_errno(err, 1, "config.json: linux.namespaces: network namespace %s", path);
+	if (ioctl(l->netns, NS_GET_NSTYPE) != CLONE_NEWNET)
+		return shim_errf(err, 1, "config.json: linux.namespaces: %s is not a network namespace",
+				 path);
+	if (fstat(l->netns, &st) == 0 && stat("/proc/1/ns/net", &host) == 0 &&
+	    st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+		return shim_errf(err, 1, "config.json: linux.namespaces: %s is the host's network "
+				 "namespace, which a VM cannot share", path);
+	return 0;
+}
+
 static int prepare(struct launch *l, struct shim_err *err)
 {
 	const struct launch_opts *o = l->o;
@@ -239,6 +265,8 @@ static int prepare(struct launch *l, struct shim_err *err)
 		return -1;
 	for (int i = 0; i < l->plan.nnotes; i++)
 		shim_warn(l->g, "create %s: %s", o->id, l->plan.notes[i]);
+	if (l->plan.netns_path && open_netns(l, err) < 0)
+		return -1;
 	for (int i = 0; l->cfg.root_readonly && i < l->plan.nmps; i++)
 		if (mp_create(l->plan.rootfs, l->plan.mps[i].path, l->plan.mps[i].file, err) < 0)
 			return -1;
@@ -359,7 +387,7 @@ static int launch(struct launch *l, struct shim_err *err)
 int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct shim_err *err)
 {
 	struct launch l = { .g = g, .o = o, .lock = -1, .console = -1, .master = -1, .slave = -1,
-			    .ready_r = -1, .sync_w = -1 };
+			    .ready_r = -1, .sync_w = -1, .netns = -1 };
 	int r = launch(&l, err);
 	if (r < 0)
 		undo(&l);
@@ -371,6 +399,7 @@ int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, str
 	close_fd(&l.slave);
 	close_fd(&l.ready_r);
 	close_fd(&l.sync_w);
+	close_fd(&l.netns);
 	store_free(&l.st);
 	s2v_free(&l.plan);
 	cfg_free(&l.cfg);

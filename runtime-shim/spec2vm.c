@@ -241,18 +241,32 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 		return s2v_bad(err, l->nuid_mappings ? "linux.uidMappings" : "linux.gidMappings",
 			   "user namespaces are not supported yet (files the container writes to "
 			   "shared directories would be owned by unmapped ids on the host)");
+	bool net = false;
 	for (int i = 0; i < l->nnamespaces; i++) {
 		const struct cfg_namespace *ns = &l->namespaces[i];
 		char f[48];
 		snprintf(f, sizeof(f), "linux.namespaces[%d]", i);
 		if (!strcmp(ns->type, "user"))
 			return s2v_bad(err, f, "user namespaces are not supported yet");
+		if (!strcmp(ns->type, "network")) {
+			net = true;
+			if (ns->path)
+				p->netns_path = ns->path; /* the engine's, filled in already */
+			else
+				p->new_netns = true;      /* filled in by a hook, or left empty */
+			continue;
+		}
 		if (ns->path)
 			return s2v_bad(err, f, "joining an existing %s namespace (%s) is not supported yet",
 				   ns->type, ns->path);
-		if (!strcmp(ns->type, "network"))
-			p->new_netns = true;
 	}
+	/* runc's containers without a network namespace share the host's: a VM
+	 * has its own kernel and cannot. Configs that list no namespaces at all
+	 * get a guest with only lo. */
+	if (l->nnamespaces && !net)
+		return s2v_bad(err, "linux.namespaces",
+			   "no network namespace: the container would share the host's network "
+			   "namespace, which a VM cannot (use a bridge network, or none)");
 	p->cgroups_path = l->cgroups_path;
 	p->res = l->resources;
 	if (p->res.pids_limit > 0) {
@@ -356,6 +370,8 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	}
 	if (s2v_mounts(c, in, p, err) < 0)
 		goto fail;
+	if (p->new_netns || p->netns_path)
+		PUSH("--net"); /* mvm starts inside that namespace */
 	if (in->control_socket) {
 		PUSH("--wait-start");
 		PUSH("--control-socket");

@@ -55,6 +55,7 @@ struct s2v_plan {
 	int cpus;                   /* vCPUs */
 	bool tty;                   /* process.terminal */
 	bool new_netns;             /* the config asks for a new network namespace */
+	const char *netns_path;     /* or names one to join (points into the cfg), or NULL */
 	const char *cgroups_path;   /* linux.cgroupsPath (points into the cfg), or NULL */
 	struct cg_resources res;    /* what to apply to that cgroup */
 	char *notes[S2V_MAX_NOTES]; /* accepted, not applied yet: one line each */

@@ -120,7 +120,8 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 	if (a->net) {
 		char name[IFNAMSIZ];
 		int fd = hostnet_tap_open(&b->ctr.net_tap, name, err);
-		if (fd < 0 || vnet_init(&b->net, fd, true, NULL, err) < 0)
+		if (fd < 0 || vnet_init(&b->net, fd, true, NULL, err) < 0 ||
+		    hostnet_peek(b->ctr.net_tap, b->ctr.net_if, err) < 0)
 			return -1;
 		b->net_ok = true;
 		if (vm_add_virtio(vm, &b->net.transport, &b->net.vdev, err) < 0)

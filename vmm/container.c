@@ -118,7 +118,7 @@ int ctr_start(struct ctr *c, char *msg, size_t cap)
 		struct proto_net n;
 		struct mvm_err err = { 0 };
 		char ifname[IFNAMSIZ];
-		if (hostnet_attach(c->net_tap, &n, ifname, &err) < 0) {
+		if (hostnet_attach(c->net_tap, c->net_if, &n, ifname, &err) < 0) {
 			snprintf(msg, cap, "%s", err.msg);
 			return -1;
 		}

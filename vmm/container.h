@@ -43,6 +43,7 @@ struct ctr {
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
 	struct exec_table execs;         /* exec clients and their ids (exec.c) */
 	int net_tap;                     /* the tap's ifindex with --net, else 0 */
+	char net_if[16];                 /* the namespace's interface at create, "" none */
 };
 
 /* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,

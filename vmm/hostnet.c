@@ -313,8 +313,34 @@ static int join(struct nl *nl, int tap, const struct links *l, struct proto_net 
 	return 0;
 }
 
-int hostnet_attach(int tap_ifindex, struct proto_net *n, char ifname[IFNAMSIZ],
-		   struct mvm_err *err)
+/* The namespace's interface (see hostnet_attach) into *l; l->found 0: none. */
+static int find_link(struct nl *nl, int tap_ifindex, struct links *l, struct mvm_err *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->skip = tap_ifindex;
+	if (dump(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, l) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: list the interfaces");
+	return 0;
+}
+
+int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err)
+{
+	struct nl *nl = calloc(1, sizeof(*nl));
+	struct links l;
+	if (!nl)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
+	int r = -1;
+	if (nl_open(nl, err) == 0) {
+		r = find_link(nl, tap_ifindex, &l, err);
+		mnl_socket_close(nl->sk);
+	}
+	free(nl);
+	snprintf(ifname, IFNAMSIZ, "%s", r == 0 && l.found ? l.name : "");
+	return r;
+}
+
+int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
+		   char ifname[IFNAMSIZ], struct mvm_err *err)
 {
 	struct nl *nl = calloc(1, sizeof(*nl));
 	if (!nl)
@@ -322,13 +348,16 @@ int hostnet_attach(int tap_ifindex, struct proto_net *n, char ifname[IFNAMSIZ],
 	memset(n, 0, sizeof(*n));
 	ifname[0] = 0;
 	int r = -1;
-	struct links l = { .skip = tap_ifindex };
+	struct links l;
 	if (nl_open(nl, err) < 0) {
 		free(nl);
 		return -1;
 	}
-	if (dump(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, &l) < 0)
-		mvm_errno(err, MVM_EXIT_INTERNAL, "net: list the interfaces");
+	if (find_link(nl, tap_ifindex, &l, err) < 0)
+		;
+	else if (!l.found && expect && *expect)
+		mvm_errf(err, MVM_EXIT_BADARG, "net: %s, the container's network interface at create, "
+			 "is gone", expect);
 	else if (!l.found)
 		r = 0; /* only lo: so is the guest */
 	else if (join(nl, tap_ifindex, &l, n, err) == 0)

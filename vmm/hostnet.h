@@ -26,9 +26,16 @@ int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err);
  * returns 0. Otherwise read its MAC, MTU, addresses (not IPv6 link-local)
  * and main-table unicast routes through it (not the kernel's own), bring the
  * tap up at that MTU and redirect each one's ingress to the other's egress;
- * fills n with PROTO_NET_UP and its name into ifname. Returns 0, or -1 with
- * err naming the interface and the step (the tap stays, unjoined). */
-int hostnet_attach(int tap_ifindex, struct proto_net *n, char ifname[IFNAMSIZ],
-		   struct mvm_err *err);
+ * fills n with PROTO_NET_UP and its name into ifname. expect (may be NULL):
+ * the name hostnet_peek gave at create; if it was not "" and no interface is
+ * left, that is an error. Returns 0, or -1 with err naming the interface and
+ * the step (the tap stays, unjoined). */
+int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
+		   char ifname[IFNAMSIZ], struct mvm_err *err);
+
+/* The name of the interface hostnet_attach would join now, "" for none.
+ * Given to it later as `expect`: an interface there at create that is gone
+ * at start is an error, not a silent "only lo". Returns 0 or -1 with err. */
+int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err);
 
 #endif

@@ -43,7 +43,7 @@ Test(hostnet, only_lo_gives_no_interface)
 	cr_assert_geq(fd, 0, "%s", err.msg);
 	cr_assert_eq(strncmp(name, "mvtap", 5), 0, "%s", name);
 	struct proto_net n;
-	cr_assert_eq(hostnet_attach(tap, &n, ifname, &err), 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
 	cr_assert_eq(n.flags, 0);
 	close(fd);
 }
@@ -78,7 +78,7 @@ Test(hostnet, reads_the_veth_and_redirects_both_ways)
 	int fd = hostnet_tap_open(&tap, name, &err);
 	cr_assert_geq(fd, 0, "%s", err.msg);
 	struct proto_net n;
-	cr_assert_eq(hostnet_attach(tap, &n, ifname, &err), 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(ifname, "v0");
 	cr_assert_eq(n.flags, PROTO_NET_UP);
 	cr_assert_eq(n.mtu, 1400);
@@ -151,4 +151,22 @@ Test(hostnet, tap_goes_with_its_fd)
 	cr_assert_gt(if_nametoindex(name), 0);
 	close(fd);
 	cr_assert_eq(if_nametoindex(name), 0, "no tap left behind");
+}
+
+Test(hostnet, interface_gone_since_create_is_an_error)
+{
+	private_netns();
+	sh("ip link add v1 type veth peer name v0");
+	struct mvm_err err = { 0 };
+	char name[IFNAMSIZ], seen[IFNAMSIZ], ifname[IFNAMSIZ];
+	int tap;
+	int fd = hostnet_tap_open(&tap, name, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(hostnet_peek(tap, seen, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(seen, "v0");
+	sh("ip link del v1");
+	struct proto_net n;
+	cr_assert_eq(hostnet_attach(tap, seen, &n, ifname, &err), -1);
+	cr_assert_str_eq(err.msg, "net: v0, the container's network interface at create, is gone");
+	close(fd);
 }

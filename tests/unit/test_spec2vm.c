@@ -122,6 +122,16 @@ static bool noted(const char *needle)
 	return false;
 }
 
+static bool has_arg(const char *a)
+{
+	for (int i = 1; i < plan.argc; i++)
+		if (!strcmp(plan.argv[i], "--"))
+			return false;
+		else if (!strcmp(plan.argv[i], a))
+			return true;
+	return false;
+}
+
 #define OK(extra) cr_assert_eq(build(extra), 0, "%s", err.msg)
 #define REFUSE(extra, want)                                                        \
 	do {                                                                         \
@@ -413,9 +423,19 @@ Test(spec2vm, linux_refusals_and_plan)
 	       "container writes to shared directories would be owned by unmapped ids on the host)");
 	REFUSE(", 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'user'}]}",
 	       "config.json: linux.namespaces[1]: user namespaces are not supported yet");
-	REFUSE(", 'linux': {'namespaces': [{'type': 'network', 'path': '/run/netns/x'}]}",
-	       "config.json: linux.namespaces[0]: joining an existing network namespace "
-	       "(/run/netns/x) is not supported yet");
+	REFUSE(", 'linux': {'namespaces': [{'type': 'ipc', 'path': '/run/ipcns/x'}]}",
+	       "config.json: linux.namespaces[0]: joining an existing ipc namespace "
+	       "(/run/ipcns/x) is not supported yet");
+	REFUSE(", 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'mount'}]}",
+	       "config.json: linux.namespaces: no network namespace: the container would share "
+	       "the host's network namespace, which a VM cannot (use a bridge network, or none)");
+	OK(", 'linux': {'namespaces': [{'type': 'network', 'path': '/run/netns/x'}]}");
+	cr_assert_str_eq(plan.netns_path, "/run/netns/x");
+	cr_assert_not(plan.new_netns);
+	cr_assert(has_arg("--net"), "mvm gets a virtio-net device");
+	mvm_accepts();
+	OK("");
+	cr_assert_not(has_arg("--net"), "no namespaces listed: no network device");
 	REFUSE(", 'hooks': {'createContainer': [{'path': '/bin/true'}]}",
 	       "config.json: hooks.createContainer: hooks that run inside the container are not "
 	       "supported yet");
