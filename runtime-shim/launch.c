@@ -145,6 +145,8 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 	/* Out of the way of the fd numbers about to be taken. */
 	sync_r = fcntl(sync_r, F_DUPFD_CLOEXEC, 10);
 	ready_w = fcntl(ready_w, F_DUPFD_CLOEXEC, 10);
+	if (l->netns >= 0 && (l->netns = fcntl(l->netns, F_DUPFD_CLOEXEC, 10)) < 0)
+		_exit(1);
 	if (l->slave >= 0 && !l->o->foreground) {
 		/* The pty's session leader, so mvm gets SIGWINCH when the engine
 		 * resizes the master, and forwards the new size. */

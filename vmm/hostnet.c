@@ -235,13 +235,17 @@ static struct nlmsghdr *tc_msg(struct nl *nl, uint16_t type, int ifindex, uint32
 	return h;
 }
 
-/* tc qdisc add dev IF ingress (one already there is fine). */
+/* tc qdisc replace dev IF ingress: a fresh one, without the redirect an
+ * earlier VM in this namespace left to its own (now gone) tap. */
 static int ingress(struct nl *nl, int ifindex)
 {
-	struct nlmsghdr *h = tc_msg(nl, RTM_NEWQDISC, ifindex, TC_H_INGRESS, TC_H_MAKE(TC_H_INGRESS, 0), 0);
+	struct nlmsghdr *h = tc_msg(nl, RTM_DELQDISC, ifindex, TC_H_INGRESS, 0, 0);
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (talk(nl, h, NULL, NULL) < 0 && errno != ENOENT && errno != EINVAL)
+		return -1;
+	h = tc_msg(nl, RTM_NEWQDISC, ifindex, TC_H_INGRESS, TC_H_MAKE(TC_H_INGRESS, 0), 0);
 	mnl_attr_put_strz(h, TCA_KIND, "ingress");
-	int r = talk(nl, h, NULL, NULL);
-	return r < 0 && errno == EEXIST ? 0 : r;
+	return talk(nl, h, NULL, NULL);
 }
 
 /* tc filter add dev FROM parent ffff: protocol all u32 match u8 0 0

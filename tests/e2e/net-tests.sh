@@ -18,9 +18,13 @@ trap 'for p in "${NSPIDS[@]}"; do kill "$p" 2>/dev/null; done; cleanup' EXIT
 # a veth "eth0" in it at ADDR and its peer NAME here at HOSTADDR/LEN, and a
 # default route through HOSTADDR. Prints the pid (the path is /proc/PID/ns/net).
 netns() {
-	unshare -n sleep 100000 &
+	unshare -n sleep 100000 </dev/null >/dev/null 2>&1 & # not holding $(...)'s pipe
 	local pid=$! len=${2#*/}
-	NSPIDS+=($pid)
+	# Until sleep runs, the pid is still unshare's, in this namespace.
+	for _ in $(seq 1 100); do
+		[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep 0.1
+	done
 	ip link add "$1" type veth peer name eth0 netns "$pid" &&
 		ip addr add "$3/$len" dev "$1" && ip link set "$1" up &&
 		nsenter -t "$pid" -n sh -c "ip link set lo up && ip link set eth0 up &&
@@ -37,7 +41,8 @@ for n in c['linux']['namespaces']:
 oci_tests() {
 	local pid mac
 	pid=$(netns vh1 10.99.0.2/24 10.99.0.1) || { t_bad "oci: set up a veth namespace" "ip failed"; return; }
-	mac=$(nsenter -t "$pid" -n cat /sys/class/net/eth0/address)
+	NSPIDS+=($pid)
+	mac=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p')
 	# The guest's eth0 is the veth's: address, MAC, route; it reaches this host.
 	netns_bundle veth "$pid" '["sh", "-c", "ip addr show eth0; ip route; ping -c 1 -W 10 10.99.0.1 && echo PING-OK"]'
 	rt run --bundle "$W/veth" n1
@@ -95,6 +100,7 @@ for n in c['linux']['namespaces']:
 	# The interface goes between create and start: start says so.
 	local pid2
 	pid2=$(netns vh2 10.98.0.2/24 10.98.0.1) || { t_bad "oci: second namespace" "ip failed"; return; }
+	NSPIDS+=($pid2)
 	netns_bundle vanish "$pid2" '["true"]'
 	create v1 vanish
 	ip link del vh2
@@ -106,9 +112,137 @@ for n in c['linux']['namespaces']:
 	t_check "oci: no tap left after the failed start" 0 "!out:mvtap"
 }
 
+# --- engines: the image from build/rootfs, as engines.sh makes it ----------
+IMG=localhost/mvrun-busybox:net
+export DOCKER_HOST=unix://$W/docker/sock CTR_SOCK=$W/containerd/sock
+engine_image() {
+	[ -s "$W/image.tar" ] && return 0
+	mkdir -p "$W/podman/run" "$W/podman/graph" "$W/podman/net" "$W/tmp"
+	export TMPDIR=$W/tmp
+	cat >"$W/podman/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+runroot = "$W/podman/run"
+graphroot = "$W/podman/graph"
+EOF
+	cat >"$W/podman/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
+[engine]
+runtime = "mvrun"
+runtime_supports_json = ["mvrun"]
+[engine.runtimes]
+mvrun = ["$MVRUN"]
+[network]
+network_config_dir = "$W/podman/net"
+EOF
+	export CONTAINERS_CONF=$W/podman/containers.conf CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
+	tar -C build/rootfs -c . | podman import -q - "$IMG" >/dev/null 2>"$W/import.err" &&
+		podman save -q --format docker-archive -o "$W/image.tar" "$IMG" 2>>"$W/import.err"
+}
+
+# serves_8080 ADDR: a client on this host gets the guest's page at ADDR:8080.
+serves_8080() {
+	local got=""
+	for _ in $(seq 1 90); do
+		got=$(wget -q -T 5 -O - "http://$1:8080/i.html" 2>/dev/null) && break
+		sleep 1
+	done
+	[ "$got" = served-by-the-guest ]
+}
+HTTPD='echo served-by-the-guest > /tmp/i.html; exec httpd -f -p 80 -h /tmp'
+
+podman_tests() {
+	engine_image || { t_bad "podman: the test image" "$(cat "$W/import.err")"; return; }
+	# The default bridge: the guest has the IP podman assigned.
+	t_exec "$LIMIT" podman run -d --name pn1 "$IMG" sleep 1000
+	t_check "podman: run -d on the default bridge" 0; [ "$T_STATUS" = 0 ] || return
+	local ip gw srv
+	ip=$(podman inspect pn1 --format '{{.NetworkSettings.IPAddress}}')
+	t_exec "$LIMIT" podman exec pn1 ip -o addr show eth0
+	t_check "podman: the container's eth0 has the address podman assigned ($ip)" 0 "out:inet $ip/"
+	# A server on this host, reached from the guest through the bridge.
+	python3 -m http.server --bind 0.0.0.0 8098 --directory tests/e2e >/dev/null 2>&1 &
+	srv=$!
+	gw=$(podman network inspect podman --format '{{range .Subnets}}{{.Gateway}}{{end}}')
+	sleep 1
+	t_exec "$LIMIT" podman exec pn1 wget -q -O - "http://$gw:8098/net-tests.sh"
+	t_check "podman: the guest reaches a server on this host ($gw)" 0 "out:net-tests.sh \[oci"
+	kill $srv
+	podman rm -f pn1 >/dev/null 2>&1
+	# -p 8080:80: busybox httpd in the guest, a client on this host.
+	t_exec "$LIMIT" podman run -d --name pn2 -p 8080:80 "$IMG" sh -c "$HTTPD"
+	t_check "podman: run -d -p 8080:80 httpd" 0
+	if serves_8080 "$gw"; then t_ok "podman: -p 8080:80 serves a client on this host"; else
+		T_STATUS=-; t_bad "podman: -p 8080:80 serves a client on this host" "nothing at $gw:8080"; fi
+	podman rm -f pn2 >/dev/null 2>&1
+	# --network none: only lo.
+	t_exec "$LIMIT" podman run --rm --network none "$IMG" ip -o addr
+	t_check "podman: --network none gives only lo" 0 "out:1: lo " "!out:eth0"
+	t_exec "$LIMIT" podman run --rm --network host "$IMG" true
+	t_check "podman: --network host is refused clearly" 126 "err:would share the host's network namespace"
+}
+
+docker_tests() {
+	engine_image || { t_bad "docker: the test image" "$(cat "$W/import.err")"; return; }
+	mkdir -p "$W/docker"
+	cat >"$W/docker/daemon.json" <<EOF
+{"data-root": "$W/docker/data", "exec-root": "$W/docker/exec", "hosts": ["unix://$W/docker/sock"],
+ "pidfile": "$W/docker/pid", "storage-driver": "vfs", "bip": "172.29.0.1/16",
+ "runtimes": {"mvrun": {"path": "$MVRUN"}}, "default-runtime": "mvrun"}
+EOF
+	dockerd --config-file "$W/docker/daemon.json" >"$W/docker/log" 2>&1 &
+	NSPIDS+=($!)
+	for _ in $(seq 1 $((LIMIT * 2))); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+	docker load -q -i "$W/image.tar" >/dev/null 2>"$W/docker/load.err" ||
+		{ t_bad "docker: dockerd with its bridge" "$(tail -3 "$W/docker/log") $(cat "$W/docker/load.err")"; return; }
+	t_exec "$LIMIT" docker run -d --name dn1 "$IMG" sleep 1000
+	t_check "docker: run -d on the default bridge" 0; [ "$T_STATUS" = 0 ] || return
+	local ip srv
+	ip=$(docker inspect dn1 --format '{{.NetworkSettings.IPAddress}}')
+	t_exec "$LIMIT" docker exec dn1 ip -o addr show eth0
+	t_check "docker: the container's eth0 has the address docker assigned ($ip)" 0 "out:inet $ip/16"
+	python3 -m http.server --bind 0.0.0.0 8097 --directory tests/e2e >/dev/null 2>&1 &
+	srv=$!
+	sleep 1
+	t_exec "$LIMIT" docker exec dn1 wget -q -O - "http://172.29.0.1:8097/net-tests.sh"
+	t_check "docker: the guest reaches a server on this host" 0 "out:net-tests.sh \[oci"
+	kill $srv
+	docker rm -f dn1 >/dev/null 2>&1
+	t_exec "$LIMIT" docker run -d --name dn2 -p 8080:80 "$IMG" sh -c "$HTTPD"
+	t_check "docker: run -d -p 8080:80 httpd" 0
+	if serves_8080 127.0.0.1; then t_ok "docker: -p 8080:80 serves a client on this host"; else
+		T_STATUS=-; t_bad "docker: -p 8080:80 serves a client on this host" "nothing at 127.0.0.1:8080"; fi
+	docker rm -f dn2 >/dev/null 2>&1
+	t_exec "$LIMIT" docker run --rm --network none "$IMG" ip -o addr
+	t_check "docker: --network none gives only lo" 0 "out:1: lo " "!out:eth0"
+}
+
+containerd_tests() {
+	engine_image || { t_bad "containerd: the test image" "$(cat "$W/import.err")"; return; }
+	mkdir -p "$W/containerd"
+	cat >"$W/containerd/config.toml" <<EOF
+version = 2
+root = "$W/containerd/root"
+state = "$W/containerd/state"
+[grpc]
+  address = "$CTR_SOCK"
+EOF
+	containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
+	NSPIDS+=($!)
+	for _ in $(seq 1 $((LIMIT * 2))); do ctr -a "$CTR_SOCK" version >/dev/null 2>&1 && break; sleep 0.5; done
+	ctr -a "$CTR_SOCK" image import --snapshotter native --base-name "$IMG" "$W/image.tar" >/dev/null 2>&1 ||
+		{ t_bad "containerd: start and import" "$(tail -3 "$W/containerd/log")"; return; }
+	t_exec "$LIMIT" ctr -a "$CTR_SOCK" run --rm --snapshotter native --runc-binary "$MVRUN" "$IMG" cn1 ip -o addr
+	t_check "containerd: ctr's empty network namespace gives only lo" 0 "out:1: lo " "!out:eth0"
+}
+
 for s in $SUITES; do
 	case $s in
 	oci) oci_tests ;;
+	podman) podman_tests ;;
+	docker) docker_tests ;;
+	containerd) containerd_tests ;;
 	*) t_bad "$s" "unknown part" ;;
 	esac
 done

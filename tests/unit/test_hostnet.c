@@ -170,3 +170,27 @@ Test(hostnet, interface_gone_since_create_is_an_error)
 	cr_assert_str_eq(err.msg, "net: v0, the container's network interface at create, is gone");
 	close(fd);
 }
+
+/* A second VM in the same namespace (a restarted container) replaces the
+ * first one's redirect, which points at a tap that is gone. */
+Test(hostnet, second_attach_replaces_a_stale_redirect)
+{
+	private_netns();
+	sh("ip link add v1 type veth peer name v0 && ip link set v0 up && ip link set v1 up");
+	struct mvm_err err = { 0 };
+	char name[IFNAMSIZ], ifname[IFNAMSIZ];
+	int tap;
+	struct proto_net n;
+	int fd = hostnet_tap_open(&tap, name, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
+	close(fd);
+	fd = hostnet_tap_open(&tap, name, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "test $(tc filter show dev v0 ingress | grep -c 'Redirect to device') = 1 && "
+		 "tc filter show dev v0 ingress | grep -q 'Redirect to device %s'", name);
+	sh(cmd);
+	close(fd);
+}
