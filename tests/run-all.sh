@@ -84,6 +84,12 @@ run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
 run_suite oci-lifecycle tests/vmhost/run -- tests/oci/lifecycle-tests.sh
 run_suite oci-exec tests/vmhost/run -- tests/oci/exec-tests.sh
 run_suite e2e tests/vmhost/run -- tests/e2e/engines.sh
+# The guest's network: tap and tc redirect, and the engines' bridges and NAT.
+netmods=()
+for m in tun veth sch_ingress cls_u32 act_mirred bridge br_netfilter nf_tables nft_compat nft_chain_nat \
+	nft_masq nft_nat nft_ct xt_conntrack xt_MASQUERADE xt_addrtype xt_comment xt_mark xt_nat \
+	xt_tcpudp xt_multiport; do netmods+=(--module "$m"); done
+run_suite net tests/vmhost/run "${netmods[@]}" -- tests/e2e/net-tests.sh
 run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
 
 echo
