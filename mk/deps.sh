@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential pkg-config libcriterion-dev libfdt-dev libseccomp-dev libjansson-dev
 musl-tools busybox-static cpio linux-source-6.1 bc flex bison libelf-dev libssl-dev
 xz-utils zstd kmod qemu-system-x86 python3 clang libclang-rt-14-dev bsdutils
-libmnl-dev iperf3
+libmnl-dev iperf3 slirp4netns
 podman conmon netavark aardvark-dns iptables catatonit uidmap containerd docker.io runc"
 missing=""
 for p in $pkgs; do

@@ -33,10 +33,12 @@
 static const char box_usage[] =
 	"usage: mvrun box [--mem MiB] [--cpus N] [-v HOSTDIR:GUESTDIR[:ro]]... [-e K=V]...\n"
 	"                 [-w DIR] [-u UID[:GID]] [-t] [--read-only] [--hostname NAME]\n"
-	"                 [--timeout SEC] ROOTFS -- CMD [ARG...]\n"
+	"                 [--timeout SEC] [--net none|nat] ROOTFS -- CMD [ARG...]\n"
 	"Runs CMD from the host directory ROOTFS in its own KVM microVM. The exit status\n"
 	"is CMD's (128+N if killed by signal N); 125 means mvrun itself failed, 126 CMD\n"
-	"cannot be executed, 127 CMD was not found, 124 --timeout expired.\n";
+	"cannot be executed, 127 CMD was not found, 124 --timeout expired.\n"
+	"--net none (the default): only lo. --net nat: eth0 with outbound access through\n"
+	"user-mode NAT (slirp4netns: 10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3).\n";
 
 static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(int status, const char *fmt, ...)
@@ -191,7 +193,7 @@ static int run_with_timeout(char **argv, unsigned timeout)
 
 int shim_box(int argc, char **argv)
 {
-	enum { O_MEM = 256, O_CPUS, O_RO, O_TIMEOUT, O_HOSTNAME };
+	enum { O_MEM = 256, O_CPUS, O_RO, O_TIMEOUT, O_HOSTNAME, O_NET };
 	static const struct option opts[] = {
 		{ "mem", required_argument, 0, O_MEM },
 		{ "cpus", required_argument, 0, O_CPUS },
@@ -203,13 +205,14 @@ int shim_box(int argc, char **argv)
 		{ "read-only", no_argument, 0, O_RO },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "hostname", required_argument, 0, O_HOSTNAME },
+		{ "net", required_argument, 0, O_NET },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct argv_buf m; /* mvm's argv: large, and main's for the process */
 	static char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
 	const char *mem = BOX_DEFAULT_MEM, *cpus = "1", *path = BOX_DEFAULT_PATH;
-	bool tty = false, ro = false, has_home = false, has_term = false, has_host = false;
+	bool tty = false, ro = false, has_home = false, has_term = false, has_host = false, nat = false;
 	unsigned timeout = 0;
 	struct argv_buf extra = { 0 };
 	optind = 1;
@@ -262,6 +265,11 @@ int shim_box(int argc, char **argv)
 			if (!is_uint(optarg) || !(timeout = (unsigned)strtoul(optarg, NULL, 10)))
 				return fail(BOX_EXIT_ERROR, "--timeout %s: must be a positive number of seconds",
 					    optarg);
+			break;
+		case O_NET:
+			if (strcmp(optarg, "none") && strcmp(optarg, "nat"))
+				return fail(BOX_EXIT_ERROR, "--net %s: must be none or nat", optarg);
+			nat = !strcmp(optarg, "nat");
 			break;
 		case 'h': fputs(box_usage, stdout); return 0;
 		case ':': return fail(BOX_EXIT_ERROR, "%s: needs a value", argv[optind - 1]);
@@ -324,6 +332,12 @@ int shim_box(int argc, char **argv)
 	if (!has_host) {
 		push(&m, "--hostname");
 		push(&m, "mvrun");
+	}
+	if (nat) {
+		char why[256];
+		if (box_net_nat(why, sizeof(why)) < 0)
+			return fail(BOX_EXIT_ERROR, "%s", why);
+		push(&m, "--net");
 	}
 	push(&m, "--");
 	for (int i = optind; i < argc; i++)

@@ -135,4 +135,9 @@ int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *er
  * without force. (delete.c) */
 int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err *err);
 
+/* mvrun box --net nat (box_net.c): move this process into a new network
+ * namespace where slirp4netns has made a tap "tap0" with user-mode NAT, for
+ * mvm --net to join. Returns 0, or -1 with msg saying why. */
+int box_net_nat(char *msg, size_t cap);
+
 #endif

@@ -81,9 +81,9 @@ run_suite fuzz tests/fuzz/run.sh build/fuzz/*_fuzz
 run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
 run_suite box tests/vmhost/run -- tests/box/box-tests.sh
 run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
-run_suite oci-lifecycle tests/vmhost/run -- tests/oci/lifecycle-tests.sh
-run_suite oci-exec tests/vmhost/run -- tests/oci/exec-tests.sh
-run_suite e2e tests/vmhost/run -- tests/e2e/engines.sh
+run_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tests.sh
+run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
+run_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
 # The guest's network: tap and tc redirect, and the engines' bridges and NAT.
 netmods=()
 for m in tun veth sch_ingress cls_u32 act_mirred bridge br_netfilter nf_tables nft_compat nft_chain_nat \

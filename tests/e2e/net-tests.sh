@@ -1,16 +1,15 @@
 #!/bin/bash
-# tests/e2e/net-tests.sh [oci|podman|docker|containerd|iperf]...: the guest's
+# tests/e2e/net-tests.sh [oci|box|podman|docker|containerd]...: the guest's
 # network (issue 7). oci: mvrun alone with a network namespace set up here
-# as a CNI plugin would (a veth to this host); podman, docker: their bridge
-# networks, published ports; containerd: ctr's empty namespace; iperf:
-# throughput against runc in the same namespace (figures only, no
-# assertion). Guests boot here, so run it through tests/vmhost/run with the
-# modules below (make test does).
+# as a CNI plugin would (a veth to this host); box: mvrun box --net nat
+# (slirp4netns) and none; podman, docker: their bridge networks and
+# published ports; containerd: ctr's empty namespace. Guests boot here, so
+# run it through tests/vmhost/run with the modules tests/run-all.sh names.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
 OCI_NAME=net
 . tests/oci/lib.sh
-SUITES=${*:-oci podman docker containerd}
+SUITES=${*:-oci box podman docker containerd}
 NSPIDS=()
 trap 'for p in "${NSPIDS[@]}"; do kill "$p" 2>/dev/null; done; cleanup' EXIT
 
@@ -237,12 +236,34 @@ EOF
 	t_check "containerd: ctr's empty network namespace gives only lo" 0 "out:1: lo " "!out:eth0"
 }
 
+box_tests() {
+	# A server outside the sandbox: on an address of this host (not loopback).
+	ip link add nb0 type veth peer name nb1 && ip addr add 192.0.2.1/24 dev nb0 &&
+		ip link set nb0 up && ip link set nb1 up || { t_bad "box: a test address" "ip failed"; return; }
+	python3 -m http.server --bind 192.0.2.1 8096 --directory tests/e2e >/dev/null 2>&1 &
+	local srv=$!
+	sleep 1
+	t_exec "$LIMIT" "$MVRUN" box --net nat build/rootfs -- sh -c \
+		'ip -o addr show eth0; ip route; wget -q -O - http://192.0.2.1:8096/net-tests.sh'
+	t_check "box: --net nat has eth0 and reaches a server outside" 0 "out:inet 10\.0\.2\.100/24" \
+		"out:default via 10\.0\.2\.2" "out:net-tests.sh \[oci"
+	kill $srv
+	t_exec 10 pgrep -x slirp4netns
+	t_check "box: no slirp4netns left after the sandbox" 1
+	t_exec "$LIMIT" "$MVRUN" box build/rootfs -- ip -o addr
+	t_check "box: without --net, only lo" 0 "out:1: lo " "!out:eth0"
+	t_exec 10 "$MVRUN" box --net bridge build/rootfs -- true
+	t_check "box: --net with an unknown mode" 125 "err:--net bridge: must be none or nat" errlines:1
+	ip link del nb0
+}
+
 for s in $SUITES; do
 	case $s in
 	oci) oci_tests ;;
 	podman) podman_tests ;;
 	docker) docker_tests ;;
 	containerd) containerd_tests ;;
+	box) box_tests ;;
 	*) t_bad "$s" "unknown part" ;;
 	esac
 done
