@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
-.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot bench-fs clean kernel fuzz fuzz-build FORCE
+.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot bench-fs bench-net clean kernel fuzz fuzz-build FORCE
 all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
@@ -115,6 +115,11 @@ demo: all
 
 bench-boot: all
 	@./tests/vmhost/run -- ./bench/boot
+
+# iperf3 guest<->host through a veth namespace, mvrun against runc.
+bench-net: all
+	@./tests/vmhost/run --module tun --module veth --module sch_ingress --module cls_u32 \
+		--module act_mirred -- ./bench/net
 
 # Results come back to bench/results/<date>-<host>/ (fs.md, fs.json).
 bench-fs: all

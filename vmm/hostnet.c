@@ -257,11 +257,11 @@ static int redirect(struct nl *nl, int from, int to)
 				    TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(h, TCA_KIND, "u32");
 	struct nlattr *opts = mnl_attr_nest_start(h, TCA_OPTIONS);
-	struct {
-		struct tc_u32_sel sel;
-		struct tc_u32_key key; /* mask 0 at offset 0: every packet */
-	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
-	mnl_attr_put(h, TCA_U32_SEL, sizeof(sel), &sel);
+	/* One key, mask 0 at offset 0: every packet. */
+	uint8_t sel[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)] = { 0 };
+	struct tc_u32_sel head = { .flags = TC_U32_TERMINAL, .nkeys = 1 };
+	memcpy(sel, &head, sizeof(head));
+	mnl_attr_put(h, TCA_U32_SEL, sizeof(sel), sel);
 	struct nlattr *acts = mnl_attr_nest_start(h, TCA_U32_ACT);
 	struct nlattr *act = mnl_attr_nest_start(h, 1); /* the first action */
 	mnl_attr_put_strz(h, TCA_ACT_KIND, "mirred");
