@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
-.PHONY: all deps test unit-test kvm-test boot-test demo bench-boot bench-fs bench-net clean kernel fuzz fuzz-build FORCE
+.PHONY: all deps test unit-test kvm-test boot-test demo bench bench-boot bench-fs bench-net clean kernel fuzz fuzz-build FORCE
 all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
@@ -104,7 +104,7 @@ fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)
 
-test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS)
+test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS) build/bench/qinit.cpio
 	@B=$(B) ./tests/run-all.sh
 
 unit-test: deps $(B)/unit-tests
@@ -112,6 +112,24 @@ unit-test: deps $(B)/unit-tests
 
 demo: all
 	@./tests/vmhost/run -- ./mk/demo.sh
+
+# The startup-latency harness (bench/startup, bench/README.md): mvrun, runc,
+# crun, and QEMU microvm and mvm booting the same kernel with qinit as the
+# plain-microVM baseline. BENCH_N=30 runs, BENCH_ARGS more options. Results
+# come back to bench/results/<date>-<host>/; bench/results/latest/startup.md
+# is the one kept in git.
+build/bench/qinit: bench/qinit.c proto/mvm_port.h
+	@mkdir -p build/bench
+	$(MUSLCC) $(GCFLAGS) -o $@ bench/qinit.c
+
+build/bench/qinit.cpio: build/bench/qinit build/mkcpio bench/qinit.list build/rootfs.stamp
+	cp build/rootfs/bin/busybox build/bench/busybox
+	build/mkcpio bench/qinit.list build/bench > $@.tmp && mv $@.tmp $@
+
+bench: all build/bench/qinit.cpio
+	@mkdir -p bench/results
+	@MVRUN_BENCH_HOST=$$(hostname) ./tests/vmhost/run --timeout 21600 --rw bench/results -- \
+		./bench/startup $(if $(BENCH_N),-n $(BENCH_N)) $(BENCH_ARGS)
 
 bench-boot: all
 	@./tests/vmhost/run -- ./bench/boot
