@@ -112,7 +112,9 @@ def md_summary(ctx, env, an):
     p(f"- runs: N={a.n} per runtime after {a.warmup} warm-up, runtimes interleaved in "
       f"rotating order; {a.concurrency} containers at once in scenario 4; "
       f"same busybox bundle for every OCI runtime")
-    p(f"- load average at start: {' '.join(f'{x:.2f}' for x in env['loadavg'])}; date {env['date']}")
+    p(f"- load average at start: {' '.join(f'{x:.2f}' for x in env['loadavg'])}"
+      + (f" (the machine running the test host: {env['outer_loadavg']})"
+         if env.get("outer_loadavg") else "") + f"; date {env['date']}")
     for n, why in env["skipped"].items():
         p(f"- skipped: {why}")
     for n, note in env["notes"].items():
