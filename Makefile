@@ -129,7 +129,7 @@ build/bench/qinit.cpio: build/bench/qinit build/mkcpio bench/qinit.list build/ro
 bench: all build/bench/qinit.cpio
 	@mkdir -p bench/results
 	@MVRUN_BENCH_HOST=$$(hostname) MVRUN_BENCH_HOSTLOAD="$$(cut -d' ' -f1-3 /proc/loadavg)" \
-		./tests/vmhost/run --timeout 21600 --rw bench/results -- \
+		./tests/vmhost/run --module tun --timeout 21600 --rw bench/results -- \
 		./bench/startup $(if $(BENCH_N),-n $(BENCH_N)) $(BENCH_ARGS)
 
 bench-boot: all

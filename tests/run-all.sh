@@ -91,7 +91,7 @@ for m in tun veth sch_ingress cls_u32 act_mirred bridge br_netfilter nf_tables n
 	xt_tcpudp xt_multiport; do netmods+=(--module "$m"); done
 run_suite net tests/vmhost/run "${netmods[@]}" -- tests/e2e/net-tests.sh
 run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
-run_suite bench-smoke tests/vmhost/run -- tests/bench/startup-smoke.sh
+run_suite bench-smoke tests/vmhost/run --module tun -- tests/bench/startup-smoke.sh
 
 echo
 [ ${#failures[@]} = 0 ] || printf 'failed suites: %s\n' "${failures[*]}"
