@@ -114,7 +114,7 @@ def md_summary(ctx, env, an):
       f"same busybox bundle for every OCI runtime")
     p(f"- load average at start: {' '.join(f'{x:.2f}' for x in env['loadavg'])}"
       + (f" (the machine running the test host: {env['outer_loadavg']})"
-         if env.get("outer_loadavg") else "") + f"; date {env['date']}")
+         if env.get("outer_loadavg") else "") + f"; date {env['date']}; mvrun commit {env.get('commit', '?')}")
     for n, why in env["skipped"].items():
         p(f"- skipped: {why}")
     for n, note in env["notes"].items():
