@@ -34,7 +34,7 @@ netns() {
 # serving URL: wait until a server just started here answers (python takes
 # seconds to start under emulation).
 serving() {
-	for _ in $(seq 1 60); do wget -q -T 2 -O /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done
+	for _ in $(seq 1 60); do wget -q -t 1 -T 2 -O /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done
 	return 1
 }
 
@@ -68,7 +68,7 @@ oci_tests() {
 	rt start h1
 	local got=""
 	for _ in $(seq 1 60); do
-		got=$(wget -q -T 5 -O - http://10.99.0.2:8080/i.html 2>/dev/null) && break
+		got=$(wget -q -t 1 -T 5 -O - http://10.99.0.2:8080/i.html 2>/dev/null) && break
 		sleep 1
 	done
 	[ "$got" = served-by-the-guest ] && t_ok "oci: this host reaches httpd in the guest" ||
@@ -151,7 +151,7 @@ EOF
 serves_8080() {
 	local got=""
 	for _ in $(seq 1 90); do
-		got=$(wget -q -T 5 -O - "http://$1:8080/i.html" 2>/dev/null) && break
+		got=$(wget -q -t 1 -T 5 -O - "http://$1:8080/i.html" 2>/dev/null) && break
 		sleep 1
 	done
 	[ "$got" = served-by-the-guest ]
