@@ -247,9 +247,9 @@ box_tests() {
 	# A server outside the sandbox: on an address of this host (not loopback).
 	ip link add nb0 type veth peer name nb1 && ip addr add 192.0.2.1/24 dev nb0 &&
 		ip link set nb0 up && ip link set nb1 up || { t_bad "box: a test address" "ip failed"; return; }
-	python3 -m http.server --bind 192.0.2.1 8096 --directory tests/e2e >/dev/null 2>&1 &
+	python3 -m http.server --bind 0.0.0.0 8096 --directory tests/e2e >/dev/null 2>&1 &
 	local srv=$!
-	serving http://192.0.2.1:8096/net-tests.sh
+	serving http://127.0.0.1:8096/net-tests.sh
 	t_exec "$LIMIT" "$MVRUN" box --net nat build/rootfs -- sh -c \
 		'ip -o addr show eth0; ip route; wget -q -O - http://192.0.2.1:8096/net-tests.sh'
 	t_check "box: --net nat has eth0 and reaches a server outside" 0 "out:inet 10\.0\.2\.100/24" \
