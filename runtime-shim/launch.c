@@ -31,7 +31,21 @@
 #include "runtime-shim/spec2vm.h"
 
 #define READY_FD 3              /* where mvm finds the ready pipe */
-#define READY_WAIT_MS 120000    /* a nested, emulated test host boots in seconds */
+/* How long create waits for the guest to be ready: MVRUN_READY_TIMEOUT
+ * seconds, else 120 (a nested, emulated test host boots in seconds, but
+ * many at once there take minutes). */
+#define READY_WAIT_S 120
+#define READY_WAIT_MAX_S 86400
+
+static int ready_wait_s(void)
+{
+	const char *v = getenv("MVRUN_READY_TIMEOUT");
+	char *end;
+	long s = v && *v ? strtol(v, &end, 10) : 0;
+	if (!v || !*v || *end || s < 1 || s > READY_WAIT_MAX_S)
+		return READY_WAIT_S;
+	return (int)s;
+}
 
 struct launch {
 	struct shim_ctx *g;
@@ -181,14 +195,15 @@ static int await_ready(struct launch *l, struct shim_err *err)
 {
 	char line[768];
 	size_t got = 0;
+	int wait_s = ready_wait_s();
 	for (;;) {
 		struct pollfd p = { l->ready_r, POLLIN, 0 };
-		int r = poll(&p, 1, READY_WAIT_MS);
+		int r = poll(&p, 1, wait_s * 1000);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
-			return shim_errf(err, 1, "the container was not ready within %d s",
-					 READY_WAIT_MS / 1000);
+			return shim_errf(err, 1, "the container was not ready within %d s "
+					 "(MVRUN_READY_TIMEOUT sets it)", wait_s);
 		ssize_t n = read(l->ready_r, line + got, sizeof(line) - 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
