@@ -4,9 +4,9 @@
 
 CC       ?= cc
 B        := build
-CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I. -D_GNU_SOURCE -MMD -MP
+CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I. -Ibuild/gen -D_GNU_SOURCE -MMD -MP
 LDFLAGS  :=
-LDLIBS   := -pthread -lmnl
+LDLIBS   := -pthread -lmnl -lseccomp
 ifeq ($(SAN),1)
 B        := build/san
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -30,6 +30,13 @@ deps:
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The SIGSYS handler names syscalls from a table made from the C library's
+# own <sys/syscall.h>: [__NR_x] = "x", for every x it defines.
+build/gen/sysnames.h: mk/sysnames.sh
+	@mkdir -p build/gen
+	CC="$(CC)" ./mk/sysnames.sh > $@.tmp && mv $@.tmp $@
+$(B)/obj/vmm/seccomp.o: build/gen/sysnames.h
 
 $(B)/libmvm.a: $(VMM_OBJ)
 	@rm -f $@
@@ -89,17 +96,17 @@ $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 FUZZ_SRC  := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -Ibuild/gen -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h) build/gen/sysnames.h
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread -lmnl
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread -lmnl -lseccomp
 # config_fuzz parses config.json and plans the VM, so it also links the
 # runtime-shim sources but mvrun.c (main), and jansson.
 FUZZ_SHIM_SRC := $(filter-out runtime-shim/mvrun.c,$(SHIM_SRC))
 build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) \
-			$(wildcard vmm/*.h vmm/*/*.h proto/*.h runtime-shim/*.h)
+			$(wildcard vmm/*.h vmm/*/*.h proto/*.h runtime-shim/*.h) build/gen/sysnames.h
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl -lseccomp
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)

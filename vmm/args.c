@@ -18,6 +18,8 @@ const char mvm_usage[] =
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            -- CMD [ARG...]]\n"
+	"           [--seccomp kill|log]\n"
+	"       mvm --print-seccomp | --print-surface\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs CMD from that rootfs in it. Exit status: the guest's (0 after a clean\n"
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
 	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";
@@ -131,7 +133,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
-	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET };
+	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET,
+	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_SEC_TEST };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -158,12 +161,17 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "net", no_argument, 0, O_NET },
 		{ "control-socket", required_argument, 0, O_CTLSOCK },
 		{ "ready-fd", required_argument, 0, O_READYFD },
+		{ "seccomp", required_argument, 0, O_SECCOMP },
+		{ "print-seccomp", no_argument, 0, O_PRINT_SEC },
+		{ "print-surface", no_argument, 0, O_PRINT_SURF },
+		{ "test-seccomp-violation", required_argument, 0, O_SEC_TEST },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	memset(a, 0, sizeof(*a));
 	a->mem_mib = MVM_DEFAULT_MEM_MIB;
 	a->ready_fd = -1;
+	a->seccomp_test = -1;
 	const char *nx = getenv("MVM_NO_XSAVE");
 	a->no_xsave = nx && strcmp(nx, "1") == 0;
 	a->cpus = 1;
@@ -254,6 +262,22 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 				return -1;
 			break;
 		case O_VERSION: a->version = true; return 0;
+		case O_PRINT_SEC: a->print_seccomp = true; return 0;
+		case O_PRINT_SURF: a->print_surface = true; return 0;
+		case O_SECCOMP:
+			if (sec_mode_parse(optarg, &a->seccomp) < 0)
+				return mvm_errf(err, MVM_EXIT_BADARG, "--seccomp %s: expected kill or log",
+						optarg);
+			break;
+		case O_SEC_TEST: /* the SIGSYS test: that thread breaks its filter */
+			a->seccomp_test = -1;
+			for (int k = 0; k < SEC_NKINDS; k++)
+				if (!strcmp(optarg, sec_kind_name((enum sec_kind)k)))
+					a->seccomp_test = k;
+			if (a->seccomp_test < 0)
+				return mvm_errf(err, MVM_EXIT_BADARG, "--test-seccomp-violation %s: "
+						"expected vcpu, io or main", optarg);
+			break;
 		case 'h': a->help = true; return 0;
 		case ':':
 			return mvm_errf(err, MVM_EXIT_BADARG, "%s: needs a value", argv[optind - 1]);

@@ -8,6 +8,7 @@
 
 #include "vmm/err.h"
 #include "vmm/linux.h"
+#include "vmm/seccomp.h"
 
 #define MVM_MAX_VOLUMES 12
 #define MVM_MAX_ENV 1024
@@ -57,6 +58,9 @@ struct mvm_args {
 	int ready_fd;               /* gets "ready\n" / "error STATUS MSG\n"; -1 none */
 	bool net;                   /* --net: virtio-net over a tap in mvm's network namespace,
 				     * joined to its interface when the process starts */
+	enum sec_mode seccomp;      /* --seccomp kill (default) or log */
+	bool print_seccomp, print_surface;
+	int seccomp_test;           /* --test-seccomp-violation KIND: a thread kind, or -1 */
 };
 
 #define MVM_DEFAULT_MEM_MIB 128

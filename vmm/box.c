@@ -83,7 +83,25 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 	return 0;
 }
 
-int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm_err *err)
+/* One share: through the jail when there is one, else by path. */
+static int share(struct vfsdev *d, struct jail *j, const char *tag, const char *dir, bool ro,
+		 struct mvm_err *err)
+{
+	if (!j)
+		return vfsdev_init(d, tag, dir, ro, err);
+	int root = jail_share(j, tag, dir, ro, err);
+	if (root < 0)
+		return -1;
+	int proc = jail_proc_fd(j, err);
+	if (proc < 0) {
+		close(root);
+		return -1;
+	}
+	return vfsdev_init_fd(d, tag, root, proc, ro, err);
+}
+
+int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jail *j,
+	      struct mvm_err *err)
 {
 	if (box_spec(a, &b->files, &b->spec, err) < 0)
 		return -1;
@@ -94,18 +112,17 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm
 		ctr_set_ready_fd(&b->ctr, a->ready_fd);
 	if (a->control_socket && ctr_listen(&b->ctr, a->control_socket, err) < 0)
 		return -1;
-	if (vfsdev_init(&b->fs[0], "root", a->root, a->read_only, err) < 0)
+	if (share(&b->fs[0], j, "root", a->root, a->read_only, err) < 0)
 		return -1;
 	b->nfs = 1;
 	for (int i = 0; i < a->nvolumes; i++) {
-		if (vfsdev_init(&b->fs[b->nfs], vol_tags[i], a->volumes[i].host, a->volumes[i].ro,
-				err) < 0)
+		if (share(&b->fs[b->nfs], j, vol_tags[i], a->volumes[i].host, a->volumes[i].ro, err) < 0)
 			return -1;
 		b->nfs++;
 	}
 	for (int d = 0; d < b->files.ndirs; d++) {
-		if (vfsdev_init(&b->fs[b->nfs], b->files.dir_tags[d], b->files.dirs[d],
-				b->files.dir_ro[d], err) < 0)
+		if (share(&b->fs[b->nfs], j, b->files.dir_tags[d], b->files.dirs[d],
+			  b->files.dir_ro[d], err) < 0)
 			return -1;
 		b->nfs++;
 	}
@@ -148,11 +165,16 @@ int box_status(struct box *b, int vm_status, char *line, size_t cap)
 	return st;
 }
 
-void box_fini(struct box *b)
+void box_restore_tty(struct box *b)
 {
 	if (b->raw)
 		tcsetattr(0, TCSANOW, &b->saved);
 	b->raw = false;
+}
+
+void box_fini(struct box *b)
+{
+	box_restore_tty(b);
 	if (b->vsock_ok)
 		vsock_fini(&b->vsock);
 	b->vsock_ok = false;

@@ -10,6 +10,7 @@
 #include "vmm/args.h"
 #include "vmm/container.h"
 #include "vmm/err.h"
+#include "vmm/jail.h"
 #include "vmm/virtio/fs.h"
 #include "vmm/virtio/net.h"
 #include "vmm/virtio/vsock.h"
@@ -47,16 +48,21 @@ struct box {
 int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s,
 	     struct mvm_err *err);
 
-/* Build the spec, open the shares, create the vsock device and the control
- * client, and attach the devices to vm. Call before vm_run() on the main
- * thread (it blocks the forwarded signals for every thread to come). Puts
- * the terminal in raw mode for --tty. Returns 0 or -1 with err. */
-int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct mvm_err *err);
+/* Build the spec, open the shares (through the jail j, or by path when j
+ * is NULL), create the vsock device and the control client, and attach the
+ * devices to vm. Call before vm_run() on the main thread (it blocks the
+ * forwarded signals for every thread to come). Puts the terminal in raw
+ * mode for --tty. Returns 0 or -1 with err. */
+int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jail *j,
+	      struct mvm_err *err);
 
 /* mvm's status once the VM stopped: the process's, or the status of a
  * container error (with its message in line). vm_status is what the stop
  * reason alone gave. Tells the ready fd, if it never heard, why. */
 int box_status(struct box *b, int vm_status, char *line, size_t cap);
+
+/* Put the caller's terminal back as it was (--tty). Idempotent. */
+void box_restore_tty(struct box *b);
 
 /* Release everything; restore the terminal. Safe after a failed setup. */
 void box_fini(struct box *b);

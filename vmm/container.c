@@ -48,7 +48,7 @@ void ctr_flush(struct ctr *c)
 	}
 	/* A second fd for the same socket, so EPOLLOUT has its own registration. */
 	if (pending && c->out_fd < 0) {
-		c->out_fd = dup(c->ctl_fd);
+		c->out_fd = fcntl(c->ctl_fd, F_DUPFD_CLOEXEC, 0);
 		if (c->out_fd >= 0 && evloop_add(c->loop, c->out_fd, EPOLLOUT, on_ctl_out, c) < 0) {
 			close(c->out_fd);
 			c->out_fd = -1;
@@ -302,7 +302,7 @@ int ctr_accept(void *opaque, uint32_t port)
 		theirs = pair(&ours);
 		if (theirs < 0)
 			return -1;
-		int ours2 = dup(ours); /* one fd per direction in the event loop */
+		int ours2 = fcntl(ours, F_DUPFD_CLOEXEC, 0); /* one fd per direction in the loop */
 		if (ours2 < 0 ||
 		    relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, true) < 0 ||
 		    relay_start(&c->rel[3], c->loop, ours2, 1, -1, true, false) < 0) {

@@ -2,6 +2,32 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+const char *const exit_kind_names[EXIT_KINDS_HANDLED] = {
+	"IO (PIO, to the port table)", "MMIO (to the MMIO table)", "INTR (a kick)",
+	"HLT (tiny guests only)", "SHUTDOWN (triple fault: stop)",
+	"INTERNAL_ERROR (stop)", "FAIL_ENTRY (stop)", "SYSTEM_EVENT (stop)",
+};
+
+/* One unmapped access, counted; logged while the count is small or a power
+ * of two, so a guest hammering a hole costs a line per doubling. */
+static void unmapped(const struct exit_ctx *c, atomic_ullong *counter, const char *what,
+		     uint64_t addr, uint32_t len)
+{
+	unsigned long long n = atomic_fetch_add(counter, 1) + 1;
+	if (c->log_fd <= 0 || (n > EXIT_LOG_FIRST && (n & (n - 1))))
+		return;
+	char line[160];
+	int k = n <= EXIT_LOG_FIRST
+			? snprintf(line, sizeof(line), "mvm: guest: unmapped %s 0x%llx, %u bytes\n",
+				   what, (unsigned long long)addr, len)
+			: snprintf(line, sizeof(line), "mvm: guest: %llu unmapped %ss so far (last 0x%llx)\n",
+				   n, what, (unsigned long long)addr);
+	if (k > 0 && write(c->log_fd, line, (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1) < 0) {
+		/* a lost log line never stops the VM */
+	}
+}
 
 static enum exit_result handle_io(struct kvm_run *run, size_t run_size, const struct exit_ctx *c,
 				  char *desc, size_t cap)
@@ -22,9 +48,9 @@ static enum exit_result handle_io(struct kvm_run *run, size_t run_size, const st
 		if (bus_access(c->pio, run->io.port, data, size, wr))
 			atomic_fetch_add(&c->stats->pio, 1);
 		else if (wr)
-			atomic_fetch_add(&c->stats->unmapped_pio_write, 1);
+			unmapped(c, &c->stats->unmapped_pio_write, "PIO write", run->io.port, size);
 		else
-			atomic_fetch_add(&c->stats->unmapped_pio_read, 1);
+			unmapped(c, &c->stats->unmapped_pio_read, "PIO read", run->io.port, size);
 	}
 	return EXIT_CONTINUE;
 }
@@ -35,7 +61,8 @@ static enum exit_result handle_mmio(struct kvm_run *run, const struct exit_ctx *
 	bool wr = run->mmio.is_write;
 	if (len == 0 || len > sizeof(run->mmio.data)) {
 		/* KVM never does this; treat it as an unmapped access. */
-		atomic_fetch_add(wr ? &c->stats->unmapped_mmio_write : &c->stats->unmapped_mmio_read, 1);
+		unmapped(c, wr ? &c->stats->unmapped_mmio_write : &c->stats->unmapped_mmio_read,
+			 wr ? "MMIO write" : "MMIO read", run->mmio.phys_addr, len);
 		return EXIT_CONTINUE;
 	}
 	if (!wr)
@@ -43,7 +70,8 @@ static enum exit_result handle_mmio(struct kvm_run *run, const struct exit_ctx *
 	if (bus_access(c->mmio, run->mmio.phys_addr, run->mmio.data, len, wr))
 		atomic_fetch_add(&c->stats->mmio, 1);
 	else
-		atomic_fetch_add(wr ? &c->stats->unmapped_mmio_write : &c->stats->unmapped_mmio_read, 1);
+		unmapped(c, wr ? &c->stats->unmapped_mmio_write : &c->stats->unmapped_mmio_read,
+			 wr ? "MMIO write" : "MMIO read", run->mmio.phys_addr, len);
 	return EXIT_CONTINUE;
 }
 

@@ -19,7 +19,16 @@ struct exit_ctx {
 	const struct bus *pio;
 	const struct bus *mmio;
 	struct exit_stats *stats;
+	int log_fd;     /* > 0: unmapped accesses are logged there, rate-limited */
 };
+
+/* The exit reasons exit_handle() knows (the rest stop the VM as unknown). */
+#define EXIT_KINDS_HANDLED 8
+extern const char *const exit_kind_names[EXIT_KINDS_HANDLED];
+
+/* Log lines per kind of unmapped access (PIO/MMIO, read/write): the first
+ * EXIT_LOG_FIRST one by one, then one at each power of two with the count. */
+#define EXIT_LOG_FIRST 4
 
 enum exit_result {
 	EXIT_CONTINUE,  /* handled; run the vCPU again */
@@ -30,7 +39,7 @@ enum exit_result {
 
 /* Handle the exit in `run` (run_size bytes, as mmapped). Device accesses go
  * to the buses; unmapped reads return all-ones (PIO) or zeros (MMIO), writes
- * are dropped, and both are counted. For EXIT_KVM_ERROR, a one-line
+ * are dropped, and both are counted (and logged, see EXIT_LOG_FIRST). For EXIT_KVM_ERROR, a one-line
  * description goes into desc (cap bytes). */
 enum exit_result exit_handle(struct kvm_run *run, size_t run_size, const struct exit_ctx *ctx,
 			     char *desc, size_t cap);

@@ -1,12 +1,14 @@
 /* mvm: boots one Linux guest in a KVM microVM and exits with what became of
  * it. The only place in the VMM that prints errors or chooses the status. */
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -16,7 +18,9 @@
 #include "vmm/cmdline.h"
 #include "vmm/kvmhost.h"
 #include "vmm/layout.h"
+#include "vmm/jail.h"
 #include "vmm/linux.h"
+#include "vmm/surface.h"
 #include "vmm/vm.h"
 
 static double ms_since(const struct timespec *t0)
@@ -69,18 +73,12 @@ static unsigned long long guest_resident_kib(const struct gmem *gm)
 	return n * (unsigned long long)psz / 1024;
 }
 
-/* VmHWM (peak RSS) in KiB from /proc/self/status, 0 if unknown. */
+/* Peak RSS (VmHWM) in KiB, 0 if unknown: getrusage, since the jail has no
+ * /proc and the filter allows getrusage. */
 static unsigned long long peak_rss_kib(void)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	unsigned long long v = 0;
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %llu kB", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
+	struct rusage ru;
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? (unsigned long long)ru.ru_maxrss : 0;
 }
 
 static void report(struct vm *vm, const struct timespec *t0, int status)
@@ -177,12 +175,25 @@ static int build_cmdline(struct vm *vm, bool container, struct cmdline_opts *co,
 	return r < 0 ? -1 : 0;
 }
 
+/* Every range a device answers must be in the surface table. */
+static int check_surface(const struct vm *vm, struct mvm_err *err)
+{
+	const char *stray = "";
+	if (!surface_covers(&vm->pio, SURF_PIO, &stray) || !surface_covers(&vm->mmio, SURF_MMIO, &stray))
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "device %s answers outside the surface table "
+				"(vmm/surface.c)", stray);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int report_fd = report_file_open();
 	struct run_times rt = { t0, t0 };
+	/* One malloc arena for every thread: no thread makes an arena of its
+	 * own (mmap plus mprotect) after the seccomp filters are in. */
+	mallopt(M_ARENA_MAX, 1);
 	/* A closed stdout or socket peer is an error return, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	/* The virtio-fs server holds an O_PATH fd per inode the guest knows
@@ -209,6 +220,17 @@ int main(int argc, char **argv)
 		printf("mvm version %s\n", MVRUN_VERSION);
 		return 0;
 	}
+	if (a.print_surface) {
+		surface_print(stdout);
+		return 0;
+	}
+	if (a.print_seccomp) {
+		if (sec_print(stdout, &err) < 0) {
+			fprintf(stderr, "mvm: %s\n", err.msg);
+			return err.status;
+		}
+		return 0;
+	}
 	char cmdline[LAYOUT_CMDLINE_MAX];
 	struct cmdline_opts co = { .console = a.console, .no_xsave = a.no_xsave, .user = a.cmdline };
 	struct linux_boot lb = { .kernel = a.kernel, .initrd = a.initrd, .cmdline = cmdline,
@@ -228,6 +250,7 @@ int main(int argc, char **argv)
 	};
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct box *box = a.root ? calloc(1, sizeof(*box)) : NULL;
+	struct jail jail;
 	if (!vm || (a.root && !box)) {
 		perror("mvm: calloc");
 		return MVM_EXIT_INTERNAL;
@@ -235,9 +258,12 @@ int main(int argc, char **argv)
 	int status;
 	char line[512];
 	line[0] = 0;
-	if (vm_create(vm, &vc, &t0, &err) < 0 || (box && box_setup(box, &a, vm, &err) < 0) ||
+	if (jail_begin(&jail, &err) < 0 || vm_create(vm, &vc, &t0, &err) < 0 ||
+	    (vm->log_fd = a.report ? 2 : -1, box && box_setup(box, &a, vm, &jail, &err) < 0) ||
 	    build_cmdline(vm, box != NULL, &co, cmdline, sizeof(cmdline), &err) < 0 ||
-	    linux_load(vm, &lb, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
+	    linux_load(vm, &lb, &err) < 0 || check_surface(vm, &err) < 0 ||
+	    jail_enter(&jail, box != NULL, &err) < 0 ||
+	    vm_seccomp(vm, a.seccomp, a.seccomp_test, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
 		snprintf(line, sizeof(line), "%s", err.msg);
 		status = err.status;
 	} else {
@@ -245,7 +271,12 @@ int main(int argc, char **argv)
 		if (box)
 			status = box_status(box, status, line, sizeof(line));
 	}
-	if (box)
+	/* Under seccomp only the terminal is put back: the fds, maps and
+	 * sockets go with the process, and the filter allows no more. */
+	bool filtered = vm->sec_on;
+	if (box && filtered)
+		box_restore_tty(box);
+	else if (box)
 		box_fini(box);
 	fflush(stdout);
 	if (line[0])
@@ -254,8 +285,11 @@ int main(int argc, char **argv)
 		report(vm, &t0, status);
 	if (report_fd >= 0)
 		report_json(report_fd, vm, &t0, &rt, status);
-	vm_destroy(vm);
-	free(vm);
-	free(box);
+	if (!filtered) {
+		vm_destroy(vm);
+		jail_fini(&jail);
+		free(vm);
+		free(box);
+	}
 	return status;
 }

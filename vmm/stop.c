@@ -26,11 +26,6 @@ bool vmstop_request(struct vm_stop *s, int reason, int vcpu, const char *fmt, ..
 	vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
 	va_end(ap);
 	atomic_store(&s->reason, reason);
-	pthread_mutex_unlock(&s->lock);
-	if (s->kick)
-		s->kick(s->kick_arg);
-	pthread_mutex_lock(&s->lock);
-	s->kicked = true;
 	pthread_cond_broadcast(&s->kicked_cond);
 	pthread_mutex_unlock(&s->lock);
 	return true;
@@ -39,9 +34,13 @@ bool vmstop_request(struct vm_stop *s, int reason, int vcpu, const char *fmt, ..
 void vmstop_wait(struct vm_stop *s)
 {
 	pthread_mutex_lock(&s->lock);
-	while (!s->kicked)
+	while (atomic_load(&s->reason) == VM_RUNNING)
 		pthread_cond_wait(&s->kicked_cond, &s->lock);
+	bool kick = !s->kicked;
+	s->kicked = true;
 	pthread_mutex_unlock(&s->lock);
+	if (kick && s->kick)
+		s->kick(s->kick_arg);
 }
 
 int vmstop_reason(struct vm_stop *s)

@@ -1,5 +1,6 @@
 /* Why a VM stopped. Any vCPU or device may request a stop; the first request
- * wins and every vCPU is kicked out of KVM_RUN. */
+ * wins, and the thread in vmstop_wait() kicks every vCPU out of KVM_RUN (so
+ * only that thread's seccomp filter needs to signal threads). */
 #ifndef MVM_STOP_H
 #define MVM_STOP_H
 
@@ -23,20 +24,21 @@ struct vm_stop {
 	char detail[384];      /* one line, may be empty */
 	void (*kick)(void *arg); /* forces every vCPU out of KVM_RUN */
 	void *kick_arg;
-	bool kicked;           /* the winning request has finished kicking */
-	pthread_cond_t kicked_cond;
+	bool kicked;           /* vmstop_wait() has kicked */
+	pthread_cond_t kicked_cond; /* signalled by the winning request */
 };
 
 /* Initialise; kick may be set later, before the vCPUs run. */
 void vmstop_init(struct vm_stop *s);
 
-/* Request a stop. Returns true if this request won (detail recorded and
- * vCPUs kicked), false if the VM was already stopping. */
+/* Request a stop. Returns true if this request won (detail recorded, the
+ * waiter woken), false if the VM was already stopping. */
 bool vmstop_request(struct vm_stop *s, int reason, int vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Block until a stop was requested and its kick has completed. After this,
- * no thread touches the vCPU threads any more, so they may be joined. */
+/* Block until a stop was requested, then kick every vCPU (once, from the
+ * calling thread). After this, no thread touches the vCPU threads any more,
+ * so they may be joined. */
 void vmstop_wait(struct vm_stop *s);
 
 /* The current reason (VM_RUNNING while running). */

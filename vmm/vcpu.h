@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vmm/cpuid.h"
 #include "vmm/err.h"
@@ -20,6 +21,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
+	pid_t tid;            /* the thread's id once it runs (the kick's target); 0 before */
 	struct vm *vm;        /* owner */
 };
 

@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vmm/cpuid.h"
 #include "vmm/layout.h"
 
 #define KVM_TSS_ADDR 0xfffbd000ULL /* 3 pages just below the BIOS area, inside the gap */
-#define SIG_VCPU_KICK SIGUSR1
+#define SIG_VCPU_KICK VM_KICK_SIGNAL
 
 int vm_max_vcpus(int kvm_fd)
 {
@@ -119,8 +120,12 @@ static void kick_all(void *arg)
 		struct vcpu *v = &vm->vcpus[i];
 		if (v->run)
 			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&v->thread_started, __ATOMIC_SEQ_CST))
-			pthread_kill(v->thread, SIG_VCPU_KICK);
+		/* tgkill by hand: pthread_kill would ask for getpid each time,
+		 * one more syscall in the main thread's filter. A thread with no
+		 * tid yet has not reached KVM_RUN: immediate_exit stops it. */
+		pid_t tid = __atomic_load_n(&v->tid, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->thread_started, __ATOMIC_SEQ_CST) && tid > 0)
+			syscall(SYS_tgkill, vm->pid, tid, SIG_VCPU_KICK);
 	}
 }
 
@@ -140,6 +145,10 @@ int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t
 	vm->irqchip = c->irqchip;
 	vm->stop.kick = kick_all;
 	vm->stop.kick_arg = vm;
+	vm->sec_test = -1;
+	vm->log_fd = -1;
+	pthread_mutex_init(&vm->gate_lock, NULL);
+	pthread_cond_init(&vm->gate_cond, NULL);
 	if (create_kvm(vm, c, err) < 0 || create_memory(vm, c, err) < 0 ||
 	    evloop_init(&vm->loop, err) < 0 ||
 	    create_devices(vm, c, err) < 0 || create_vcpus(vm, c, err) < 0) {
@@ -153,8 +162,16 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	struct exit_ctx ctx = { &vm->pio, &vm->mmio, &vm->stats };
+	struct exit_ctx ctx = { &vm->pio, &vm->mmio, &vm->stats, vm->log_fd };
 	char desc[256];
+	sigset_t kick;
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	__atomic_store_n(&v->tid, gettid(), __ATOMIC_SEQ_CST);
+	if (vm_sec_enter(vm, &vm->sec_vcpu[v->id]) < 0)
+		return vm_park(vm);
+	vm_gate_wait(vm);
 	while (vmstop_reason(&vm->stop) == VM_RUNNING) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -181,7 +198,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
-	return NULL;
+	return vm_park(vm);
 }
 
 int vm_add_virtio(struct vm *vm, struct virtio_mmio *t, struct virtio_dev *dev,
@@ -222,10 +239,12 @@ int vm_virtio_cmdline(const struct vm *vm, char *out, size_t cap)
 static void *io_thread(void *arg)
 {
 	struct vm *vm = arg;
+	if (vm_sec_enter(vm, &vm->sec_io) < 0)
+		return vm_park(vm);
 	if (evloop_run(&vm->loop) < 0)
 		vmstop_request(&vm->stop, VM_STOP_INTERNAL, -1, "I/O thread: epoll_wait: %s",
 			       strerror(errno));
-	return NULL;
+	return vm_park(vm);
 }
 
 static void kick_handler(int sig)
@@ -239,11 +258,14 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_VCPU_KICK, &sa, NULL) < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "sigaction");
+	/* Only vCPU threads take the kick (each unblocks it): a stray SIGUSR1
+	 * from outside interrupts at most a KVM_RUN. */
 	sigset_t kick;
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_VCPU_KICK);
-	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	pthread_sigmask(SIG_BLOCK, &kick, NULL);
 	int r = 0;
+	vm->pid = getpid();
 	int e = pthread_create(&vm->io_thread, NULL, io_thread, vm);
 	if (e) {
 		errno = e;
@@ -262,9 +284,23 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 		}
 		__atomic_store_n(&v->thread_started, true, __ATOMIC_SEQ_CST);
 	}
-	/* Every vCPU thread leaves only after a stop request; wait for its kick
-	 * to finish so no pthread_kill can reach a joined thread. */
+	/* Every thread exists: the main thread takes its own filter, then lets
+	 * the vCPUs run the guest. */
+	vm_main_enter(vm);
+	/* Every vCPU thread leaves only after a stop request; this thread kicks
+	 * them, so no pthread_kill can reach a joined thread. */
 	vmstop_wait(&vm->stop);
+	int nvcpu = 0;
+	for (int i = 0; i < vm->ncpus; i++)
+		nvcpu += vm->vcpus[i].thread_started;
+	if (vm->sec_on) {
+		/* Filtered threads park instead of exiting (their filters
+		 * allow no exit); the process exits soon after this. */
+		vm_wait_parked(vm, nvcpu);
+		evloop_stop(&vm->loop);
+		vm_wait_parked(vm, nvcpu + 1);
+		return r;
+	}
 	for (int i = 0; i < vm->ncpus; i++) {
 		if (vm->vcpus[i].thread_started) {
 			pthread_join(vm->vcpus[i].thread, NULL);
@@ -281,6 +317,11 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 
 void vm_destroy(struct vm *vm)
 {
+	sec_free(&vm->sec_main);
+	sec_free(&vm->sec_io);
+	for (int i = 0; i < MVM_MAX_VCPUS; i++)
+		sec_free(&vm->sec_vcpu[i]);
+	vm->sec_on = false;
 	for (int i = 0; i < vm->nvirtio; i++)
 		virtio_mmio_detach(vm->virtio[i]);
 	vm->nvirtio = 0;

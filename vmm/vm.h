@@ -4,6 +4,7 @@
 #ifndef MVM_VM_H
 #define MVM_VM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "vmm/evloop.h"
 #include "vmm/exit.h"
 #include "vmm/gmem.h"
+#include "vmm/seccomp.h"
 #include "vmm/stop.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/mmio.h"
@@ -24,6 +26,7 @@
 #define MVM_MEM_MIN_MIB 16
 #define VM_MAX_VIRTIO 16 /* GSIs 5..20 */
 #define VM_VIRTIO_GSI0 5
+#define VM_KICK_SIGNAL SIGUSR1 /* interrupts KVM_RUN; unblocked on vCPU threads only */
 
 struct vm_config {
 	uint64_t mem_bytes;
@@ -53,6 +56,17 @@ struct vm {
 	struct virtio_mmio *virtio[VM_MAX_VIRTIO]; /* not owned */
 	int ncpus;
 	struct vcpu vcpus[MVM_MAX_VCPUS];
+	/* Seccomp (vm_seccomp): one filter per thread, installed by the thread
+	 * itself; the vCPUs wait at the gate until the main thread has its own. */
+	int log_fd;                  /* unmapped guest accesses are logged here; -1: counted only */
+	bool sec_on;
+	int sec_test;                /* a thread kind that breaks its filter (tests), or -1 */
+	struct sec_prog sec_main, sec_io, sec_vcpu[MVM_MAX_VCPUS];
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	bool gate_open;
+	int parked;                  /* filtered threads done and parked */
+	pid_t pid;                   /* getpid() at vm_run, for the kick */
 };
 
 /* Build the VM. On failure everything made so far is released and err says
@@ -74,6 +88,33 @@ int vm_virtio_cmdline(const struct vm *vm, char *out, size_t cap);
  * thread. Returns 0 when it stopped (see
  * vm->stop for why), -1 with err if the threads could not start. */
 int vm_run(struct vm *vm, struct mvm_err *err);
+
+/* Build the seccomp filters for every thread vm_run() will start (call it
+ * last, once every device and fd exists). vm_run() then installs them, each
+ * thread its own, before the first KVM_RUN, and the main thread its own once
+ * every thread has started. test_kind >= 0 makes that kind of thread make
+ * one syscall outside its list right after (the SIGSYS test). Returns 0 or
+ * -1 with err. */
+int vm_seccomp(struct vm *vm, enum sec_mode mode, int test_kind, struct mvm_err *err);
+
+/* The fds vCPU threads may write (the SA_VCPU_FDS rule): stderr, the
+ * console, every virtio transport's eventfds and device wake fds. Fills
+ * env->wfds. */
+void vm_vcpu_write_fds(const struct vm *vm, struct sec_env *env);
+
+/* For vm.c's threads (vm_sec.c). A thread installs its filter; on failure
+ * it requests a stop and returns -1. */
+int vm_sec_enter(struct vm *vm, const struct sec_prog *p);
+/* vCPU threads: wait until the main thread opened the gate. */
+void vm_gate_wait(struct vm *vm);
+/* The main thread, once every thread started: its own filter, then the gate. */
+void vm_main_enter(struct vm *vm);
+/* The end of a vm.c thread. Without filters it returns NULL (the thread
+ * exits and is joined); with them it counts the thread as parked and
+ * blocks for good, since the filters allow no thread exit. */
+void *vm_park(struct vm *vm);
+/* Wait until n threads are parked. */
+void vm_wait_parked(struct vm *vm, int n);
 
 /* Release the vCPUs, memory and fds. Idempotent. */
 void vm_destroy(struct vm *vm);

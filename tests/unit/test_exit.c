@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/unit/recdev.h"
 #include "vmm/exit.h"
@@ -39,7 +40,7 @@ static void setup(void)
 	memset(&mdev, 0, sizeof(mdev));
 	cr_assert_eq(bus_register(&pio, DEV_PORT, 8, recdev_io, &pdev, "pdev"), 0);
 	cr_assert_eq(bus_register(&mmio, DEV_MMIO, 0x1000, recdev_io, &mdev, "mdev"), 0);
-	ctx = (struct exit_ctx){ &pio, &mmio, &stats };
+	ctx = (struct exit_ctx){ &pio, &mmio, &stats, -1 };
 	memset(desc, 0, sizeof(desc));
 }
 
@@ -389,4 +390,30 @@ Test(exit, unknown_exit_reason)
 	run->exit_reason = KVM_EXIT_DEBUG;
 	cr_assert_eq(handle(), EXIT_KVM_ERROR);
 	cr_assert_eq(total_pio() + stats.mmio, 0);
+}
+
+/* A guest hammering a hole: 40 unmapped writes give the first EXIT_LOG_FIRST
+ * lines one by one, then one at 8, 16 and 32 accesses; all are counted. */
+Test(exit, unmapped_accesses_are_logged_rate_limited)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	ctx.log_fd = p[1];
+	for (int i = 0; i < 40; i++) {
+		pio_exit(KVM_EXIT_IO_OUT, 0x80, 1, 1, PIO_OFF);
+		cr_assert_eq(handle(), EXIT_CONTINUE);
+	}
+	close(p[1]);
+	char buf[4096];
+	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	cr_assert_gt(n, 0);
+	buf[n] = 0;
+	int lines = 0;
+	for (char *c = buf; *c; c++)
+		lines += *c == '\n';
+	cr_assert_eq(lines, EXIT_LOG_FIRST + 3, "%s", buf);
+	cr_assert(strstr(buf, "mvm: guest: unmapped PIO write 0x80, 1 bytes\n"), "%s", buf);
+	cr_assert(strstr(buf, "mvm: guest: 32 unmapped PIO writes so far (last 0x80)\n"), "%s", buf);
+	cr_assert_eq(stats.unmapped_pio_write, 40);
 }

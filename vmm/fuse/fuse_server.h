@@ -60,6 +60,11 @@ struct vfs_server {
  * open, MVM_EXIT_INTERNAL otherwise. */
 int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct mvm_err *err);
 
+/* Serve the directory root_fd (an O_PATH fd, e.g. from jail_share) and
+ * reopen inodes through proc_fd (a /proc/self/fd directory fd). Takes both
+ * fds, also on failure. Returns 0 or -1 with err, as vfs_init. */
+int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct mvm_err *err);
+
 /* Close every fd and free everything. Safe on a zeroed server, after a
  * failed vfs_init, and twice. */
 void vfs_fini(struct vfs_server *s);

@@ -180,6 +180,7 @@ int vfs_op_fsyncdir(struct vfs_call *c)
 	struct vfs_fh *h = vfs_fh_get(c->s, f->fh, VFS_FH_DIR);
 	if (!h)
 		return -EBADF;
-	int rc = f->fsync_flags & FUSE_FSYNC_FDATASYNC ? fdatasync(h->fd) : fsync(h->fd);
+	/* fsync for FDATASYNC too: one syscall fewer in the allowlist. */
+	int rc = fsync(h->fd);
 	return rc < 0 ? -errno : 0;
 }

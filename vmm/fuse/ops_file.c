@@ -1,5 +1,5 @@
 /* File ops: OPEN, CREATE, READ, WRITE, RELEASE, FLUSH, FSYNC, FALLOCATE,
- * LSEEK, COPY_FILE_RANGE. READ and WRITE move data with preadv/pwritev
+ * LSEEK, COPY_FILE_RANGE. READ and WRITE move data with preadv2/pwritev2
  * straight between the file and the guest's buffers. */
 #include <errno.h>
 #include <fcntl.h>
@@ -140,7 +140,7 @@ int vfs_op_read(struct vfs_call *c)
 		return 0;
 	ssize_t k;
 	do
-		k = preadv(h->fd, v, n, (off_t)ri->offset);
+		k = preadv2(h->fd, v, n, (off_t)ri->offset, 0);
 	while (k < 0 && errno == EINTR);
 	return k < 0 ? -errno : (int)k;
 }
@@ -161,7 +161,7 @@ int vfs_op_write(struct vfs_call *c)
 	ssize_t k = 0;
 	if (n > 0) {
 		do
-			k = pwritev(h->fd, v, n, (off_t)wi->offset);
+			k = pwritev2(h->fd, v, n, (off_t)wi->offset, 0);
 		while (k < 0 && errno == EINTR);
 	}
 	if (k < 0)
@@ -190,7 +190,8 @@ int vfs_op_fsync(struct vfs_call *c)
 	struct vfs_fh *h = vfs_fh_get(c->s, f->fh, VFS_FH_FILE);
 	if (!h)
 		return -EBADF;
-	int rc = f->fsync_flags & FUSE_FSYNC_FDATASYNC ? fdatasync(h->fd) : fsync(h->fd);
+	/* fsync for FDATASYNC too: one syscall fewer in the allowlist. */
+	int rc = fsync(h->fd);
 	return rc < 0 ? -errno : 0;
 }
 

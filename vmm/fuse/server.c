@@ -26,25 +26,33 @@
 
 int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct mvm_err *err)
 {
+	int fd = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		memset(s, 0, sizeof(*s));
+		s->root_fd = s->proc_fd = -1;
+		return mvm_errno(err, MVM_EXIT_BADARG, "virtio-fs: cannot share %s", host_dir);
+	}
+	int pfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0) {
+		close(fd);
+		memset(s, 0, sizeof(*s));
+		s->root_fd = s->proc_fd = -1;
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "virtio-fs: /proc/self/fd");
+	}
+	return vfs_init_fd(s, fd, pfd, readonly, err);
+}
+
+int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct mvm_err *err)
+{
 	memset(s, 0, sizeof(*s));
 	s->live = true;
-	s->root_fd = -1;
-	s->proc_fd = -1;
+	s->root_fd = root_fd;
+	s->proc_fd = proc_fd;
 	s->readonly = readonly;
 	s->timeout_sec = VFS_DEFAULT_TIMEOUT;
-	int fd = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		mvm_errno(err, MVM_EXIT_BADARG, "virtio-fs: cannot share %s", host_dir);
-		if (fd >= 0)
-			close(fd);
-		s->live = false;
-		return -1;
-	}
-	s->root_fd = fd;
-	s->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->proc_fd < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "virtio-fs: /proc/self/fd");
+	if (fstat(root_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		mvm_errf(err, MVM_EXIT_BADARG, "virtio-fs: the share is not a directory");
 		goto fail;
 	}
 	s->argbuf = malloc(VFS_ARG_MAX);
@@ -53,7 +61,7 @@ int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct m
 		mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs: out of memory");
 		goto fail;
 	}
-	int64_t root = vfs_inode_add(s, fd, &st);
+	int64_t root = vfs_inode_add(s, root_fd, &st);
 	if (root != FUSE_ROOT_ID) {
 		s->root_fd = -1; /* vfs_inode_add closed it */
 		mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs: cannot register the root inode");

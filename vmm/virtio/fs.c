@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VIRTIO_ID_FS 26
 #define VFS_QUEUES 2 /* hiprio + one request queue */
@@ -32,20 +33,25 @@ static void vfsdev_reset(struct virtio_mmio *t)
 	vfs_reset(&d->srv);
 }
 
-int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool readonly,
-		struct mvm_err *err)
+static int init(struct vfsdev *d, const char *tag, const char *host_dir, int root_fd, int proc_fd,
+		bool readonly, struct mvm_err *err)
 {
 	memset(d, 0, sizeof(*d));
 	size_t tl = strlen(tag);
-	if (tl == 0 || tl >= VFS_TAG_MAX)
-		return mvm_errf(err, MVM_EXIT_BADARG, "share tag \"%s\": must be 1 to %d bytes", tag,
-				VFS_TAG_MAX - 1);
+	if (tl == 0 || tl >= VFS_TAG_MAX) {
+		mvm_errf(err, MVM_EXIT_BADARG, "share tag \"%s\": must be 1 to %d bytes", tag,
+			 VFS_TAG_MAX - 1);
+		goto early;
+	}
 	memcpy(d->config.tag, tag, tl);
 	d->config.num_request_queues = VFS_QUEUES - 1;
 	d->chain = malloc(sizeof(*d->chain));
-	if (!d->chain)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "malloc");
-	if (vfs_init(&d->srv, host_dir, readonly, err) < 0) {
+	if (!d->chain) {
+		mvm_errno(err, MVM_EXIT_INTERNAL, "malloc");
+		goto early;
+	}
+	if ((host_dir ? vfs_init(&d->srv, host_dir, readonly, err)
+		      : vfs_init_fd(&d->srv, root_fd, proc_fd, readonly, err)) < 0) {
 		free(d->chain);
 		d->chain = NULL;
 		return -1;
@@ -62,6 +68,24 @@ int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool re
 		.opaque = d,
 	};
 	return 0;
+early: /* the fds were given but never reached vfs_init_fd */
+	if (!host_dir && root_fd >= 0)
+		close(root_fd);
+	if (!host_dir && proc_fd >= 0)
+		close(proc_fd);
+	return -1;
+}
+
+int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool readonly,
+		struct mvm_err *err)
+{
+	return init(d, tag, host_dir, -1, -1, readonly, err);
+}
+
+int vfsdev_init_fd(struct vfsdev *d, const char *tag, int root_fd, int proc_fd, bool readonly,
+		   struct mvm_err *err)
+{
+	return init(d, tag, NULL, root_fd, proc_fd, readonly, err);
 }
 
 void vfsdev_fini(struct vfsdev *d)

@@ -45,6 +45,8 @@ struct virtio_dev {
 	void (*notify)(struct virtio_mmio *t, int q); /* queue q was kicked */
 	void (*activate)(struct virtio_mmio *t);      /* the driver set DRIVER_OK */
 	void (*reset)(struct virtio_mmio *t);         /* the driver reset the device */
+	const int *vcpu_fd;  /* an fd activate()/reset() write on a vCPU thread (its
+			      * seccomp filter allows it), or NULL */
 	void *opaque;
 };
 

@@ -71,7 +71,9 @@ static int guest_response(struct vsock_conn *c)
 	int n = snprintf(ok, sizeof(ok), "OK %u\n", c->hport);
 	/* The first bytes on a fresh socket: its buffer is empty, so a short
 	 * write means the client is gone. */
-	if (send(c->fd, ok, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
+	struct iovec iov = { ok, (size_t)n };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != n) /* sendmsg: exec needs it anyway */
 		return -1;
 	c->state = VC_ESTABLISHED;
 	return 0;
@@ -252,6 +254,7 @@ int vsock_init(struct vsock *v, uint64_t guest_cid, const char *uds_path, vsock_
 		.config_len = sizeof(v->config),
 		.notify = vsock_notify,
 		.reset = vsock_reset,
+		.vcpu_fd = &v->wake_fd,
 		.opaque = v,
 	};
 	return 0;
