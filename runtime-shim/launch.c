@@ -227,6 +227,10 @@ static int await_ready(struct launch *l, struct shim_err *err)
 	while (waitpid(l->pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	l->pid = 0;
+	if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS)
+		return shim_errf(err, 1, "mvm was killed by seccomp (SIGSYS) before the container was "
+				 "ready: it made a system call outside its allowlist, named on the "
+				 "container's stderr (\"mvm: killed by seccomp: syscall ...\")");
 	if (WIFSIGNALED(ws))
 		return shim_errf(err, 1, "mvm was killed by signal %d before the container was ready",
 				 WTERMSIG(ws));

@@ -123,7 +123,11 @@ static int add_rule(scmp_filter_ctx ctx, const struct sec_rule *r, const struct 
 	case SA_WINSZ:
 		return ADD(2, SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ)) ? -1 : 0;
 	case SA_TCSETS:
-		return ADD(2, SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, TCSETS)) ? -1 : 0;
+		/* glibc's tcsetattr reads the settings back (TCGETS) to catch
+		 * what a pty ignored. */
+		return ADD(2, SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, TCSETS)) ||
+			       ADD(2, SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, TCGETS))
+			       ? -1 : 0;
 	case SA_VCPU_FDS:
 		for (int i = 0; i < e->nwfds; i++)
 			if (ADD(1, SCMP_A0(SCMP_CMP_EQ, (unsigned)e->wfds[i])))
@@ -243,7 +247,7 @@ static const char *const arg_text[SA_NARGS] = {
 	[SA_KVM_VCPU] = "fd == own vCPU fd && request in {KVM_RUN, KVM_GET_REGS}; "
 			"fd == VM fd && request == KVM_IRQ_LINE (with --console)",
 	[SA_WINSZ] = "fd == 0 && request == TIOCGWINSZ",
-	[SA_TCSETS] = "fd == 0 && request == TCSETS",
+	[SA_TCSETS] = "fd == 0 && request in {TCSETS, TCGETS}",
 	[SA_VCPU_FDS] = "fd in {2, console, virtio irq and kick eventfds, device wake eventfds}",
 	[SA_NOEXEC] = "(prot & PROT_EXEC) == 0",
 	[SA_FCNTL] = "cmd in {F_GETFL, F_SETFL, F_DUPFD_CLOEXEC}",

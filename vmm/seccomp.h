@@ -29,7 +29,7 @@ enum sec_arg {
 	SA_NONE,
 	SA_KVM_VCPU,   /* ioctl(own vCPU fd, KVM_RUN | KVM_GET_REGS), ioctl(vm fd, KVM_IRQ_LINE) with a UART */
 	SA_WINSZ,      /* ioctl(0, TIOCGWINSZ) */
-	SA_TCSETS,     /* ioctl(0, TCSETS): the terminal restored at exit */
+	SA_TCSETS,     /* ioctl(0, TCSETS | TCGETS): the terminal restored at exit */
 	SA_VCPU_FDS,   /* fd in the set vCPU threads write: console, log, device eventfds */
 	SA_NOEXEC,     /* mmap without PROT_EXEC */
 	SA_FCNTL,      /* fcntl F_GETFL, F_SETFL, F_DUPFD_CLOEXEC */

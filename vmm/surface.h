@@ -1,7 +1,8 @@
 /* The guest-visible surface: every PIO port range and MMIO range mvm
- * answers, in one table. Devices register on the buses at set-up; vm_run()
- * refuses to start if a bus holds a range this table does not list, so the
- * table (and `mvm --print-surface`) cannot drift from the code. */
+ * answers, in one table. Devices register on the buses at set-up; mvm
+ * refuses to run the guest if a bus holds a range this table does not list
+ * (surface_covers), so the table and `mvm --print-surface` cannot drift
+ * from the code. */
 #ifndef MVM_SURFACE_H
 #define MVM_SURFACE_H
 

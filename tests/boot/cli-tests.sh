@@ -62,4 +62,38 @@ t_exec 10 "$MVRUN" box "$R"
 t_check "box: no command" 125 'err:no command given'
 t_exec 10 "$MVRUN" frobnicate
 t_check "mvrun: unknown command" 1 'err:frobnicate: unknown command' errlines:1
+# The seccomp allowlists (README, "Seccomp"): counted from --print-seccomp's
+# rule lines, which must agree with its own totals; the union may not pass
+# the number the README states, nor a vCPU thread 12.
+README_UNION=$(sed -n 's/^| union | \*\*\([0-9]*\)\*\* |.*/\1/p' README.md)
+t_exec 10 "$MVM" --print-seccomp
+if [ "$T_STATUS" != 0 ] || [ -z "$README_UNION" ]; then
+	t_bad "--print-seccomp" "status $T_STATUS, README union \"$README_UNION\""
+else
+	declare -A seen=()
+	bad=""
+	for k in vcpu io main; do
+		n=$(awk -v k="$k" '$1 == k && NF > 2 { print $2 }' "$T_OUT" | sort -u | wc -l)
+		said=$(sed -n "s/^$k: \([0-9]*\) syscalls$/\1/p" "$T_OUT")
+		[ "$n" = "$said" ] || bad="$bad $k counted $n but says $said;"
+		eval "count_$k=$n"
+	done
+	union=$(awk '($1 == "vcpu" || $1 == "io" || $1 == "main") && NF > 2 { print $2 }' "$T_OUT" | sort -u | wc -l)
+	said=$(sed -n 's/^union: \([0-9]*\) syscalls$/\1/p' "$T_OUT")
+	[ "$union" = "$said" ] || bad="$bad union counted $union but says $said;"
+	[ "$union" -le "$README_UNION" ] || bad="$bad union $union over the README's $README_UNION;"
+	[ "$count_vcpu" -le 12 ] || bad="$bad vCPU thread $count_vcpu over 12;"
+	grep -q '^  vcpu ioctl .*KVM_RUN' "$T_OUT" || bad="$bad vCPU ioctl without its KVM_RUN rule;"
+	if [ -z "$bad" ]; then
+		t_ok "--print-seccomp: vcpu $count_vcpu, io $count_io, main $count_main, union $union <= README's $README_UNION"
+	else
+		t_bad "--print-seccomp" "$bad"
+	fi
+fi
+t_exec 10 "$MVM" --print-surface
+t_check "--print-surface: the port and MMIO table and the exit kinds" 0 \
+	'out:^pio +0x3f8-0x3ff +8250 UART' 'out:^mmio +0xd0000000-0xd000ffff ' \
+	'out:^KVM exit kinds handled: 8$' errlines:0
+t_exec 10 "$MVM" --kernel "$K" --seccomp permissive
+t_check "--seccomp takes kill or log only" 64 'err:--seccomp permissive: expected kill or log' errlines:1
 t_summary mvm-cli
