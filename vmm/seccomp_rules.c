@@ -19,7 +19,7 @@ const struct sec_rule sec_rules[] = {
 	{ "write", V, SA_VCPU_FDS, "UART output, the unmapped-access log, device eventfds" },
 	{ "rt_sigreturn", V, SA_NONE, "return from the vCPU kick's handler" },
 	{ "clock_gettime", V | M, SA_NONE, "boot-timer port; --report (when the vDSO falls back)" },
-	{ "close", V | I | M, SA_NONE, "virtio-fs reset drops the guest's handles (vCPU); fds" },
+	{ "close", I | M, SA_NONE, "streams, handles and fds the guest is done with; the ready fd" },
 	{ "futex", V | I | M, SA_NONE, "locks, the stop condition, thread joins" },
 
 	/* The I/O thread: event loop, vsock, control socket, exec clients. */

@@ -12,6 +12,10 @@ static void vfsdev_notify(struct virtio_mmio *t, int qi)
 {
 	struct vfsdev *d = t->dev->opaque;
 	struct vq *q = &t->vq[qi];
+	if (d->reset_pending) {
+		vfs_reset(&d->srv);
+		d->reset_pending = false;
+	}
 	do {
 		int r;
 		while ((r = vq_pop(q, d->chain)) == 1) {
@@ -27,10 +31,14 @@ static void vfsdev_notify(struct virtio_mmio *t, int qi)
 	} while (vq_rearm(q));
 }
 
+/* On a vCPU thread: only flag it. Closing the guest's fds and freeing
+ * their buffers here would put close and the allocator's syscalls in the
+ * vCPU threads' seccomp filter; the I/O thread does it before it serves
+ * the next request (the driver's new INIT). */
 static void vfsdev_reset(struct virtio_mmio *t)
 {
 	struct vfsdev *d = t->dev->opaque;
-	vfs_reset(&d->srv);
+	d->reset_pending = true;
 }
 
 static int init(struct vfsdev *d, const char *tag, const char *host_dir, int root_fd, int proc_fd,

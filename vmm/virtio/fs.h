@@ -22,6 +22,8 @@ struct vfsdev {
 	} config;
 	struct vfs_server srv;
 	struct vq_chain *chain; /* scratch for one request; owned */
+	bool reset_pending;     /* the driver reset (vCPU thread); the I/O thread
+				 * drops the guest's handles before the next request */
 };
 
 /* Serve host_dir under `tag` (1..35 bytes). Returns 0 or -1 with err. The

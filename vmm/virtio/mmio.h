@@ -33,7 +33,9 @@
 struct virtio_mmio;
 
 /* What a device model provides. Callbacks run with the transport lock held:
- * notify() on the I/O thread, activate() and reset() on a vCPU thread. */
+ * notify() on the I/O thread, activate() and reset() on a vCPU thread
+ * (whose seccomp filter allows writes to eventfds and little else: defer
+ * real work to the I/O thread). */
 struct virtio_dev {
 	const char *name;
 	uint32_t device_id;
