@@ -129,9 +129,8 @@ out:
 	return -1;
 }
 
-static int drop_caps(bool keep_fs, struct mvm_err *err)
+static int drop_caps(uint64_t keep, struct mvm_err *err)
 {
-	uint64_t keep = keep_fs ? JAIL_FS_CAPS : 0;
 	for (int c = 0; c <= 63; c++) {
 		if ((keep >> c) & 1)
 			continue;
@@ -150,7 +149,7 @@ static int drop_caps(bool keep_fs, struct mvm_err *err)
 	return 0;
 }
 
-int jail_enter(struct jail *j, bool keep_fs_caps, struct mvm_err *err)
+int jail_enter(struct jail *j, uint64_t keep, struct mvm_err *err)
 {
 	if (!j->begun)
 		return mvm_errf(err, MVM_EXIT_INTERNAL, "jail: not begun");
@@ -165,7 +164,7 @@ int jail_enter(struct jail *j, bool keep_fs_caps, struct mvm_err *err)
 	nofile.rlim_max = nofile.rlim_cur; /* what main() raised it to, for good */
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "jail: rlimits");
-	if (drop_caps(keep_fs_caps, err) < 0)
+	if (drop_caps(keep, err) < 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "jail: no_new_privs");

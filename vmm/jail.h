@@ -21,6 +21,9 @@
 /* The capabilities kept with shares: CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
  * FOWNER, FSETID, MKNOD, SETFCAP (CapEff 0x8800001f). Without: none. */
 #define JAIL_FS_CAPS 0x8800001fULL
+/* With --net also NET_ADMIN: at start mvm joins the tap to the namespace's
+ * interface (tc) and brings it up. */
+#define JAIL_NET_CAPS (1ULL << 12)
 
 struct jail {
 	bool begun, entered;
@@ -42,9 +45,10 @@ int jail_share(struct jail *j, const char *name, const char *path, bool ro, stru
 /* A new fd of the private /proc/self/fd, or -1 with err. */
 int jail_proc_fd(struct jail *j, struct mvm_err *err);
 
-/* Build the jail, pivot into it, drop what mvm no longer needs (above).
- * keep_fs_caps: keep JAIL_FS_CAPS. Returns 0 or -1 with err. */
-int jail_enter(struct jail *j, bool keep_fs_caps, struct mvm_err *err);
+/* Build the jail, pivot into it, drop what mvm no longer needs (above):
+ * every capability but those in keep (JAIL_FS_CAPS, JAIL_NET_CAPS or 0).
+ * Returns 0 or -1 with err. */
+int jail_enter(struct jail *j, uint64_t keep, struct mvm_err *err);
 
 /* Close the fds the jail holds. Idempotent. */
 void jail_fini(struct jail *j);

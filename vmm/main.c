@@ -262,7 +262,8 @@ int main(int argc, char **argv)
 	    (vm->log_fd = a.report ? 2 : -1, box && box_setup(box, &a, vm, &jail, &err) < 0) ||
 	    build_cmdline(vm, box != NULL, &co, cmdline, sizeof(cmdline), &err) < 0 ||
 	    linux_load(vm, &lb, &err) < 0 || check_surface(vm, &err) < 0 ||
-	    jail_enter(&jail, box != NULL, &err) < 0 ||
+	    (vm->sec_tap_fd = box && box->net_ok ? box->net.fd : -1,
+	     jail_enter(&jail, (box ? JAIL_FS_CAPS : 0) | (a.net ? JAIL_NET_CAPS : 0), &err) < 0) ||
 	    vm_seccomp(vm, a.seccomp, a.seccomp_test, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
 		snprintf(line, sizeof(line), "%s", err.msg);
 		status = err.status;

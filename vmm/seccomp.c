@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -119,6 +121,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sec_rule *r, const struct 
 		if (e->uart && ADD(2, SCMP_A0(SCMP_CMP_EQ, (unsigned)e->vm_fd),
 				   SCMP_A1(SCMP_CMP_EQ, KVM_IRQ_LINE)))
 			return -1;
+		if (e->tap_fd >= 0 && ADD(2, SCMP_A0(SCMP_CMP_EQ, (unsigned)e->tap_fd),
+					  SCMP_A1(SCMP_CMP_EQ, TUNSETOFFLOAD)))
+			return -1;
 		return 0;
 	case SA_WINSZ:
 		return ADD(2, SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ)) ? -1 : 0;
@@ -141,6 +146,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sec_rule *r, const struct 
 			       ? -1 : 0;
 	case SA_UNIX:
 		return ADD(1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) ? -1 : 0;
+	case SA_NETLINK:
+		return ADD(2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE))
+			       ? -1 : 0;
 	case SA_KICK:
 		return ADD(2, SCMP_A0(SCMP_CMP_EQ, (unsigned)e->pid),
 			   SCMP_A2(SCMP_CMP_EQ, (unsigned)e->kick_signal)) ? -1 : 0;
@@ -245,13 +253,15 @@ int sec_count(unsigned kinds)
 static const char *const arg_text[SA_NARGS] = {
 	[SA_NONE] = "any arguments",
 	[SA_KVM_VCPU] = "fd == own vCPU fd && request in {KVM_RUN, KVM_GET_REGS}; "
-			"fd == VM fd && request == KVM_IRQ_LINE (with --console)",
+			"fd == VM fd && request == KVM_IRQ_LINE (with --console); "
+			"fd == tap && request == TUNSETOFFLOAD (with --net)",
 	[SA_WINSZ] = "fd == 0 && request == TIOCGWINSZ",
 	[SA_TCSETS] = "fd == 0 && request in {TCSETS, TCGETS}",
 	[SA_VCPU_FDS] = "fd in {2, console, virtio irq and kick eventfds, device wake eventfds}",
 	[SA_NOEXEC] = "(prot & PROT_EXEC) == 0",
 	[SA_FCNTL] = "cmd in {F_GETFL, F_SETFL, F_DUPFD_CLOEXEC}",
 	[SA_UNIX] = "domain == AF_UNIX",
+	[SA_NETLINK] = "domain == AF_NETLINK && protocol == NETLINK_ROUTE",
 	[SA_KICK] = "tgid == mvm's pid && sig == SIGUSR1 (the vCPU kick)",
 };
 
@@ -260,7 +270,7 @@ int sec_print(FILE *f, struct mvm_err *err)
 	/* Build each filter once with placeholder fds: libseccomp checks the
 	 * names and the argument rules. */
 	struct sec_env e = { .mode = SEC_KILL, .pid = getpid(), .kick_signal = SIGUSR1, .vm_fd = 4,
-			     .vcpu_fd = 5, .uart = true, .nwfds = 2, .wfds = { 1, 2 } };
+			     .vcpu_fd = 5, .uart = true, .tap_fd = 6, .nwfds = 2, .wfds = { 1, 2 } };
 	for (int k = 0; k < SEC_NKINDS; k++) {
 		struct sec_prog p;
 		if (sec_build((enum sec_kind)k, &e, &p, err) < 0)

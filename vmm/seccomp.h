@@ -35,6 +35,7 @@ enum sec_arg {
 	SA_FCNTL,      /* fcntl F_GETFL, F_SETFL, F_DUPFD_CLOEXEC */
 	SA_UNIX,       /* socketpair(AF_UNIX, ...) */
 	SA_KICK,       /* tgkill(mvm's own pid, any thread, the vCPU kick signal) */
+	SA_NETLINK,    /* socket(AF_NETLINK, any type, NETLINK_ROUTE) */
 	SA_NARGS
 };
 
@@ -64,6 +65,7 @@ struct sec_env {
 	int vm_fd;
 	int vcpu_fd;      /* SEC_VCPU: this thread's vCPU */
 	bool uart;        /* the 8250 raises KVM_IRQ_LINE from vCPU threads */
+	int tap_fd;       /* virtio-net's tap (TUNSETOFFLOAD from vCPU threads), or -1 */
 	int nwfds;
 	int wfds[SEC_MAX_FDS]; /* SA_VCPU_FDS */
 };

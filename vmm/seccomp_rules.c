@@ -3,10 +3,9 @@
  * (tests/boot/cli-tests.sh) see them at once. Found by reading vmm/ and by
  * running the box, escape, OCI and engine suites under --seccomp=log.
  *
- * For virtio-net (a tap fd served on the I/O thread): read/write, or
- * preadv2/pwritev2 with offset -1 for scatter-gather (what vsock uses in
- * place of readv/writev), are already allowed there; a tap needs nothing
- * else if it is opened and configured before the filters go on. */
+ * virtio-net: the tap is served on the I/O thread with read and pwritev2
+ * (offset -1: writev); its offloads follow the guest's features from a vCPU
+ * thread (ioctl TUNSETOFFLOAD on the tap fd only, in SA_KVM_VCPU). */
 #include "vmm/seccomp.h"
 
 #define V SEC_K(SEC_VCPU)
@@ -37,6 +36,14 @@ const struct sec_rule sec_rules[] = {
 	{ "munmap", I | M, SA_NONE, "free's large blocks, thread stacks" },
 	{ "mremap", I, SA_NONE, "realloc of large blocks (virtio-fs tables)" },
 	{ "brk", I | M, SA_NONE, "malloc's heap" },
+
+	/* --net at start (hostnet.c, libmnl, I/O thread): read the namespace's
+	 * interface and join it to the tap over rtnetlink. */
+	{ "socket", I, SA_NETLINK, "the rtnetlink socket (--net, at start)" },
+	{ "bind", I, SA_NONE, "libmnl binds the rtnetlink socket (--net)" },
+	{ "getsockname", I, SA_NONE, "libmnl learns its netlink port id (--net)" },
+	{ "sendto", I, SA_NONE, "rtnetlink requests (--net)" },
+	{ "recvmsg", I, SA_NONE, "rtnetlink replies (--net)" },
 
 	/* The virtio-fs server (I/O thread): a passthrough confined to the
 	 * shares, one host syscall per FUSE op. */

@@ -147,6 +147,7 @@ int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t
 	vm->stop.kick_arg = vm;
 	vm->sec_test = -1;
 	vm->log_fd = -1;
+	vm->sec_tap_fd = -1;
 	pthread_mutex_init(&vm->gate_lock, NULL);
 	pthread_cond_init(&vm->gate_cond, NULL);
 	if (create_kvm(vm, c, err) < 0 || create_memory(vm, c, err) < 0 ||

@@ -59,6 +59,7 @@ struct vm {
 	/* Seccomp (vm_seccomp): one filter per thread, installed by the thread
 	 * itself; the vCPUs wait at the gate until the main thread has its own. */
 	int log_fd;                  /* unmapped guest accesses are logged here; -1: counted only */
+	int sec_tap_fd;              /* virtio-net's tap, whose offloads vCPU threads set; -1 */
 	bool sec_on;
 	int sec_test;                /* a thread kind that breaks its filter (tests), or -1 */
 	struct sec_prog sec_main, sec_io, sec_vcpu[MVM_MAX_VCPUS];
