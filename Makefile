@@ -147,10 +147,11 @@ bench-net: all
 	@./tests/vmhost/run --module tun --module veth --module sch_ingress --module cls_u32 \
 		--module act_mirred -- ./bench/net
 
-# Results come back to bench/results/<date>-<host>/ (fs.md, fs.json).
+# Results come back to bench/results/<date>-<host>/ (fs.md, fs.json) and
+# bench/results/latest/fs.md.
 bench-fs: all
 	@mkdir -p bench/results
-	@./tests/vmhost/run --rw bench/results -- ./bench/fs
+	@./tests/vmhost/run --timeout 21600 --rw bench/results -- ./bench/fs $(if $(BENCH_N),-n $(BENCH_N))
 
 clean:
 	rm -rf build
