@@ -47,7 +47,7 @@ $(B)/mvm: $(B)/obj/vmm/main.o $(B)/libmvm.a
 
 # mvrun exec speaks the control protocol to mvm: it links the codec too.
 $(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(patsubst %.c,$(B)/obj/%.o,$(wildcard proto/*.c))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson -lseccomp
 
 # The guest side is always a small static musl binary, never sanitized.
 GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c)
@@ -85,7 +85,7 @@ kernel: build/vmlinux
 # The unit tests link every runtime-shim object but mvrun.c (main).
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) \
 		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) $(B)/libmvm.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion -ljansson
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion -ljansson -lseccomp
 
 $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion

@@ -38,6 +38,16 @@ static int open_in_root(int rootfd, const char *path)
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
+int rootfs_open(int rootfd, const char *path)
+{
+	struct mvi_open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = MVI_RESOLVE_IN_ROOT | MVI_RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
 /* Open directory `path` inside the root, creating what is missing (mode
  * 0755) as mkdir -p would. Returns an O_PATH fd, or -1 with errno (EROFS
  * when something is missing from a read-only root). */
@@ -96,6 +106,11 @@ static int dir_in_root(int rootfd, const char *path)
 		return -1;
 	}
 	return parent;
+}
+
+int rootfs_dir(int rootfd, const char *path)
+{
+	return dir_in_root(rootfd, path);
 }
 
 /* Mount onto directory `path` inside the root; ro is enforced per mount
@@ -335,7 +350,8 @@ static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *
 	return mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags, data[0] ? data : NULL, false, e);
 }
 
-static int mount_inside(const struct proto_spec *s, struct mvi_err *e)
+static int mount_inside(const struct proto_spec *s, const struct proto_setup *setup,
+			struct mvi_err *e)
 {
 	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int ret = -1;
@@ -378,6 +394,9 @@ static int mount_inside(const struct proto_spec *s, struct mvi_err *e)
 				  m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0, NULL, false, e) < 0)
 			goto out;
 	}
+	/* Last, so read-only and masked paths also cover what is mounted. */
+	if (setup && confine_setup_root(rootfd, setup, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	close(rootfd);
@@ -414,9 +433,12 @@ static void loopback_up(void)
 		close(fd);
 }
 
-int rootfs_setup(const struct proto_spec *s, struct mvi_err *e)
+int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, struct mvi_err *e)
 {
-	if (mount_root(s, e) < 0 || mount_inside(s, e) < 0 || switch_root(e) < 0)
+	/* Sysctls through the initramfs's /proc: the VM's kernel is the container's. */
+	if (setup && confine_setup_kernel(setup, e) < 0)
+		return -1;
+	if (mount_root(s, e) < 0 || mount_inside(s, setup, e) < 0 || switch_root(e) < 0)
 		return -1;
 	if (*s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "sethostname \"%s\"", s->hostname);

@@ -23,6 +23,8 @@ struct mvi_exec {
 	struct pumps pumps;
 	struct ctl_msg msg;   /* the EXEC; spec's strings point into it */
 	struct proto_spec spec;
+	struct ctl_msg confine_msg; /* its EXEC_CONFINE, if any; confine points into it */
+	struct proto_confine confine;
 	const char **scratch;
 };
 
@@ -54,6 +56,7 @@ static void exec_free(struct mvi *m, struct mvi_exec *x)
 	if (m->execs[x->id] == x)
 		m->execs[x->id] = NULL;
 	ctl_msg_free(&x->msg);
+	ctl_msg_free(&x->confine_msg);
 	free(x->scratch);
 	free(x);
 }
@@ -121,9 +124,21 @@ void exec_start(struct mvi *m, struct ctl_msg *msg)
 	}
 	x->id = id;
 	m->execs[id] = x;
+	/* Its EXEC_CONFINE, if one came, is this exec's from here on. */
+	x->confine_msg = m->exec_confine[id];
+	m->exec_confine[id] = (struct ctl_msg){ 0 };
+	if ((x->spec.flags & PROTO_SPEC_CONFINE) &&
+	    (!x->confine_msg.payload ||
+	     proto_decode_exec_confine(x->confine_msg.payload, x->confine_msg.hdr.len, &id,
+				       &x->confine) < 0 || id != x->id)) {
+		id = x->id;
+		mvi_fail(&e, MVI_EXIT_SETUP, "exec %u: no valid EXEC_CONFINE before its EXEC", id);
+		goto fail;
+	}
 	if (exec_stdio(x, child_fd, &e) < 0)
 		goto fail;
-	struct spawn sp = { .spec = &x->spec, .exe = NULL, .tty = x->master >= 0 };
+	struct spawn sp = { .spec = &x->spec, .exe = NULL, .tty = x->master >= 0,
+			    .confine = x->spec.flags & PROTO_SPEC_CONFINE ? &x->confine : NULL };
 
 	memcpy(sp.child_fd, child_fd, sizeof(child_fd));
 	child_fd[0] = child_fd[1] = child_fd[2] = -1; /* spawn_process closes them */
@@ -139,6 +154,23 @@ fail:
 	/* An id we cannot read is reported as it came: the host ignores it. */
 	send_error(m, id, &e);
 	exec_free(m, x);
+}
+
+void exec_confine(struct mvi *m, struct ctl_msg *msg)
+{
+	struct proto_confine c;
+	uint32_t id;
+
+	/* Checked whole at its EXEC; the id picks the slot now. */
+	if (proto_decode_exec_confine(msg->payload, msg->hdr.len, &id, &c) < 0 ||
+	    id >= PROTO_MAX_EXECS) {
+		mvi_warn("bad EXEC_CONFINE from the host: ignored");
+		ctl_msg_free(msg);
+		return;
+	}
+	ctl_msg_free(&m->exec_confine[id]);
+	m->exec_confine[id] = *msg;
+	msg->payload = NULL;
 }
 
 /* The running exec a message names, or NULL. */

@@ -33,8 +33,10 @@
  * Container mode (proto/proto.h has the conversation):
  *  1. connect to the host (CID 2) on PROTO_PORT_CONTROL, send HELLO, read
  *     SPEC;
- *  2. set up the container from the spec (container.c): virtio-fs root,
- *     system mounts, the spec's shares, switch root, hostname, lo up;
+ *     then CONFINE and SETUP if the SPEC's flags announce them;
+ *  2. set up the container from the spec (container.c): sysctls and domain
+ *     name, virtio-fs root, system mounts, the spec's shares, devices,
+ *     read-only and masked paths (confine.c), switch root, hostname, lo up;
  *     chdir to the cwd and resolve argv[0] in the spec's PATH (proc.c);
  *  3. open the process's stdio (proc.c, relay.c): the STDIN/STDOUT/STDERR
  *     streams, each relayed through a pipe (so /dev/stdout can be
@@ -42,7 +44,7 @@
  *     is relayed to the TTY stream;
  *  4. send READY, wait for START (RESIZE applied, SIGNAL queued), fork and
  *     exec the process with the spec's rlimits, groups, gid, uid, umask,
- *     cwd and env;
+ *     cwd and env, and CONFINE's capabilities, no_new_privs and seccomp;
  *  5. as PID 1 reap every child, forward SIGNAL with kill(), apply RESIZE;
  *     start each EXEC (exec.c: its own stdio streams, EXEC_STARTED or
  *     EXEC_ERROR, EXEC_EXIT when it ends; EXEC_SIGNAL, EXEC_RESIZE);
@@ -274,6 +276,28 @@ static __attribute__((noreturn)) void host_gone(struct mvi *m)
 	power_off(m->have_port, MVI_EXIT_HOSTGONE);
 }
 
+/* Receive the CONFINE or SETUP that the SPEC announced, decoded into m. */
+static void read_more(struct mvi *m, uint16_t type, struct ctl_msg *out)
+{
+	struct mvi_err e = { 0 };
+	enum ctl_status st = ctl_wait(m->ctl, &m->rd, out);
+	const char *name = type == PROTO_CONFINE ? "CONFINE" : "SETUP";
+
+	if (st == CTL_EOF)
+		host_gone(m);
+	if (st != CTL_MSG || out->hdr.type != type) {
+		mvi_fail(&e, MVI_EXIT_SETUP, "expected %s after SPEC, got %s", name,
+			 st == CTL_MSG ? "another message" : "none");
+		fail(m, &e);
+	}
+	if (type == PROTO_CONFINE
+		    ? proto_decode_confine(out->payload, out->hdr.len, &m->confine) < 0
+		    : proto_decode_setup(out->payload, out->hdr.len, &m->setup) < 0) {
+		mvi_fail(&e, MVI_EXIT_SETUP, "malformed %s (%u bytes)", name, out->hdr.len);
+		fail(m, &e);
+	}
+}
+
 /* Receive and decode the SPEC into m (HELLO sent). */
 static void read_spec(struct mvi *m)
 {
@@ -305,6 +329,10 @@ static void read_spec(struct mvi *m)
 		fail(m, &e);
 	}
 	m->spec_msg = msg;
+	if (m->spec.flags & PROTO_SPEC_CONFINE)
+		read_more(m, PROTO_CONFINE, &m->confine_msg);
+	if (m->spec.flags & PROTO_SPEC_SETUP)
+		read_more(m, PROTO_SETUP, &m->setup_msg);
 }
 
 static __attribute__((noreturn)) void container_mode(bool have_port)
@@ -324,7 +352,8 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		host_gone(&m);
 	read_spec(&m);
 	mark(have_port, MVM_MARK_SPEC);
-	if (rootfs_setup(&m.spec, &e) < 0 || proc_resolve(&m, &e) < 0 || proc_stdio(&m, &e) < 0)
+	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &e) < 0 ||
+	    proc_resolve(&m, &e) < 0 || proc_stdio(&m, &e) < 0)
 		fail(&m, &e);
 	mark(have_port, MVM_MARK_READY);
 	if (ctl_send_ready(m.ctl) < 0 || proc_wait_start(&m) < 0)

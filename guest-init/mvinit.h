@@ -8,6 +8,9 @@
  *   container.c  the container's mounts, switch root, hostname, loopback
  *   proc.c       the process: stdio, reaping, signals, supervision
  *   spawn.c      fork and exec of a process with the spec's settings
+ *   confine.c    the container's confinement: sysctls, domain name, devices,
+ *                read-only and masked paths; capabilities, no_new_privs and
+ *                seccomp in each process (proto/confine.h)
  *   exec.c       more processes in the running container (EXEC), each
  *                with its own stdio streams, reported by id
  *   relay.c      byte pumps between vsock streams and the process's pipes or
@@ -26,6 +29,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proto/confine.h"
 #include "proto/proto.h"
 #include "proto/proto_net.h"
 
@@ -154,10 +158,36 @@ void ctl_finish(int fd, int linger_s);
 /* ---- container.c (prefix rootfs_) ---- */
 
 /* Mount the root share at MVI_NEWROOT, the system filesystems and the
- * spec's shares inside it, then switch root into it (switch_root style:
- * MS_MOVE onto / and chroot; the initramfs stays), set the hostname and
- * bring up lo. Returns 0, or -1 with e naming the step (MVI_EXIT_SETUP). */
-int rootfs_setup(const struct proto_spec *s, struct mvi_err *e);
+ * spec's shares inside it, apply setup (NULL: none; confine.c), then switch
+ * root into it (switch_root style: MS_MOVE onto / and chroot; the initramfs
+ * stays), set the hostname and bring up lo. Returns 0, or -1 with e naming
+ * the step (MVI_EXIT_SETUP). */
+int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, struct mvi_err *e);
+
+/* Open `path` inside the root (openat2 RESOLVE_IN_ROOT, no magic links) as
+ * an O_PATH fd; rootfs_dir() also makes missing directories (mode 0755).
+ * Both return the fd or -1 with errno. */
+int rootfs_open(int rootfd, const char *path);
+int rootfs_dir(int rootfd, const char *path);
+
+/* ---- confine.c ---- */
+
+/* SETUP: sysctls and the domain name (before the root is mounted), then
+ * inside the root devices, read-only and masked paths. Return 0 or -1 with
+ * e (MVI_EXIT_SETUP). */
+int confine_setup_kernel(const struct proto_setup *s, struct mvi_err *e);
+int confine_setup_root(int rootfd, const struct proto_setup *s, struct mvi_err *e);
+
+/* CONFINE, in a process's child, each a no-op when c does not ask for it.
+ * They return 0 or -1 with errno; *cap names the capability that failed.
+ *   confine_seccomp   install the program (seccomp(2) with c's flags)
+ *   confine_bounding  drop what the bounding set lacks; keep caps across setuid
+ *   confine_caps      capset effective, permitted, inheritable; raise ambient
+ *   confine_nnp       PR_SET_NO_NEW_PRIVS */
+int confine_seccomp(const struct proto_confine *c);
+int confine_bounding(const struct proto_confine *c, uint32_t *cap);
+int confine_caps(const struct proto_confine *c, uint32_t *cap);
+int confine_nnp(const struct proto_confine *c);
 
 /* ---- relay.c (prefix pump_) ---- */
 
@@ -206,6 +236,7 @@ void pump_drain(struct pumps *r, int timeout_ms);
  * (above 2; equal ones are one fd), a pty slave when tty. */
 struct spawn {
 	const struct proto_spec *spec;
+	const struct proto_confine *confine; /* NULL: none */
 	const char *exe;
 	int child_fd[3];
 	bool tty;
@@ -227,6 +258,11 @@ struct mvi_exec;
 /* An EXEC from the host (msg's payload is taken): open the exec's stdio
  * streams, start the process, answer EXEC_STARTED or EXEC_ERROR. */
 void exec_start(struct mvi *m, struct ctl_msg *msg);
+
+/* An EXEC_CONFINE from the host (msg's payload is taken): kept for the
+ * EXEC of the same id that follows, which fails without it when its flags
+ * have PROTO_SPEC_CONFINE. */
+void exec_confine(struct mvi *m, struct ctl_msg *msg);
 
 /* EXEC_SIGNAL and EXEC_RESIZE for a running exec; others are ignored. */
 void exec_signal(struct mvi *m, const struct ctl_msg *msg);
@@ -252,6 +288,10 @@ struct mvi {
 	struct ctl_reader rd;
 	struct ctl_msg spec_msg; /* the SPEC; spec's strings point into it */
 	struct proto_spec spec;
+	struct ctl_msg confine_msg, setup_msg; /* CONFINE and SETUP, if the SPEC announced them */
+	struct proto_confine confine;
+	struct proto_setup setup;
+	struct ctl_msg exec_confine[PROTO_MAX_EXECS]; /* EXEC_CONFINE by id, until its EXEC */
 	const char **scratch;
 	char exe[4096];         /* argv[0] resolved */
 	int sigfd;              /* signalfd for SIGCHLD */

@@ -175,6 +175,9 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 	case PROTO_EXEC:
 		exec_start(m, msg); /* takes the payload */
 		break;
+	case PROTO_EXEC_CONFINE:
+		exec_confine(m, msg); /* takes the payload */
+		break;
 	case PROTO_EXEC_SIGNAL:
 		exec_signal(m, msg);
 		break;
@@ -226,7 +229,8 @@ int proc_wait_start(struct mvi *m)
 
 int proc_spawn(struct mvi *m, struct mvi_err *e)
 {
-	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0 };
+	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0,
+			    .confine = m->spec.flags & PROTO_SPEC_CONFINE ? &m->confine : NULL };
 	pid_t pid;
 
 	memcpy(sp.child_fd, m->child_fd, sizeof(sp.child_fd));

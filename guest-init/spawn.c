@@ -1,11 +1,13 @@
 /* Starting a process in the container: fork, the child's setup (session,
- * terminal, stdio, rlimits, groups, ids, umask, cwd) and execve, with any
+ * terminal, stdio, rlimits, confinement, groups, ids, umask, cwd) and execve,
+ * with any
  * failure in the child reported back through a pipe. Used for the
  * container's process (proc.c) and for each exec (exec.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -23,7 +25,7 @@ struct child_report {
 };
 
 enum { STEP_SETSID, STEP_CTTY, STEP_STDIO, STEP_RLIMIT, STEP_GROUPS, STEP_GID, STEP_UID,
-       STEP_CWD, STEP_LOOKUP, STEP_EXEC };
+       STEP_CWD, STEP_LOOKUP, STEP_EXEC, STEP_SECCOMP, STEP_BOUNDING, STEP_CAPS, STEP_NNP };
 
 static __attribute__((noreturn)) void child_fail(int pipefd, int step, uint32_t arg)
 {
@@ -47,7 +49,10 @@ static void close_from(unsigned lo, unsigned hi)
 static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 {
 	const struct proto_spec *s = sp->spec;
+	const struct proto_confine none_c = { 0 }, *c = sp->confine ? sp->confine : &none_c;
+	bool nnp = c->flags & PROTO_CONFINE_NNP;
 	char exe[4096];
+	uint32_t cap;
 	sigset_t none;
 
 	for (int sig = 1; sig < _NSIG; sig++)
@@ -77,12 +82,19 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 		if (setrlimit((int)s->rlimits[i].resource, &rl) < 0)
 			child_fail(pipefd, STEP_RLIMIT, s->rlimits[i].resource);
 	}
+	/* Without no_new_privs only CAP_SYS_ADMIN may install a filter. */
+	if (!nnp && confine_seccomp(c) < 0)
+		child_fail(pipefd, STEP_SECCOMP, 0);
+	if (confine_bounding(c, &cap) < 0)
+		child_fail(pipefd, STEP_BOUNDING, cap);
 	if (setgroups(s->ngroups, (const gid_t *)s->groups) < 0)
 		child_fail(pipefd, STEP_GROUPS, 0);
 	if (setgid(s->gid) < 0)
 		child_fail(pipefd, STEP_GID, s->gid);
 	if (setuid(s->uid) < 0)
 		child_fail(pipefd, STEP_UID, s->uid);
+	if (confine_caps(c, &cap) < 0)
+		child_fail(pipefd, STEP_CAPS, cap);
 	umask(s->umask & 07777);
 	/* Again as the user: a cwd root could enter may be closed to it. */
 	if (chdir(*s->cwd ? s->cwd : "/") < 0)
@@ -92,6 +104,12 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 		if (errno)
 			child_fail(pipefd, STEP_LOOKUP, 0);
 	}
+	if (confine_nnp(c) < 0)
+		child_fail(pipefd, STEP_NNP, 0);
+	/* As late as possible: the fewer calls under the filter, the fewer
+	 * it has to allow. */
+	if (nnp && confine_seccomp(c) < 0)
+		child_fail(pipefd, STEP_SECCOMP, 0);
 	execve(sp->exe ? sp->exe : exe, (char *const *)s->argv, (char *const *)s->env);
 	child_fail(pipefd, STEP_EXEC, 0);
 }
@@ -102,6 +120,7 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 	static const char *const what[] = {
 		[STEP_SETSID] = "setsid",     [STEP_CTTY] = "set the controlling terminal",
 		[STEP_STDIO] = "set up stdio", [STEP_GROUPS] = "setgroups",
+		[STEP_SECCOMP] = "install the seccomp filter", [STEP_NNP] = "set no_new_privs",
 	};
 	const char *file = sp->spec->argv[0];
 
@@ -119,6 +138,12 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setgid(%u)", r->arg);
 	case STEP_UID:
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setuid(%u)", r->arg);
+	case STEP_BOUNDING:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "drop capability %u from the bounding set",
+				    r->arg);
+	case STEP_CAPS:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "set the capabilities (ambient %u)",
+				    r->arg);
 	default:
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "%s",
 				    (unsigned)r->step < sizeof(what) / sizeof(what[0]) && what[r->step]

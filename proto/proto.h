@@ -8,7 +8,8 @@
  *
  * Conversation on the control stream (guest port PROTO_PORT_CONTROL, opened
  * by the guest to the host):
- *   guest HELLO → host SPEC → guest READY (or ERROR) → host START →
+ *   guest HELLO → host SPEC [→ host CONFINE] [→ host SETUP] → guest READY
+ *   (or ERROR) → host START →
  *   host SIGNAL/RESIZE any time → guest EXIT → guest powers off.
  * With a virtio-net device, the host sends NET (proto_net.h) right before
  * START; the guest configures eth0 from it before the process runs.
@@ -74,11 +75,20 @@ enum proto_type {
 			   * proto_exec_stream), the stream's fd as SCM_RIGHTS */
 	/* Networking (proto_net.h). */
 	PROTO_NET,        /* host, before START: struct proto_net, eth0's set-up */
+	/* Confinement (proto/confine.h). */
+	PROTO_CONFINE,    /* host: struct proto_confine; after SPEC when its flags have
+			   * PROTO_SPEC_CONFINE. An exec client sends one to mvm before EXEC */
+	PROTO_SETUP,      /* host: struct proto_setup; after SPEC (and CONFINE) when its flags
+			   * have PROTO_SPEC_SETUP */
+	PROTO_EXEC_CONFINE, /* host: u32 id, then a CONFINE's payload; right before an
+			     * EXEC{id} whose flags have PROTO_SPEC_CONFINE */
 	PROTO_TYPE_MAX,
 };
 
 #define PROTO_SPEC_TTY 0x1          /* the process gets a pty */
 #define PROTO_SPEC_READONLY_ROOT 0x2
+#define PROTO_SPEC_CONFINE 0x100    /* a CONFINE (EXEC_CONFINE for an exec) comes with it */
+#define PROTO_SPEC_SETUP 0x200      /* a SETUP follows (SPEC only) */
 #define PROTO_MOUNT_RO 0x1
 /* A share of files, mounted outside the container (path unused): its
  * entries are bound one by one by PROTO_MOUNT_FILE entries after it. */

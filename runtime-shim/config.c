@@ -95,29 +95,24 @@ static int parse_rlimits(json_t *proc, struct cfg_process *p, struct shim_err *e
 	return 0;
 }
 
+const char *const cfg_cap_set_names[CFG_CAP_SETS] = { "bounding", "effective", "permitted",
+						       "inheritable", "ambient" };
+
 static int parse_capabilities(json_t *proc, struct cfg_process *p, struct shim_err *err)
 {
-	static const char *const sets[] = { "bounding", "effective", "inheritable", "permitted",
-					    "ambient" };
 	json_t *caps;
 	if (cj_obj(proc, "capabilities", "process.capabilities", false, &caps, err) < 0)
 		return -1;
 	p->has_capabilities = caps != NULL;
-	for (size_t i = 0; caps && i < sizeof(sets) / sizeof(sets[0]); i++) {
+	for (int i = 0; caps && i < CFG_CAP_SETS; i++) {
 		char f[96];
-		const char **names;
-		int n;
-		snprintf(f, sizeof(f), "process.capabilities.%s", sets[i]);
-		if (cj_strs(caps, sets[i], f, &names, &n, err) < 0)
+		snprintf(f, sizeof(f), "process.capabilities.%s", cfg_cap_set_names[i]);
+		if (cj_strs(caps, cfg_cap_set_names[i], f, &p->caps[i], &p->ncaps[i], err) < 0)
 			return -1;
-		for (int k = 0; k < n; k++) {
-			if (strncmp(names[k], "CAP_", 4) != 0) {
-				cj_bad(err, f, "\"%s\" is not a capability name (CAP_...)", names[k]);
-				free(names);
-				return -1;
-			}
-		}
-		free(names);
+		for (int k = 0; k < p->ncaps[i]; k++)
+			if (strncmp(p->caps[i][k], "CAP_", 4) != 0)
+				return cj_bad(err, f, "\"%s\" is not a capability name (CAP_...)",
+					      p->caps[i][k]);
 	}
 	return 0;
 }
@@ -388,6 +383,11 @@ void cfg_free(struct cfg *c)
 	free(c->process.env);
 	free(c->process.additional_gids);
 	free(c->process.rlimits);
+	for (int i = 0; i < CFG_CAP_SETS; i++)
+		free(c->process.caps[i]);
+	free(c->lx.masked_paths);
+	free(c->lx.readonly_paths);
+	free(c->lx.devices);
 	for (int i = 0; c->mounts && i < c->nmounts; i++)
 		free(c->mounts[i].options);
 	free(c->mounts);

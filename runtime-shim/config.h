@@ -36,6 +36,19 @@ struct cfg_namespace {
 	const char *path;    /* NULL: a new namespace */
 };
 
+/* The five capability sets, in proto/confine.h's order. */
+enum cfg_cap_set { CFG_CAP_BOUNDING, CFG_CAP_EFFECTIVE, CFG_CAP_PERMITTED, CFG_CAP_INHERITABLE,
+		   CFG_CAP_AMBIENT, CFG_CAP_SETS };
+extern const char *const cfg_cap_set_names[CFG_CAP_SETS];
+
+struct cfg_device {
+	const char *path;    /* absolute */
+	const char *type;    /* "c", "b", "u" or "p" */
+	int64_t major, minor; /* -1 if absent (allowed for "p" only) */
+	bool has_mode, has_uid, has_gid;
+	uint32_t mode, uid, gid;
+};
+
 struct cfg_kv {
 	const char *key, *value;
 };
@@ -70,6 +83,8 @@ struct cfg_process {
 	int nrlimits;
 	bool no_new_privileges;
 	bool has_capabilities;
+	const char **caps[CFG_CAP_SETS]; /* names ("CAP_..."), NULL-terminated; NULL if absent */
+	int ncaps[CFG_CAP_SETS];
 	bool has_oom_score_adj;
 	int oom_score_adj;
 	const char *apparmor_profile, *selinux_label; /* NULL if absent */
@@ -83,11 +98,14 @@ struct cfg_linux {
 	const char *cgroups_path;        /* NULL if absent */
 	struct cg_resources resources;   /* unset fields as cgroup.h defines */
 	bool has_memory_limit;
+	const char **masked_paths, **readonly_paths; /* NULL-terminated, or NULL */
 	int nmasked_paths, nreadonly_paths;
 	struct cfg_kv *sysctl;
 	int nsysctl;
 	bool has_seccomp;
-	int ndevices;                    /* linux.devices entries */
+	void *seccomp;                   /* the json_t object linux.seccomp (owned by doc) */
+	struct cfg_device *devices;      /* linux.devices */
+	int ndevices;
 	bool has_other_resources;        /* blockIO, hugepageLimits, network, rdma, unified */
 	bool has_intel_rdt, has_personality;
 };

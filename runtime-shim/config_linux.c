@@ -74,6 +74,72 @@ static int parse_mappings(json_t *lx, const char *key, int *count, struct shim_e
 	return 0;
 }
 
+/* Each entry an absolute path. */
+static int check_paths(const char *field, const char **paths, int n, struct shim_err *err)
+{
+	for (int i = 0; i < n; i++) {
+		char f[64];
+		snprintf(f, sizeof(f), "%s[%d]", field, i);
+		if (paths[i][0] != '/')
+			return cj_bad(err, f, "\"%s\" must be an absolute path", paths[i]);
+	}
+	return 0;
+}
+
+/* linux.devices (config-linux.md "Devices"). */
+static int parse_devices(json_t *lx, struct cfg_linux *l, struct shim_err *err)
+{
+	json_t *a;
+	size_t n;
+	if (cj_arr(lx, "devices", "linux.devices", false, &a, &n, err) < 0)
+		return -1;
+	if (!(l->devices = cj_alloc(n, sizeof(*l->devices), err)))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(a, i);
+		struct cfg_device *dv = &l->devices[i];
+		char f[64], fp[96], ft[96], fma[96], fmi[96], fm[96], fu[96], fg[96];
+		bool has_major, has_minor;
+		snprintf(f, sizeof(f), "linux.devices[%zu]", i);
+		snprintf(fp, sizeof(fp), "%s.path", f);
+		snprintf(ft, sizeof(ft), "%s.type", f);
+		snprintf(fma, sizeof(fma), "%s.major", f);
+		snprintf(fmi, sizeof(fmi), "%s.minor", f);
+		snprintf(fm, sizeof(fm), "%s.fileMode", f);
+		snprintf(fu, sizeof(fu), "%s.uid", f);
+		snprintf(fg, sizeof(fg), "%s.gid", f);
+		if (!json_is_object(d))
+			return cj_bad(err, f, "must be an object");
+		if (cj_str(d, "path", fp, true, &dv->path, err) < 0 ||
+		    cj_str(d, "type", ft, true, &dv->type, err) < 0 ||
+		    cj_i64(d, "major", fma, &has_major, &dv->major, err) < 0 ||
+		    cj_i64(d, "minor", fmi, &has_minor, &dv->minor, err) < 0 ||
+		    cj_u32(d, "fileMode", fm, false, &dv->has_mode, &dv->mode, err) < 0 ||
+		    cj_u32(d, "uid", fu, false, &dv->has_uid, &dv->uid, err) < 0 ||
+		    cj_u32(d, "gid", fg, false, &dv->has_gid, &dv->gid, err) < 0)
+			return -1;
+		if (dv->path[0] != '/')
+			return cj_bad(err, fp, "\"%s\" must be an absolute path", dv->path);
+		if (strcmp(dv->type, "c") && strcmp(dv->type, "b") && strcmp(dv->type, "u") &&
+		    strcmp(dv->type, "p"))
+			return cj_bad(err, ft, "\"%s\" is not c, b, u or p", dv->type);
+		if (strcmp(dv->type, "p") && (!has_major || !has_minor))
+			return cj_bad(err, has_major ? fmi : fma, "required for a %s device", dv->type);
+		if (!has_major)
+			dv->major = -1;
+		if (!has_minor)
+			dv->minor = -1;
+		if ((has_major && (dv->major < 0 || dv->major > 4095)) ||
+		    (has_minor && (dv->minor < 0 || dv->minor > 1048575)))
+			return cj_bad(err, f, "major %lld or minor %lld is out of range",
+				      (long long)dv->major, (long long)dv->minor);
+		if (dv->has_mode && dv->mode > 07777)
+			return cj_bad(err, fm, "%#o is not a file mode", dv->mode);
+	}
+	l->ndevices = (int)n;
+	return 0;
+}
+
 static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err)
 {
 	struct cg_resources *r = &l->resources;
@@ -132,9 +198,7 @@ static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err
 int cfg_parse_linux(json_t *doc, struct cfg *c, struct shim_err *err)
 {
 	struct cfg_linux *l = &c->lx;
-	json_t *lx, *a;
-	size_t n;
-	const char **paths;
+	json_t *lx;
 	l->resources = (struct cg_resources){ .memory_limit = -1, .memory_swap = -1,
 					      .cpu_quota = -1, .pids_limit = -1 };
 	if (cj_obj(doc, "linux", "linux", false, &lx, err) < 0)
@@ -150,34 +214,23 @@ int cfg_parse_linux(json_t *doc, struct cfg *c, struct shim_err *err)
 		return -1;
 	if (l->cgroups_path && !l->cgroups_path[0])
 		l->cgroups_path = NULL;
-	if (cj_strs(lx, "maskedPaths", "linux.maskedPaths", &paths, &l->nmasked_paths, err) < 0)
+	if (cj_strs(lx, "maskedPaths", "linux.maskedPaths", &l->masked_paths, &l->nmasked_paths,
+		    err) < 0 ||
+	    cj_strs(lx, "readonlyPaths", "linux.readonlyPaths", &l->readonly_paths,
+		    &l->nreadonly_paths, err) < 0)
 		return -1;
-	free(paths);
-	if (cj_strs(lx, "readonlyPaths", "linux.readonlyPaths", &paths, &l->nreadonly_paths,
-		    err) < 0)
+	if (check_paths("linux.maskedPaths", l->masked_paths, l->nmasked_paths, err) < 0 ||
+	    check_paths("linux.readonlyPaths", l->readonly_paths, l->nreadonly_paths, err) < 0)
 		return -1;
-	free(paths);
 	if (cj_kvs(lx, "sysctl", "linux.sysctl", &l->sysctl, &l->nsysctl, err) < 0)
 		return -1;
 	json_t *seccomp;
 	if (cj_obj(lx, "seccomp", "linux.seccomp", false, &seccomp, err) < 0)
 		return -1;
 	l->has_seccomp = seccomp != NULL;
-	if (cj_arr(lx, "devices", "linux.devices", false, &a, &n, err) < 0)
+	l->seccomp = seccomp;
+	if (parse_devices(lx, l, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		json_t *d = json_array_get(a, i);
-		char f[96], fp[128], ft[128];
-		const char *s;
-		snprintf(f, sizeof(f), "linux.devices[%zu]", i);
-		snprintf(fp, sizeof(fp), "%s.path", f);
-		snprintf(ft, sizeof(ft), "%s.type", f);
-		if (!json_is_object(d))
-			return cj_bad(err, f, "must be an object");
-		if (cj_str(d, "path", fp, true, &s, err) < 0 || cj_str(d, "type", ft, true, &s, err) < 0)
-			return -1;
-	}
-	l->ndevices = (int)n;
 	l->has_intel_rdt = cj_get(lx, "intelRdt") != NULL;
 	l->has_personality = cj_get(lx, "personality") != NULL;
 	return 0;

@@ -21,6 +21,7 @@
 
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
+#include "runtime-shim/confine.h"
 #include "runtime-shim/exec_host.h"
 #include "runtime-shim/shim.h"
 
@@ -33,7 +34,7 @@ struct exec_opts {
 	const char *process, *pid_file, *console_socket, *cwd, *user;
 	const char *env[EXEC_MAX_ENV];
 	int nenv;
-	bool detach, tty;
+	bool detach, tty, nnp;
 };
 
 static int parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err *err)
@@ -43,7 +44,7 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_er
 		{ "pid-file", required_argument, 0, 'P' }, { "tty", no_argument, 0, 't' },
 		{ "console-socket", required_argument, 0, 's' }, { "cwd", required_argument, 0, 'c' },
 		{ "env", required_argument, 0, 'e' },	  { "user", required_argument, 0, 'u' },
-		{ "no-new-privs", no_argument, 0, 'n' },   { "preserve-fds", required_argument, 0, 'f' },
+		{ "no-new-privs", no_argument, 0, 'N' },   { "preserve-fds", required_argument, 0, 'f' },
 		{ "process-label", required_argument, 0, 'n' }, { "apparmor", required_argument, 0, 'n' },
 		{ "cap", required_argument, 0, 'n' },	  { "additional-gids", required_argument, 0, 'g' },
 		{ 0, 0, 0, 0 },
@@ -54,6 +55,7 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_er
 		case -2: return -1;
 		case 'p': o->process = optarg; break;
 		case 'd': o->detach = true; break;
+		case 'N': o->nnp = true; break;
 		case 'P': o->pid_file = optarg; break;
 		case 't': o->tty = true; break;
 		case 's': o->console_socket = optarg; break;
@@ -144,8 +146,10 @@ static int own_process(struct shim_ctx *g, const char *id, const struct exec_opt
 	return 0;
 }
 
-static void to_spec(const struct cfg_process *p, struct proto_spec *s)
+/* p's rlimits, or when it has none the container's (ctr), as runc exec. */
+static void to_spec(const struct cfg_process *p, const struct cfg_process *ctr, struct proto_spec *s)
 {
+	const struct cfg_process *rl = p->nrlimits || !ctr ? p : ctr;
 	memset(s, 0, sizeof(*s));
 	s->flags = p->terminal ? PROTO_SPEC_TTY : 0;
 	s->uid = p->uid;
@@ -161,6 +165,10 @@ static void to_spec(const struct cfg_process *p, struct proto_spec *s)
 	s->argv = p->args;
 	s->envc = (uint32_t)p->nenv;
 	s->env = p->env;
+	for (int i = 0; i < rl->nrlimits && s->nrlimits < PROTO_MAX_RLIMITS; i++)
+		s->rlimits[s->nrlimits++] = (struct proto_rlimit){
+			(uint32_t)cf_rlimit_number(rl->rlimits[i].type), rl->rlimits[i].soft,
+			rl->rlimits[i].hard };
 }
 
 /* A pty whose master goes to the console socket (as at create); returns the
@@ -268,7 +276,9 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 {
 	struct exec_opts o = { 0 };
 	struct store_state st = { 0 };
-	struct cfg c = { 0 };
+	struct cfg c = { 0 }, ctr = { 0 };
+	struct sc_prog prog = { 0 };
+	struct proto_confine conf;
 	struct exec_host h = { .ctl = -1, .tin = -1, .tout = -1, .report_fd = -1 };
 	struct termios saved;
 	bool raw = false;
@@ -287,8 +297,22 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	if ((o.process ? cfg_load_process(o.process, &c, err)
 		       : own_process(g, id, &o, argv + optind + 1, argc - optind - 1, &c, err)) < 0)
 		goto out;
+	/* --process: the container's config gives the seccomp profile, and
+	 * capabilities and rlimits when the process names none (runc exec). */
+	char dir[PATH_MAX];
+	int unknown;
+	if (o.process && (store_path(g->root, id, NULL, dir, sizeof(dir), err) < 0 ||
+			  cfg_load(dir, &ctr, NULL, err) < 0))
+		goto out;
+	if (o.nnp)
+		c.process.no_new_privileges = true;
+	if (cf_process(&c.process, o.process ? &ctr.process : NULL, o.process ? &ctr.lx : &c.lx,
+		       &conf, &prog, &unknown, err) < 0)
+		goto out;
 	struct proto_spec spec;
-	to_spec(&c.process, &spec);
+	to_spec(&c.process, o.process ? &ctr.process : NULL, &spec);
+	spec.flags |= PROTO_SPEC_CONFINE;
+	h.confine = &conf;
 	if (c.process.terminal && !o.console_socket && (o.detach || !isatty(0))) {
 		shim_errf(err, 1, "exec: a terminal needs --console-socket or a terminal on stdin");
 		goto out;
@@ -328,6 +352,8 @@ out:
 	if (h.tin > 2)
 		close(h.tin);
 	cfg_free(&c);
+	cfg_free(&ctr);
+	sc_free(&prog);
 	store_free(&st);
 	return r < 0 ? (err->status ? err->status : 1) : r;
 }

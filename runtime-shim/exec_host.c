@@ -292,7 +292,8 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shi
 	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0 ||
 	    (x->sigfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		shim_errno(err, 1, "exec: signalfd");
-	} else if (proto_encode_exec(&b, 0, spec) < 0) {
+	} else if ((h->confine && proto_encode_confine(&b, h->confine) < 0) ||
+		   proto_encode_exec(&b, 0, spec) < 0) {
 		proto_buf_free(&b);
 		shim_errf(err, 1, "exec: the process is too large to send");
 	} else if (send_msg(x, &b) < 0) {

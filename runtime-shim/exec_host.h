@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "proto/confine.h"
 #include "proto/proto.h"
 #include "runtime-shim/shim.h"
 
@@ -14,6 +15,8 @@ struct exec_host {
 	int ctl;          /* connected to mvm's control socket */
 	int tin, tout;    /* with a tty: the terminal's input and output fds, else -1 */
 	int report_fd;    /* gets "ok\n" or "error STATUS MSG\n" once, then closed; -1 */
+	const struct proto_confine *confine; /* sent as CONFINE before the EXEC (whose
+					      * flags then have PROTO_SPEC_CONFINE); NULL */
 };
 
 /* Send the request for spec and serve the exec until it ends. Returns the

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -31,6 +32,7 @@
 #include "runtime-shim/spec2vm.h"
 
 #define READY_FD 3              /* where mvm finds the ready pipe */
+#define CONFINE_FD 4            /* where mvm finds the plan's confinement (a memfd) */
 /* How long create waits for the guest to be ready: MVRUN_READY_TIMEOUT
  * seconds, else 120 (a nested, emulated test host boots in seconds, but
  * many at once there take minutes). */
@@ -149,6 +151,29 @@ static int bind_stages(const struct launch *l)
 	return 0;
 }
 
+/* In the child: the plan's CONFINE and SETUP in a memfd at CONFINE_FD. */
+static int confine_fd(const struct launch *l)
+{
+	int fd = memfd_create("mvrun-confine", MFD_CLOEXEC);
+	size_t off = 0;
+	while (fd >= 0 && off < l->plan.confine.len) {
+		ssize_t n = write(fd, l->plan.confine.data + off, l->plan.confine.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (fd < 0 || off < l->plan.confine.len || lseek(fd, 0, SEEK_SET) < 0 ||
+	    dup2(fd, CONFINE_FD) < 0) {
+		dprintf(READY_FD, "error 1 pass the confinement to mvm: %s\n", strerror(errno));
+		return -1;
+	}
+	if (fd != CONFINE_FD)
+		close(fd);
+	return 0;
+}
+
 /* The child: becomes mvm once the parent says so. Reports its own failures
  * on the ready fd, as mvm would. */
 static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int sync_r)
@@ -182,9 +207,9 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 			strerror(errno));
 		_exit(1);
 	}
-	if (bind_stages(l) < 0)
+	if (bind_stages(l) < 0 || confine_fd(l) < 0)
 		_exit(1);
-	close_range(READY_FD + 1, ~0u, 0);
+	close_range(CONFINE_FD + 1, ~0u, 0);
 	execv(l->plan.argv[0], l->plan.argv);
 	dprintf(READY_FD, "error 1 exec %s: %s\n", l->plan.argv[0], strerror(errno));
 	_exit(1);
@@ -281,6 +306,7 @@ static int prepare(struct launch *l, struct shim_err *err)
 		return -1;
 	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
 				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD,
+				 .confine_fd = CONFINE_FD,
 				 .state_dir = l->dir };
 	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)
 		return -1;

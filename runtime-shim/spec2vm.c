@@ -204,25 +204,6 @@ static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_er
 	if (pr->uid == UINT32_MAX || pr->gid == UINT32_MAX)
 		return s2v_bad(err, pr->uid == UINT32_MAX ? "process.user.uid" : "process.user.gid",
 			   "4294967295 is not a valid id");
-	if (pr->has_umask && pr->umask != 022)
-		return s2v_bad(err, "process.user.umask",
-			   "%#o is not supported yet (the process gets 022, which would make files on "
-			   "shared directories more open than asked)", pr->umask);
-	if (c->domainname && c->domainname[0])
-		return s2v_bad(err, "domainname", "setting the NIS domain name is not supported yet");
-	for (int i = 0; i < pr->nadditional_gids; i++) {
-		if (pr->additional_gids[i] != pr->gid) {
-			s2v_note(p, "process.user.additionalGids: not applied yet (the process gets "
-				    "only its primary group)");
-			break;
-		}
-	}
-	if (pr->has_capabilities)
-		s2v_note(p, "process.capabilities: not applied yet inside the guest");
-	if (pr->no_new_privileges)
-		s2v_note(p, "process.noNewPrivileges: not applied yet inside the guest");
-	if (pr->nrlimits)
-		s2v_note(p, "process.rlimits: not applied yet inside the guest");
 	if (pr->has_oom_score_adj)
 		s2v_note(p, "process.oomScoreAdj: not applied yet inside the guest");
 	if (pr->apparmor_profile && pr->apparmor_profile[0])
@@ -277,14 +258,6 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 	}
 	if (l->has_other_resources)
 		s2v_note(p, "linux.resources: only memory, cpu and pids are applied");
-	if (l->nmasked_paths || l->nreadonly_paths)
-		s2v_note(p, "linux.maskedPaths and linux.readonlyPaths: not applied yet inside the guest");
-	if (l->nsysctl)
-		s2v_note(p, "linux.sysctl: not applied yet inside the guest");
-	if (l->has_seccomp)
-		s2v_note(p, "linux.seccomp: not applied yet inside the guest");
-	if (l->ndevices)
-		s2v_note(p, "linux.devices: the guest has its own devices; these are not created yet");
 	if (l->has_intel_rdt || l->has_personality)
 		s2v_note(p, "linux.intelRdt and linux.personality: not applied");
 	if (c->nhooks[CFG_HOOK_CREATE_CONTAINER])
@@ -368,7 +341,7 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 		PUSH("--env");
 		PUSH("%s", pr->env[i]);
 	}
-	if (s2v_mounts(c, in, p, err) < 0)
+	if (s2v_mounts(c, in, p, err) < 0 || s2v_confine(c, in, p, err) < 0)
 		goto fail;
 	if (p->new_netns || p->netns_path)
 		PUSH("--net"); /* mvm starts inside that namespace */
@@ -407,5 +380,6 @@ void s2v_free(struct s2v_plan *p)
 	}
 	for (int i = 0; i < p->nmps; i++)
 		free(p->mps[i].path);
+	proto_buf_free(&p->confine);
 	memset(p, 0, sizeof(*p));
 }

@@ -3,18 +3,19 @@
  *
  * The rule for a setting mvrun cannot honour: if going without it would let
  * the container reach past its own VM, or change what the workload sees of
- * the host (id mappings, joined namespaces, file binds, host tmpfs, umask of
- * files on shares), create fails naming the field. Settings that only confine
- * the workload inside its own guest (capabilities, seccomp, no_new_privs,
- * rlimits, masked and read-only paths, sysctl, nosuid/nodev/noexec) are
- * accepted and listed in the plan's notes, which mvrun logs as warnings,
- * until mvinit applies them. */
+ * the host (id mappings, joined namespaces), create fails naming the field.
+ * mvinit applies the process's user, groups, umask, rlimits, capabilities,
+ * no_new_privs and seccomp, and the container's masked and read-only paths,
+ * sysctls, devices and domain name (spec2vm_confine.c). What is accepted but
+ * weaker in a VM is listed in the plan's notes, which mvrun logs as
+ * warnings. */
 #ifndef MVRUN_SHIM_SPEC2VM_H
 #define MVRUN_SHIM_SPEC2VM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/proto.h"
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
 #include "runtime-shim/err.h"
@@ -36,6 +37,8 @@ struct s2v_inputs {
 	const char *control_socket; /* NULL: no --wait-start (never for OCI containers) */
 	int ready_fd;               /* the fd number mvm reports readiness on, or -1 */
 	const char *state_dir;      /* ROOT/ID, where single files are staged; NULL refuses them */
+	int confine_fd;             /* the fd number mvm reads the plan's confine from; below 3:
+				     * mvm is not told (unit tests) */
 };
 
 /* A bind mount of a single file: mvm shares directories, so the file is
@@ -70,6 +73,10 @@ struct s2v_plan {
 		bool file;
 	} mps[S2V_MAX_VOLUMES + S2V_MAX_FILES + S2V_MAX_TMPFS];
 	int nmps;
+	/* What mvinit applies (proto/confine.h): CONFINE, then SETUP if the
+	 * config has any; mvm reads it from in->confine_fd. */
+	struct proto_buf confine;
+	uint32_t seccomp_insns;     /* the compiled seccomp program's size, 0 without one */
 };
 
 /* Check c against what mvm can do and build the plan. Host checks are made

@@ -15,4 +15,9 @@ int s2v_push(struct s2v_plan *p, const char *fmt, ...) __attribute__((format(pri
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 	       struct shim_err *err);
 
+/* Build p->confine from c and append mvm's --groups, --umask, --rlimit and
+ * --confine-fd arguments. Returns 0 or -1 with err. (spec2vm_confine.c) */
+int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
+		struct shim_err *err);
+
 #endif

@@ -16,6 +16,7 @@ const char mvm_usage[] =
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
 	"            [--file HOSTFILE:GUEST[:ro]]... [--tmpfs GUEST[:OPTIONS]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
+	"            [--groups G[,G...]] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... [--confine-fd N]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            -- CMD [ARG...]]\n"
 	"           [--seccomp kill|log]\n"
@@ -134,7 +135,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
 	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET,
-	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_SEC_TEST };
+	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_SEC_TEST, O_PROC };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -165,6 +166,10 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "print-seccomp", no_argument, 0, O_PRINT_SEC },
 		{ "print-surface", no_argument, 0, O_PRINT_SURF },
 		{ "test-seccomp-violation", required_argument, 0, O_SEC_TEST },
+		{ "groups", required_argument, 0, O_PROC },
+		{ "umask", required_argument, 0, O_PROC },
+		{ "rlimit", required_argument, 0, O_PROC },
+		{ "confine-fd", required_argument, 0, O_PROC },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -177,15 +182,21 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	for (int k = 0; st && k < SEC_NKINDS; k++)
 		if (!strcmp(st, sec_kind_name((enum sec_kind)k)))
 			a->seccomp_test = k;
+	a->confine_fd = -1;
+	a->umask = 022;
 	const char *nx = getenv("MVM_NO_XSAVE");
 	a->no_xsave = nx && strcmp(nx, "1") == 0;
 	a->cpus = 1;
 	uint64_t v;
 	optind = 0; /* full re-initialisation, so tests can parse repeatedly */
 	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	int c, li;
+	while ((c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
 		switch (c) {
+		case O_PROC:
+			if (args_proc(a, opts[li].name, optarg, err) < 0)
+				return -1;
+			break;
 		case O_KERNEL: a->kernel = optarg; break;
 		case O_INITRD: a->initrd = optarg; break;
 		case O_CMDLINE: a->cmdline = optarg; break;
@@ -296,8 +307,9 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	}
 	if (a->wait_start != (a->control_socket != NULL))
 		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --control-socket go together");
-	if ((a->wait_start || a->ready_fd >= 0) && !a->root)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --ready-fd need --root");
+	if ((a->wait_start || a->ready_fd >= 0 || a->confine_fd >= 0) && !a->root)
+		return mvm_errf(err, MVM_EXIT_BADARG,
+				"--wait-start, --ready-fd and --confine-fd need --root");
 	if (a->net && !a->root)
 		return mvm_errf(err, MVM_EXIT_BADARG, "--net needs --root");
 	if (a->root) {

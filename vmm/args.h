@@ -12,6 +12,8 @@
 
 #define MVM_MAX_VOLUMES 12
 #define MVM_MAX_ENV 1024
+#define MVM_MAX_GROUPS 64  /* PROTO_MAX_GROUPS */
+#define MVM_MAX_RLIMITS 16 /* PROTO_MAX_RLIMITS */
 
 struct mvm_volume {
 	const char *host, *guest; /* host directory, absolute path in the container */
@@ -52,6 +54,17 @@ struct mvm_args {
 	const char *env[MVM_MAX_ENV];
 	int argc;                   /* the command after "--" */
 	char **argv;
+	/* The process's groups, umask and rlimits (args_proc.c). */
+	uint32_t ngroups;           /* --groups G,G,... */
+	uint32_t groups[MVM_MAX_GROUPS];
+	uint32_t umask;             /* --umask OCTAL, default 022 */
+	uint32_t nrlimits;          /* --rlimit RESOURCE:SOFT:HARD (numbers) */
+	struct mvm_rlimit {
+		uint32_t resource;
+		uint64_t soft, hard;
+	} rlimits[MVM_MAX_RLIMITS];
+	int confine_fd;             /* --confine-fd N: CONFINE and SETUP messages to send
+				     * after SPEC (proto/confine.h), read at set-up; -1 */
 	const char *vsock_uds;      /* unix socket for host-initiated vsock, or NULL */
 	const char *control_socket; /* with --wait-start: where "start" arrives, or NULL */
 	bool wait_start;            /* hold the process after READY until "start" */
@@ -72,6 +85,10 @@ struct mvm_args {
  * with an absolute GUEST, env entries of the form K=V, a numeric user. Files
  * are checked when they are loaded. */
 int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err);
+
+/* One of the process options above (opt is its name without "--"): parse v
+ * into a. Returns 0, or -1 with err (MVM_EXIT_BADARG). (args_proc.c) */
+int args_proc(struct mvm_args *a, const char *opt, const char *v, struct mvm_err *err);
 
 /* The usage text. */
 extern const char mvm_usage[];

@@ -2,10 +2,14 @@
 
 #include "vmm/hostnet.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "proto/confine.h"
 
 static const char *const vol_tags[MVM_MAX_VOLUMES] = {
 	"vol0", "vol1", "vol2", "vol3", "vol4", "vol5",
@@ -54,7 +58,13 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 	s->flags = (a->tty ? PROTO_SPEC_TTY : 0) | (a->read_only ? PROTO_SPEC_READONLY_ROOT : 0);
 	s->uid = a->uid;
 	s->gid = a->gid;
-	s->umask = 022;
+	s->umask = a->umask;
+	s->ngroups = a->ngroups;
+	memcpy(s->groups, a->groups, sizeof(s->groups));
+	s->nrlimits = a->nrlimits;
+	for (uint32_t i = 0; i < a->nrlimits; i++)
+		s->rlimits[i] = (struct proto_rlimit){ a->rlimits[i].resource, a->rlimits[i].soft,
+						       a->rlimits[i].hard };
 	s->cwd = a->cwd ? a->cwd : "/";
 	s->hostname = a->hostname ? a->hostname : "";
 	s->root_tag = "root";
@@ -83,6 +93,51 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 	return 0;
 }
 
+/* The messages mvrun wrote to --confine-fd: a CONFINE and a SETUP, each at
+ * most once and in that order, checked by their decoders; they announce
+ * themselves in the SPEC's flags. */
+static int read_confine(struct box *b, int fd, struct mvm_err *err)
+{
+	static struct proto_setup setup; /* large; only decoded to check it */
+	struct proto_buf *x = &b->confine;
+	uint8_t chunk[4096];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR)) {
+		if (n <= 0)
+			continue;
+		if (x->len + (size_t)n > 2 * PROTO_MAX_MSG)
+			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: more than two messages");
+		uint8_t *d = realloc(x->data, x->len + (size_t)n);
+		if (!d)
+			return mvm_errf(err, MVM_EXIT_INTERNAL, "--confine-fd: out of memory");
+		memcpy(d + x->len, chunk, (size_t)n);
+		x->data = d;
+		x->len = x->cap = x->len + (size_t)n;
+	}
+	if (n < 0)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: read: %s", strerror(errno));
+	close(fd);
+	for (size_t off = 0; off < x->len;) {
+		struct proto_hdr h;
+		struct proto_confine c;
+		const uint8_t *p = x->data + off + PROTO_HDR_LEN;
+		if (x->len - off < PROTO_HDR_LEN || proto_parse_hdr(x->data + off, &h) < 0 ||
+		    h.len > x->len - off - PROTO_HDR_LEN)
+			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: a malformed message");
+		if (h.type == PROTO_CONFINE && !(b->spec.flags & (PROTO_SPEC_CONFINE | PROTO_SPEC_SETUP)) &&
+		    proto_decode_confine(p, h.len, &c) == 0)
+			b->spec.flags |= PROTO_SPEC_CONFINE;
+		else if (h.type == PROTO_SETUP && !(b->spec.flags & PROTO_SPEC_SETUP) &&
+			 proto_decode_setup(p, h.len, &setup) == 0)
+			b->spec.flags |= PROTO_SPEC_SETUP;
+		else
+			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: message type %u is not a "
+					"valid CONFINE then SETUP", h.type);
+		off += PROTO_HDR_LEN + h.len;
+	}
+	return 0;
+}
+
 /* One share: through the jail when there is one, else by path. */
 static int share(struct vfsdev *d, struct jail *j, const char *tag, const char *dir, bool ro,
 		 struct mvm_err *err)
@@ -105,9 +160,12 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jai
 {
 	if (box_spec(a, &b->files, &b->spec, err) < 0)
 		return -1;
+	if (a->confine_fd >= 0 && read_confine(b, a->confine_fd, err) < 0)
+		return -1;
 	b->ctr_made = true; /* ctr_init marks every fd unset before it can fail */
 	if (ctr_init(&b->ctr, &vm->loop, &b->spec, a->tty, err) < 0)
 		return -1;
+	b->ctr.confine = &b->confine;
 	if (a->ready_fd >= 0)
 		ctr_set_ready_fd(&b->ctr, a->ready_fd);
 	if (a->control_socket && ctr_listen(&b->ctr, a->control_socket, err) < 0)
@@ -187,4 +245,5 @@ void box_fini(struct box *b)
 	if (b->ctr_made)
 		ctr_fini(&b->ctr);
 	b->ctr_made = false;
+	proto_buf_free(&b->confine);
 }

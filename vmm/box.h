@@ -29,6 +29,7 @@ struct box_files {
 
 struct box {
 	struct proto_spec spec;
+	struct proto_buf confine; /* --confine-fd's messages, sent after SPEC */
 	struct ctr ctr;
 	bool ctr_made;  /* ctr_init ran (its fds are valid or -1) */
 	struct vsock vsock;

@@ -1,6 +1,7 @@
 #include "vmm/container.h"
 
 #include "vmm/hostnet.h"
+#include "proto/confine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,6 +155,8 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 		if (c->state != CTR_WAIT_HELLO || proto_decode_u32(p, h->len, &v) < 0)
 			break;
 		proto_encode_spec(&c->out, c->spec);
+		if (c->confine && c->confine->len) /* whole messages, checked by box.c */
+			proto_append(&c->out, c->confine->data, c->confine->len);
 		c->state = CTR_WAIT_READY;
 		break;
 	case PROTO_READY:

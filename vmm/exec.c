@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "proto/confine.h"
 #include "vmm/container.h"
 
 void exec_init(struct exec_table *t, struct ctr *c)
@@ -32,6 +33,7 @@ static void drop_client(struct exec_slot *s)
 	free(s->in);
 	s->in = NULL;
 	s->inlen = 0;
+	proto_buf_free(&s->confine);
 }
 
 /* The client left or broke the protocol. Its process goes with it. */
@@ -95,7 +97,15 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 	size_t n = h->len / 5 + 2; /* each string takes at least 5 bytes */
 	const char **scratch = calloc(n < PROTO_MAX_STRS ? n : PROTO_MAX_STRS, sizeof(*scratch));
 	struct proto_spec spec;
+	struct proto_confine conf;
 	uint32_t ignored;
+	if (h->type == PROTO_CONFINE) {
+		free(scratch);
+		if (s->confine.len || proto_decode_confine(p, h->len, &conf) < 0 ||
+		    proto_encode_exec_confine(&s->confine, id_of(s), &conf) < 0)
+			error_to_client(s, "malformed or second CONFINE before the exec request");
+		return;
+	}
 	if (h->type != PROTO_EXEC || !scratch ||
 	    proto_decode_exec(p, h->len, &ignored, &spec, scratch,
 			      n < PROTO_MAX_STRS ? n : PROTO_MAX_STRS) < 0) {
@@ -111,7 +121,17 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 					   : "the container is not running");
 		return;
 	}
-	int r = proto_encode_exec(&c->out, id_of(s), &spec);
+	if (!(spec.flags & PROTO_SPEC_CONFINE) != !s->confine.len) {
+		free(scratch);
+		error_to_client(s, "the exec request's CONFINE flag does not match its CONFINE");
+		return;
+	}
+	int r = 0;
+	if (s->confine.len)
+		r = proto_append(&c->out, s->confine.data, s->confine.len);
+	if (r == 0 && (r = proto_encode_exec(&c->out, id_of(s), &spec)) < 0 && s->confine.len)
+		c->out.len -= s->confine.len; /* neither goes */
+	proto_buf_free(&s->confine);
 	free(scratch);
 	if (r < 0) {
 		error_to_client(s, "the exec request is too large");

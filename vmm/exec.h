@@ -3,7 +3,8 @@
  * slot), passes EXEC to mvinit, hands the client each stdio stream the
  * guest opens for that id (EXEC_FD, the fd by SCM_RIGHTS; the client relays
  * its own stdio), and relays EXEC_STARTED/ERROR/EXIT back and SIGNAL/RESIZE
- * forward (proto/proto.h). A client that leaves takes its process with it
+ * forward (proto/proto.h). A CONFINE before the EXEC goes to the guest as
+ * EXEC_CONFINE{id} right before it (proto/confine.h). A client that leaves takes its process with it
  * (SIGKILL); its id is reused only once the guest has reported the end.
  * Runs on the I/O thread. */
 #ifndef MVM_EXEC_H
@@ -33,6 +34,7 @@ struct exec_slot {
 	int fd;          /* the client's connection, -1 */
 	uint8_t *in;     /* EXEC_MAX_IN bytes while a client is attached */
 	uint32_t inlen;
+	struct proto_buf confine; /* the client's CONFINE as EXEC_CONFINE{id}, until EXEC */
 };
 
 struct exec_table {

@@ -164,7 +164,7 @@ Test(spec2vm, every_process_option)
 	   "  'terminal': true, 'user': {'uid': 1000, 'gid': 50, 'umask': 18}}");
 	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
 	     "--read-only --tty --hostname box --cwd /srv --user 1000:50 --env A=1 --env B=x y "
-	     "--wait-start --control-socket /run/mvrun/c1/ctl.sock -- /bin/app --flag --");
+	     "--umask 22 --wait-start --control-socket /run/mvrun/c1/ctl.sock -- /bin/app --flag --");
 	cr_assert(plan.tty);
 	mvm_accepts();
 	in.control_socket = NULL;
@@ -385,11 +385,6 @@ Test(spec2vm, other_mounts)
 
 Test(spec2vm, process_refusals_and_notes)
 {
-	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 0, 'gid': 0, 'umask': 63}}",
-	       "config.json: process.user.umask: 077 is not supported yet (the process gets 022, "
-	       "which would make files on shared directories more open than asked)");
-	REFUSE(", 'domainname': 'example.org'",
-	       "config.json: domainname: setting the NIS domain name is not supported yet");
 	/* (uid_t)-1 is no user: setresuid reads it as "unchanged", and mvm refuses it. */
 	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 4294967295, 'gid': 0}}",
 	       "config.json: process.user.uid: 4294967295 is not a valid id");
@@ -399,13 +394,21 @@ Test(spec2vm, process_refusals_and_notes)
 	   "  'user': {'uid': 4294967294, 'gid': 7, 'additionalGids': [7, 8]},"
 	   "  'capabilities': {'bounding': ['CAP_KILL']}, 'apparmorProfile': 'p', 'selinuxLabel': '',"
 	   "  'rlimits': [{'type': 'RLIMIT_NOFILE', 'soft': 1, 'hard': 1}]}");
-	cr_assert_eq(plan.nnotes, 6);
-	cr_assert(noted("process.user.additionalGids: not applied yet"));
-	cr_assert(noted("process.capabilities: not applied yet"));
-	cr_assert(noted("process.noNewPrivileges: not applied yet"));
-	cr_assert(noted("process.rlimits: not applied yet"));
+	cr_assert_eq(plan.nnotes, 2, "%s", plan.notes[0]);
 	cr_assert(noted("process.oomScoreAdj: not applied yet"));
 	cr_assert(noted("process.apparmorProfile: ignored"));
+	/* Groups and rlimits go to mvm's command line, the rest to the guest. */
+	cr_assert(strstr(args(), "--user 4294967294:7 --groups 7,8 --rlimit 7:1:1 -- sh"),
+		  "%s", args());
+	cr_assert_gt(plan.confine.len, 0);
+	cr_assert_eq(plan.seccomp_insns, 0);
+	mvm_accepts();
+
+	/* The umask and the domain name are mvinit's now. */
+	OK(", 'domainname': 'example.org', 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 0, "
+	   "'gid': 0, 'umask': 63}, 'capabilities': {'bounding': ['CAP_NEW_ONE', 'CAP_KILL']}}");
+	cr_assert(strstr(args(), "--umask 77 -- sh"), "%s", args());
+	cr_assert(noted("process.capabilities: 1 unknown capability names skipped"));
 	mvm_accepts();
 
 	char many[S2V_MAX_ENV * 12 + 256] = ", 'process': {'args': ['sh'], 'cwd': '/', 'env': [";
@@ -446,18 +449,28 @@ Test(spec2vm, linux_refusals_and_plan)
 	   " 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': ''}],"
 	   "  'cgroupsPath': 'mvrun:c1', 'resources': {'pids': {'limit': 100},"
 	   "   'cpu': {'shares': 512}, 'unified': {}},"
-	   "  'maskedPaths': ['/proc/kcore'], 'sysctl': {'a.b': '1'}, 'seccomp': {},"
-	   "  'devices': [{'path': '/dev/fuse', 'type': 'c'}]}");
+	   "  'maskedPaths': ['/proc/kcore'], 'sysctl': {'a.b': '1'},"
+	   "  'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64'],"
+	   "   'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_ERRNO'}]},"
+	   "  'devices': [{'path': '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229}]}");
 	cr_assert(plan.new_netns);
 	cr_assert_str_eq(plan.cgroups_path, "mvrun:c1");
 	cr_assert_eq(plan.res.cpu_shares, 512);
 	cr_assert_eq(plan.res.pids_limit, -1, "mvm's threads are not the container's pids");
 	cr_assert(noted("linux.resources.pids.limit: not applied yet"));
 	cr_assert(noted("linux.resources: only memory, cpu and pids are applied"));
-	cr_assert(noted("linux.maskedPaths and linux.readonlyPaths"));
-	cr_assert(noted("linux.sysctl"));
-	cr_assert(noted("linux.seccomp"));
-	cr_assert(noted("linux.devices"));
+	cr_assert(noted("linux.devices: made in the guest's /dev"));
+	cr_assert_gt(plan.seccomp_insns, 3);
+	in.confine_fd = 4;
+	OK(", 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW'}}");
+	cr_assert(strstr(args(), "--confine-fd 4 -- sh"), "%s", args());
+	in.confine_fd = 0;
+	REFUSE(", 'linux': {'seccomp': {}}",
+	       "config.json: linux.seccomp.defaultAction: missing (required)");
+	REFUSE(", 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_NOTIFY'}}",
+	       "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not supported: the "
+	       "container's seccomp agent would have to run inside its VM, not behind listenerPath "
+	       "on the host");
 }
 
 /* cfg_parse insists on a process, but s2v_build is its own line of defence. */

@@ -1,0 +1,178 @@
+/* CONFINE, EXEC_CONFINE and SETUP (confine.h): the codec of the container's
+ * confinement. Like proto.c, libc only and every read bounds-checked. */
+#include "proto/confine.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "proto/codec.h"
+
+static bool confine_ok(const struct proto_confine *c)
+{
+	if (c->flags & ~(uint32_t)PROTO_CONFINE_ALL || c->nbpf > PROTO_MAX_BPF)
+		return false;
+	return (c->flags & PROTO_CONFINE_SECCOMP) ? c->nbpf > 0 && c->bpf : c->nbpf == 0;
+}
+
+static void put_confine(struct proto_buf *b, const struct proto_confine *c)
+{
+	put_u32(b, c->flags);
+	for (int i = 0; i < PROTO_CAP_SETS; i++)
+		put_u64(b, c->caps[i]);
+	put_u32(b, c->seccomp_flags);
+	put_u32(b, c->nbpf);
+	if (c->nbpf)
+		put(b, c->bpf, (size_t)c->nbpf * PROTO_BPF_INSN);
+}
+
+int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c)
+{
+	if (!confine_ok(c)) {
+		b->failed = 1;
+		return -1;
+	}
+	size_t at = begin(b, PROTO_CONFINE);
+	put_confine(b, c);
+	return finish(b, at);
+}
+
+int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c)
+{
+	if (!confine_ok(c)) {
+		b->failed = 1;
+		return -1;
+	}
+	size_t at = begin(b, PROTO_EXEC_CONFINE);
+	put_u32(b, id);
+	put_confine(b, c);
+	return finish(b, at);
+}
+
+static int get_confine(struct rd *r, struct proto_confine *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->flags = get_u32(r);
+	for (int i = 0; i < PROTO_CAP_SETS; i++)
+		c->caps[i] = get_u64(r);
+	c->seccomp_flags = get_u32(r);
+	c->nbpf = get_u32(r);
+	if (r->bad || c->nbpf > PROTO_MAX_BPF)
+		return -1;
+	c->bpf = c->nbpf ? take(r, (size_t)c->nbpf * PROTO_BPF_INSN) : NULL;
+	if (done(r) < 0 || !confine_ok(c))
+		return -1;
+	return 0;
+}
+
+int proto_decode_confine(const uint8_t *p, size_t len, struct proto_confine *c)
+{
+	struct rd r = { p, len, 0, 0 };
+	return get_confine(&r, c);
+}
+
+int proto_decode_exec_confine(const uint8_t *p, size_t len, uint32_t *id,
+			      struct proto_confine *c)
+{
+	struct rd r = { p, len, 0, 0 };
+	*id = get_u32(&r);
+	if (r.bad) {
+		memset(c, 0, sizeof(*c));
+		return -1;
+	}
+	return get_confine(&r, c);
+}
+
+int proto_append(struct proto_buf *b, const void *bytes, size_t n)
+{
+	size_t at = b->len;
+	put(b, bytes, n);
+	if (b->failed) {
+		b->len = at;
+		return -1;
+	}
+	return 0;
+}
+
+int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
+{
+	if (s->nmasked > PROTO_MAX_PATHS || s->nreadonly > PROTO_MAX_PATHS ||
+	    s->nsysctl > PROTO_MAX_SYSCTL || s->ndevices > PROTO_MAX_DEVICES) {
+		b->failed = 1;
+		return -1;
+	}
+	size_t at = begin(b, PROTO_SETUP);
+	put_str(b, s->domainname);
+	put_u32(b, s->nmasked);
+	for (uint32_t i = 0; i < s->nmasked; i++)
+		put_str(b, s->masked[i]);
+	put_u32(b, s->nreadonly);
+	for (uint32_t i = 0; i < s->nreadonly; i++)
+		put_str(b, s->readonly[i]);
+	put_u32(b, s->nsysctl);
+	for (uint32_t i = 0; i < s->nsysctl; i++) {
+		put_str(b, s->sysctl_key[i]);
+		put_str(b, s->sysctl_value[i]);
+	}
+	put_u32(b, s->ndevices);
+	for (uint32_t i = 0; i < s->ndevices; i++) {
+		const struct proto_device *d = &s->devices[i];
+		put_str(b, d->path);
+		put_u32(b, d->type);
+		put_u32(b, d->major);
+		put_u32(b, d->minor);
+		put_u32(b, d->mode);
+		put_u32(b, d->uid);
+		put_u32(b, d->gid);
+	}
+	return finish(b, at);
+}
+
+/* A count read from r, or -1 when it is above max (r marked bad). */
+static int64_t get_count(struct rd *r, uint32_t max)
+{
+	uint32_t n = get_u32(r);
+	if (r->bad || n > max) {
+		r->bad = 1;
+		return -1;
+	}
+	return n;
+}
+
+int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
+{
+	struct rd r = { p, len, 0, 0 };
+	int64_t n;
+	memset(s, 0, sizeof(*s));
+	s->domainname = get_str(&r);
+	if ((n = get_count(&r, PROTO_MAX_PATHS)) < 0)
+		return -1;
+	s->nmasked = (uint32_t)n;
+	for (uint32_t i = 0; i < s->nmasked; i++)
+		s->masked[i] = get_str(&r);
+	if ((n = get_count(&r, PROTO_MAX_PATHS)) < 0)
+		return -1;
+	s->nreadonly = (uint32_t)n;
+	for (uint32_t i = 0; i < s->nreadonly; i++)
+		s->readonly[i] = get_str(&r);
+	if ((n = get_count(&r, PROTO_MAX_SYSCTL)) < 0)
+		return -1;
+	s->nsysctl = (uint32_t)n;
+	for (uint32_t i = 0; i < s->nsysctl; i++) {
+		s->sysctl_key[i] = get_str(&r);
+		s->sysctl_value[i] = get_str(&r);
+	}
+	if ((n = get_count(&r, PROTO_MAX_DEVICES)) < 0)
+		return -1;
+	s->ndevices = (uint32_t)n;
+	for (uint32_t i = 0; i < s->ndevices; i++) {
+		struct proto_device *d = &s->devices[i];
+		d->path = get_str(&r);
+		d->type = get_u32(&r);
+		d->major = get_u32(&r);
+		d->minor = get_u32(&r);
+		d->mode = get_u32(&r);
+		d->uid = get_u32(&r);
+		d->gid = get_u32(&r);
+	}
+	return done(&r);
+}

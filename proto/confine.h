@@ -1,0 +1,84 @@
+/* The container's confinement, as mvrun asks mvinit to apply it: the
+ * process's capabilities, no_new_privs and seccomp program (CONFINE, and
+ * EXEC_CONFINE for an exec), and the container's masked and read-only
+ * paths, sysctls, device nodes and domain name (SETUP). Same framing and
+ * string rules as proto.h; these messages follow a SPEC or precede an EXEC
+ * as its flags announce (PROTO_SPEC_CONFINE, PROTO_SPEC_SETUP).
+ *
+ * CONFINE payload:
+ *   u32 flags (PROTO_CONFINE_*) | 5 x u64 capability sets (enum
+ *   proto_cap_set order) | u32 seccomp flags | u32 n | n x 8 bytes of BPF
+ * SETUP payload:
+ *   str domainname | u32 n, n x str masked | u32 n, n x str readonly |
+ *   u32 n, n x (str key, str value) sysctl |
+ *   u32 n, n x (str path, u32 type, major, minor, mode, uid, gid) devices
+ */
+#ifndef MVRUN_PROTO_CONFINE_H
+#define MVRUN_PROTO_CONFINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+
+enum proto_cap_set { PROTO_CAP_BOUNDING, PROTO_CAP_EFFECTIVE, PROTO_CAP_PERMITTED,
+		     PROTO_CAP_INHERITABLE, PROTO_CAP_AMBIENT, PROTO_CAP_SETS };
+
+#define PROTO_CONFINE_CAPS 0x1    /* set the five sets to caps[] (else root keeps all) */
+#define PROTO_CONFINE_NNP 0x2     /* PR_SET_NO_NEW_PRIVS before execve */
+#define PROTO_CONFINE_SECCOMP 0x4 /* install bpf[] (at least one instruction) */
+#define PROTO_CONFINE_ALL 0x7
+#define PROTO_MAX_BPF 4096        /* the kernel's BPF_MAXINSNS */
+#define PROTO_BPF_INSN 8          /* bytes per instruction */
+
+/* A decoded bpf points into the message buffer, unaligned: copy it out. */
+struct proto_confine {
+	uint32_t flags;
+	uint64_t caps[PROTO_CAP_SETS]; /* bit N is capability N */
+	uint32_t seccomp_flags;        /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+	uint32_t nbpf;                 /* instructions; 0 without PROTO_CONFINE_SECCOMP */
+	const uint8_t *bpf;            /* struct sock_filter, little-endian: u16 code,
+					* u8 jt, u8 jf, u32 k */
+};
+
+#define PROTO_MAX_PATHS 128   /* masked, and read-only, each */
+#define PROTO_MAX_SYSCTL 64
+#define PROTO_MAX_DEVICES 64
+
+struct proto_device {
+	const char *path;      /* absolute, in the container */
+	uint32_t type;         /* 'c', 'b' or 'p' (a FIFO) */
+	uint32_t major, minor;
+	uint32_t mode;         /* permission bits (07777) */
+	uint32_t uid, gid;
+};
+
+/* Strings point into the message buffer. */
+struct proto_setup {
+	const char *domainname; /* "" leaves it as it is */
+	uint32_t nmasked, nreadonly, nsysctl, ndevices;
+	const char *masked[PROTO_MAX_PATHS];
+	const char *readonly[PROTO_MAX_PATHS];
+	const char *sysctl_key[PROTO_MAX_SYSCTL], *sysctl_value[PROTO_MAX_SYSCTL];
+	struct proto_device devices[PROTO_MAX_DEVICES];
+};
+
+/* Encoders: as proto.h's (0, or -1 with b->failed and nothing appended).
+ * They refuse what the decoders would: unknown flags, a count above its
+ * limit, seccomp without a program or a program without the flag. */
+int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c);
+int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c);
+int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s);
+
+/* Append n bytes that already are whole messages (checked by the caller)
+ * to b, as proto.h's encoders append. Returns 0 or -1 (b->failed). */
+int proto_append(struct proto_buf *b, const void *bytes, size_t n);
+
+/* Decoders: 0, or -1 if the payload is truncated, has trailing bytes or
+ * breaks a rule above. The id of EXEC_CONFINE is not range-checked. */
+int proto_decode_confine(const uint8_t *p, size_t len, struct proto_confine *c);
+int proto_decode_exec_confine(const uint8_t *p, size_t len, uint32_t *id,
+			      struct proto_confine *c);
+int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s);
+
+#endif

@@ -1,0 +1,35 @@
+/* The confinement mvinit applies in the guest (proto/confine.h), built from
+ * the OCI config: the process's capabilities, no_new_privs and seccomp
+ * program (CONFINE), and the container's masked and read-only paths,
+ * sysctls, devices and domain name (SETUP). */
+#ifndef MVRUN_SHIM_CONFINE_H
+#define MVRUN_SHIM_CONFINE_H
+
+#include "proto/confine.h"
+#include "runtime-shim/config.h"
+#include "runtime-shim/err.h"
+#include "runtime-shim/seccomp.h"
+
+/* The capability number of "CAP_NAME", or -1 if unknown. */
+int cf_cap_number(const char *name);
+
+/* The resource number of "RLIMIT_NAME", or -1 if unknown. */
+int cf_rlimit_number(const char *name);
+
+/* The process's confinement: p's capabilities (when p has none, fallback's,
+ * if fallback is not NULL, as runc exec does; else none at all, as runc
+ * gives), p's noNewPrivileges, and the program compiled from lx's seccomp
+ * (lx NULL or without one: none). out->bpf points into prog, which the
+ * caller frees with sc_free(). *unknown_caps counts the names skipped (a
+ * capability this runtime does not know, as runc skips it). Returns 0 or -1
+ * with err. */
+int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
+	       const struct cfg_linux *lx, struct proto_confine *out, struct sc_prog *prog,
+	       int *unknown_caps, struct shim_err *err);
+
+/* The container's SETUP from c; strings point into c. Returns 0, or -1 with
+ * err naming a list longer than the protocol carries. *empty says whether
+ * there is nothing to send. */
+int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct shim_err *err);
+
+#endif
