@@ -98,9 +98,13 @@ int confine_caps(const struct proto_confine *c, uint32_t *cap)
 		return -1;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -1;
+	/* The kernel raises an ambient cap only if it is permitted and
+	 * inheritable; runc's own default spec asks for ambient caps it
+	 * leaves out of the inheritable set, and runc lets them go too. */
+	uint64_t amb = c->caps[PROTO_CAP_AMBIENT] & c->caps[PROTO_CAP_PERMITTED] &
+		       c->caps[PROTO_CAP_INHERITABLE];
 	for (*cap = 0; *cap < 64; (*cap)++)
-		if ((c->caps[PROTO_CAP_AMBIENT] >> *cap & 1) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, *cap, 0, 0) < 0)
+		if ((amb >> *cap & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, *cap, 0, 0) < 0)
 			return -1;
 	return 0;
 }

@@ -240,4 +240,77 @@ for _ in $(seq 1 $((LIMIT * 10))); do grep -q long-path-ok "$W/long.out" && brea
 grep -qx long-path-ok "$W/long.out" && t_ok "the process ran" || t_bad "the process ran" "$(cat "$W/long.out" "$W/long.err")"
 t_exec "$LIMIT" "$MVRUN" --root "$LONGROOT" delete --force "$LONGID"
 
+# --- confinement in the guest (begin: confine) ------------------------------
+# mvrun spec's config is runc's: three capabilities (also ambient, which the
+# kernel refuses without inheritable, as under runc), no_new_privs, NOFILE
+# 1024, masked and read-only paths. Plus a masked file and directory the
+# guest surely has.
+bundle b20 '["sh", "-c", "grep -E \"^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):\" /proc/self/status; ulimit -n; id; echo [$(cat /proc/cmdline)]; echo [$(ls /sys/kernel)]; echo 1 > /proc/sys/kernel/hostname || echo sysctl-ro; mount -t tmpfs none /mnt || echo mount-refused"]' "
+c['linux']['maskedPaths'] += ['/proc/cmdline', '/sys/kernel']
+"
+rt run --bundle "$W/b20" c20
+t_check "runc's default spec: its capabilities, no_new_privs, NOFILE 1024" 0 \
+	'out:^CapEff:[[:space:]]+0000000020000420$' 'out:^CapBnd:[[:space:]]+0000000020000420$' \
+	'out:^CapPrm:[[:space:]]+0000000020000420$' 'out:^CapAmb:[[:space:]]+0000000000000000$' \
+	'out:^NoNewPrivs:[[:space:]]+1$' 'out:^Seccomp:[[:space:]]+0$' 'out:^1024$' 'out:^uid=0\(root\) gid=0\(root\)'
+t_check "masked paths: a file reads empty, a directory is empty" 0 'out:^\[\]$' '!out:\[.+\]'
+t_check "read-only paths: /proc/sys refuses writes" 0 'err:Read-only file system' 'out:^sysctl-ro$'
+t_check "without CAP_SYS_ADMIN mount is refused" 0 'out:^mount-refused$'
+
+# A user with groups and a umask, rlimits, sysctl, domainname, a device,
+# and an ambient capability for the non-root user.
+bundle b21 '["sh", "-c", "id; umask; ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname; ls -ln /dev/mvrun-fuse; grep -E \"^(CapEff|CapAmb|NoNewPrivs):\" /proc/self/status"]' "
+c['process']['user'] = {'uid': 1000, 'gid': 1000, 'additionalGids': [10, 20], 'umask': 0o027}
+c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 123, 'hard': 456}]
+c['process']['noNewPrivileges'] = False
+caps = ['CAP_NET_BIND_SERVICE']
+c['process']['capabilities'] = {k: caps for k in ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']}
+c['domainname'] = 'example.test'
+c['linux']['sysctl'] = {'net.ipv4.ip_unprivileged_port_start': '80'}
+c['linux']['devices'] = [{'path': '/dev/mvrun-fuse', 'type': 'c', 'major': 10, 'minor': 229, 'fileMode': 0o600, 'uid': 1000, 'gid': 0}]
+"
+rt run --bundle "$W/b21" c21
+t_check "user, groups, umask and rlimits" 0 'out:^uid=1000 gid=1000 groups=10(\([a-z]+\))?,20(\([a-z]+\))?$' 'out:^0027$' \
+	'out:^123$' 'out:^456$'
+t_check "sysctl and domainname are set in the guest" 0 'out:^80$' 'out:^example.test$'
+t_check "linux.devices: the node is made with its mode and owner" 0 'out:^crw------- +1 1000 +0 +10, +229 .*/dev/mvrun-fuse$'
+t_check "a non-root user keeps an ambient capability, no no_new_privs" 0 \
+	'out:^CapEff:[[:space:]]+0000000000000400$' 'out:^CapAmb:[[:space:]]+0000000000000400$' \
+	'out:^NoNewPrivs:[[:space:]]+0$'
+
+# Seccomp without no_new_privs (installed before the caps are dropped, as
+# runc does), all capabilities: an errno rule, an argument rule that refuses
+# only unshare(CLONE_NEWUSER), and a KILL_PROCESS rule.
+ALLCAPS="['CAP_' + n for n in 'CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP SYS_ADMIN SYS_CHROOT MKNOD'.split()]"
+bundle b22 '["sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/x || echo mkdir-refused; unshare -U true || echo userns-refused; unshare -u true && echo uts-allowed; sleep 30 & wait"]' "
+c['process']['noNewPrivileges'] = False
+c['process']['capabilities'] = {k: $ALLCAPS for k in ['bounding', 'effective', 'permitted']}
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_AARCH64'],
+  'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13},
+               {'names': ['unshare'], 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': 0x10000000, 'valueTwo': 0x10000000, 'op': 'SCMP_CMP_MASKED_EQ'}]},
+               {'names': ['sync', 'no_such_syscall'], 'action': 'SCMP_ACT_KILL_PROCESS'}]}
+"
+create c22 b22
+rt start c22
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q uts-allowed "$W/c22.out" 2>/dev/null && break; sleep 0.1; done
+cp "$W/c22.out" "$T_OUT"; cp "$W/c22.err" "$T_ERR"; T_STATUS=0
+t_check "seccomp: the profile is installed" 0 'out:^Seccomp:[[:space:]]+2$'
+t_check "seccomp: SCMP_ACT_ERRNO with errnoRet" 0 'out:^mkdir-refused$' 'err:Permission denied'
+t_check "seccomp: an argument rule refuses unshare -U but not unshare -u" 0 'out:^userns-refused$' 'out:^uts-allowed$'
+rt exec c22 sh -c 'grep -E "^(Seccomp|CapEff):" /proc/self/status; mkdir /tmp/y || echo exec-mkdir-refused'
+t_check "exec: the container's seccomp and capabilities" 0 'out:^Seccomp:[[:space:]]+2$' \
+	'out:^CapEff:[[:space:]]+00000000082401ff$' 'out:^exec-mkdir-refused$'
+cat >"$W/proc22.json" <<'JSON'
+{"args": ["sh", "-c", "grep -E '^(CapEff|NoNewPrivs):' /proc/self/status; ulimit -n"], "cwd": "/", "env": ["PATH=/bin:/usr/bin"],
+ "user": {"uid": 0, "gid": 0}, "noNewPrivileges": true, "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 77, "hard": 77}],
+ "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}}
+JSON
+rt exec --process "$W/proc22.json" c22
+t_check "exec --process: its own capabilities, no_new_privs and rlimits" 0 \
+	'out:^CapEff:[[:space:]]+0000000000000020$' 'out:^NoNewPrivs:[[:space:]]+1$' 'out:^77$'
+rt exec c22 sync
+t_check "seccomp: SCMP_ACT_KILL_PROCESS kills with SIGSYS" 159
+rt delete --force c22
+# --- (end: confine) ----------------------------------------------------------
+
 t_summary oci-lifecycle
