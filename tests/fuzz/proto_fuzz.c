@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "proto/confine.h"
 #include "proto/proto.h"
 #include "proto/proto_net.h"
 
@@ -115,6 +116,48 @@ static void fuzz_exec(const uint8_t *p, size_t len, size_t nscratch)
 	proto_buf_free(&b);
 }
 
+/* CONFINE, EXEC_CONFINE and SETUP (proto/confine.h): limits, pointers
+ * inside the payload, and a canonical re-encoding. */
+static void fuzz_confine(const uint8_t *p, size_t len)
+{
+	struct proto_buf b = { 0 };
+	struct proto_confine c;
+	uint32_t id;
+	if (proto_decode_confine(p, len, &c) == 0) {
+		check(c.nbpf <= PROTO_MAX_BPF && !(c.flags & ~(uint32_t)PROTO_CONFINE_ALL),
+		      "confine beyond its limits");
+		check(!c.nbpf || (c.bpf >= p && c.bpf + (size_t)c.nbpf * PROTO_BPF_INSN == p + len),
+		      "the program is not the payload's tail");
+		check(proto_encode_confine(&b, &c) == 0, "confine does not re-encode");
+		same_bytes(&b, PROTO_CONFINE, p, len);
+		proto_buf_free(&b);
+	}
+	if (proto_decode_exec_confine(p, len, &id, &c) == 0) {
+		check(proto_encode_exec_confine(&b, id, &c) == 0, "exec confine does not re-encode");
+		same_bytes(&b, PROTO_EXEC_CONFINE, p, len);
+		proto_buf_free(&b);
+	}
+	static struct proto_setup s;
+	if (proto_decode_setup(p, len, &s) == 0) {
+		check(s.nmasked <= PROTO_MAX_PATHS && s.nreadonly <= PROTO_MAX_PATHS &&
+			      s.nsysctl <= PROTO_MAX_SYSCTL && s.ndevices <= PROTO_MAX_DEVICES,
+		      "setup beyond its limits");
+		check(inside(s.domainname, p, len), "domainname outside the payload");
+		for (uint32_t i = 0; i < s.nmasked; i++)
+			check(inside(s.masked[i], p, len), "a masked path outside the payload");
+		for (uint32_t i = 0; i < s.nreadonly; i++)
+			check(inside(s.readonly[i], p, len), "a read-only path outside the payload");
+		for (uint32_t i = 0; i < s.nsysctl; i++)
+			check(inside(s.sysctl_key[i], p, len) && inside(s.sysctl_value[i], p, len),
+			      "a sysctl outside the payload");
+		for (uint32_t i = 0; i < s.ndevices; i++)
+			check(inside(s.devices[i].path, p, len), "a device path outside the payload");
+		check(proto_encode_setup(&b, &s) == 0, "setup does not re-encode");
+		same_bytes(&b, PROTO_SETUP, p, len);
+		proto_buf_free(&b);
+	}
+}
+
 static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 {
 	/* Each decoder reads its own exact-size copy. */
@@ -173,6 +216,7 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 	}
 	fuzz_spec(p, len, nscratch);
 	fuzz_exec(p, len, nscratch);
+	fuzz_confine(p, len);
 	free(p);
 }
 
@@ -187,13 +231,21 @@ static void write_seeds(const char *dir)
 				.argv = argv, .envc = 2, .env = env, .nmounts = 1,
 				.mounts = { { "vol0", "/data", PROTO_MOUNT_RO } }, .nrlimits = 1,
 				.rlimits = { { 7, 1024, 4096 } } };
+	static const uint8_t bpf[16] = { 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f, 0x06, 0, 0, 0, 0, 0, 0, 0 };
+	struct proto_confine conf = { .flags = PROTO_CONFINE_ALL, .caps = { 0x20000420, 1, 2, 3, 4 },
+				      .seccomp_flags = 2, .nbpf = 2, .bpf = bpf };
+	static struct proto_setup setup = {
+		.domainname = "example.test", .nmasked = 2, .masked = { "/proc/kcore", "/sys/firmware" },
+		.nreadonly = 1, .readonly = { "/proc/sys" }, .nsysctl = 1,
+		.sysctl_key = { "net.ipv4.ip_forward" }, .sysctl_value = { "1" }, .ndevices = 1,
+		.devices = { { "/dev/fuse", 'c', 10, 229, 0666, 0, 0 } } };
 	mkdir(dir, 0755);
 	struct proto_net net = { .flags = PROTO_NET_UP, .mtu = 1500,
 				 .mac = { 2, 0x42, 10, 88, 0, 5 }, .naddrs = 1,
 				 .addrs = { { PROTO_NET_INET, 16, { 10, 88, 0, 5 } } }, .nroutes = 1,
 				 .routes = { { PROTO_NET_INET, 0, PROTO_NET_ROUTE_GW, { 0 },
 					       { 10, 88, 0, 1 }, 0 } } };
-	for (int k = 0; k < 14; k++) {
+	for (int k = 0; k < 17; k++) {
 		struct proto_buf b = { 0 };
 		switch (k) {
 		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
@@ -209,7 +261,10 @@ static void write_seeds(const char *dir)
 		case 10: proto_encode_exec_error(&b, 3, 127, "exec \"x\": not found"); break;
 		case 11: proto_encode_exec_resize(&b, 3, 40, 100); break;
 		case 12: proto_encode_net(&b, &net); break;
-		default: proto_encode_pair(&b, PROTO_EXEC_SIGNAL, 3, 15); break;
+		case 13: proto_encode_pair(&b, PROTO_EXEC_SIGNAL, 3, 15); break;
+		case 14: proto_encode_confine(&b, &conf); break;
+		case 15: proto_encode_exec_confine(&b, 3, &conf); break;
+		default: proto_encode_setup(&b, &setup); break;
 		}
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/msg%d", dir, k);
