@@ -1,6 +1,7 @@
 /* mvrun features: what this mvrun supports, in runc's features JSON
- * (runtime-spec features.md), with the VM's sizing rules and the settings
- * accepted but not applied yet as org.mvrun.* annotations. */
+ * (runtime-spec features.md), with the VM's sizing rules, what mvinit
+ * applies in the guest and the settings accepted but not applied yet as
+ * org.mvrun.* annotations. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -23,9 +24,28 @@ static const char features[] =
 	"  \"nolazytime\"],"
 	" \"linux\": {"
 	"  \"namespaces\": [\"pid\", \"network\", \"ipc\", \"uts\", \"mount\", \"cgroup\", \"time\"],"
-	"  \"capabilities\": [],"
+	"  \"capabilities\": [\"CAP_CHOWN\", \"CAP_DAC_OVERRIDE\", \"CAP_DAC_READ_SEARCH\","
+	"   \"CAP_FOWNER\", \"CAP_FSETID\", \"CAP_KILL\", \"CAP_SETGID\", \"CAP_SETUID\","
+	"   \"CAP_SETPCAP\", \"CAP_LINUX_IMMUTABLE\", \"CAP_NET_BIND_SERVICE\", \"CAP_NET_BROADCAST\","
+	"   \"CAP_NET_ADMIN\", \"CAP_NET_RAW\", \"CAP_IPC_LOCK\", \"CAP_IPC_OWNER\", \"CAP_SYS_MODULE\","
+	"   \"CAP_SYS_RAWIO\", \"CAP_SYS_CHROOT\", \"CAP_SYS_PTRACE\", \"CAP_SYS_PACCT\","
+	"   \"CAP_SYS_ADMIN\", \"CAP_SYS_BOOT\", \"CAP_SYS_NICE\", \"CAP_SYS_RESOURCE\","
+	"   \"CAP_SYS_TIME\", \"CAP_SYS_TTY_CONFIG\", \"CAP_MKNOD\", \"CAP_LEASE\", \"CAP_AUDIT_WRITE\","
+	"   \"CAP_AUDIT_CONTROL\", \"CAP_SETFCAP\", \"CAP_MAC_OVERRIDE\", \"CAP_MAC_ADMIN\","
+	"   \"CAP_SYSLOG\", \"CAP_WAKE_ALARM\", \"CAP_BLOCK_SUSPEND\", \"CAP_AUDIT_READ\","
+	"   \"CAP_PERFMON\", \"CAP_BPF\", \"CAP_CHECKPOINT_RESTORE\"],"
 	"  \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false},"
-	"  \"seccomp\": {\"enabled\": false},"
+	"  \"seccomp\": {\"enabled\": true,"
+	"   \"actions\": [\"SCMP_ACT_ALLOW\", \"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\","
+	"    \"SCMP_ACT_KILL_PROCESS\", \"SCMP_ACT_KILL_THREAD\", \"SCMP_ACT_LOG\", \"SCMP_ACT_TRACE\","
+	"    \"SCMP_ACT_TRAP\"],"
+	"   \"operators\": [\"SCMP_CMP_EQ\", \"SCMP_CMP_GE\", \"SCMP_CMP_GT\", \"SCMP_CMP_LE\","
+	"    \"SCMP_CMP_LT\", \"SCMP_CMP_MASKED_EQ\", \"SCMP_CMP_NE\"],"
+	"   \"archs\": [\"SCMP_ARCH_X86\", \"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X32\"],"
+	"   \"knownFlags\": [\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_LOG\","
+	"    \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],"
+	"   \"supportedFlags\": [\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_LOG\","
+	"    \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]},"
 	"  \"apparmor\": {\"enabled\": false},"
 	"  \"selinux\": {\"enabled\": false}},"
 	" \"annotations\": {"
@@ -38,13 +58,17 @@ static const char features[] =
 	"  \"org.mvrun.vm.cpus.rule\": \"vCPUs = org.mvrun.cpus, else the smaller of"
 	" ceil(cpu.quota / cpu.period) and the cpuset's size, else 1; at most " XSTR(S2V_MAX_CPUS) "\","
 	"  \"org.mvrun.tunables\": \"org.mvrun.mem, org.mvrun.cpus, org.mvrun.kernel, org.mvrun.console\","
-	"  \"org.mvrun.not-applied-yet\": \"process.capabilities, process.noNewPrivileges,"
-	" process.rlimits, process.oomScoreAdj, process.user.additionalGids, linux.seccomp,"
-	" linux.maskedPaths, linux.readonlyPaths, linux.sysctl, linux.devices,"
-	" linux.resources.pids, nosuid/nodev/noexec on bind mounts, tmpcopyup (accepted with a warning)\","
+	"  \"org.mvrun.applied-in-guest\": \"process.user (uid, gid, additionalGids, umask),"
+	" process.capabilities, process.noNewPrivileges, process.rlimits, linux.seccomp (compiled on"
+	" the host for x86_64, x86 and x32), linux.maskedPaths, linux.readonlyPaths, linux.sysctl (any"
+	" key: the kernel is the VM's), linux.devices (the guest kernel's devices of those numbers),"
+	" domainname\","
+	"  \"org.mvrun.not-applied-yet\": \"process.oomScoreAdj, linux.resources.pids,"
+	" linux.resources.devices (the guest's devices are the VM's own), nosuid/nodev/noexec on"
+	" bind mounts, tmpcopyup (accepted with a warning)\","
 	"  \"org.mvrun.refused\": \"user namespaces and id mappings, joining namespaces by path,"
 	" mounts other than binds, tmpfs and the guest's own proc, sysfs, devpts and mqueue,"
-	" createContainer and startContainer hooks, umask other than 022, domainname,"
+	" createContainer and startContainer hooks, seccomp SCMP_ACT_NOTIFY,"
 	" --preserve-fds, --systemd-cgroup\"}}";
 
 int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)

@@ -38,6 +38,9 @@ f = json.load(open(sys.argv[1]))
 assert f["ociVersionMin"].startswith("1.0") and f["ociVersionMax"].startswith("1."), f
 assert "network" in f["linux"]["namespaces"] and "v1" in f["linux"]["cgroup"], f["linux"]
 assert "bind" in f["mountOptions"] or "rbind" in f["mountOptions"], f["mountOptions"]
+sc = f["linux"]["seccomp"]
+assert sc["enabled"] and "SCMP_ACT_ERRNO" in sc["actions"] and "SCMP_ACT_NOTIFY" not in sc["actions"], sc
+assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]
 ' "$T_OUT" 2>"$W/py.err"; then
 	t_ok "features prints the OCI features JSON"
 else
@@ -113,6 +116,16 @@ bad_config "hooks.prestart relative path" \
 	'c["hooks"] = {"prestart": [{"path": "bin/true"}]}' 'hooks.prestart\[0\]\.path: "bin/true" must be an absolute path'
 bad_config "a namespace path relative" \
 	'c["linux"]["namespaces"] = [{"type": "network", "path": "ns/net"}]' 'linux.namespaces\[0\]\.path'
+bad_config "seccomp SCMP_ACT_NOTIFY (its agent would be outside the VM)" \
+	'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]}' \
+	'linux.seccomp.syscalls\[0\].action: SCMP_ACT_NOTIFY is not supported'
+bad_config "seccomp with an unknown action" 'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_MAYBE"}' \
+	'linux.seccomp.defaultAction: unknown action "SCMP_ACT_MAYBE"'
+bad_config "seccomp with an unknown architecture" \
+	'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_PDP11"]}' \
+	'linux.seccomp.architectures\[0\]: unknown architecture'
+bad_config "a device without its minor" \
+	'c["linux"]["devices"] = [{"path": "/dev/x", "type": "c", "major": 1}]' 'linux.devices\[0\].minor: required'
 bad_config "the top level an array" 'c = [c]' '\(top level\): must be an object'
 
 mv create --bundle "$W/nobundle" x
