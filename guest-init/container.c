@@ -323,6 +323,7 @@ static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *
 	char opts[512], data[512] = "";
 	unsigned long flags = MS_NOSUID | MS_NODEV;
 	size_t dl = 0;
+	bool copyup = false;
 
 	if (strlen(m->tag) >= sizeof(opts))
 		return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
@@ -337,6 +338,8 @@ static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *
 			flags |= MS_NOEXEC, known = true;
 		else if (!strcmp(o, "exec") || !strcmp(o, "nosuid") || !strcmp(o, "nodev"))
 			known = true; /* nosuid and nodev always; exec is the default */
+		else if (!strcmp(o, "tmpcopyup"))
+			copyup = known = true;
 		for (size_t k = 0; !known && k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (!strncmp(o, keys[k], strlen(keys[k])) && strlen(o) > strlen(keys[k]) &&
 			    strspn(o + strlen(keys[k]), "0123456789kmgKMG%") == strlen(o + strlen(keys[k]))) {
@@ -347,7 +350,40 @@ static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *
 			return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: option \"%s\" is not supported",
 					m->path, o);
 	}
-	return mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags, data[0] ? data : NULL, false, e);
+	if (!copyup)
+		return mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags, data[0] ? data : NULL,
+				     false, e);
+	/* What the image has there, opened before the tmpfs covers it; the
+	 * copy goes in before a read-only tmpfs is made so. */
+	int src = -1, dst = -1, ret, at = open_in_root(rootfd, m->path);
+	if (at >= 0) {
+		src = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(at);
+	}
+	ret = mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags & ~MS_RDONLY,
+			    data[0] ? data : NULL, false, e);
+	if (!ret && src >= 0) {
+		if ((at = open_in_root(rootfd, m->path)) >= 0) {
+			dst = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			close(at);
+		}
+		ret = dst < 0 ? mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "tmpcopyup of %s: open the tmpfs",
+					     m->path)
+			      : copyup_tree(src, dst, m->path, e);
+	}
+	if (!ret && (flags & MS_RDONLY) && (at = open_in_root(rootfd, m->path)) >= 0) {
+		char target[32];
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", at);
+		if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+			  (flags & MS_NOEXEC), NULL) < 0)
+			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", m->path);
+		close(at);
+	}
+	if (src >= 0)
+		close(src);
+	if (dst >= 0)
+		close(dst);
+	return ret;
 }
 
 static int mount_inside(const struct proto_spec *s, const struct proto_setup *setup,

@@ -170,6 +170,13 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, st
 int rootfs_open(int rootfd, const char *path);
 int rootfs_dir(int rootfd, const char *path);
 
+/* ---- copyup.c ---- */
+
+/* Copy what directory src holds into directory dst (both read fds), with
+ * modes, owners and times, for a tmpfs with tmpcopyup at path. Returns 0,
+ * or -1 with e (MVI_EXIT_SETUP) naming the entry that failed. */
+int copyup_tree(int src, int dst, const char *path, struct mvi_err *e);
+
 /* ---- confine.c ---- */
 
 /* SETUP: sysctls and the domain name (before the root is mounted), then

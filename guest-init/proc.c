@@ -212,21 +212,6 @@ static void warn_lost(enum ctl_status st)
 		mvi_warn("the host closed the control stream");
 }
 
-int proc_wait_start(struct mvi *m)
-{
-	for (;;) {
-		struct ctl_msg msg;
-		enum ctl_status st = ctl_wait(m->ctl, &m->rd, &msg);
-
-		if (st != CTL_MSG) {
-			warn_lost(st);
-			return -1;
-		}
-		if (handle_msg(m, &msg, false))
-			return 0;
-	}
-}
-
 int proc_spawn(struct mvi *m, struct mvi_err *e)
 {
 	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0,
@@ -264,42 +249,64 @@ static void reap(struct mvi *m, int *status, bool *exited)
 	}
 }
 
+/* One round of PID 1's poll: reap, apply the host's messages, move the
+ * stdio of the process and of the execs. Returns 1 when START came, -1 when
+ * the host is gone (every process killed), else 0. */
+static int poll_once(struct mvi *m, int *status, bool *exited)
+{
+	struct pollfd pfd[2 + PUMP_POLLFDS + EXEC_POLLFDS];
+	int ret = 0;
+
+	pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = m->ctl, .events = POLLIN };
+	pump_poll_setup(&m->pumps, pfd + 2);
+	exec_poll_setup(m, pfd + 2 + PUMP_POLLFDS);
+	if (poll(pfd, 2 + PUMP_POLLFDS + EXEC_POLLFDS, -1) < 0) {
+		if (errno != EINTR)
+			mvi_warn("poll: %s", strerror(errno));
+		return 0;
+	}
+	if (pfd[0].revents)
+		reap(m, status, exited);
+	if (pfd[1].revents) {
+		struct ctl_msg msg;
+		enum ctl_status st;
+
+		/* Stop at START: what follows it is for the running process. */
+		while (!ret && (st = ctl_read(m->ctl, &m->rd, &msg)) == CTL_MSG)
+			ret = handle_msg(m, &msg, *exited);
+		if (!ret && st != CTL_MORE) {
+			warn_lost(st);
+			kill(-1, SIGKILL);
+			return -1;
+		}
+	}
+	pump_poll_done(&m->pumps, pfd + 2);
+	exec_poll_done(m, pfd + 2 + PUMP_POLLFDS);
+	exec_finish_exited(m);
+	return ret;
+}
+
+int proc_wait_start(struct mvi *m)
+{
+	int status = 0, r;
+	bool exited = false;
+
+	/* Execs may run in the created container (as under runc) meanwhile. */
+	while (!(r = poll_once(m, &status, &exited)))
+		;
+	return r > 0 ? 0 : -1;
+}
+
 enum proc_end proc_supervise(struct mvi *m, int *status)
 {
 	bool exited = false;
 
 	/* A child that exited before the signalfd was first read. */
 	reap(m, status, &exited);
-	while (!exited) {
-		struct pollfd pfd[2 + PUMP_POLLFDS + EXEC_POLLFDS];
-
-		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = m->ctl, .events = POLLIN };
-		pump_poll_setup(&m->pumps, pfd + 2);
-		exec_poll_setup(m, pfd + 2 + PUMP_POLLFDS);
-		if (poll(pfd, 2 + PUMP_POLLFDS + EXEC_POLLFDS, -1) < 0) {
-			if (errno != EINTR)
-				mvi_warn("poll: %s", strerror(errno));
-			continue;
-		}
-		if (pfd[0].revents)
-			reap(m, status, &exited);
-		if (pfd[1].revents) {
-			struct ctl_msg msg;
-			enum ctl_status st;
-
-			while ((st = ctl_read(m->ctl, &m->rd, &msg)) == CTL_MSG)
-				handle_msg(m, &msg, exited);
-			if (st != CTL_MORE) {
-				warn_lost(st);
-				kill(-1, SIGKILL);
-				return PROC_HOST_GONE;
-			}
-		}
-		pump_poll_done(&m->pumps, pfd + 2);
-		exec_poll_done(m, pfd + 2 + PUMP_POLLFDS);
-		exec_finish_exited(m);
-	}
+	while (!exited)
+		if (poll_once(m, status, &exited) < 0)
+			return PROC_HOST_GONE;
 	pump_drain(&m->pumps, DRAIN_MS);
 	return PROC_EXITED;
 }

@@ -85,9 +85,11 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct s
 	if (l->ndevices > PROTO_MAX_DEVICES)
 		return cj_bad(err, "linux.devices", "more than %d devices", PROTO_MAX_DEVICES);
 	out->nmasked = (uint32_t)l->nmasked_paths;
-	memcpy(out->masked, l->masked_paths, (size_t)l->nmasked_paths * sizeof(char *));
+	for (int i = 0; i < l->nmasked_paths; i++)
+		out->masked[i] = l->masked_paths[i];
 	out->nreadonly = (uint32_t)l->nreadonly_paths;
-	memcpy(out->readonly, l->readonly_paths, (size_t)l->nreadonly_paths * sizeof(char *));
+	for (int i = 0; i < l->nreadonly_paths; i++)
+		out->readonly[i] = l->readonly_paths[i];
 	out->nsysctl = (uint32_t)l->nsysctl;
 	for (int i = 0; i < l->nsysctl; i++) {
 		out->sysctl_key[i] = l->sysctl[i].key;

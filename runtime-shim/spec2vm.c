@@ -262,10 +262,12 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 		s2v_note(p, "linux.intelRdt and linux.personality: not applied");
 	if (c->nhooks[CFG_HOOK_CREATE_CONTAINER])
 		return s2v_bad(err, "hooks.createContainer",
-			   "hooks that run inside the container are not supported yet");
+			   "hooks that run inside the container are not supported: the container's "
+			   "namespaces are in the VM, where the hook, a host binary, cannot run");
 	if (c->nhooks[CFG_HOOK_START_CONTAINER])
 		return s2v_bad(err, "hooks.startContainer",
-			   "hooks that run inside the container are not supported yet");
+			   "hooks that run inside the container are not supported: the container's "
+			   "namespaces are in the VM, where the hook, a host binary, cannot run");
 	return 0;
 }
 

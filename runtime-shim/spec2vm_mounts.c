@@ -118,8 +118,8 @@ static int tmpfs_mount(const struct cfg_mount *m, const char *f, const char *des
 			if (strchr(o, ':') || len + strlen(o) + 2 >= sizeof(opts))
 				return s2v_bad(err, f, "tmpfs option \"%s\" is not supported", o);
 			len += (size_t)snprintf(opts + len, sizeof(opts) - len, "%s%s", len ? "," : "", o);
-		} else if (!strcmp(o, "tmpcopyup")) {
-			s2v_note(p, "%s (%s): tmpcopyup is not applied yet: the tmpfs starts empty", f, dest);
+		} else if (!strcmp(o, "tmpcopyup")) { /* mvinit copies the image's files in */
+			len += (size_t)snprintf(opts + len, sizeof(opts) - len, "%stmpcopyup", len ? "," : "");
 		} else if (!in_list(o, harmless, sizeof(harmless) / sizeof(harmless[0]))) {
 			return s2v_bad(err, f, "tmpfs option \"%s\" is not supported", o);
 		}

@@ -113,11 +113,11 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 		error_to_client(s, "malformed exec request");
 		return;
 	}
-	if (c->state != CTR_RUNNING) {
+	/* As runc: a created container (waiting for start) takes execs too. */
+	if (c->state != CTR_RUNNING && c->state != CTR_WAIT_START) {
 		free(scratch);
-		error_to_client(s, c->state == CTR_WAIT_START || c->state == CTR_WAIT_READY ||
-						   c->state == CTR_WAIT_HELLO
-					   ? "the container has not been started"
+		error_to_client(s, c->state == CTR_WAIT_READY || c->state == CTR_WAIT_HELLO
+					   ? "the container is still being created"
 					   : "the container is not running");
 		return;
 	}

@@ -128,6 +128,7 @@ ctr_args() {
 		--read-only) CTR_OPTS+=(--read-only) ;;
 		--memory) CTR_OPTS+=(--memory-limit "$2"); shift ;;
 		--cpus) CTR_OPTS+=(--cpus "$2"); shift ;;
+		--seccomp) CTR_OPTS+=(--seccomp) ;;
 		*) CTR_REST=("$@"); return ;;
 		esac
 		shift
@@ -171,6 +172,64 @@ containerd_top() { ctr_ task ps "$1"; }
 containerd_logs() { :; }
 containerd_mem() { echo --memory $((256 * 1024 * 1024)); }
 containerd_cpus() { echo --cpus 2; }
+
+# The engines' default capabilities, as /proc/self/status shows them (the
+# CapEff of a root process): the same 14 for all three (CHOWN,
+# DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP,
+# SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE; podman's built-in
+# default, as the containers.conf above replaces Debian's, whose list has 11);
+# then with SYS_ADMIN.
+podman_caps=a80425fb podman_caps_admin=a82425fb
+docker_caps=a80425fb docker_caps_admin=a82425fb
+containerd_caps=a80425fb
+STATUS_LINES='grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+
+# The OCI confinement, applied by mvinit in the guest (issue 5, "inside
+# the guest"): capabilities, no_new_privs, the engine's default seccomp
+# profile, masked and read-only paths, rlimits, user and groups, sysctl.
+check_confine() {
+	local e=$1 caps admin
+	eval "caps=\$${e}_caps admin=\${${e}_caps_admin:-}"
+	if [ "$e" = containerd ]; then
+		ex "${e}_run" "$IMG" sh -c "$STATUS_LINES"
+		t_check "$e: the default capabilities, no seccomp without --seccomp" 0 \
+			"out:^CapEff:[[:space:]]+00000000$caps" 'out:^Seccomp:[[:space:]]+0'
+		ex "${e}_run" --seccomp "$IMG" sh -c "$STATUS_LINES; unshare -U true || echo userns-refused"
+		t_check "$e: --seccomp loads containerd's default profile and it refuses unshare -U" 0 \
+			'out:^Seccomp:[[:space:]]+2' 'out:^userns-refused'
+		return
+	fi
+	ex "${e}_run" --ulimit nofile=321:654 "$IMG" sh -c "$STATUS_LINES; ulimit -n; ulimit -Hn; id;
+		grep ' /sys/firmware ' /proc/mounts; echo 3 > /proc/sys/vm/drop_caches || echo sysctl-ro;
+		unshare -U true && echo userns-allowed || echo userns-refused; echo still-running"
+	t_check "$e: the default capabilities, its seccomp profile loaded, no no_new_privs" 0 \
+		"out:^CapEff:[[:space:]]+00000000$caps" 'out:^Seccomp:[[:space:]]+2' 'out:^NoNewPrivs:[[:space:]]+0' \
+		'out:^uid=0\(root\) gid=0\(root\)' 'out:^still-running'
+	t_check "$e: --ulimit nofile=321:654" 0 'out:^321$' 'out:^654$'
+	t_check "$e: masked (/sys/firmware) and read-only (/proc/sys) paths" 0 \
+		'out:^tmpfs /sys/firmware tmpfs ro' 'out:^sysctl-ro$' 'err:Read-only file system'
+	if [ "$e" = docker ]; then
+		t_check "$e: the default profile refuses unshare -U (as under runc)" 0 'out:^userns-refused$'
+	else
+		# podman's profile allows unshare; the kernel alone decides.
+		t_check "$e: podman's profile allows unshare -U (as under runc)" 0 'out:^userns-allowed$'
+	fi
+	ex "${e}_run" --security-opt seccomp=unconfined --cap-add SYS_ADMIN "$IMG" sh -c "$STATUS_LINES;
+		unshare -U true && echo userns-allowed"
+	t_check "$e: --security-opt seccomp=unconfined lifts the profile" 0 'out:^Seccomp:[[:space:]]+0' \
+		'out:^userns-allowed'
+	t_check "$e: --cap-add SYS_ADMIN" 0 "out:^CapEff:[[:space:]]+00000000$admin"
+	local extra=(--sysctl net.ipv4.ip_unprivileged_port_start=99)
+	[ "$e" = docker ] && extra+=(--domainname example.test)
+	ex "${e}_run" --cap-drop all --security-opt no-new-privileges --user 1000:1000 --group-add 10 \
+		"${extra[@]}" "$IMG" sh -c "$STATUS_LINES; id; cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+		[ -e /proc/sys/kernel/domainname ] && cat /proc/sys/kernel/domainname"
+	t_check "$e: --cap-drop all, no-new-privileges, --user and --group-add" 0 \
+		'out:^CapEff:[[:space:]]+0000000000000000' 'out:^NoNewPrivs:[[:space:]]+1' \
+		'out:^uid=1000.* gid=1000.* groups=(.*,)?10(\([a-z]+\))?(,|$)'
+	t_check "$e: --sysctl is set in the guest" 0 'out:^99$'
+	[ "$e" = docker ] && t_check "$e: --domainname" 0 'out:^example.test$'
+}
 
 # --- the checks, the same for every engine ----------------------------------
 # ex FUNCTION ARGS...: t_exec for the wrappers above (timeout runs a bash
@@ -227,6 +286,12 @@ check_engine() {
 	fi
 	ex "${e}_exec" "$id" sh -c 'echo in-exec; exit 3'
 	t_check "$e: exec runs in the container with its exit code" 3 'out:^in-exec\r?$'
+	ex "${e}_exec" "$id" sh -c "$STATUS_LINES"
+	eval "local caps=\$${e}_caps"
+	t_check "$e: an exec'd process gets the container's capabilities" 0 \
+		"out:^CapEff:[[:space:]]+00000000$caps"
+	[ "$e" = containerd ] || t_check "$e: an exec'd process is under the container's seccomp profile" 0 \
+		'out:^Seccomp:[[:space:]]+2'
 	timeout "$LIMIT" script -qec "${e}_exec -t $([ "$e" = containerd ] || echo -i) $id tty" /dev/null \
 		</dev/null >"$T_OUT" 2>"$T_ERR"
 	T_STATUS=$?
@@ -266,5 +331,6 @@ for e in $ENGINES; do
 		T_STATUS=1; t_bad "$e: the engine starts" "$out"; continue
 	fi
 	check_engine "$e"
+	check_confine "$e"
 done
 t_summary e2e

@@ -311,6 +311,29 @@ t_check "exec --process: its own capabilities, no_new_privs and rlimits" 0 \
 rt exec c22 sync
 t_check "seccomp: SCMP_ACT_KILL_PROCESS kills with SIGSYS" 159
 rt delete --force c22
+
+# tmpcopyup: a tmpfs over /etc starts with the image's /etc; writes stay in it.
+bundle b23 '["sh", "-c", "grep \" /etc \" /proc/mounts; cat /etc/group; ls -ln /etc/group; echo new > /etc/new-file && cat /etc/new-file"]' "
+c['mounts'].append({'destination': '/etc', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'tmpcopyup', 'mode=755']})
+"
+rt run --bundle "$W/b23" c23
+t_check "tmpcopyup: the tmpfs holds a copy of the image's directory" 0 'out:^tmpfs /etc tmpfs' 'out:^root:x:0:' \
+	'out:^-rw-r--r-- +1 0 +0 .*/etc/group$' 'out:^new$'
+[ ! -e "$W/rootfs/etc/new-file" ] && t_ok "tmpcopyup: writes stay in the tmpfs" ||
+	t_bad "tmpcopyup: writes stay in the tmpfs" "$(ls "$W/rootfs/etc")"
+
+# exec into a created container (runc allows it): it runs before start.
+bundle b24 '["sh", "-c", "cat /tmp/marker"]'
+create c24 b24
+rt exec c24 sh -c 'echo made-before-start > /tmp/marker; echo exec-in-created'
+t_check "exec into a created, not started container" 0 'out:^exec-in-created$' errlines:0
+state_is c24 created && t_ok "the container is still created after the exec" ||
+	t_bad "the container is still created after the exec" "$(cat "$T_OUT")"
+rt start c24
+st=$(exited c24 b24)
+[ "$st" = 0 ] && grep -qx made-before-start "$W/c24.out" && t_ok "start then runs the process, which sees what the exec did" ||
+	t_bad "start then runs the process, which sees what the exec did" "status $st: $(cat "$W/c24.out" "$W/c24.err")"
+rt delete c24
 # --- (end: confine) ----------------------------------------------------------
 
 t_summary oci-lifecycle

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proto/confine.h"
 #include "tests/unit/pump.h"
 #include "vmm/container.h"
 
@@ -205,17 +206,72 @@ Test(exec, a_client_that_leaves_takes_its_process_and_the_id_waits_for_the_guest
 	close(cl2);
 }
 
+/* A CONFINE before the EXEC reaches the guest as EXEC_CONFINE{id} right
+ * before EXEC{id}; a flag without its CONFINE (or the reverse) is refused. */
+Test(exec, confine_goes_before_the_exec)
+{
+	static const uint8_t bpf[8] = { 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f };
+	struct proto_confine conf = { .flags = PROTO_CONFINE_ALL, .caps = { 1, 2, 3, 4, 5 },
+				      .nbpf = 1, .bpf = bpf }, got;
+	struct proto_spec s = { .flags = PROTO_SPEC_CONFINE, .cwd = "/", .hostname = "",
+				.root_tag = "", .argc = 2, .argv = echo_argv, .envc = 1,
+				.env = echo_env, .uid = 1000 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t p[600];
+	uint32_t len, id, st;
+	const char *msg;
+	strcpy(sa.sun_path, path);
+	for (int k = 0; k < 3; k++) {
+		int cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		cr_assert_eq(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		struct proto_buf b = { 0 };
+		if (k != 1)
+			proto_encode_confine(&b, &conf);
+		s.flags = k == 2 ? 0 : PROTO_SPEC_CONFINE;
+		proto_encode_exec(&b, 7, &s);
+		send_buf(cl, &b);
+		pump(&loop);
+		pump(&loop);
+		pump(&loop);
+		if (k) {
+			cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+			cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
+			cr_assert(strstr(msg, "CONFINE flag does not match"), "%s", msg);
+			close(cl);
+			continue;
+		}
+		cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC_CONFINE);
+		cr_assert_eq(proto_decode_exec_confine(p, len, &id, &got), 0);
+		cr_assert_eq(got.caps[4], 5);
+		cr_assert_eq(got.nbpf, 1);
+		cr_assert_eq(guest_gets_exec(), id, "EXEC_CONFINE and EXEC carry the same id");
+		close(cl);
+		pump(&loop);
+		cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC_SIGNAL);
+		struct proto_buf e = { 0 };
+		proto_encode_pair(&e, PROTO_EXEC_EXIT, id, 137);
+		guest_says(&e);
+	}
+}
+
 Test(exec, refused_before_start_and_when_malformed)
 {
 	uint8_t p[600];
 	uint32_t len, id, st;
 	const char *msg;
-	c->state = CTR_WAIT_START;
+	c->state = CTR_WAIT_READY;
 	int cl = client();
 	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
 	cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
-	cr_assert(strstr(msg, "not been started"), "%s", msg);
+	cr_assert(strstr(msg, "still being created"), "%s", msg);
 	close(cl);
+	/* Created and waiting for start: execs go through, as under runc. */
+	c->state = CTR_WAIT_START;
+	cl = client();
+	id = guest_gets_exec();
+	close(cl);
+	pump(&loop);
+	cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_EXEC_SIGNAL, "the orphan is killed");
 	c->state = CTR_RUNNING;
 
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -360,9 +360,9 @@ Test(spec2vm, other_mounts)
 	OK(", 'mounts': [{'destination': '/var/tmp', 'type': 'tmpfs', 'source': 'tmpfs',"
 	   " 'options': ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'size=65536k', 'mode=1777']},"
 	   " {'destination': '/data', 'type': 'tmpfs'}]");
-	cr_assert(strstr(args(), " --tmpfs /var/tmp:rw,nosuid,nodev,size=65536k,mode=1777 --tmpfs /data: -- "),
-		  "%s", args());
-	cr_assert(noted("mounts[0] (/var/tmp): tmpcopyup is not applied yet"));
+	cr_assert(strstr(args(), " --tmpfs /var/tmp:rw,nosuid,nodev,tmpcopyup,size=65536k,mode=1777 "
+			 "--tmpfs /data: -- "), "%s", args());
+	cr_assert_eq(plan.nnotes, 0, "tmpcopyup is mvinit's: %s", plan.notes[0]);
 	mvm_accepts();
 	REFUSE(", 'mounts': [{'destination': '/data', 'type': 'tmpfs', 'options': ['huge=always']}]",
 	       "config.json: mounts[0]: tmpfs option \"huge=always\" is not supported");
@@ -441,10 +441,12 @@ Test(spec2vm, linux_refusals_and_plan)
 	cr_assert_not(has_arg("--net"), "no namespaces listed: no network device");
 	REFUSE(", 'hooks': {'createContainer': [{'path': '/bin/true'}]}",
 	       "config.json: hooks.createContainer: hooks that run inside the container are not "
-	       "supported yet");
+	       "supported: the container's namespaces are in the VM, where the hook, a host binary, "
+	       "cannot run");
 	REFUSE(", 'hooks': {'startContainer': [{'path': '/bin/true'}]}",
 	       "config.json: hooks.startContainer: hooks that run inside the container are not "
-	       "supported yet");
+	       "supported: the container's namespaces are in the VM, where the hook, a host binary, "
+	       "cannot run");
 	OK(", 'hooks': {'prestart': [{'path': '/bin/true'}]},"
 	   " 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': ''}],"
 	   "  'cgroupsPath': 'mvrun:c1', 'resources': {'pids': {'limit': 100},"
