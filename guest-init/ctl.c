@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "guest-init/mvinit.h"
@@ -21,6 +22,9 @@ struct mvi_sockaddr_vm {
 };
 #define MVI_VMADDR_CID_HOST 2
 
+#define MVI_SO_VM_SOCKETS_CONNECT_TIMEOUT 6 /* <linux/vm_sockets.h>, the timeval form */
+#define CTL_CONNECT_TIMEOUT_S 30
+
 int ctl_connect(uint32_t port, struct mvi_err *e)
 {
 	struct mvi_sockaddr_vm sa = {
@@ -32,6 +36,12 @@ int ctl_connect(uint32_t port, struct mvi_err *e)
 
 	if (fd < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "vsock socket for port %u", port);
+	/* The kernel gives up after 2 s; mvm's I/O thread answers in
+	 * microseconds, but a host that starves the VM (nested TCG test hosts
+	 * with several vCPUs on one CPU) can take longer than that. */
+	struct timeval tv = { .tv_sec = CTL_CONNECT_TIMEOUT_S };
+	if (setsockopt(fd, AF_VSOCK, MVI_SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv, sizeof(tv)) < 0)
+		mvi_warn("vsock connect timeout: %s", strerror(errno));
 	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = errno;
 
