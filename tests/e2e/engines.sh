@@ -219,10 +219,10 @@ check_confine() {
 	t_check "$e: --security-opt seccomp=unconfined lifts the profile" 0 'out:^Seccomp:[[:space:]]+0' \
 		'out:^userns-allowed'
 	t_check "$e: --cap-add SYS_ADMIN" 0 "out:^CapEff:[[:space:]]+00000000$admin"
-	local extra=(--sysctl net.ipv4.ip_unprivileged_port_start=99)
+	local extra=(--sysctl fs.mqueue.msg_max=99)
 	[ "$e" = docker ] && extra+=(--domainname example.test)
 	ex "${e}_run" --cap-drop all --security-opt no-new-privileges --user 1000:1000 --group-add 10 \
-		"${extra[@]}" "$IMG" sh -c "$STATUS_LINES; id; cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+		"${extra[@]}" "$IMG" sh -c "$STATUS_LINES; id; cat /proc/sys/fs/mqueue/msg_max
 		[ -e /proc/sys/kernel/domainname ] && cat /proc/sys/kernel/domainname"
 	t_check "$e: --cap-drop all, no-new-privileges, --user and --group-add" 0 \
 		'out:^CapEff:[[:space:]]+0000000000000000' 'out:^NoNewPrivs:[[:space:]]+1' \

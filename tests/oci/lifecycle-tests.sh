@@ -259,14 +259,14 @@ t_check "without CAP_SYS_ADMIN mount is refused" 0 'out:^mount-refused$'
 
 # A user with groups and a umask, rlimits, sysctl, domainname, a device,
 # and an ambient capability for the non-root user.
-bundle b21 '["sh", "-c", "id; umask; ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname; ls -ln /dev/mvrun-fuse; grep -E \"^(CapEff|CapAmb|NoNewPrivs):\" /proc/self/status"]' "
+bundle b21 '["sh", "-c", "id; umask; ulimit -n; ulimit -Hn; cat /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname; ls -ln /dev/mvrun-fuse; grep -E \"^(CapEff|CapAmb|NoNewPrivs):\" /proc/self/status"]' "
 c['process']['user'] = {'uid': 1000, 'gid': 1000, 'additionalGids': [10, 20], 'umask': 0o027}
 c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 123, 'hard': 456}]
 c['process']['noNewPrivileges'] = False
 caps = ['CAP_NET_BIND_SERVICE']
 c['process']['capabilities'] = {k: caps for k in ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']}
 c['domainname'] = 'example.test'
-c['linux']['sysctl'] = {'net.ipv4.ip_unprivileged_port_start': '80'}
+c['linux']['sysctl'] = {'fs.mqueue.msg_max': '80'}
 c['linux']['devices'] = [{'path': '/dev/mvrun-fuse', 'type': 'c', 'major': 10, 'minor': 229, 'fileMode': 0o600, 'uid': 1000, 'gid': 0}]
 "
 rt run --bundle "$W/b21" c21
