@@ -8,6 +8,7 @@
 # failure, never a skip.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
+. tests/e2e/podman-conf.sh
 MVRUN=$PWD/build/mvrun
 LIMIT=${E2E_LIMIT:-180}
 ENGINES=${*:-podman docker containerd}
@@ -28,25 +29,7 @@ mkdir -p "$W/tmp"
 export TMPDIR=$W/tmp
 
 # --- the image: build/rootfs, imported by podman, saved as a docker archive --
-mkdir -p "$W/podman/run" "$W/podman/graph" "$W/podman/net"
-cat >"$W/podman/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-runroot = "$W/podman/run"
-graphroot = "$W/podman/graph"
-EOF
-cat >"$W/podman/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-runtime = "mvrun"
-runtime_supports_json = ["mvrun"]
-[engine.runtimes]
-mvrun = ["$MVRUN"]
-[network]
-network_config_dir = "$W/podman/net"
-EOF
-export CONTAINERS_CONF=$W/podman/containers.conf CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
+podman_conf "$W" "$MVRUN"
 if ! tar -C build/rootfs -c . | podman import -q - "$IMG" >/dev/null 2>"$W/import.err" ||
 	! podman save -q --format docker-archive -o "$W/image.tar" "$IMG" 2>>"$W/import.err"; then
 	echo "FAIL the test image: $(cat "$W/import.err")"

@@ -7,6 +7,7 @@
 # run it through tests/vmhost/run with the modules tests/run-all.sh names.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
+. tests/e2e/podman-conf.sh
 OCI_NAME=net
 . tests/oci/lib.sh
 SUITES=${*:-oci box podman docker containerd}
@@ -123,26 +124,9 @@ IMG=localhost/mvrun-busybox:net
 export DOCKER_HOST=unix://$W/docker/sock CTR_SOCK=$W/containerd/sock
 engine_image() {
 	[ -s "$W/image.tar" ] && return 0
-	mkdir -p "$W/podman/run" "$W/podman/graph" "$W/podman/net" "$W/tmp"
+	mkdir -p "$W/tmp"
 	export TMPDIR=$W/tmp
-	cat >"$W/podman/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-runroot = "$W/podman/run"
-graphroot = "$W/podman/graph"
-EOF
-	cat >"$W/podman/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
-[engine]
-runtime = "mvrun"
-runtime_supports_json = ["mvrun"]
-[engine.runtimes]
-mvrun = ["$MVRUN"]
-[network]
-network_config_dir = "$W/podman/net"
-EOF
-	export CONTAINERS_CONF=$W/podman/containers.conf CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
+	podman_conf "$W" "$MVRUN"
 	tar -C build/rootfs -c . | podman import -q - "$IMG" >/dev/null 2>"$W/import.err" &&
 		podman save -q --format docker-archive -o "$W/image.tar" "$IMG" 2>>"$W/import.err"
 }

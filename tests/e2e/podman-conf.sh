@@ -1,0 +1,25 @@
+# podman_conf W MVRUN: a private podman under W/podman (vfs storage, its own
+# network config) with MVRUN as its runtime; exports CONTAINERS_CONF and
+# CONTAINERS_STORAGE_CONF. Sourced by engines.sh and net-tests.sh.
+podman_conf() {
+	local w=$1 mvrun=$2
+	mkdir -p "$w/podman/run" "$w/podman/graph" "$w/podman/net"
+	cat >"$w/podman/storage.conf" <<EOC
+[storage]
+driver = "vfs"
+runroot = "$w/podman/run"
+graphroot = "$w/podman/graph"
+EOC
+	cat >"$w/podman/containers.conf" <<EOC
+[containers]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=32768:32768"]
+[engine]
+runtime = "mvrun"
+runtime_supports_json = ["mvrun"]
+[engine.runtimes]
+mvrun = ["$mvrun"]
+[network]
+network_config_dir = "$w/podman/net"
+EOC
+	export CONTAINERS_CONF=$w/podman/containers.conf CONTAINERS_STORAGE_CONF=$w/podman/storage.conf
+}
