@@ -118,7 +118,8 @@ int confine_nnp(const struct proto_confine *c)
 
 /* ---- SETUP ---- */
 
-static int sysctl_set(const char *key, const char *value, struct mvi_err *e)
+/* Write one sysctl through dirfd, an fd of a /proc/sys. */
+static int sysctl_set(int dirfd, const char *key, const char *value, struct mvi_err *e)
 {
 	char path[512];
 	size_t n = strlen(key), vl = strlen(value);
@@ -128,11 +129,11 @@ static int sysctl_set(const char *key, const char *value, struct mvi_err *e)
 	    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") != n)
 		return mvi_fail(e, MVI_EXIT_SETUP, "sysctl \"%s\": not a sysctl name", key);
 	/* Dots become slashes, so no component can be "..". */
-	snprintf(path, sizeof(path), "/proc/sys/%s", key);
-	for (char *p = path + 10; *p; p++)
+	snprintf(path, sizeof(path), "%s", key);
+	for (char *p = path; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((fd = openat(dirfd, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "sysctl %s", key);
 	ssize_t w = write(fd, value, vl);
 	int err = errno;
@@ -142,13 +143,22 @@ static int sysctl_set(const char *key, const char *value, struct mvi_err *e)
 	return 0;
 }
 
-int confine_setup_kernel(const struct proto_setup *s, struct mvi_err *e)
+int confine_setup_kernel(int procsys, const struct proto_setup *s, struct mvi_err *e)
 {
 	for (uint32_t i = 0; i < s->nsysctl; i++)
-		if (sysctl_set(s->sysctl_key[i], s->sysctl_value[i], e) < 0)
+		if (sysctl_set(procsys, s->sysctl_key[i], s->sysctl_value[i], e) < 0)
 			return -1;
 	if (*s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "setdomainname \"%s\"", s->domainname);
+	return 0;
+}
+
+int confine_setup_net(int procsys, const struct proto_setup *s, struct mvi_err *e)
+{
+	for (uint32_t i = 0; i < s->nsysctl; i++)
+		if (!strncmp(s->sysctl_key[i], "net.", 4) &&
+		    sysctl_set(procsys, s->sysctl_key[i], s->sysctl_value[i], e) < 0)
+			return -1;
 	return 0;
 }
 

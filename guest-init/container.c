@@ -469,10 +469,11 @@ static void loopback_up(void)
 		close(fd);
 }
 
-int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, struct mvi_err *e)
+int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
+		 struct mvi_err *e)
 {
 	/* Sysctls through the initramfs's /proc: the VM's kernel is the container's. */
-	if (setup && confine_setup_kernel(setup, e) < 0)
+	if (setup && confine_setup_kernel(procsys, setup, e) < 0)
 		return -1;
 	if (mount_root(s, e) < 0 || mount_inside(s, setup, e) < 0 || switch_root(e) < 0)
 		return -1;

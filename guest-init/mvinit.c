@@ -352,7 +352,14 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		host_gone(&m);
 	read_spec(&m);
 	mark(have_port, MVM_MARK_SPEC);
-	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &e) < 0 ||
+	m.procsys = -1;
+	if ((m.spec.flags & PROTO_SPEC_SETUP) &&
+	    (m.procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		mvi_fail_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
+		fail(&m, &e);
+	}
+	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
+			 &e) < 0 ||
 	    proc_resolve(&m, &e) < 0 || proc_stdio(&m, &e) < 0)
 		fail(&m, &e);
 	mark(have_port, MVM_MARK_READY);

@@ -162,7 +162,8 @@ void ctl_finish(int fd, int linger_s);
  * root into it (switch_root style: MS_MOVE onto / and chroot; the initramfs
  * stays), set the hostname and bring up lo. Returns 0, or -1 with e naming
  * the step (MVI_EXIT_SETUP). */
-int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, struct mvi_err *e);
+int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
+		 struct mvi_err *e);
 
 /* Open `path` inside the root (openat2 RESOLVE_IN_ROOT, no magic links) as
  * an O_PATH fd; rootfs_dir() also makes missing directories (mode 0755).
@@ -179,10 +180,16 @@ int copyup_tree(int src, int dst, const char *path, struct mvi_err *e);
 
 /* ---- confine.c ---- */
 
-/* SETUP: sysctls and the domain name (before the root is mounted), then
- * inside the root devices, read-only and masked paths. Return 0 or -1 with
- * e (MVI_EXIT_SETUP). */
-int confine_setup_kernel(const struct proto_setup *s, struct mvi_err *e);
+/* SETUP: sysctls through procsys (an fd of the initramfs's /proc/sys)
+ * and the domain name (before the root is mounted), then inside the root
+ * devices, read-only and masked paths. Return 0 or -1 with e
+ * (MVI_EXIT_SETUP). */
+int confine_setup_kernel(int procsys, const struct proto_setup *s, struct mvi_err *e);
+/* The net.* sysctls again, after mvinit moved into a network namespace of
+ * its own (net.c): they are per namespace, and procsys, opened before the
+ * container's /proc/sys became read-only, resolves them in the caller's.
+ * 0 or -1 with e (MVI_EXIT_SETUP). */
+int confine_setup_net(int procsys, const struct proto_setup *s, struct mvi_err *e);
 int confine_setup_root(int rootfd, const struct proto_setup *s, struct mvi_err *e);
 
 /* CONFINE, in a process's child, each a no-op when c does not ask for it.
@@ -309,6 +316,7 @@ struct mvi {
 	int pending[MVI_MAX_PENDING_SIGS]; /* SIGNALs before START */
 	int npending;
 	struct mvi_exec *execs[PROTO_MAX_EXECS]; /* by id; NULL when free */
+	int procsys;            /* the initramfs's /proc/sys (O_PATH) with SETUP, else -1 */
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct mvi_err net_err;
 };

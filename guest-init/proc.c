@@ -152,7 +152,9 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 		} else if (proto_decode_net(msg->payload, msg->hdr.len, &net) < 0) {
 			m->net_failed = true;
 			mvi_fail(&m->net_err, MVI_EXIT_SETUP, "net: a malformed NET message from the host");
-		} else if (net_apply(&net, &m->net_err) < 0) {
+		} else if (net_apply(&net, &m->net_err) < 0 ||
+			   (!(net.flags & PROTO_NET_UP) && m->procsys >= 0 &&
+			    confine_setup_net(m->procsys, &m->setup, &m->net_err) < 0)) {
 			m->net_failed = true;
 		}
 		break;

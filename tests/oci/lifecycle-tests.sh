@@ -259,20 +259,23 @@ t_check "without CAP_SYS_ADMIN mount is refused" 0 'out:^mount-refused$'
 
 # A user with groups and a umask, rlimits, sysctl, domainname, a device,
 # and an ambient capability for the non-root user.
-bundle b21 '["sh", "-c", "id; umask; ulimit -n; ulimit -Hn; cat /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname; ls -ln /dev/mvrun-fuse; grep -E \"^(CapEff|CapAmb|NoNewPrivs):\" /proc/self/status"]' "
+bundle b21 '["sh", "-c", "id; umask; ulimit -n; ulimit -Hn; cat /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname /proc/sys/net/ipv4/ping_group_range; ls -ln /dev/mvrun-fuse; grep -E \"^(CapEff|CapAmb|NoNewPrivs):\" /proc/self/status"]' "
 c['process']['user'] = {'uid': 1000, 'gid': 1000, 'additionalGids': [10, 20], 'umask': 0o027}
 c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 123, 'hard': 456}]
 c['process']['noNewPrivileges'] = False
 caps = ['CAP_NET_BIND_SERVICE']
 c['process']['capabilities'] = {k: caps for k in ['bounding', 'effective', 'permitted', 'inheritable', 'ambient']}
 c['domainname'] = 'example.test'
-c['linux']['sysctl'] = {'fs.mqueue.msg_max': '80'}
+c['linux']['sysctl'] = {'fs.mqueue.msg_max': '80', 'net.ipv4.ping_group_range': '0 2147483647'}
 c['linux']['devices'] = [{'path': '/dev/mvrun-fuse', 'type': 'c', 'major': 10, 'minor': 229, 'fileMode': 0o600, 'uid': 1000, 'gid': 0}]
 "
 rt run --bundle "$W/b21" c21
 t_check "user, groups, umask and rlimits" 0 'out:^uid=1000 gid=1000 groups=10(\([a-z]+\))?,20(\([a-z]+\))?$' 'out:^0027$' \
 	'out:^123$' 'out:^456$'
-t_check "sysctl and domainname are set in the guest" 0 'out:^80$' 'out:^example.test$'
+# net.* sysctls land in the process's own network namespace (here one with
+# only lo, made at start), not mvinit's.
+t_check "sysctl (net.* too) and domainname are set in the guest" 0 'out:^80$' 'out:^example.test$' \
+	'out:^0[[:space:]]+2147483647$'
 t_check "linux.devices: the node is made with its mode and owner" 0 'out:^crw------- +1 1000 +0 +10, +229 .*/dev/mvrun-fuse$'
 t_check "a non-root user keeps an ambient capability, no no_new_privs" 0 \
 	'out:^CapEff:[[:space:]]+0000000000000400$' 'out:^CapAmb:[[:space:]]+0000000000000400$' \
