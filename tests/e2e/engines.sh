@@ -8,7 +8,7 @@
 # failure, never a skip.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
-. tests/e2e/podman-conf.sh
+. tests/e2e/engine-conf.sh
 MVRUN=$PWD/build/mvrun
 LIMIT=${E2E_LIMIT:-180}
 ENGINES=${*:-podman docker containerd}
@@ -85,14 +85,7 @@ docker_cpus() { echo --cpu-quota 200000 --cpu-period 100000; } # --cpus is cappe
 CTR_SOCK=$W/containerd/sock
 ctr_() { ctr -a "$CTR_SOCK" "$@"; }
 containerd_setup() {
-	mkdir -p "$W/containerd"
-	cat >"$W/containerd/config.toml" <<EOF
-version = 2
-root = "$W/containerd/root"
-state = "$W/containerd/state"
-[grpc]
-  address = "$CTR_SOCK"
-EOF
+	containerd_conf "$W" "$CTR_SOCK"
 	containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
 	echo $! >"$W/containerd/containerd.pid"
 	for _ in $(seq 1 $((LIMIT * 2))); do ctr_ version >/dev/null 2>&1 && break; sleep 0.5; done

@@ -7,7 +7,7 @@
 # run it through tests/vmhost/run with the modules tests/run-all.sh names.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
-. tests/e2e/podman-conf.sh
+. tests/e2e/engine-conf.sh
 OCI_NAME=net
 . tests/oci/lib.sh
 SUITES=${*:-oci box podman docker containerd}
@@ -214,14 +214,7 @@ EOF
 
 containerd_tests() {
 	engine_image || { t_bad "containerd: the test image" "$(cat "$W/import.err")"; return; }
-	mkdir -p "$W/containerd"
-	cat >"$W/containerd/config.toml" <<EOF
-version = 2
-root = "$W/containerd/root"
-state = "$W/containerd/state"
-[grpc]
-  address = "$CTR_SOCK"
-EOF
+	containerd_conf "$W" "$CTR_SOCK"
 	containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
 	NSPIDS+=($!)
 	for _ in $(seq 1 $((LIMIT * 2))); do ctr -a "$CTR_SOCK" version >/dev/null 2>&1 && break; sleep 0.5; done

@@ -1,3 +1,5 @@
+# Private engine configurations for the e2e suites.
+#
 # podman_conf W MVRUN: a private podman under W/podman (vfs storage, its own
 # network config) with MVRUN as its runtime; exports CONTAINERS_CONF and
 # CONTAINERS_STORAGE_CONF. Sourced by engines.sh and net-tests.sh.
@@ -22,4 +24,18 @@ mvrun = ["$mvrun"]
 network_config_dir = "$w/podman/net"
 EOC
 	export CONTAINERS_CONF=$w/podman/containers.conf CONTAINERS_STORAGE_CONF=$w/podman/storage.conf
+}
+
+# containerd_conf W SOCK: a private containerd's config, W/containerd/config.toml,
+# with its root and state under W/containerd and its socket at SOCK.
+containerd_conf() {
+	local w=$1 sock=$2
+	mkdir -p "$w/containerd"
+	cat >"$w/containerd/config.toml" <<EOC
+version = 2
+root = "$w/containerd/root"
+state = "$w/containerd/state"
+[grpc]
+  address = "$sock"
+EOC
 }
