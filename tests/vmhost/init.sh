@@ -70,6 +70,9 @@ while IFS= read -r d; do
 done </vmhost/rw
 
 hostname vmhost 2>/dev/null
+# A booted host has its loopback up: servers on 127.0.0.1 and on its own
+# addresses (local traffic goes through lo) are reachable.
+ip link set lo up || say "cannot bring lo up"
 [ -c $R/dev/kvm ] || say "no /dev/kvm in the test host"
 
 echo "$marker start" >$con
