@@ -13,6 +13,8 @@
  *                seccomp in each process (proto/confine.h)
  *   exec.c       more processes in the running container (EXEC), each
  *                with its own stdio streams, reported by id
+ *   cgroup.c     the container's cgroup v1 hierarchies in the guest (devices),
+ *                mounted out of the container's view; joined by each process
  *   relay.c      byte pumps between vsock streams and the process's pipes or
  *                pty master
  *
@@ -202,6 +204,28 @@ int confine_seccomp(const struct proto_confine *c);
 int confine_bounding(const struct proto_confine *c, uint32_t *cap);
 int confine_caps(const struct proto_confine *c, uint32_t *cap);
 int confine_nnp(const struct proto_confine *c);
+
+/* ---- cgroup.c (prefix mvi_cgroup_) ---- */
+
+#define MVI_CGROUP_MAX 4 /* hierarchies: devices, and room for pids and more */
+
+/* The container's cgroup: an fd (O_WRONLY, CLOEXEC) of cgroup.procs in each
+ * hierarchy mvinit set up. Zero it (n = 0) before mvi_cgroup_setup. */
+struct mvi_cgroup {
+	int n;
+	int procs[MVI_CGROUP_MAX];
+};
+
+/* Before switch_root (the hierarchies go in the initramfs): mount each
+ * controller's v1 hierarchy, make the container's cgroup and apply s to it:
+ * devices: deny all, then s->devrules in order. Returns 0, or -1 with e
+ * naming the controller and the file (MVI_EXIT_SETUP); the fds already
+ * opened stay in cg. */
+int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct mvi_err *e);
+
+/* In a process's child, before execve: move the caller into the container's
+ * cgroup in every hierarchy of cg (NULL or none: a no-op). 0 or -1 with errno. */
+int mvi_cgroup_join(const struct mvi_cgroup *cg);
 
 /* ---- relay.c (prefix pump_) ---- */
 

@@ -93,10 +93,26 @@ int proto_append(struct proto_buf *b, const void *bytes, size_t n)
 	return 0;
 }
 
+static bool devnum_ok(uint32_t n)
+{
+	return n == PROTO_DEV_ANY || n < (1u << 20);
+}
+
+static bool devrule_ok(const struct proto_devrule *r)
+{
+	return r->allow <= 1 && (r->type == 'a' || r->type == 'b' || r->type == 'c') &&
+	       devnum_ok(r->major) && devnum_ok(r->minor) &&
+	       !(r->access & ~(uint32_t)(PROTO_DEV_R | PROTO_DEV_W | PROTO_DEV_M));
+}
+
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 {
-	if (s->nmasked > PROTO_MAX_PATHS || s->nreadonly > PROTO_MAX_PATHS ||
-	    s->nsysctl > PROTO_MAX_SYSCTL || s->ndevices > PROTO_MAX_DEVICES) {
+	bool ok = s->nmasked <= PROTO_MAX_PATHS && s->nreadonly <= PROTO_MAX_PATHS &&
+		  s->nsysctl <= PROTO_MAX_SYSCTL && s->ndevices <= PROTO_MAX_DEVICES &&
+		  s->ndevrules <= PROTO_MAX_DEVRULES;
+	for (uint32_t i = 0; ok && i < s->ndevrules; i++)
+		ok = devrule_ok(&s->devrules[i]);
+	if (!ok) {
 		b->failed = 1;
 		return -1;
 	}
@@ -123,6 +139,15 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 		put_u32(b, d->mode);
 		put_u32(b, d->uid);
 		put_u32(b, d->gid);
+	}
+	put_u32(b, s->ndevrules);
+	for (uint32_t i = 0; i < s->ndevrules; i++) {
+		const struct proto_devrule *r = &s->devrules[i];
+		put_u32(b, r->allow);
+		put_u32(b, r->type);
+		put_u32(b, r->major);
+		put_u32(b, r->minor);
+		put_u32(b, r->access);
 	}
 	return finish(b, at);
 }
@@ -173,6 +198,19 @@ int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
 		d->mode = get_u32(&r);
 		d->uid = get_u32(&r);
 		d->gid = get_u32(&r);
+	}
+	if ((n = get_count(&r, PROTO_MAX_DEVRULES)) < 0)
+		return -1;
+	s->ndevrules = (uint32_t)n;
+	for (uint32_t i = 0; i < s->ndevrules; i++) {
+		struct proto_devrule *d = &s->devrules[i];
+		d->allow = get_u32(&r);
+		d->type = get_u32(&r);
+		d->major = get_u32(&r);
+		d->minor = get_u32(&r);
+		d->access = get_u32(&r);
+		if (r.bad || !devrule_ok(d))
+			return -1;
 	}
 	return done(&r);
 }

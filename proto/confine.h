@@ -11,7 +11,8 @@
  * SETUP payload:
  *   str domainname | u32 n, n x str masked | u32 n, n x str readonly |
  *   u32 n, n x (str key, str value) sysctl |
- *   u32 n, n x (str path, u32 type, major, minor, mode, uid, gid) devices
+ *   u32 n, n x (str path, u32 type, major, minor, mode, uid, gid) devices |
+ *   u32 n, n x (u32 allow, type, major, minor, access) device cgroup rules
  */
 #ifndef MVRUN_PROTO_CONFINE_H
 #define MVRUN_PROTO_CONFINE_H
@@ -44,6 +45,21 @@ struct proto_confine {
 #define PROTO_MAX_PATHS 128   /* masked, and read-only, each */
 #define PROTO_MAX_SYSCTL 64
 #define PROTO_MAX_DEVICES 64
+#define PROTO_MAX_DEVRULES 256
+
+/* Device cgroup rules (config-linux.md "Allowed Device List"): mvinit
+ * denies everything first, then writes these in order. */
+#define PROTO_DEV_ANY 0xffffffffu /* a major or minor of "*" */
+#define PROTO_DEV_R 0x1
+#define PROTO_DEV_W 0x2
+#define PROTO_DEV_M 0x4
+struct proto_devrule {
+	uint32_t allow;        /* 1 allow, 0 deny */
+	uint32_t type;         /* 'a' (every device: the rule is "a", numbers and
+				* access ignored, as the kernel does), 'b' or 'c' */
+	uint32_t major, minor; /* a number below 2^20, or PROTO_DEV_ANY */
+	uint32_t access;       /* PROTO_DEV_* bits */
+};
 
 struct proto_device {
 	const char *path;      /* absolute, in the container */
@@ -56,16 +72,18 @@ struct proto_device {
 /* Strings point into the message buffer. */
 struct proto_setup {
 	const char *domainname; /* "" leaves it as it is */
-	uint32_t nmasked, nreadonly, nsysctl, ndevices;
+	uint32_t nmasked, nreadonly, nsysctl, ndevices, ndevrules;
 	const char *masked[PROTO_MAX_PATHS];
 	const char *readonly[PROTO_MAX_PATHS];
 	const char *sysctl_key[PROTO_MAX_SYSCTL], *sysctl_value[PROTO_MAX_SYSCTL];
 	struct proto_device devices[PROTO_MAX_DEVICES];
+	struct proto_devrule devrules[PROTO_MAX_DEVRULES];
 };
 
 /* Encoders: as proto.h's (0, or -1 with b->failed and nothing appended).
  * They refuse what the decoders would: unknown flags, a count above its
- * limit, seccomp without a program or a program without the flag. */
+ * limit, seccomp without a program or a program without the flag, a
+ * device rule outside the ranges above. */
 int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c);
 int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c);
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s);

@@ -140,7 +140,8 @@ static void fuzz_confine(const uint8_t *p, size_t len)
 	static struct proto_setup s;
 	if (proto_decode_setup(p, len, &s) == 0) {
 		check(s.nmasked <= PROTO_MAX_PATHS && s.nreadonly <= PROTO_MAX_PATHS &&
-			      s.nsysctl <= PROTO_MAX_SYSCTL && s.ndevices <= PROTO_MAX_DEVICES,
+			      s.nsysctl <= PROTO_MAX_SYSCTL && s.ndevices <= PROTO_MAX_DEVICES &&
+			      s.ndevrules <= PROTO_MAX_DEVRULES,
 		      "setup beyond its limits");
 		check(inside(s.domainname, p, len), "domainname outside the payload");
 		for (uint32_t i = 0; i < s.nmasked; i++)
@@ -238,7 +239,8 @@ static void write_seeds(const char *dir)
 		.domainname = "example.test", .nmasked = 2, .masked = { "/proc/kcore", "/sys/firmware" },
 		.nreadonly = 1, .readonly = { "/proc/sys" }, .nsysctl = 1,
 		.sysctl_key = { "net.ipv4.ip_forward" }, .sysctl_value = { "1" }, .ndevices = 1,
-		.devices = { { "/dev/fuse", 'c', 10, 229, 0666, 0, 0 } } };
+		.devices = { { "/dev/fuse", 'c', 10, 229, 0666, 0, 0 } }, .ndevrules = 2,
+		.devrules = { { 1, 'c', 1, 3, 7 }, { 0, 'b', PROTO_DEV_ANY, PROTO_DEV_ANY, 4 } } };
 	mkdir(dir, 0755);
 	struct proto_net net = { .flags = PROTO_NET_UP, .mtu = 1500,
 				 .mac = { 2, 0x42, 10, 88, 0, 5 }, .naddrs = 1,

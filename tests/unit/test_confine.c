@@ -125,7 +125,10 @@ Test(confine, setup_round_trip)
 				  .readonly = { "/proc/sys" }, .nsysctl = 1,
 				  .sysctl_key = { "net.ipv4.ip_forward" }, .sysctl_value = { "1" },
 				  .ndevices = 1,
-				  .devices = { { "/dev/fuse", 'c', 10, 229, 0600, 1000, 5 } } };
+				  .devices = { { "/dev/fuse", 'c', 10, 229, 0600, 1000, 5 } },
+				  .ndevrules = 2,
+				  .devrules = { { 0, 'a', PROTO_DEV_ANY, PROTO_DEV_ANY, 7 },
+						{ 1, 'c', 136, PROTO_DEV_ANY, PROTO_DEV_R | PROTO_DEV_W } } };
 	cr_assert_eq(proto_encode_setup(&b, &s), 0);
 	const uint8_t *p = payload(&b, PROTO_SETUP, &len);
 	cr_assert_eq(proto_decode_setup(p, len, &d), 0);
@@ -142,8 +145,36 @@ Test(confine, setup_round_trip)
 	cr_assert_eq(d.devices[0].mode, 0600);
 	cr_assert_eq(d.devices[0].uid, 1000);
 	cr_assert_eq(d.devices[0].gid, 5);
+	cr_assert_eq(d.ndevrules, 2);
+	cr_assert_eq(d.devrules[0].type, 'a');
+	cr_assert_eq(d.devrules[1].allow, 1);
+	cr_assert_eq(d.devrules[1].major, 136);
+	cr_assert_eq(d.devrules[1].minor, PROTO_DEV_ANY);
+	cr_assert_eq(d.devrules[1].access, PROTO_DEV_R | PROTO_DEV_W);
 	for (size_t n = 0; n < len; n++)
 		cr_assert_eq(proto_decode_setup(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
+	/* A rule the guest must not write: each field out of its range. */
+	const struct proto_devrule bad[] = { { 2, 'c', 1, 3, 7 }, { 1, 'u', 1, 3, 7 },
+					     { 1, 'c', 1u << 20, 3, 7 }, { 1, 'c', 1, 3, 8 } };
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct proto_buf bb = { 0 };
+		struct proto_devrule good = s.devrules[1];
+		size_t blen;
+		s.devrules[1] = bad[k];
+		cr_assert_eq(proto_encode_setup(&bb, &s), -1, "encoded bad rule %zu", k);
+		s.devrules[1] = good;
+		proto_buf_free(&bb);
+		bb = (struct proto_buf){ 0 };
+		/* The same bytes by hand: patch the last rule's field k. */
+		cr_assert_eq(proto_encode_setup(&bb, &s), 0);
+		uint8_t *q = (uint8_t *)payload(&bb, PROTO_SETUP, &blen);
+		size_t at = blen - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
+		uint32_t v = k == 0 ? 2 : k == 1 ? 'u' : k == 2 ? 1u << 20 : 8;
+		q[at] = (uint8_t)v, q[at + 1] = (uint8_t)(v >> 8), q[at + 2] = (uint8_t)(v >> 16);
+		q[at + 3] = (uint8_t)(v >> 24);
+		cr_assert_eq(proto_decode_setup(q, blen, &d), -1, "decoded bad rule %zu", k);
+		proto_buf_free(&bb);
+	}
 	proto_buf_free(&b);
 	s.nmasked = PROTO_MAX_PATHS + 1;
 	cr_assert_eq(proto_encode_setup(&b, &s), -1);
