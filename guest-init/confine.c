@@ -10,7 +10,8 @@
  *    CAP_SYS_ADMIN still allows it (runc's order, so the profile must allow
  *    the set-up calls that follow); then the bounding set, keep-caps across
  *    the user switch, capset, ambient; with no_new_privs the bit is set and
- *    the program goes in last, right before execve.
+ *    the program goes in last, right before execve. oom_score_adj is
+ *    written first, while the child is root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,24 @@ int confine_caps(const struct proto_confine *c, uint32_t *cap)
 		if ((amb >> *cap & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, *cap, 0, 0) < 0)
 			return -1;
 	return 0;
+}
+
+int confine_oom(const struct proto_confine *c)
+{
+	char v[16];
+	int fd, n;
+	ssize_t w;
+
+	if (!(c->flags & PROTO_CONFINE_OOM))
+		return 0;
+	n = snprintf(v, sizeof(v), "%d", (int)c->oom_score_adj);
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	w = write(fd, v, (size_t)n);
+	int err = errno;
+	close(fd);
+	errno = w == n ? 0 : w < 0 ? err : EIO;
+	return w == n ? 0 : -1;
 }
 
 int confine_nnp(const struct proto_confine *c)

@@ -199,11 +199,13 @@ int confine_setup_root(int rootfd, const struct proto_setup *s, struct mvi_err *
  *   confine_seccomp   install the program (seccomp(2) with c's flags)
  *   confine_bounding  drop what the bounding set lacks; keep caps across setuid
  *   confine_caps      capset effective, permitted, inheritable; raise ambient
- *   confine_nnp       PR_SET_NO_NEW_PRIVS */
+ *   confine_nnp       PR_SET_NO_NEW_PRIVS
+ *   confine_oom       write oom_score_adj to /proc/self/oom_score_adj */
 int confine_seccomp(const struct proto_confine *c);
 int confine_bounding(const struct proto_confine *c, uint32_t *cap);
 int confine_caps(const struct proto_confine *c, uint32_t *cap);
 int confine_nnp(const struct proto_confine *c);
+int confine_oom(const struct proto_confine *c);
 
 /* ---- cgroup.c (prefix mvi_cgroup_) ---- */
 

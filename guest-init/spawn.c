@@ -25,7 +25,8 @@ struct child_report {
 };
 
 enum { STEP_SETSID, STEP_CTTY, STEP_STDIO, STEP_RLIMIT, STEP_GROUPS, STEP_GID, STEP_UID,
-       STEP_CWD, STEP_LOOKUP, STEP_EXEC, STEP_SECCOMP, STEP_BOUNDING, STEP_CAPS, STEP_NNP };
+       STEP_CWD, STEP_LOOKUP, STEP_EXEC, STEP_SECCOMP, STEP_BOUNDING, STEP_CAPS, STEP_NNP,
+       STEP_OOM };
 
 static __attribute__((noreturn)) void child_fail(int pipefd, int step, uint32_t arg)
 {
@@ -82,6 +83,9 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 		if (setrlimit((int)s->rlimits[i].resource, &rl) < 0)
 			child_fail(pipefd, STEP_RLIMIT, s->rlimits[i].resource);
 	}
+	/* As root: lowering it needs CAP_SYS_RESOURCE. */
+	if (confine_oom(c) < 0)
+		child_fail(pipefd, STEP_OOM, (uint32_t)c->oom_score_adj);
 	/* Without no_new_privs only CAP_SYS_ADMIN may install a filter. */
 	if (!nnp && confine_seccomp(c) < 0)
 		child_fail(pipefd, STEP_SECCOMP, 0);
@@ -132,6 +136,9 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 	case STEP_CWD:
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "chdir to cwd (\"%s\") set in the spec",
 				    sp->spec->cwd);
+	case STEP_OOM:
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "write %d to /proc/self/oom_score_adj",
+				    (int32_t)r->arg);
 	case STEP_RLIMIT:
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setrlimit(%u)", r->arg);
 	case STEP_GID:

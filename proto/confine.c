@@ -11,6 +11,10 @@ static bool confine_ok(const struct proto_confine *c)
 {
 	if (c->flags & ~(uint32_t)PROTO_CONFINE_ALL || c->nbpf > PROTO_MAX_BPF)
 		return false;
+	if ((c->flags & PROTO_CONFINE_OOM) ? c->oom_score_adj < PROTO_OOM_MIN ||
+						     c->oom_score_adj > PROTO_OOM_MAX
+					   : c->oom_score_adj != 0)
+		return false;
 	return (c->flags & PROTO_CONFINE_SECCOMP) ? c->nbpf > 0 && c->bpf : c->nbpf == 0;
 }
 
@@ -23,6 +27,8 @@ static void put_confine(struct proto_buf *b, const struct proto_confine *c)
 	put_u32(b, c->nbpf);
 	if (c->nbpf)
 		put(b, c->bpf, (size_t)c->nbpf * PROTO_BPF_INSN);
+	if (c->flags & PROTO_CONFINE_OOM)
+		put_u32(b, (uint32_t)c->oom_score_adj);
 }
 
 int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c)
@@ -59,6 +65,8 @@ static int get_confine(struct rd *r, struct proto_confine *c)
 	if (r->bad || c->nbpf > PROTO_MAX_BPF)
 		return -1;
 	c->bpf = c->nbpf ? take(r, (size_t)c->nbpf * PROTO_BPF_INSN) : NULL;
+	if (c->flags & PROTO_CONFINE_OOM)
+		c->oom_score_adj = (int32_t)get_u32(r);
 	if (done(r) < 0 || !confine_ok(c))
 		return -1;
 	return 0;

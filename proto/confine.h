@@ -7,7 +7,8 @@
  *
  * CONFINE payload:
  *   u32 flags (PROTO_CONFINE_*) | 5 x u64 capability sets (enum
- *   proto_cap_set order) | u32 seccomp flags | u32 n | n x 8 bytes of BPF
+ *   proto_cap_set order) | u32 seccomp flags | u32 n | n x 8 bytes of BPF |
+ *   with PROTO_CONFINE_OOM only: u32 oom_score_adj (two's complement)
  * SETUP payload:
  *   str domainname | u32 n, n x str masked | u32 n, n x str readonly |
  *   u32 n, n x (str key, str value) sysctl |
@@ -28,7 +29,10 @@ enum proto_cap_set { PROTO_CAP_BOUNDING, PROTO_CAP_EFFECTIVE, PROTO_CAP_PERMITTE
 #define PROTO_CONFINE_CAPS 0x1    /* set the five sets to caps[] (else root keeps all) */
 #define PROTO_CONFINE_NNP 0x2     /* PR_SET_NO_NEW_PRIVS before execve */
 #define PROTO_CONFINE_SECCOMP 0x4 /* install bpf[] (at least one instruction) */
-#define PROTO_CONFINE_ALL 0x7
+#define PROTO_CONFINE_OOM 0x8     /* write oom_score_adj to /proc/self/oom_score_adj */
+#define PROTO_CONFINE_ALL 0xf
+#define PROTO_OOM_MIN (-1000)     /* the kernel's OOM_SCORE_ADJ_MIN and _MAX */
+#define PROTO_OOM_MAX 1000
 #define PROTO_MAX_BPF 4096        /* the kernel's BPF_MAXINSNS */
 #define PROTO_BPF_INSN 8          /* bytes per instruction */
 
@@ -40,6 +44,7 @@ struct proto_confine {
 	uint32_t nbpf;                 /* instructions; 0 without PROTO_CONFINE_SECCOMP */
 	const uint8_t *bpf;            /* struct sock_filter, little-endian: u16 code,
 					* u8 jt, u8 jf, u32 k */
+	int32_t oom_score_adj;         /* PROTO_OOM_MIN..MAX, with PROTO_CONFINE_OOM; else 0 */
 };
 
 #define PROTO_MAX_PATHS 128   /* masked, and read-only, each */
@@ -82,8 +87,9 @@ struct proto_setup {
 
 /* Encoders: as proto.h's (0, or -1 with b->failed and nothing appended).
  * They refuse what the decoders would: unknown flags, a count above its
- * limit, seccomp without a program or a program without the flag, a
- * device rule outside the ranges above. */
+ * limit, seccomp without a program or a program without the flag, an
+ * oom_score_adj out of range or one given without its flag, a device rule
+ * outside the ranges above. */
 int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c);
 int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c);
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s);

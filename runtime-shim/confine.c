@@ -52,6 +52,12 @@ int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
 	memset(prog, 0, sizeof(*prog));
 	*unknown_caps = 0;
 	out->flags = PROTO_CONFINE_CAPS | (p->no_new_privileges ? PROTO_CONFINE_NNP : 0);
+	/* runc gives an exec's process the container's oom_score_adj. */
+	const struct cfg_process *op = !p->has_oom_score_adj && fallback ? fallback : p;
+	if (op->has_oom_score_adj) {
+		out->flags |= PROTO_CONFINE_OOM;
+		out->oom_score_adj = op->oom_score_adj;
+	}
 	for (int s = 0; s < CFG_CAP_SETS; s++)
 		for (int i = 0; i < cp->ncaps[s]; i++) {
 			int n = cf_cap_number(cp->caps[s][i]);

@@ -18,7 +18,8 @@ int cf_rlimit_number(const char *name);
 
 /* The process's confinement: p's capabilities (when p has none, fallback's,
  * if fallback is not NULL, as runc exec does; else none at all, as runc
- * gives), p's noNewPrivileges, and the program compiled from lx's seccomp
+ * gives), p's noNewPrivileges, p's oomScoreAdj (else fallback's, as runc
+ * exec gives the container's), and the program compiled from lx's seccomp
  * (lx NULL or without one: none). out->bpf points into prog, which the
  * caller frees with sc_free(). *unknown_caps counts the names skipped (a
  * capability this runtime does not know, as runc skips it). Returns 0 or -1

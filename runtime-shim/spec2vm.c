@@ -204,8 +204,6 @@ static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_er
 	if (pr->uid == UINT32_MAX || pr->gid == UINT32_MAX)
 		return s2v_bad(err, pr->uid == UINT32_MAX ? "process.user.uid" : "process.user.gid",
 			   "4294967295 is not a valid id");
-	if (pr->has_oom_score_adj)
-		s2v_note(p, "process.oomScoreAdj: not applied yet inside the guest");
 	if (pr->apparmor_profile && pr->apparmor_profile[0])
 		s2v_note(p, "process.apparmorProfile: ignored (the guest has no AppArmor)");
 	if (pr->selinux_label && pr->selinux_label[0])

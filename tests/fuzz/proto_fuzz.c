@@ -124,10 +124,12 @@ static void fuzz_confine(const uint8_t *p, size_t len)
 	struct proto_confine c;
 	uint32_t id;
 	if (proto_decode_confine(p, len, &c) == 0) {
-		check(c.nbpf <= PROTO_MAX_BPF && !(c.flags & ~(uint32_t)PROTO_CONFINE_ALL),
+		size_t tail = c.flags & PROTO_CONFINE_OOM ? 4 : 0;
+		check(c.nbpf <= PROTO_MAX_BPF && !(c.flags & ~(uint32_t)PROTO_CONFINE_ALL) &&
+			      c.oom_score_adj >= PROTO_OOM_MIN && c.oom_score_adj <= PROTO_OOM_MAX,
 		      "confine beyond its limits");
-		check(!c.nbpf || (c.bpf >= p && c.bpf + (size_t)c.nbpf * PROTO_BPF_INSN == p + len),
-		      "the program is not the payload's tail");
+		check(!c.nbpf || (c.bpf >= p && c.bpf + (size_t)c.nbpf * PROTO_BPF_INSN + tail == p + len),
+		      "the program is not where the payload ends");
 		check(proto_encode_confine(&b, &c) == 0, "confine does not re-encode");
 		same_bytes(&b, PROTO_CONFINE, p, len);
 		proto_buf_free(&b);

@@ -15,7 +15,8 @@ static struct proto_confine full_confine(void)
 {
 	return (struct proto_confine){ .flags = PROTO_CONFINE_ALL,
 				       .caps = { 0x20000420, 0x400, 0x401, 0x1, 0x400 },
-				       .seccomp_flags = 2, .nbpf = 3, .bpf = bpf };
+				       .seccomp_flags = 2, .nbpf = 3, .bpf = bpf,
+				       .oom_score_adj = -999 };
 }
 
 /* The payload of the one message b holds, checked to be of type. */
@@ -37,7 +38,7 @@ Test(confine, confine_round_trip_and_layout)
 	size_t len;
 	cr_assert_eq(proto_encode_confine(&b, &c), 0);
 	const uint8_t *p = payload(&b, PROTO_CONFINE, &len);
-	cr_assert_eq(len, 4 + 5 * 8 + 4 + 4 + 24);
+	cr_assert_eq(len, 4 + 5 * 8 + 4 + 4 + 24 + 4);
 	cr_assert_eq(p[0], PROTO_CONFINE_ALL);
 	cr_assert_eq(p[4], 0x20); /* bounding, little-endian */
 	cr_assert_eq(proto_decode_confine(p, len, &d), 0);
@@ -47,6 +48,9 @@ Test(confine, confine_round_trip_and_layout)
 	cr_assert_eq(d.nbpf, 3);
 	cr_assert_arr_eq(d.bpf, bpf, sizeof(bpf));
 	cr_assert(d.bpf >= p && d.bpf < p + len, "the program points into the payload");
+	cr_assert_eq(d.oom_score_adj, -999);
+	cr_assert_eq(p[len - 4], 0x19); /* -999, two's complement, after the program */
+	cr_assert_eq(p[len - 1], 0xff);
 	/* Every truncation and a trailing byte are refused. */
 	for (size_t n = 0; n < len; n++)
 		cr_assert_eq(proto_decode_confine(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
@@ -78,9 +82,17 @@ Test(confine, confine_rules)
 	struct proto_buf b = { 0 };
 	struct proto_confine c = full_confine(), d;
 	/* Encoders refuse what decoders would, and leave nothing behind. */
-	c.flags = 0x8;
+	c.flags = 0x10;
 	cr_assert_eq(proto_encode_confine(&b, &c), -1);
 	cr_assert_eq(b.len, 0);
+	b.failed = 0;
+	c = full_confine();
+	c.oom_score_adj = 1001; /* beyond the kernel's range */
+	cr_assert_eq(proto_encode_confine(&b, &c), -1);
+	b.failed = 0;
+	c.flags &= ~(uint32_t)PROTO_CONFINE_OOM; /* a value without its flag */
+	c.oom_score_adj = 5;
+	cr_assert_eq(proto_encode_confine(&b, &c), -1);
 	b.failed = 0;
 	c = full_confine();
 	c.nbpf = 0; /* seccomp without a program */
@@ -112,6 +124,14 @@ Test(confine, confine_rules)
 	cr_assert_eq(proto_decode_confine(raw, sizeof(raw), &d), -1);
 	raw[0] = 0;
 	cr_assert_eq(proto_decode_confine(raw, sizeof(raw), &d), 0);
+	raw[0] = PROTO_CONFINE_OOM; /* the flag without its value */
+	cr_assert_eq(proto_decode_confine(raw, sizeof(raw), &d), -1);
+	uint8_t oom[56] = { PROTO_CONFINE_OOM };
+	memcpy(oom + 52, (uint8_t[]){ 0xe9, 0x03, 0, 0 }, 4); /* 1001 */
+	cr_assert_eq(proto_decode_confine(oom, sizeof(oom), &d), -1);
+	oom[52] = 0xe8; /* 1000 */
+	cr_assert_eq(proto_decode_confine(oom, sizeof(oom), &d), 0);
+	cr_assert_eq(d.oom_score_adj, 1000);
 	proto_buf_free(&b);
 }
 
@@ -255,6 +275,28 @@ Test(confine, process_caps_nnp_and_fallback)
 	cr_assert_eq(cf_process(&bare, NULL, NULL, &c, &prog, &unknown, &err), 0);
 	for (int i = 0; i < PROTO_CAP_SETS; i++)
 		cr_assert_eq(c.caps[i], 0);
+	cfg_free(&cfg);
+}
+
+Test(confine, oom_score_adj_own_or_the_containers)
+{
+	struct proto_confine c;
+	struct sc_prog prog;
+	struct shim_err err = { 0 };
+	int unknown;
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/',"
+	      " 'oomScoreAdj': -17}}");
+	cr_assert_eq(cf_process(&cfg.process, NULL, &cfg.lx, &c, &prog, &unknown, &err), 0);
+	cr_assert_eq(c.flags, PROTO_CONFINE_CAPS | PROTO_CONFINE_OOM);
+	cr_assert_eq(c.oom_score_adj, -17);
+	/* An exec's process without one gets the container's (runc's nsexec). */
+	struct cfg_process bare = { 0 }, own = { .has_oom_score_adj = true, .oom_score_adj = 300 };
+	cr_assert_eq(cf_process(&bare, &cfg.process, NULL, &c, &prog, &unknown, &err), 0);
+	cr_assert_eq(c.oom_score_adj, -17);
+	cr_assert_eq(cf_process(&own, &cfg.process, NULL, &c, &prog, &unknown, &err), 0);
+	cr_assert_eq(c.oom_score_adj, 300);
+	cr_assert_eq(cf_process(&bare, NULL, NULL, &c, &prog, &unknown, &err), 0);
+	cr_assert_eq(c.flags & PROTO_CONFINE_OOM, 0, "none: left as the kernel has it");
 	cfg_free(&cfg);
 }
 

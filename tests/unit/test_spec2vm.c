@@ -394,8 +394,8 @@ Test(spec2vm, process_refusals_and_notes)
 	   "  'user': {'uid': 4294967294, 'gid': 7, 'additionalGids': [7, 8]},"
 	   "  'capabilities': {'bounding': ['CAP_KILL']}, 'apparmorProfile': 'p', 'selinuxLabel': '',"
 	   "  'rlimits': [{'type': 'RLIMIT_NOFILE', 'soft': 1, 'hard': 1}]}");
-	cr_assert_eq(plan.nnotes, 2, "%s", plan.notes[0]);
-	cr_assert(noted("process.oomScoreAdj: not applied yet"));
+	cr_assert_eq(plan.nnotes, 1, "%s", plan.notes[0]);
+	cr_assert(!noted("process.oomScoreAdj"), "oomScoreAdj is applied in the guest");
 	cr_assert(noted("process.apparmorProfile: ignored"));
 	/* Groups and rlimits go to mvm's command line, the rest to the guest. */
 	cr_assert(strstr(args(), "--user 4294967294:7 --groups 7,8 --rlimit 7:1:1 -- sh"),
