@@ -23,128 +23,8 @@
 #include "runtime-shim/config.h"
 #include "runtime-shim/confine.h"
 #include "runtime-shim/exec_host.h"
+#include "runtime-shim/exec_opts.h"
 #include "runtime-shim/shim.h"
-
-#define EXEC_MAX_ENV 1024
-#define EXEC_USAGE                                                                           \
-	"mvrun exec [--process FILE] [--detach] [--pid-file FILE] [--tty] [--console-socket " \
-	"SOCK] [--cwd DIR] [--env K=V]... [--user UID[:GID]] ID [ARGS...]"
-
-struct exec_opts {
-	const char *process, *pid_file, *console_socket, *cwd, *user;
-	const char *env[EXEC_MAX_ENV];
-	int nenv;
-	bool detach, tty, nnp;
-};
-
-static int parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err *err)
-{
-	static const struct option opts[] = {
-		{ "process", required_argument, 0, 'p' }, { "detach", no_argument, 0, 'd' },
-		{ "pid-file", required_argument, 0, 'P' }, { "tty", no_argument, 0, 't' },
-		{ "console-socket", required_argument, 0, 's' }, { "cwd", required_argument, 0, 'c' },
-		{ "env", required_argument, 0, 'e' },	  { "user", required_argument, 0, 'u' },
-		{ "no-new-privs", no_argument, 0, 'N' },   { "preserve-fds", required_argument, 0, 'f' },
-		{ "process-label", required_argument, 0, 'n' }, { "apparmor", required_argument, 0, 'n' },
-		{ "cap", required_argument, 0, 'n' },	  { "additional-gids", required_argument, 0, 'g' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
-	while ((c = shim_getopt(argc, argv, "p:dtu:e:g:", opts, err)) != -1) {
-		switch (c) {
-		case -2: return -1;
-		case 'p': o->process = optarg; break;
-		case 'd': o->detach = true; break;
-		case 'N': o->nnp = true; break;
-		case 'P': o->pid_file = optarg; break;
-		case 't': o->tty = true; break;
-		case 's': o->console_socket = optarg; break;
-		case 'c': o->cwd = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'e':
-			if (o->nenv == EXEC_MAX_ENV)
-				return shim_errf(err, 1, "exec: at most %d --env", EXEC_MAX_ENV);
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return shim_errf(err, 1, "exec: --env %s: not NAME=VALUE", optarg);
-			o->env[o->nenv++] = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "0"))
-				return shim_errf(err, 1, "exec: --preserve-fds %s: host fds cannot be "
-						 "passed into the VM", optarg);
-			break;
-		case 'g': return shim_errf(err, 1, "exec: --additional-gids is not supported");
-		default: break; /* confinement inside the guest is mvinit's */
-		}
-	}
-	if (argc - optind < 1)
-		return shim_errf(err, 1, "exec: missing argument (usage: %s)", EXEC_USAGE);
-	if (!o->process && argc - optind < 2)
-		return shim_errf(err, 1, "exec: no command: give ARGS or --process (usage: %s)",
-				 EXEC_USAGE);
-	if (o->process && argc - optind > 1)
-		return shim_errf(err, 1, "exec: ARGS and --process are exclusive");
-	if (o->tty && o->detach && !o->console_socket)
-		return shim_errf(err, 1, "exec: --tty with --detach needs --console-socket");
-	return 0;
-}
-
-static int parse_user(const char *v, struct cfg_process *p, struct shim_err *err)
-{
-	char *end;
-	errno = 0;
-	unsigned long u = strtoul(v, &end, 10), gid = p->gid;
-	if (*end == ':' && end[1] >= '0' && end[1] <= '9')
-		gid = strtoul(end + 1, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end || errno || u > UINT32_MAX - 1 || gid > UINT32_MAX - 1)
-		return shim_errf(err, 1, "exec: --user %s: want UID[:GID], numeric", v);
-	p->uid = (uint32_t)u;
-	p->gid = (uint32_t)gid;
-	return 0;
-}
-
-/* The container's own process (config.json as saved at create), with the
- * command and the options' overrides, as runc builds an exec's process. */
-static int own_process(struct shim_ctx *g, const char *id, const struct exec_opts *o,
-		       char **args, int nargs, struct cfg *c, struct shim_err *err)
-{
-	char dir[PATH_MAX];
-	if (store_path(g->root, id, NULL, dir, sizeof(dir), err) < 0 || cfg_load(dir, c, NULL, err) < 0)
-		return -1;
-	struct cfg_process *p = &c->process;
-	const char **a = calloc((size_t)nargs + 1, sizeof(*a));
-	const char **env = calloc((size_t)p->nenv + (size_t)o->nenv + 1, sizeof(*env));
-	if (!a || !env) {
-		free(a);
-		free(env);
-		return shim_errf(err, 1, "out of memory");
-	}
-	memcpy(a, args, (size_t)nargs * sizeof(*a));
-	free(p->args);
-	p->args = a;
-	p->nargs = nargs;
-	memcpy(env, p->env, (size_t)p->nenv * sizeof(*env));
-	int n = p->nenv;
-	for (int i = 0; i < o->nenv; i++) { /* --env replaces a variable of the same name */
-		size_t k = (size_t)(strchr(o->env[i], '=') - o->env[i]) + 1;
-		int j = 0;
-		while (j < n && strncmp(env[j], o->env[i], k))
-			j++;
-		env[j] = o->env[i];
-		n += j == n;
-	}
-	free(p->env);
-	p->env = env;
-	p->nenv = n;
-	if (o->cwd && o->cwd[0] != '/')
-		return shim_errf(err, 1, "exec: --cwd %s: must be an absolute path", o->cwd);
-	if (o->cwd)
-		p->cwd = o->cwd;
-	if (o->user && parse_user(o->user, p, err) < 0)
-		return -1;
-	p->terminal = o->tty;
-	return 0;
-}
 
 /* p's rlimits, or when it has none the container's (ctr), as runc exec. */
 static void to_spec(const struct cfg_process *p, const struct cfg_process *ctr, struct proto_spec *s)
@@ -284,19 +164,32 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	bool raw = false;
 	char sock[PATH_MAX];
 	int r = -1;
-	if (parse_opts(argc, argv, &o, err) < 0)
+	if (exec_parse_opts(argc, argv, &o, err) < 0)
 		return err->status;
 	const char *id = argv[optind];
 	if (store_read(g->root, id, &st, NULL, err) < 0)
 		return err->status;
 	enum store_status now = store_current(&st);
-	if (now == STORE_STOPPED || now == STORE_PAUSED) { /* runc's words */
-		shim_errf(err, 1, "cannot exec in a %s container", store_status_name(now));
+	/* runc's words. A paused VM takes the exec once it is resumed: the
+	 * host process joins the frozen cgroup and waits there, as under runc. */
+	if (now == STORE_STOPPED || (now == STORE_PAUSED && !o.ignore_paused)) {
+		shim_errf(err, 1, "cannot exec in a %s container%s", store_status_name(now),
+			  now == STORE_PAUSED ? " (use --ignore-paused to override)" : "");
 		goto out;
 	}
 	if ((o.process ? cfg_load_process(o.process, &c, err)
-		       : own_process(g, id, &o, argv + optind + 1, argc - optind - 1, &c, err)) < 0)
+		       : exec_own_process(g, id, &o, argv + optind + 1, argc - optind - 1, &c, err)) < 0)
 		goto out;
+	/* As runc: with --process, the process is the file's alone. */
+	if (o.process && (o.cwd || o.nenv || o.user || o.ncaps || o.ngids || o.apparmor || o.label))
+		shim_warn(g, "exec %s: --process given: --cwd, --env, --user, --cap, --additional-gids, "
+			     "--apparmor and --process-label are ignored, as runc ignores them", id);
+	const char *ap = o.process ? c.process.apparmor_profile : o.apparmor;
+	const char *lb = o.process ? c.process.selinux_label : o.label;
+	if (ap && *ap)
+		shim_warn(g, "exec %s: apparmor profile %s ignored (the guest has no AppArmor)", id, ap);
+	if (lb && *lb)
+		shim_warn(g, "exec %s: process label %s ignored (the guest has no SELinux)", id, lb);
 	/* --process: the container's config gives the seccomp profile, and
 	 * capabilities and rlimits when the process names none (runc exec). */
 	char dir[PATH_MAX];

