@@ -6,6 +6,9 @@
  * cgroup "c" in its child, before execve, through an fd of cgroup.procs
  * held open across the switch (mvi_cgroup_join).
  *
+ * pids: pids.max from SETUP's pids_max ("max" without one), changed by
+ * UPDATE while the container runs (mvi_cgroup_update).
+ *
  * devices: "a" to devices.deny (deny everything, runc's start), then the
  * SETUP's rules in order to devices.allow or devices.deny
  * (Documentation/admin-guide/cgroup-v1/devices.rst). */
@@ -125,4 +128,51 @@ int mvi_cgroup_join(const struct mvi_cgroup *cg)
 		if (write(cg->procs[i], "0", 1) != 1)
 			return -1;
 	return 0;
+}
+
+/* pids.max of the container's cgroup: max, or "max" for 0. */
+static int pids_max(const struct mvi_cgroup *cg, uint64_t max, struct mvi_err *e)
+{
+	char v[24] = "max";
+
+	if (cg->pids <= 2)
+		return mvi_fail(e, MVI_EXIT_SETUP, "cgroup pids: not set up");
+	if (max)
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)max);
+	return cg_write(cg->pids, "pids", "pids.max", v, e);
+}
+
+int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e)
+{
+	int dfd = cg_hierarchy("pids", cg, e);
+
+	if (dfd < 0 && !max) {
+		/* A kernel without the pids controller (org.mvrun.kernel): only
+		 * a limit needs it, and an UPDATE will say it is not there. */
+		mvi_warn("%s", e->msg);
+		return 0;
+	}
+	if (dfd < 0)
+		return -1;
+	cg->pids = dfd;
+	return max ? pids_max(cg, max, e) : 0;
+}
+
+void mvi_cgroup_update(struct mvi *m, const struct ctl_msg *msg)
+{
+	struct mvi_err e = { 0 };
+	uint32_t id;
+	uint64_t max;
+	int r;
+
+	if (proto_decode_update(msg->payload, msg->hdr.len, &id, &max) < 0) {
+		mvi_warn("bad UPDATE from the host: ignored");
+		return;
+	}
+	if (pids_max(&m->cgroup, max, &e) < 0)
+		r = ctl_send_exec_error(m->ctl, id, &e);
+	else
+		r = ctl_send_exec_exit(m->ctl, id, 0);
+	if (r < 0)
+		mvi_warn("answer UPDATE: %s", strerror(errno));
 }

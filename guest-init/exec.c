@@ -138,6 +138,7 @@ void exec_start(struct mvi *m, struct ctl_msg *msg)
 	if (exec_stdio(x, child_fd, &e) < 0)
 		goto fail;
 	struct spawn sp = { .spec = &x->spec, .exe = NULL, .tty = x->master >= 0,
+			    .cgroup = &m->cgroup,
 			    .confine = x->spec.flags & PROTO_SPEC_CONFINE ? &x->confine : NULL };
 
 	memcpy(sp.child_fd, child_fd, sizeof(child_fd));

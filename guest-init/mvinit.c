@@ -358,6 +358,10 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		mvi_fail_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
 		fail(&m, &e);
 	}
+	/* In the initramfs, which the switch covers: the container never sees it. */
+	if (mvi_cgroup_pids(m.spec.flags & PROTO_SPEC_SETUP ? m.setup.pids_max : 0, &m.cgroup,
+			    &e) < 0)
+		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
 			 &e) < 0 ||
 	    proc_resolve(&m, &e) < 0 || proc_stdio(&m, &e) < 0)

@@ -13,7 +13,7 @@
  *                seccomp in each process (proto/confine.h)
  *   exec.c       more processes in the running container (EXEC), each
  *                with its own stdio streams, reported by id
- *   cgroup.c     the container's cgroup v1 hierarchies in the guest (devices),
+ *   cgroup.c     the container's cgroup v1 hierarchies in the guest (devices, pids),
  *                mounted out of the container's view; joined by each process
  *   relay.c      byte pumps between vsock streams and the process's pipes or
  *                pty master
@@ -216,6 +216,7 @@ int confine_oom(const struct proto_confine *c);
 struct mvi_cgroup {
 	int n;
 	int procs[MVI_CGROUP_MAX];
+	int pids; /* O_PATH fd of the pids cgroup (mvi_cgroup_pids), 0 before */
 };
 
 /* Before switch_root (the hierarchies go in the initramfs): mount each
@@ -228,6 +229,19 @@ int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct 
 /* In a process's child, before execve: move the caller into the container's
  * cgroup in every hierarchy of cg (NULL or none: a no-op). 0 or -1 with errno. */
 int mvi_cgroup_join(const struct mvi_cgroup *cg);
+
+/* The pids controller's hierarchy and the container's cgroup in it, with
+ * pids.max set to max (0: no limit). Made for every container, so that an
+ * UPDATE can set a limit later. In the initramfs, before the switch. 0 or
+ * -1 with e (MVI_EXIT_SETUP). */
+int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e);
+
+struct mvi;
+struct ctl_msg;
+/* An UPDATE from the host (msg): apply its pids limit and answer
+ * EXEC_EXIT{id, 0}, or EXEC_ERROR{id, 1, why}. A malformed one is ignored
+ * with a warning. */
+void mvi_cgroup_update(struct mvi *m, const struct ctl_msg *msg);
 
 /* ---- relay.c (prefix pump_) ---- */
 
@@ -277,6 +291,7 @@ void pump_drain(struct pumps *r, int timeout_ms);
 struct spawn {
 	const struct proto_spec *spec;
 	const struct proto_confine *confine; /* NULL: none */
+	const struct mvi_cgroup *cgroup; /* joined before anything else; NULL: none */
 	const char *exe;
 	int child_fd[3];
 	bool tty;
@@ -343,6 +358,7 @@ struct mvi {
 	int npending;
 	struct mvi_exec *execs[PROTO_MAX_EXECS]; /* by id; NULL when free */
 	int procsys;            /* the initramfs's /proc/sys (O_PATH) with SETUP, else -1 */
+	struct mvi_cgroup cgroup; /* the container's, every process joins it */
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct mvi_err net_err;
 };

@@ -180,6 +180,9 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 	case PROTO_EXEC_CONFINE:
 		exec_confine(m, msg); /* takes the payload */
 		break;
+	case PROTO_UPDATE:
+		mvi_cgroup_update(m, msg);
+		break;
 	case PROTO_EXEC_SIGNAL:
 		exec_signal(m, msg);
 		break;
@@ -217,6 +220,7 @@ static void warn_lost(enum ctl_status st)
 int proc_spawn(struct mvi *m, struct mvi_err *e)
 {
 	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0,
+			    .cgroup = &m->cgroup,
 			    .confine = m->spec.flags & PROTO_SPEC_CONFINE ? &m->confine : NULL };
 	pid_t pid;
 

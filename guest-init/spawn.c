@@ -26,7 +26,7 @@ struct child_report {
 
 enum { STEP_SETSID, STEP_CTTY, STEP_STDIO, STEP_RLIMIT, STEP_GROUPS, STEP_GID, STEP_UID,
        STEP_CWD, STEP_LOOKUP, STEP_EXEC, STEP_SECCOMP, STEP_BOUNDING, STEP_CAPS, STEP_NNP,
-       STEP_OOM };
+       STEP_OOM, STEP_CGROUP };
 
 static __attribute__((noreturn)) void child_fail(int pipefd, int step, uint32_t arg)
 {
@@ -60,6 +60,9 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 		signal(sig, SIG_DFL); /* fails harmlessly for KILL, STOP, libc's own */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* First: the device rules hold for whatever it opens from here. */
+	if (mvi_cgroup_join(sp->cgroup) < 0)
+		child_fail(pipefd, STEP_CGROUP, 0);
 	if (setsid() < 0)
 		child_fail(pipefd, STEP_SETSID, 0);
 	if (sp->tty && ioctl(sp->child_fd[0], TIOCSCTTY, 0) < 0)
@@ -125,6 +128,7 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 		[STEP_SETSID] = "setsid",     [STEP_CTTY] = "set the controlling terminal",
 		[STEP_STDIO] = "set up stdio", [STEP_GROUPS] = "setgroups",
 		[STEP_SECCOMP] = "install the seccomp filter", [STEP_NNP] = "set no_new_privs",
+		[STEP_CGROUP] = "join the container's cgroup",
 	};
 	const char *file = sp->spec->argv[0];
 

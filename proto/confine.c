@@ -157,7 +157,24 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 		put_u32(b, r->minor);
 		put_u32(b, r->access);
 	}
+	put_u64(b, s->pids_max);
 	return finish(b, at);
+}
+
+int proto_encode_update(struct proto_buf *b, uint32_t id, uint64_t pids_max)
+{
+	size_t at = begin(b, PROTO_UPDATE);
+	put_u32(b, id);
+	put_u64(b, pids_max);
+	return finish(b, at);
+}
+
+int proto_decode_update(const uint8_t *p, size_t len, uint32_t *id, uint64_t *pids_max)
+{
+	struct rd r = { p, len, 0, 0 };
+	*id = get_u32(&r);
+	*pids_max = get_u64(&r);
+	return done(&r);
 }
 
 /* A count read from r, or -1 when it is above max (r marked bad). */
@@ -220,5 +237,6 @@ int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
 		if (r.bad || !devrule_ok(d))
 			return -1;
 	}
+	s->pids_max = get_u64(&r);
 	return done(&r);
 }

@@ -13,7 +13,13 @@
  *   str domainname | u32 n, n x str masked | u32 n, n x str readonly |
  *   u32 n, n x (str key, str value) sysctl |
  *   u32 n, n x (str path, u32 type, major, minor, mode, uid, gid) devices |
- *   u32 n, n x (u32 allow, type, major, minor, access) device cgroup rules
+ *   u32 n, n x (u32 allow, type, major, minor, access) device cgroup rules |
+ *   u64 pids_max (the pids cgroup's limit, 0 for none)
+ * UPDATE payload (host, any time after SPEC: a running container's new
+ * limits; mvrun update sends it to mvm in place of an EXEC, and mvm passes it
+ * on with the exec id it picked; the guest answers EXEC_EXIT{id, 0} once it
+ * is applied, or EXEC_ERROR{id, status, message}):
+ *   u32 id | u64 pids_max (0: no limit, "max")
  */
 #ifndef MVRUN_PROTO_CONFINE_H
 #define MVRUN_PROTO_CONFINE_H
@@ -83,6 +89,7 @@ struct proto_setup {
 	const char *sysctl_key[PROTO_MAX_SYSCTL], *sysctl_value[PROTO_MAX_SYSCTL];
 	struct proto_device devices[PROTO_MAX_DEVICES];
 	struct proto_devrule devrules[PROTO_MAX_DEVRULES];
+	uint64_t pids_max;      /* linux.resources.pids.limit, 0 for none */
 };
 
 /* Encoders: as proto.h's (0, or -1 with b->failed and nothing appended).
@@ -93,6 +100,8 @@ struct proto_setup {
 int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c);
 int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c);
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s);
+/* UPDATE{id}: a pids_max of 0 lifts the limit. */
+int proto_encode_update(struct proto_buf *b, uint32_t id, uint64_t pids_max);
 
 /* Append n bytes that already are whole messages (checked by the caller)
  * to b, as proto.h's encoders append. Returns 0 or -1 (b->failed). */
@@ -104,5 +113,6 @@ int proto_decode_confine(const uint8_t *p, size_t len, struct proto_confine *c);
 int proto_decode_exec_confine(const uint8_t *p, size_t len, uint32_t *id,
 			      struct proto_confine *c);
 int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s);
+int proto_decode_update(const uint8_t *p, size_t len, uint32_t *id, uint64_t *pids_max);
 
 #endif

@@ -82,6 +82,7 @@ enum proto_type {
 			   * have PROTO_SPEC_SETUP */
 	PROTO_EXEC_CONFINE, /* host: u32 id, then a CONFINE's payload; right before an
 			     * EXEC{id} whose flags have PROTO_SPEC_CONFINE */
+	PROTO_UPDATE,     /* host: u32 id, new limits (confine.h); answered as an exec */
 	PROTO_TYPE_MAX,
 };
 

@@ -113,7 +113,8 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct s
 		o->uid = d->has_uid ? d->uid : 0;
 		o->gid = d->has_gid ? d->gid : 0;
 	}
-	*empty = !out->domainname[0] && !out->nmasked && !out->nreadonly && !out->nsysctl &&
-		 !out->ndevices;
+	out->pids_max = l->resources.pids_limit > 0 ? (uint64_t)l->resources.pids_limit : 0;
+	*empty = !out->pids_max && !out->domainname[0] && !out->nmasked && !out->nreadonly &&
+		 !out->nsysctl && !out->ndevices;
 	return 0;
 }

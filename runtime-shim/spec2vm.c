@@ -248,12 +248,9 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 			   "namespace, which a VM cannot (use a bridge network, or none)");
 	p->cgroups_path = l->cgroups_path;
 	p->res = l->resources;
-	if (p->res.pids_limit > 0) {
-		/* mvm's threads are not the container's processes; the guest
-		 * bounds a fork bomb with its RAM and vCPUs. */
-		p->res.pids_limit = -1;
-		s2v_note(p, "linux.resources.pids.limit: not applied yet inside the guest");
-	}
+	/* mvm's threads are not the container's processes: the limit goes to
+	 * the container's pids cgroup in the guest (SETUP), not to the host's. */
+	p->res.pids_limit = -1;
 	if (l->has_other_resources)
 		s2v_note(p, "linux.resources: only memory, cpu and pids are applied");
 	if (l->has_intel_rdt || l->has_personality)

@@ -6,15 +6,20 @@
  * change, the guest cannot. So a memory limit below what the VM already has
  * (guest RAM plus mvm's overhead) is refused, a larger one only raises the
  * host's ceiling, and CPU changes throttle the vCPU threads on the host
- * without adding vCPUs. pids.limit is not applied inside the guest yet and
- * is refused rather than put on mvm's own threads. */
+ * without adding vCPUs. pids.limit goes to the container's pids cgroup in
+ * the guest (an UPDATE through mvm's control socket), never to mvm's own
+ * threads on the host. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "proto/confine.h"
 
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
@@ -76,13 +81,62 @@ static int check(struct shim_ctx *g, const struct store_state *st, const struct 
 	if (r->memory_limit >= 0)
 		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM; the new limit applies to "
 			     "mvm on the host", st->id, (unsigned long long)st->mem_mib);
-	if (r->pids_limit > 0)
-		return shim_errf(err, 1, "update: pids limit: not applied inside the guest yet, and "
-					 "on the host it would limit mvm's own threads");
+	if (r->pids_limit > 0 && store_current(st) == STORE_PAUSED)
+		return shim_errf(err, 1, "update: pids limit: container \"%s\" is paused, and its "
+					 "guest applies the limit; resume it first", st->id);
 	if (r->cpu_quota > 0 || r->cpuset_cpus)
 		shim_warn(g, "update %s: the VM keeps its %d vCPUs; CPU limits throttle them on the "
 			     "host", st->id, st->cpus);
 	return 0;
+}
+
+#define GUEST_REPLY_MS 30000
+
+/* The pids limit to the guest: UPDATE on mvm's control socket, answered
+ * EXEC_EXIT (applied) or EXEC_ERROR (why not). Returns 0 or -1 with err. */
+static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct shim_err *err)
+{
+	char sock[4096];
+	struct proto_buf b = { 0 };
+	uint8_t in[PROTO_HDR_LEN + 1024];
+	size_t got = 0;
+	struct proto_hdr h = { 0 };
+	int fd = -1, r = -1;
+	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
+	    (fd = shim_unix_connect(sock, "update: connect to mvm's control socket", err)) < 0)
+		return -1;
+	if (proto_encode_update(&b, 0, max) < 0 || write(fd, b.data, b.len) != (ssize_t)b.len) {
+		shim_errno(err, 1, "update: send the pids limit to mvm");
+		goto out;
+	}
+	while (got < PROTO_HDR_LEN || got < PROTO_HDR_LEN + h.len) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+		if (poll(&p, 1, GUEST_REPLY_MS) <= 0) {
+			shim_errf(err, 1, "update: the guest did not answer within %d s", GUEST_REPLY_MS / 1000);
+			goto out;
+		}
+		if ((n = read(fd, in + got, sizeof(in) - got)) <= 0)
+			break;
+		got += (size_t)n;
+		if (got >= PROTO_HDR_LEN && (proto_parse_hdr(in, &h) < 0 || h.len > sizeof(in) - PROTO_HDR_LEN))
+			break;
+	}
+	uint32_t rid, v;
+	const char *msg;
+	if (got < PROTO_HDR_LEN + h.len || got < PROTO_HDR_LEN)
+		shim_errf(err, 1, "update: mvm closed its control socket without an answer");
+	else if (h.type == PROTO_EXEC_EXIT && proto_decode_pair(in + PROTO_HDR_LEN, h.len, &rid, &v) == 0)
+		r = 0;
+	else if (h.type == PROTO_EXEC_ERROR &&
+		 proto_decode_exec_error(in + PROTO_HDR_LEN, h.len, &rid, &v, &msg) == 0)
+		shim_errf(err, 1, "update: pids limit: %s", msg);
+	else
+		shim_errf(err, 1, "update: a malformed answer from mvm");
+out:
+	proto_buf_free(&b);
+	close(fd);
+	return r;
 }
 
 int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
@@ -148,10 +202,17 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		struct cg_layout l;
 		if (store_current(&st) == STORE_STOPPED)
 			shim_errf(err, 1, "container \"%s\" is not running", id);
-		else if (!st.cgroup_path)
-			shim_errf(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to update", id);
-		else if (check(g, &st, r, err) == 0 && cg_detect(&l, "/sys/fs/cgroup", err) == 0)
-			cg_update(&l, st.cgroup_path, r, err);
+		else if (check(g, &st, r, err) == 0 &&
+			 (r->pids_limit <= 0 || guest_pids(g, id, (uint64_t)r->pids_limit, err) == 0)) {
+			bool host = r->memory_limit >= 0 || r->memory_swap >= 0 || r->cpu_quota >= 0 ||
+				    r->cpu_period || r->cpu_shares || r->cpuset_cpus || r->cpuset_mems;
+			r->pids_limit = -1; /* never on mvm's own threads */
+			if (host && !st.cgroup_path)
+				shim_errf(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to "
+					  "update", id);
+			else if (host && cg_detect(&l, "/sys/fs/cgroup", err) == 0)
+				cg_update(&l, st.cgroup_path, r, err);
+		}
 		store_free(&st);
 	}
 	close(lock);

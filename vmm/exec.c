@@ -90,6 +90,29 @@ static void error_to_client(struct exec_slot *s, const char *msg)
 	s->state = EXEC_FREE;
 }
 
+/* The client's UPDATE (mvrun update): passed on with our id; the guest
+ * answers it as an exec that exited 0, or one that never ran. */
+static void update(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct ctr *c = s->c;
+	uint32_t ignored;
+	uint64_t pids_max;
+	if (proto_decode_update(p, h->len, &ignored, &pids_max) < 0) {
+		error_to_client(s, "malformed update request");
+		return;
+	}
+	if (c->state != CTR_RUNNING && c->state != CTR_WAIT_START) {
+		error_to_client(s, "the container is not running");
+		return;
+	}
+	if (proto_encode_update(&c->out, id_of(s), pids_max) < 0) {
+		error_to_client(s, "the update could not be encoded");
+		return;
+	}
+	ctr_flush(c);
+	s->state = EXEC_SENT;
+}
+
 /* The client's EXEC: checked by the codec, then passed on with our id. */
 static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p)
 {
@@ -99,6 +122,11 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 	struct proto_spec spec;
 	struct proto_confine conf;
 	uint32_t ignored;
+	if (h->type == PROTO_UPDATE) {
+		free(scratch);
+		update(s, h, p);
+		return;
+	}
 	if (h->type == PROTO_CONFINE) {
 		free(scratch);
 		if (s->confine.len || proto_decode_confine(p, h->len, &conf) < 0 ||

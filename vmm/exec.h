@@ -4,7 +4,9 @@
  * guest opens for that id (EXEC_FD, the fd by SCM_RIGHTS; the client relays
  * its own stdio), and relays EXEC_STARTED/ERROR/EXIT back and SIGNAL/RESIZE
  * forward (proto/proto.h). A CONFINE before the EXEC goes to the guest as
- * EXEC_CONFINE{id} right before it (proto/confine.h). A client that leaves takes its process with it
+ * EXEC_CONFINE{id} right before it (proto/confine.h). A client may send UPDATE
+ * (mvrun update) in place of EXEC: it goes to the guest with the slot's id
+ * and the guest's EXEC_EXIT or EXEC_ERROR for that id is its answer. A client that leaves takes its process with it
  * (SIGKILL); its id is reused only once the guest has reported the end.
  * Runs on the I/O thread. */
 #ifndef MVM_EXEC_H

@@ -217,6 +217,13 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 		same_bytes(&b, PROTO_NET, p, len);
 		proto_buf_free(&b);
 	}
+	uint64_t pids;
+	if (proto_decode_update(p, len, &id, &pids) == 0) {
+		check(len == 12, "update accepted with the wrong length");
+		check(proto_encode_update(&b, id, pids) == 0, "update does not re-encode");
+		same_bytes(&b, PROTO_UPDATE, p, len);
+		proto_buf_free(&b);
+	}
 	fuzz_spec(p, len, nscratch);
 	fuzz_exec(p, len, nscratch);
 	fuzz_confine(p, len);
@@ -236,20 +243,21 @@ static void write_seeds(const char *dir)
 				.rlimits = { { 7, 1024, 4096 } } };
 	static const uint8_t bpf[16] = { 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f, 0x06, 0, 0, 0, 0, 0, 0, 0 };
 	struct proto_confine conf = { .flags = PROTO_CONFINE_ALL, .caps = { 0x20000420, 1, 2, 3, 4 },
-				      .seccomp_flags = 2, .nbpf = 2, .bpf = bpf };
+				      .seccomp_flags = 2, .nbpf = 2, .bpf = bpf, .oom_score_adj = -100 };
 	static struct proto_setup setup = {
 		.domainname = "example.test", .nmasked = 2, .masked = { "/proc/kcore", "/sys/firmware" },
 		.nreadonly = 1, .readonly = { "/proc/sys" }, .nsysctl = 1,
 		.sysctl_key = { "net.ipv4.ip_forward" }, .sysctl_value = { "1" }, .ndevices = 1,
 		.devices = { { "/dev/fuse", 'c', 10, 229, 0666, 0, 0 } }, .ndevrules = 2,
-		.devrules = { { 1, 'c', 1, 3, 7 }, { 0, 'b', PROTO_DEV_ANY, PROTO_DEV_ANY, 4 } } };
+		.devrules = { { 1, 'c', 1, 3, 7 }, { 0, 'b', PROTO_DEV_ANY, PROTO_DEV_ANY, 4 } },
+		.pids_max = 20 };
 	mkdir(dir, 0755);
 	struct proto_net net = { .flags = PROTO_NET_UP, .mtu = 1500,
 				 .mac = { 2, 0x42, 10, 88, 0, 5 }, .naddrs = 1,
 				 .addrs = { { PROTO_NET_INET, 16, { 10, 88, 0, 5 } } }, .nroutes = 1,
 				 .routes = { { PROTO_NET_INET, 0, PROTO_NET_ROUTE_GW, { 0 },
 					       { 10, 88, 0, 1 }, 0 } } };
-	for (int k = 0; k < 17; k++) {
+	for (int k = 0; k < 18; k++) {
 		struct proto_buf b = { 0 };
 		switch (k) {
 		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
@@ -268,6 +276,7 @@ static void write_seeds(const char *dir)
 		case 13: proto_encode_pair(&b, PROTO_EXEC_SIGNAL, 3, 15); break;
 		case 14: proto_encode_confine(&b, &conf); break;
 		case 15: proto_encode_exec_confine(&b, 3, &conf); break;
+		case 16: proto_encode_update(&b, 3, 20); break;
 		default: proto_encode_setup(&b, &setup); break;
 		}
 		char path[4096];

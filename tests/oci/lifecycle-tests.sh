@@ -184,8 +184,11 @@ t_check "update --resources - (docker update)" 0 errlines:0
 lim=$(cat /sys/fs/cgroup/mvrun-test/c9/memory.max /sys/fs/cgroup/memory/mvrun-test/c9/memory.limit_in_bytes 2>/dev/null | head -n1)
 [ "$lim" = 419430400 ] && t_ok "update wrote the new memory limit to the cgroup" ||
 	t_bad "update wrote the new memory limit to the cgroup" "memory limit is '$lim'"
+rt pause c9
 rt update --pids-limit 10 c9
-t_check "update --pids-limit is refused, naming why" 1 'err:pids limit: not applied inside the guest' errlines:1
+t_check "update --pids-limit of a paused container is refused, naming why" 1 \
+	'err:pids limit: container "c9" is paused' errlines:1
+rt resume c9
 rt pause c9
 rt delete --force c9
 t_check "delete --force of a paused container" 0 errlines:0

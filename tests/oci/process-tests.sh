@@ -71,4 +71,26 @@ cp "$W/ip.out" "$T_OUT"; cp "$W/ip.err" "$T_ERR"
 t_check "exec --ignore-paused into a paused container runs once it is resumed" 0 'out:^after-resume$' errlines:0
 rt delete --force c1
 
+# --- linux.resources.pids.limit: the container's pids cgroup in the guest --
+bundle b2 '["sh", "-c", "grep pids /proc/self/cgroup; echo up; while :; do sleep 1; done"]' "
+c['linux']['resources'] = {'pids': {'limit': 20}}
+"
+create c2 b2
+rt start c2
+wait_out c2 '^up$'
+cp "$W/c2.out" "$T_OUT"; cp "$W/c2.err" "$T_ERR"; T_STATUS=0
+t_check "pids: the process is in the container's pids cgroup" 0 'out:^[0-9]+:pids:/c$'
+rt exec c2 grep pids /proc/self/cgroup
+t_check "pids: an exec'd process too" 0 'out:^[0-9]+:pids:/c$'
+rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 60 & done; echo loop-done'
+t_check "pids: with pids.limit 20, forking 40 background sleeps fails (the shell gives up)" 2 \
+	'err:can.t fork: Resource temporarily unavailable' '!out:loop-done'
+rt exec c2 echo still-answers
+t_check "pids: the container still answers" 0 'out:^still-answers$'
+rt update --pids-limit 100 c2
+t_check "update --pids-limit on the running container" 0 errlines:0
+rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 60 & done; echo forked-40'
+t_check "pids: after update the same loop forks them all" 0 'out:^forked-40$' errlines:0
+rt delete --force c2
+
 t_summary oci-process

@@ -148,7 +148,8 @@ Test(confine, setup_round_trip)
 				  .devices = { { "/dev/fuse", 'c', 10, 229, 0600, 1000, 5 } },
 				  .ndevrules = 2,
 				  .devrules = { { 0, 'a', PROTO_DEV_ANY, PROTO_DEV_ANY, 7 },
-						{ 1, 'c', 136, PROTO_DEV_ANY, PROTO_DEV_R | PROTO_DEV_W } } };
+						{ 1, 'c', 136, PROTO_DEV_ANY, PROTO_DEV_R | PROTO_DEV_W } },
+				  .pids_max = 20 };
 	cr_assert_eq(proto_encode_setup(&b, &s), 0);
 	const uint8_t *p = payload(&b, PROTO_SETUP, &len);
 	cr_assert_eq(proto_decode_setup(p, len, &d), 0);
@@ -171,6 +172,7 @@ Test(confine, setup_round_trip)
 	cr_assert_eq(d.devrules[1].major, 136);
 	cr_assert_eq(d.devrules[1].minor, PROTO_DEV_ANY);
 	cr_assert_eq(d.devrules[1].access, PROTO_DEV_R | PROTO_DEV_W);
+	cr_assert_eq(d.pids_max, 20);
 	for (size_t n = 0; n < len; n++)
 		cr_assert_eq(proto_decode_setup(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
 	/* A rule the guest must not write: each field out of its range. */
@@ -185,10 +187,10 @@ Test(confine, setup_round_trip)
 		s.devrules[1] = good;
 		proto_buf_free(&bb);
 		bb = (struct proto_buf){ 0 };
-		/* The same bytes by hand: patch the last rule's field k. */
+		/* The same bytes by hand: patch the last rule's field k (before pids_max). */
 		cr_assert_eq(proto_encode_setup(&bb, &s), 0);
 		uint8_t *q = (uint8_t *)payload(&bb, PROTO_SETUP, &blen);
-		size_t at = blen - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
+		size_t at = blen - 8 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
 		uint32_t v = k == 0 ? 2 : k == 1 ? 'u' : k == 2 ? 1u << 20 : 8;
 		q[at] = (uint8_t)v, q[at + 1] = (uint8_t)(v >> 8), q[at + 2] = (uint8_t)(v >> 16);
 		q[at + 3] = (uint8_t)(v >> 24);
@@ -383,4 +385,39 @@ Test(confine, config_checks)
 		cr_assert_str_eq(err.msg, bad[i][1]);
 		free(text);
 	}
+}
+
+Test(confine, update_round_trip)
+{
+	struct proto_buf b = { 0 };
+	uint32_t id;
+	uint64_t max;
+	size_t len;
+	cr_assert_eq(proto_encode_update(&b, 5, 1ull << 40), 0);
+	const uint8_t *p = payload(&b, PROTO_UPDATE, &len);
+	cr_assert_eq(len, 12);
+	cr_assert_eq(proto_decode_update(p, len, &id, &max), 0);
+	cr_assert_eq(id, 5);
+	cr_assert_eq(max, 1ull << 40);
+	for (size_t n = 0; n < len; n++)
+		cr_assert_eq(proto_decode_update(p, n, &id, &max), -1);
+	proto_buf_free(&b);
+}
+
+Test(confine, pids_limit_in_setup)
+{
+	static struct proto_setup s;
+	struct shim_err err = { 0 };
+	bool empty;
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
+	      " 'linux': {'resources': {'pids': {'limit': 20}}}}");
+	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
+	cr_assert_eq(s.pids_max, 20);
+	cr_assert_not(empty, "a pids limit alone makes a SETUP");
+	cfg_free(&cfg);
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'}}");
+	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
+	cr_assert_eq(s.pids_max, 0);
+	cr_assert(empty);
+	cfg_free(&cfg);
 }
