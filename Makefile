@@ -142,10 +142,14 @@ bench: all build/bench/qinit.cpio
 bench-boot: all
 	@./tests/vmhost/run -- ./bench/boot
 
-# iperf3 guest<->host through a veth namespace, mvrun against runc.
+# iperf3 guest<->host through a veth namespace, mvrun against runc
+# (BENCH_N runs of BENCH_NET_SECS s each, default 1 and 5). Results come back
+# to bench/results/<date>-<host>/ (net.md, net.json) and bench/results/latest/net.md.
 bench-net: all
-	@./tests/vmhost/run --module tun --module veth --module sch_ingress --module cls_u32 \
-		--module act_mirred -- ./bench/net
+	@mkdir -p bench/results
+	@MVRUN_BENCH_HOST=$$(hostname) ./tests/vmhost/run --timeout 7200 --rw bench/results \
+		-e BENCH_NET_SECS --module tun --module veth --module sch_ingress --module cls_u32 \
+		--module act_mirred -- ./bench/net $(if $(BENCH_N),-n $(BENCH_N))
 
 # Results come back to bench/results/<date>-<host>/ (fs.md, fs.json) and
 # bench/results/latest/fs.md.

@@ -155,6 +155,12 @@ static int share(struct vfsdev *d, struct jail *j, const char *tag, const char *
 	return vfsdev_init_fd(d, tag, root, proc, ro, err);
 }
 
+/* The VM is over (I/O thread): the namespace's interface without the join. */
+static void net_stop(void *opaque)
+{
+	ctr_net_stop(opaque);
+}
+
 int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jail *j,
 	      struct mvm_err *err)
 {
@@ -201,6 +207,8 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jai
 		b->net_ok = true;
 		if (vm_add_virtio(vm, &b->net.transport, &b->net.vdev, err) < 0)
 			return -1;
+		vm->io_atstop = net_stop;
+		vm->io_atstop_opaque = &b->ctr;
 	}
 	if (a->tty && isatty(0) && tcgetattr(0, &b->saved) == 0) {
 		/* The guest's pty does the line discipline; ours passes bytes. */

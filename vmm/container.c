@@ -113,18 +113,29 @@ void ctr_finish(struct ctr *c, int status, const char *msg)
 	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
 }
 
+void ctr_net_stop(struct ctr *c)
+{
+	if (!c->net_joined)
+		return;
+	struct mvm_err err = { 0 };
+	if (hostnet_detach(c->net_joined, c->net_tap, &err) < 0)
+		fprintf(stderr, "mvm: %s\n", err.msg);
+	c->net_joined = 0;
+}
+
 int ctr_start(struct ctr *c, char *msg, size_t cap)
 {
 	if (c->net_tap > 0) {
 		struct proto_net n;
 		struct mvm_err err = { 0 };
 		char ifname[IFNAMSIZ];
-		if (hostnet_attach(c->net_tap, c->net_if, &n, ifname, &err) < 0) {
+		if (hostnet_attach(c->net_tap, c->net_if, &n, ifname, &c->net_joined, &err) < 0) {
 			snprintf(msg, cap, "%s", err.msg);
 			return -1;
 		}
 		if (proto_encode_net(&c->out, &n) < 0) {
 			snprintf(msg, cap, "net: %s: the NET message could not be encoded", ifname);
+			ctr_net_stop(c);
 			return -1;
 		}
 	}

@@ -45,6 +45,7 @@ struct ctr {
 	struct exec_table execs;         /* exec clients and their ids (exec.c) */
 	int net_tap;                     /* the tap's ifindex with --net, else 0 */
 	char net_if[16];                 /* the namespace's interface at create, "" none */
+	int net_joined;                  /* the ifindex ctr_start joined the tap to, else 0 */
 };
 
 /* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
@@ -83,5 +84,11 @@ void ctr_flush(struct ctr *c);
  * NET; if that fails, nothing is sent and msg (cap bytes) says why: returns
  * -1, else 0. */
 int ctr_start(struct ctr *c, char *msg, size_t cap);
+
+/* Undo ctr_start's join, if it made one (hostnet_detach): the namespace's
+ * interface loses the ingress qdisc and the redirect to the tap. Call on the
+ * I/O thread (its seccomp filter allows rtnetlink) once the VM is over; a
+ * failure goes to stderr. */
+void ctr_net_stop(struct ctr *c);
 
 #endif

@@ -1,5 +1,5 @@
-/* hostnet.h: the tap, and the rtnetlink conversation (libmnl) that reads
- * the namespace's interface and joins it to the tap. */
+/* hostnet.h: the tap, and what the namespace's interface carries, read over
+ * rtnetlink (libmnl); the tc steps of the join are hostnet_tc.c's. */
 #include "vmm/hostnet.h"
 
 #include <arpa/inet.h>
@@ -8,17 +8,14 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
-#include <linux/pkt_cls.h>
-#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
-#include <linux/tc_act/tc_mirred.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "vmm/hostnet_nl.h"
 #include "vmm/virtio/net.h"
 
 int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err)
@@ -50,36 +47,6 @@ int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err)
 	return fd;
 }
 
-struct nl {
-	struct mnl_socket *sk;
-	unsigned seq, portid;
-	char buf[32768]; /* MNL_SOCKET_BUFFER_SIZE is the page size, or 8192 */
-};
-
-/* Send nlh and run cb on every reply (a dump, or just the ACK). Returns 0,
- * or -1 with errno from the kernel's answer. */
-static int talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	nlh->nlmsg_seq = ++nl->seq;
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->buf, sizeof(nl->buf));
-		if (n < 0)
-			return -1;
-		int r = mnl_cb_run(nl->buf, (size_t)n, nl->seq, nl->portid, cb, data);
-		if (r <= MNL_CB_STOP)
-			return r;
-	}
-}
-
-static struct nlmsghdr *msg(struct nl *nl, uint16_t type, uint16_t flags)
-{
-	struct nlmsghdr *h = mnl_nlmsg_put_header(nl->buf);
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | flags;
-	return h;
-}
 
 struct links {
 	int skip, found;
@@ -206,88 +173,12 @@ static int on_route(const struct nlmsghdr *h, void *data)
 
 static int dump(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data)
 {
-	struct nlmsghdr *h = msg(nl, type, NLM_F_DUMP);
+	struct nlmsghdr *h = hn_msg(nl, type, NLM_F_DUMP);
 	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, hdrlen);
 	g->rtgen_family = AF_UNSPEC;
-	return talk(nl, h, cb, data);
+	return hn_talk(nl, h, cb, data);
 }
 
-static int tap_up(struct nl *nl, int ifindex, uint32_t mtu)
-{
-	struct nlmsghdr *h = msg(nl, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	ifi->ifi_index = ifindex;
-	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
-	mnl_attr_put_u32(h, IFLA_MTU, mtu);
-	return talk(nl, h, NULL, NULL);
-}
-
-static struct nlmsghdr *tc_msg(struct nl *nl, uint16_t type, int ifindex, uint32_t parent,
-			       uint32_t handle, uint32_t info)
-{
-	struct nlmsghdr *h = msg(nl, type, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	struct tcmsg *t = mnl_nlmsg_put_extra_header(h, sizeof(*t));
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = ifindex;
-	t->tcm_parent = parent;
-	t->tcm_handle = handle;
-	t->tcm_info = info;
-	return h;
-}
-
-/* tc qdisc replace dev IF ingress: a fresh one, without the redirect an
- * earlier VM in this namespace left to its own (now gone) tap. */
-static int ingress(struct nl *nl, int ifindex)
-{
-	struct nlmsghdr *h = tc_msg(nl, RTM_DELQDISC, ifindex, TC_H_INGRESS, 0, 0);
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	if (talk(nl, h, NULL, NULL) < 0 && errno != ENOENT && errno != EINVAL)
-		return -1;
-	h = tc_msg(nl, RTM_NEWQDISC, ifindex, TC_H_INGRESS, TC_H_MAKE(TC_H_INGRESS, 0), 0);
-	mnl_attr_put_strz(h, TCA_KIND, "ingress");
-	return talk(nl, h, NULL, NULL);
-}
-
-/* tc filter add dev FROM parent ffff: protocol all u32 match u8 0 0
- *    action mirred egress redirect dev TO
- * (u32 rather than matchall: it is built into more kernels; Kata does the same). */
-static int redirect(struct nl *nl, int from, int to)
-{
-	struct nlmsghdr *h = tc_msg(nl, RTM_NEWTFILTER, from, TC_H_MAKE(TC_H_INGRESS, 0), 0,
-				    TC_H_MAKE(1u << 16, htons(ETH_P_ALL)));
-	mnl_attr_put_strz(h, TCA_KIND, "u32");
-	struct nlattr *opts = mnl_attr_nest_start(h, TCA_OPTIONS);
-	/* One key, mask 0 at offset 0: every packet. */
-	uint8_t sel[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)] = { 0 };
-	struct tc_u32_sel head = { .flags = TC_U32_TERMINAL, .nkeys = 1 };
-	memcpy(sel, &head, sizeof(head));
-	mnl_attr_put(h, TCA_U32_SEL, sizeof(sel), sel);
-	struct nlattr *acts = mnl_attr_nest_start(h, TCA_U32_ACT);
-	struct nlattr *act = mnl_attr_nest_start(h, 1); /* the first action */
-	mnl_attr_put_strz(h, TCA_ACT_KIND, "mirred");
-	struct nlattr *aopts = mnl_attr_nest_start(h, TCA_ACT_OPTIONS);
-	struct tc_mirred m = { .action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR,
-			       .ifindex = (uint32_t)to };
-	mnl_attr_put(h, TCA_MIRRED_PARMS, sizeof(m), &m);
-	mnl_attr_nest_end(h, aopts);
-	mnl_attr_nest_end(h, act);
-	mnl_attr_nest_end(h, acts);
-	mnl_attr_nest_end(h, opts);
-	return talk(nl, h, NULL, NULL);
-}
-
-static int nl_open(struct nl *nl, struct mvm_err *err)
-{
-	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sk || mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
-		if (nl->sk)
-			mnl_socket_close(nl->sk);
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: rtnetlink socket");
-	}
-	nl->portid = mnl_socket_get_portid(nl->sk);
-	nl->seq = (unsigned)time(NULL);
-	return 0;
-}
 
 static int join(struct nl *nl, int tap, const struct links *l, struct proto_net *n,
 		struct mvm_err *err)
@@ -306,15 +197,29 @@ static int join(struct nl *nl, int tap, const struct links *l, struct proto_net 
 	if (d.overflow)
 		return mvm_errf(err, MVM_EXIT_BADARG, "net: %s has more than %d addresses or %d "
 				"routes", l->name, PROTO_NET_MAX_ADDRS, PROTO_NET_MAX_ROUTES);
-	if (tap_up(nl, tap, l->mtu) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: bring the tap up at MTU %u", l->mtu);
-	if (ingress(nl, l->found) < 0 || ingress(nl, tap) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: add an ingress qdisc to %s and the tap "
-				 "(is sch_ingress available?)", l->name);
-	if (redirect(nl, l->found, tap) < 0 || redirect(nl, tap, l->found) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: redirect between %s and the tap "
-				 "(are cls_u32 and act_mirred available?)", l->name);
+	/* The tap comes up last: until then the redirect drops what the
+	 * interface receives, and an MTU the tap cannot take (above 65521,
+	 * its maximum) fails with the rest undone. */
+	if (hn_ingress(nl, l->found) < 0 || hn_ingress(nl, tap) < 0) {
+		mvm_errno(err, MVM_EXIT_INTERNAL, "net: add an ingress qdisc to %s and the tap "
+			  "(is sch_ingress available?)", l->name);
+		goto undo;
+	}
+	if (hn_redirect(nl, l->found, tap) < 0 || hn_redirect(nl, tap, l->found) < 0) {
+		mvm_errno(err, MVM_EXIT_INTERNAL, "net: redirect between %s and the tap "
+			  "(are cls_u32 and act_mirred available?)", l->name);
+		goto undo;
+	}
+	if (hn_tap_up(nl, tap, l->mtu) < 0) {
+		mvm_errno(err, MVM_EXIT_BADARG, "net: bring the tap up at %s's MTU, %u", l->name, l->mtu);
+		goto undo;
+	}
 	return 0;
+undo:
+	/* Whatever step failed, neither the interface nor the tap keeps an
+	 * ingress qdisc (their filters go with it), and the tap is down. */
+	hn_unjoin(nl, l->found, tap);
+	return -1;
 }
 
 /* The namespace's interface (see hostnet_attach) into *l; l->found 0: none. */
@@ -334,7 +239,7 @@ int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err)
 	if (!nl)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
 	int r = -1;
-	if (nl_open(nl, err) == 0) {
+	if (hn_open(nl, err) == 0) {
 		r = find_link(nl, tap_ifindex, &l, err);
 		mnl_socket_close(nl->sk);
 	}
@@ -344,8 +249,9 @@ int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err)
 }
 
 int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
-		   char ifname[IFNAMSIZ], struct mvm_err *err)
+		   char ifname[IFNAMSIZ], int *joined, struct mvm_err *err)
 {
+	*joined = 0;
 	struct nl *nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
@@ -353,7 +259,7 @@ int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
 	ifname[0] = 0;
 	int r = -1;
 	struct links l;
-	if (nl_open(nl, err) < 0) {
+	if (hn_open(nl, err) < 0) {
 		free(nl);
 		return -1;
 	}
@@ -364,10 +270,28 @@ int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
 			 "is gone", expect);
 	else if (!l.found)
 		r = 0; /* only lo: so is the guest */
-	else if (join(nl, tap_ifindex, &l, n, err) == 0)
+	else if (join(nl, tap_ifindex, &l, n, err) == 0) {
+		*joined = l.found;
 		r = 0;
+	}
 	snprintf(ifname, IFNAMSIZ, "%s", l.name);
 	mnl_socket_close(nl->sk);
+	free(nl);
+	return r;
+}
+
+int hostnet_detach(int ifindex, int tap_ifindex, struct mvm_err *err)
+{
+	struct nl *nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
+	int r = hn_open(nl, err);
+	if (r == 0) {
+		if (hn_unjoin(nl, ifindex, tap_ifindex) < 0)
+			r = mvm_errno(err, MVM_EXIT_INTERNAL, "net: remove the ingress qdisc "
+				      "(interface %d)", ifindex);
+		mnl_socket_close(nl->sk);
+	}
 	free(nl);
 	return r;
 }

@@ -26,12 +26,21 @@ int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err);
  * returns 0. Otherwise read its MAC, MTU, addresses (not IPv6 link-local)
  * and main-table unicast routes through it (not the kernel's own), bring the
  * tap up at that MTU and redirect each one's ingress to the other's egress;
- * fills n with PROTO_NET_UP and its name into ifname. expect (may be NULL):
- * the name hostnet_peek gave at create; if it was not "" and no interface is
- * left, that is an error. Returns 0, or -1 with err naming the interface and
- * the step (the tap stays, unjoined). */
+ * fills n with PROTO_NET_UP, its name into ifname and its index into
+ * *joined (0 when nothing was joined). expect (may be NULL): the name
+ * hostnet_peek gave at create; if it was not "" and no interface is left,
+ * that is an error. Returns 0, or -1 with err naming the interface and the
+ * step; then whatever the join had done is undone (no ingress qdisc or
+ * filter on the interface or the tap, the tap down) and *joined is 0. */
 int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
-		   char ifname[IFNAMSIZ], struct mvm_err *err);
+		   char ifname[IFNAMSIZ], int *joined, struct mvm_err *err);
+
+/* Undo hostnet_attach when the VM is over, so the namespace is as the engine
+ * made it (a later runc container, or VM, there gets its packets): remove
+ * the ingress qdisc, and so the redirect, from interface `ifindex` (and the
+ * tap's, if tap_ifindex > 0 and it is still there). An interface already
+ * gone is no error. Returns 0 or -1 with err. */
+int hostnet_detach(int ifindex, int tap_ifindex, struct mvm_err *err);
 
 /* The name of the interface hostnet_attach would join now, "" for none.
  * Given to it later as `expect`: an interface there at create that is gone

@@ -38,8 +38,9 @@ const struct sec_rule sec_rules[] = {
 	{ "brk", I | M, SA_NONE, "malloc's heap" },
 
 	/* --net at start (hostnet.c, libmnl, I/O thread): read the namespace's
-	 * interface and join it to the tap over rtnetlink. */
-	{ "socket", I, SA_NETLINK, "the rtnetlink socket (--net, at start)" },
+	 * interface and join it to the tap over rtnetlink; undo the join once
+	 * the VM is over (vm->io_atstop). */
+	{ "socket", I, SA_NETLINK, "the rtnetlink socket (--net, at start and at the end)" },
 	{ "bind", I, SA_NONE, "libmnl binds the rtnetlink socket (--net)" },
 	{ "getsockname", I, SA_NONE, "libmnl learns its netlink port id (--net)" },
 	{ "sendto", I, SA_NONE, "rtnetlink requests (--net)" },

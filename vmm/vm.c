@@ -245,6 +245,8 @@ static void *io_thread(void *arg)
 	if (evloop_run(&vm->loop) < 0)
 		vmstop_request(&vm->stop, VM_STOP_INTERNAL, -1, "I/O thread: epoll_wait: %s",
 			       strerror(errno));
+	if (vm->io_atstop)
+		vm->io_atstop(vm->io_atstop_opaque);
 	return vm_park(vm);
 }
 

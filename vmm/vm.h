@@ -49,6 +49,8 @@ struct vm {
 	struct i8042 i8042;
 	struct mvmport port;
 	struct evloop loop;          /* run by the I/O thread */
+	void (*io_atstop)(void *);   /* run by the I/O thread once its loop is over; NULL */
+	void *io_atstop_opaque;
 	pthread_t io_thread;
 	bool io_started;
 	bool irqchip;

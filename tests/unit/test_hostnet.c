@@ -43,7 +43,8 @@ Test(hostnet, only_lo_gives_no_interface)
 	cr_assert_geq(fd, 0, "%s", err.msg);
 	cr_assert_eq(strncmp(name, "mvtap", 5), 0, "%s", name);
 	struct proto_net n;
-	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
+	int joined;
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), 0, "%s", err.msg);
 	cr_assert_eq(n.flags, 0);
 	close(fd);
 }
@@ -78,7 +79,8 @@ Test(hostnet, reads_the_veth_and_redirects_both_ways)
 	int fd = hostnet_tap_open(&tap, name, &err);
 	cr_assert_geq(fd, 0, "%s", err.msg);
 	struct proto_net n;
-	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
+	int joined;
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(ifname, "v0");
 	cr_assert_eq(n.flags, PROTO_NET_UP);
 	cr_assert_eq(n.mtu, 1400);
@@ -166,7 +168,8 @@ Test(hostnet, interface_gone_since_create_is_an_error)
 	cr_assert_str_eq(seen, "v0");
 	sh("ip link del v1");
 	struct proto_net n;
-	cr_assert_eq(hostnet_attach(tap, seen, &n, ifname, &err), -1);
+	int joined;
+	cr_assert_eq(hostnet_attach(tap, seen, &n, ifname, &joined, &err), -1);
 	cr_assert_str_eq(err.msg, "net: v0, the container's network interface at create, is gone");
 	close(fd);
 }
@@ -181,16 +184,63 @@ Test(hostnet, second_attach_replaces_a_stale_redirect)
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
 	struct proto_net n;
+	int joined;
 	int fd = hostnet_tap_open(&tap, name, &err);
 	cr_assert_geq(fd, 0, "%s", err.msg);
-	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), 0, "%s", err.msg);
 	close(fd);
 	fd = hostnet_tap_open(&tap, name, &err);
 	cr_assert_geq(fd, 0, "%s", err.msg);
-	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &err), 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), 0, "%s", err.msg);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "test $(tc filter show dev v0 ingress | grep -c 'Redirect to device') = 1 && "
 		 "tc filter show dev v0 ingress | grep -q 'Redirect to device %s'", name);
 	sh(cmd);
 	close(fd);
+}
+
+/* A join that fails at its last step (the tap's MTU is at most 65521) undoes
+ * the earlier ones: no ingress qdisc (nor filter) on the veth or the tap. */
+Test(hostnet, failed_join_leaves_no_qdisc)
+{
+	private_netns();
+	sh("ip link add v1 type veth peer name v0 mtu 65535 && ip link set v0 up && ip link set v1 up");
+	struct mvm_err err = { 0 };
+	char name[IFNAMSIZ], ifname[IFNAMSIZ];
+	int tap, joined = -1;
+	struct proto_net n;
+	int fd = hostnet_tap_open(&tap, name, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), -1);
+	cr_assert_eq(strncmp(err.msg, "net: bring the tap up at v0's MTU, 65535: ", 42), 0, "%s", err.msg);
+	cr_assert_eq(joined, 0);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "! tc qdisc show dev v0 | grep -q ingress && "
+		 "! tc qdisc show dev %s | grep -q ingress && ! ip -o link show %s | grep -q ',UP'",
+		 name, name);
+	sh(cmd);
+	close(fd);
+}
+
+/* hostnet_detach leaves the veth as the engine made it: no ingress qdisc,
+ * so the peer's frames reach the namespace again. */
+Test(hostnet, detach_removes_the_redirect)
+{
+	private_netns();
+	sh("ip link add v1 type veth peer name v0 && ip link set v0 up && ip link set v1 up");
+	struct mvm_err err = { 0 };
+	char name[IFNAMSIZ], ifname[IFNAMSIZ];
+	int tap, joined;
+	struct proto_net n;
+	int fd = hostnet_tap_open(&tap, name, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), 0, "%s", err.msg);
+	cr_assert_eq(joined, (int)if_nametoindex("v0"));
+	sh("tc qdisc show dev v0 | grep -q ingress");
+	close(fd); /* as at the VM's end: the tap goes first */
+	cr_assert_eq(hostnet_detach(joined, 0, &err), 0, "%s", err.msg);
+	sh("! tc qdisc show dev v0 | grep -q ingress");
+	/* Gone since: no error. */
+	sh("ip link del v1");
+	cr_assert_eq(hostnet_detach(joined, 0, &err), 0, "%s", err.msg);
 }
