@@ -59,6 +59,10 @@ oci_tests() {
 	rt run --bundle "$W/veth" n1
 	t_check "oci: eth0 has the namespace's address, MAC and routes; pings the host" 0 \
 		"out:inet 10\.99\.0\.2/24" "out:link/ether $mac" "out:default via 10\.99\.0\.1 dev eth0" "out:PING-OK"
+	# The VM over, the join is undone: a runc container in the namespace
+	# afterwards gets eth0's packets (a redirect to the gone tap drops them).
+	t_exec 10 nsenter -t "$pid" -n tc qdisc show dev eth0
+	t_check "oci: no ingress qdisc left on eth0 after the container" 0 "!out:ingress"
 	# A server on this host answers the guest (TCP both ways).
 	python3 -m http.server --bind 10.99.0.1 8099 --directory tests/e2e >/dev/null 2>&1 &
 	local srv=$!
@@ -105,8 +109,24 @@ for n in c['linux']['namespaces']:
 	bundle nonet '["true"]' "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']"
 	rt run --bundle "$W/nonet" n7
 	t_check "oci: no network namespace (host network)" 1 "err:would share the host's network namespace" errlines:1
+	# Without permission: root may open and join every network namespace (no
+	# file mode or LSM stops it here), so the case is a caller without the
+	# capabilities for it, as in a confined or rootless setting: without
+	# CAP_SYS_PTRACE it may not open another root process's namespace
+	# through /proc, without CAP_SYS_ADMIN it may not setns into it. (A user
+	# namespace of its own would be the rootless case, but the test host
+	# runs this chrooted, where the kernel refuses CLONE_NEWUSER.)
+	netns_bundle noperm "$pid" '["true"]'
+	t_exec "$LIMIT" setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace \
+		"$MVRUN" --root "$ROOT" run --bundle "$W/noperm" n8
+	t_check "oci: a netns the caller may not open" 1 \
+		"err:network namespace /proc/$pid/ns/net: Permission denied" errlines:1
+	t_exec "$LIMIT" setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+		"$MVRUN" --root "$ROOT" run --bundle "$W/noperm" n9
+	t_check "oci: a netns the caller may not join" 1 \
+		"err:join the network namespace /proc/$pid/ns/net: Operation not permitted" errlines:1
 	t_exec 10 "$MVRUN" --root "$ROOT" list -q
-	t_check "oci: nothing left of the refused containers" 0 "!out:n[4-7]"
+	t_check "oci: nothing left of the refused containers" 0 "!out:n[4-9]"
 
 	# The interface goes between create and start: start says so.
 	local pid2
@@ -121,6 +141,30 @@ for n in c['linux']['namespaces']:
 	rt delete --force v1
 	t_exec 10 nsenter -t "$pid2" -n ip -o link
 	t_check "oci: no tap left after the failed start" 0 "!out:mvtap"
+
+	# A join that fails at its last step (the tap takes at most MTU 65521)
+	# undoes the rest: no ingress qdisc on eth0, no tap.
+	local pid3
+	pid3=$(netns vh3 10.97.0.2/24 10.97.0.1) || { t_bad "oci: third namespace" "ip failed"; return; }
+	NSPIDS+=($pid3)
+	nsenter -t "$pid3" -n ip link set eth0 mtu 65535
+	netns_bundle bigmtu "$pid3" '["true"]'
+	create j1 bigmtu
+	rt start j1
+	t_check "oci: an MTU the tap cannot take fails start" 1 "err:bring the tap up at eth0's MTU, 65535"
+	rt delete --force j1
+	t_exec 10 nsenter -t "$pid3" -n sh -c 'tc qdisc show dev eth0; ip -o link'
+	t_check "oci: the failed join left no ingress qdisc and no tap" 0 "out:eth0" "!out:ingress" "!out:mvtap"
+	# A second interface besides lo: the guest would get one; create says so
+	# (mvm's line, then mvrun's "mvm exited with status 64 before the
+	# container was ready", as for every error of mvm's set-up).
+	ip link add vh4 type veth peer name eth1 netns "$pid3"
+	netns_bundle twoif "$pid3" '["true"]'
+	rt run --bundle "$W/twoif" n10
+	t_check "oci: a namespace with a second interface is refused, naming both" 1 \
+		"err:^mvm: net: the network namespace has more than one interface besides lo \(eth0, eth1\)"
+	ip link del vh4
+	ip link del vh3
 }
 
 # --- engines: the image from build/rootfs, as engines.sh makes it ----------
