@@ -51,24 +51,46 @@ int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err)
 struct links {
 	int skip, found;
 	char name[IFNAMSIZ];
+	char other[IFNAMSIZ]; /* a second interface, "" if none */
 	uint8_t mac[6];
 	int maclen;
 	uint32_t mtu;
 };
 
+/* The devices the kernel makes in every namespace when a tunnel module is
+ * loaded (sit0, tunl0, gre0...): down, unconfigured, never the engine's. */
+static bool fallback_tunnel(const char *name)
+{
+	static const char *const fb[] = { "sit0", "tunl0", "ip6tnl0", "gre0", "gretap0", "erspan0",
+					  "ip6gre0", "ip6gretap0", "ip6erspan0", "ip_vti0", "ip6_vti0" };
+	for (size_t i = 0; i < sizeof(fb) / sizeof(fb[0]); i++)
+		if (!strcmp(name, fb[i]))
+			return true;
+	return false;
+}
+
 static int on_link(const struct nlmsghdr *h, void *data)
 {
 	struct links *l = data;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
-	if (ifi->ifi_flags & IFF_LOOPBACK || ifi->ifi_index == l->skip || l->found)
+	if (ifi->ifi_flags & IFF_LOOPBACK || ifi->ifi_index == l->skip)
 		return MNL_CB_OK;
+	const struct nlattr *a, *name = NULL;
+	mnl_attr_for_each(a, h, sizeof(*ifi))
+		if (mnl_attr_get_type(a) == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+			name = a;
+	const char *nm = name ? mnl_attr_get_str(name) : "?";
+	if (!(ifi->ifi_flags & IFF_UP) && fallback_tunnel(nm))
+		return MNL_CB_OK;
+	if (l->found) {
+		if (!l->other[0])
+			snprintf(l->other, sizeof(l->other), "%s", nm);
+		return MNL_CB_OK;
+	}
 	l->found = ifi->ifi_index;
-	const struct nlattr *a;
+	snprintf(l->name, sizeof(l->name), "%s", nm);
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
 		switch (mnl_attr_get_type(a)) {
-		case IFLA_IFNAME:
-			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
-			break;
 		case IFLA_ADDRESS:
 			l->maclen = mnl_attr_get_payload_len(a);
 			if (l->maclen == 6)
@@ -229,6 +251,10 @@ static int find_link(struct nl *nl, int tap_ifindex, struct links *l, struct mvm
 	l->skip = tap_ifindex;
 	if (dump(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, l) < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: list the interfaces");
+	if (l->other[0])
+		return mvm_errf(err, MVM_EXIT_BADARG, "net: the network namespace has more than one "
+				"interface besides lo (%s, %s): the guest gets one, so mvrun joins "
+				"only a namespace with a single one", l->name, l->other);
 	return 0;
 }
 

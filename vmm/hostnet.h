@@ -21,11 +21,13 @@
  * fd is closed: nothing is left behind if mvm dies. */
 int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err);
 
-/* Find the namespace's interface: the first one, by index, that is neither
- * loopback nor the tap. None: n->flags = 0 (the guest gets only lo) and
- * returns 0. Otherwise read its MAC, MTU, addresses (not IPv6 link-local)
- * and main-table unicast routes through it (not the kernel's own), bring the
- * tap up at that MTU and redirect each one's ingress to the other's egress;
+/* Find the namespace's interface: the one that is neither loopback nor the
+ * tap (nor a kernel's fallback tunnel device, sit0 and the like, while
+ * down). More than one: an error naming two (the guest gets one eth0). None:
+ * n->flags = 0 (the guest gets only lo) and returns 0. Otherwise read its
+ * MAC, MTU, addresses (not IPv6 link-local) and main-table unicast routes
+ * through it (not the kernel's own), redirect each one's ingress (its and
+ * the tap's) to the other's egress and bring the tap up at that MTU;
  * fills n with PROTO_NET_UP, its name into ifname and its index into
  * *joined (0 when nothing was joined). expect (may be NULL): the name
  * hostnet_peek gave at create; if it was not "" and no interface is left,
@@ -42,7 +44,8 @@ int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
  * gone is no error. Returns 0 or -1 with err. */
 int hostnet_detach(int ifindex, int tap_ifindex, struct mvm_err *err);
 
-/* The name of the interface hostnet_attach would join now, "" for none.
+/* The name of the interface hostnet_attach would join now, "" for none
+ * (more than one: an error, as there).
  * Given to it later as `expect`: an interface there at create that is gone
  * at start is an error, not a silent "only lo". Returns 0 or -1 with err. */
 int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err);

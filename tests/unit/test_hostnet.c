@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,6 +36,39 @@ static void sh(const char *cmd)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+/* The engine's side of the veth: a namespace of its own, held by a child
+ * that dies with the test. */
+static pid_t peer_pid;
+
+/* Make veth v0 here (`opts` are ip link's for it, e.g. "mtu 1400") and its
+ * peer v1 in the peer's namespace, both up: the namespace holds v0 alone,
+ * as an engine leaves it. */
+static void veth(const char *opts)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	peer_pid = fork();
+	cr_assert_geq(peer_pid, 0);
+	if (peer_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		char ok = unshare(CLONE_NEWNET) == 0;
+		if (write(p[1], &ok, 1) != 1 || !ok)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	char ok = 0;
+	cr_assert_eq(read(p[0], &ok, 1), 1);
+	cr_assert(ok, "the peer's namespace");
+	close(p[0]);
+	close(p[1]);
+	char cmd[320];
+	snprintf(cmd, sizeof(cmd), "ip link add v1 type veth peer name v0 %s && ip link set v1 netns %d && "
+		 "ip link set v0 up && nsenter -t %d -n ip link set v1 up", opts, (int)peer_pid,
+		 (int)peer_pid);
+	sh(cmd);
+}
+
 Test(hostnet, only_lo_gives_no_interface)
 {
 	private_netns();
@@ -52,11 +88,19 @@ Test(hostnet, only_lo_gives_no_interface)
 /* A packet socket on v1, the veth's peer. */
 static int packet_on(const char *ifname)
 {
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)peer_pid);
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), peer = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert(self >= 0 && peer >= 0);
+	cr_assert_eq(setns(peer, CLONE_NEWNET), 0);
 	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	cr_assert_geq(s, 0);
 	struct sockaddr_ll sl = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				  .sll_ifindex = (int)if_nametoindex(ifname) };
 	cr_assert_eq(bind(s, (struct sockaddr *)&sl, sizeof(sl)), 0);
+	cr_assert_eq(setns(self, CLONE_NEWNET), 0); /* the socket stays in the peer's */
+	close(self);
+	close(peer);
 	return s;
 }
 
@@ -69,8 +113,8 @@ static bool readable(int fd)
 Test(hostnet, reads_the_veth_and_redirects_both_ways)
 {
 	private_netns();
-	sh("ip link add v1 type veth peer name v0 mtu 1400 address 02:42:0a:58:00:05 && "
-	   "ip link set v0 up && ip link set v1 up && ip addr add 10.88.0.5/16 dev v0 && "
+	veth("mtu 1400 address 02:42:0a:58:00:05");
+	sh("ip addr add 10.88.0.5/16 dev v0 && "
 	   "ip -6 addr add fd00::5/64 dev v0 nodad && ip route add default via 10.88.0.1 && "
 	   "ip route add 192.168.7.0/24 via 10.88.0.9 metric 7");
 	struct mvm_err err = { 0 };
@@ -158,7 +202,7 @@ Test(hostnet, tap_goes_with_its_fd)
 Test(hostnet, interface_gone_since_create_is_an_error)
 {
 	private_netns();
-	sh("ip link add v1 type veth peer name v0");
+	veth("");
 	struct mvm_err err = { 0 };
 	char name[IFNAMSIZ], seen[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
@@ -166,7 +210,7 @@ Test(hostnet, interface_gone_since_create_is_an_error)
 	cr_assert_geq(fd, 0, "%s", err.msg);
 	cr_assert_eq(hostnet_peek(tap, seen, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(seen, "v0");
-	sh("ip link del v1");
+	sh("ip link del v0");
 	struct proto_net n;
 	int joined;
 	cr_assert_eq(hostnet_attach(tap, seen, &n, ifname, &joined, &err), -1);
@@ -179,7 +223,7 @@ Test(hostnet, interface_gone_since_create_is_an_error)
 Test(hostnet, second_attach_replaces_a_stale_redirect)
 {
 	private_netns();
-	sh("ip link add v1 type veth peer name v0 && ip link set v0 up && ip link set v1 up");
+	veth("");
 	struct mvm_err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
@@ -204,7 +248,7 @@ Test(hostnet, second_attach_replaces_a_stale_redirect)
 Test(hostnet, failed_join_leaves_no_qdisc)
 {
 	private_netns();
-	sh("ip link add v1 type veth peer name v0 mtu 65535 && ip link set v0 up && ip link set v1 up");
+	veth("mtu 65535");
 	struct mvm_err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap, joined = -1;
@@ -227,7 +271,7 @@ Test(hostnet, failed_join_leaves_no_qdisc)
 Test(hostnet, detach_removes_the_redirect)
 {
 	private_netns();
-	sh("ip link add v1 type veth peer name v0 && ip link set v0 up && ip link set v1 up");
+	veth("");
 	struct mvm_err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap, joined;
@@ -241,6 +285,32 @@ Test(hostnet, detach_removes_the_redirect)
 	cr_assert_eq(hostnet_detach(joined, 0, &err), 0, "%s", err.msg);
 	sh("! tc qdisc show dev v0 | grep -q ingress");
 	/* Gone since: no error. */
-	sh("ip link del v1");
+	sh("ip link del v0");
 	cr_assert_eq(hostnet_detach(joined, 0, &err), 0, "%s", err.msg);
+}
+
+/* Two interfaces besides lo: the guest would get one, so create (peek) and
+ * start (attach) refuse, naming both, and join nothing. */
+Test(hostnet, second_interface_is_refused)
+{
+	private_netns();
+	veth("");
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "ip link add w1 type veth peer name w0 && ip link set w1 netns %d",
+		 (int)peer_pid);
+	sh(cmd);
+	struct mvm_err err = { 0 };
+	char name[IFNAMSIZ], ifname[IFNAMSIZ], seen[IFNAMSIZ];
+	int tap, joined = -1;
+	struct proto_net n;
+	int fd = hostnet_tap_open(&tap, name, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(hostnet_peek(tap, seen, &err), -1);
+	cr_assert_str_eq(err.msg, "net: the network namespace has more than one interface besides lo "
+			 "(v0, w0): the guest gets one, so mvrun joins only a namespace with a single one");
+	cr_assert_eq(hostnet_attach(tap, NULL, &n, ifname, &joined, &err), -1);
+	cr_assert(strstr(err.msg, "more than one interface besides lo (v0, w0)"), "%s", err.msg);
+	cr_assert_eq(joined, 0);
+	sh("! tc qdisc show | grep -q ingress");
+	close(fd);
 }
