@@ -50,11 +50,14 @@
  *     EXEC_ERROR, EXEC_EXIT when it ends; EXEC_SIGNAL, EXEC_RESIZE);
  *     when the process exits, drain its output, send EXIT (exit code, or
  *     128+signal) and power off with that status (execs die with the VM).
+ *  createContainer hooks run in the container before READY, startContainer
+ *  hooks at START before the process (hooks.c).
  *  Any failure in 1-4 sends ERROR instead, also after START when execve
  *  or a step before it fails in the child, and powers off with its status:
  *    1    setup (mount, vsock stream, pty, cwd, setuid, malformed SPEC...)
  *    126  argv[0] found but not executable (`exec "/etc": permission denied`)
  *    127  argv[0] not found (`exec "foo": executable file not found in $PATH`)
+ *    255  a startContainer hook failed (runc's init exits 255)
  *  If the control stream breaks (the host is gone, or sends a bad header
  *  after SPEC), every process is killed and the status is 137.
  *  After EXIT or ERROR mvinit closes the control stream and waits (at most
@@ -276,12 +279,12 @@ static __attribute__((noreturn)) void host_gone(struct mvi *m)
 	power_off(m->have_port, MVI_EXIT_HOSTGONE);
 }
 
-/* Receive the CONFINE or SETUP that the SPEC announced, decoded into m. */
+/* Receive the CONFINE, SETUP or HOOKS that the SPEC announced, decoded into m. */
 static void read_more(struct mvi *m, uint16_t type, struct ctl_msg *out)
 {
 	struct mvi_err e = { 0 };
 	enum ctl_status st = ctl_wait(m->ctl, &m->rd, out);
-	const char *name = type == PROTO_CONFINE ? "CONFINE" : "SETUP";
+	const char *name = type == PROTO_CONFINE ? "CONFINE" : type == PROTO_SETUP ? "SETUP" : "HOOKS";
 
 	if (st == CTL_EOF)
 		host_gone(m);
@@ -290,9 +293,9 @@ static void read_more(struct mvi *m, uint16_t type, struct ctl_msg *out)
 			 st == CTL_MSG ? "another message" : "none");
 		fail(m, &e);
 	}
-	if (type == PROTO_CONFINE
-		    ? proto_decode_confine(out->payload, out->hdr.len, &m->confine) < 0
-		    : proto_decode_setup(out->payload, out->hdr.len, &m->setup) < 0) {
+	if (type == PROTO_CONFINE ? proto_decode_confine(out->payload, out->hdr.len, &m->confine) < 0
+	    : type == PROTO_SETUP ? proto_decode_setup(out->payload, out->hdr.len, &m->setup) < 0
+				  : proto_decode_hooks(out->payload, out->hdr.len, &m->hooks) < 0) {
 		mvi_fail(&e, MVI_EXIT_SETUP, "malformed %s (%u bytes)", name, out->hdr.len);
 		fail(m, &e);
 	}
@@ -333,6 +336,8 @@ static void read_spec(struct mvi *m)
 		read_more(m, PROTO_CONFINE, &m->confine_msg);
 	if (m->spec.flags & PROTO_SPEC_SETUP)
 		read_more(m, PROTO_SETUP, &m->setup_msg);
+	if (m->spec.flags & PROTO_SPEC_HOOKS)
+		read_more(m, PROTO_HOOKS, &m->hooks_msg);
 }
 
 static __attribute__((noreturn)) void container_mode(bool have_port)
@@ -364,7 +369,8 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
 			 &e) < 0 ||
-	    proc_resolve(&m, &e) < 0 || proc_stdio(&m, &e) < 0)
+	    proc_resolve(&m, &e) < 0 || hooks_run(&m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
+	    proc_stdio(&m, &e) < 0)
 		fail(&m, &e);
 	mark(have_port, MVM_MARK_READY);
 	if (ctl_send_ready(m.ctl) < 0 || proc_wait_start(&m) < 0)
@@ -372,6 +378,12 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	if (m.net_failed)
 		fail(&m, &m.net_err);
 	mark(have_port, MVM_MARK_START);
+	/* A failing startContainer hook ends the container as runc's init
+	 * does: the process never runs, the error goes out, status 255. */
+	if (hooks_run(&m, PROTO_HOOK_START_CONTAINER, &e) < 0) {
+		e.status = MVI_EXIT_HOOK;
+		fail(&m, &e);
+	}
 	if (proc_spawn(&m, &e) < 0)
 		fail(&m, &e);
 	if (proc_supervise(&m, &status) == PROC_HOST_GONE)

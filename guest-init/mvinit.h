@@ -15,6 +15,8 @@
  *                with its own stdio streams, reported by id
  *   cgroup.c     the container's cgroup v1 hierarchies in the guest (devices, pids),
  *                mounted out of the container's view; joined by each process
+ *   hooks.c      the OCI hooks that run in the container (createContainer,
+ *                startContainer)
  *   relay.c      byte pumps between vsock streams and the process's pipes or
  *                pty master
  *
@@ -32,12 +34,14 @@
 #include <sys/types.h>
 
 #include "proto/confine.h"
+#include "proto/hooks.h"
 #include "proto/proto.h"
 #include "proto/proto_net.h"
 
 #define MVI_EXIT_SETUP 1      /* container setup failed (as runc's create) */
 #define MVI_EXIT_NOEXEC 126   /* argv[0] found but not executable */
 #define MVI_EXIT_NOTFOUND 127 /* argv[0] not found */
+#define MVI_EXIT_HOOK 255     /* a startContainer hook failed (runc's init's status) */
 #define MVI_EXIT_HOSTGONE 137 /* control stream dropped: as if SIGKILLed */
 
 #define MVI_NEWROOT "/mnt/root" /* where the root share is set up */
@@ -343,9 +347,11 @@ struct mvi {
 	struct ctl_reader rd;
 	struct ctl_msg spec_msg; /* the SPEC; spec's strings point into it */
 	struct proto_spec spec;
-	struct ctl_msg confine_msg, setup_msg; /* CONFINE and SETUP, if the SPEC announced them */
+	struct ctl_msg confine_msg, setup_msg, hooks_msg; /* CONFINE, SETUP and HOOKS, if the
+							   * SPEC announced them */
 	struct proto_confine confine;
 	struct proto_setup setup;
+	struct proto_hooks hooks;
 	struct ctl_msg exec_confine[PROTO_MAX_EXECS]; /* EXEC_CONFINE by id, until its EXEC */
 	const char **scratch;
 	char exe[4096];         /* argv[0] resolved */
@@ -362,6 +368,15 @@ struct mvi {
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct mvi_err net_err;
 };
+
+/* ---- hooks.c ---- */
+
+/* Run the HOOKS of kind (enum proto_hook_kind) in order, in the container
+ * (after the switch of root; the cwd is the process's), each with its
+ * state JSON on stdin; a no-op without HOOKS. Returns 0, or -1 with e
+ * naming the hook and how it failed (status MVI_EXIT_SETUP; the caller
+ * picks another if it must). */
+int hooks_run(struct mvi *m, uint32_t kind, struct mvi_err *e);
 
 /* ---- net.c ---- */
 

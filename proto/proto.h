@@ -8,7 +8,8 @@
  *
  * Conversation on the control stream (guest port PROTO_PORT_CONTROL, opened
  * by the guest to the host):
- *   guest HELLO → host SPEC [→ host CONFINE] [→ host SETUP] → guest READY
+ *   guest HELLO → host SPEC [→ host CONFINE] [→ host SETUP] [→ host HOOKS] →
+ *   guest READY
  *   (or ERROR) → host START →
  *   host SIGNAL/RESIZE any time → guest EXIT → guest powers off.
  * With a virtio-net device, the host sends NET (proto_net.h) right before
@@ -83,6 +84,8 @@ enum proto_type {
 	PROTO_EXEC_CONFINE, /* host: u32 id, then a CONFINE's payload; right before an
 			     * EXEC{id} whose flags have PROTO_SPEC_CONFINE */
 	PROTO_UPDATE,     /* host: u32 id, new limits (confine.h); answered as an exec */
+	PROTO_HOOKS,      /* host: the hooks that run in the container (hooks.h); after SPEC
+			   * (CONFINE, SETUP) when its flags have PROTO_SPEC_HOOKS */
 	PROTO_TYPE_MAX,
 };
 
@@ -90,6 +93,7 @@ enum proto_type {
 #define PROTO_SPEC_READONLY_ROOT 0x2
 #define PROTO_SPEC_CONFINE 0x100    /* a CONFINE (EXEC_CONFINE for an exec) comes with it */
 #define PROTO_SPEC_SETUP 0x200      /* a SETUP follows (SPEC only) */
+/* 0x400 is PROTO_SPEC_HOOKS (hooks.h) */
 #define PROTO_MOUNT_RO 0x1
 /* A share of files, mounted outside the container (path unused): its
  * entries are bound one by one by PROTO_MOUNT_FILE entries after it. */

@@ -15,7 +15,8 @@
 
 static const char features[] =
 	"{\"ociVersionMin\": \"1.0.0\", \"ociVersionMax\": \"" SHIM_OCI_VERSION "\","
-	" \"hooks\": [\"prestart\", \"createRuntime\", \"poststart\", \"poststop\"],"
+	" \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", \"startContainer\","
+	" \"poststart\", \"poststop\"],"
 	" \"mountOptions\": [\"ro\", \"rw\", \"bind\", \"rbind\", \"private\", \"rprivate\","
 	"  \"slave\", \"rslave\", \"shared\", \"rshared\", \"unbindable\", \"runbindable\","
 	"  \"nosuid\", \"nodev\", \"noexec\", \"suid\", \"dev\", \"exec\", \"relatime\","
@@ -64,12 +65,13 @@ static const char features[] =
 	" guest; update changes it while the container runs), linux.seccomp (compiled on"
 	" the host for x86_64, x86 and x32), linux.maskedPaths, linux.readonlyPaths, linux.sysctl (any"
 	" key: the kernel is the VM's), linux.devices (the guest kernel's devices of those numbers),"
-	" domainname\","
+	" domainname, createContainer and startContainer hooks (run in the container in the VM;"
+	" createContainer's path is resolved in the container, not the host)\","
 	"  \"org.mvrun.not-applied-yet\": \"linux.resources.devices (the guest's devices are the VM's own), nosuid/nodev/noexec on"
 	" bind mounts, tmpcopyup (accepted with a warning)\","
 	"  \"org.mvrun.refused\": \"user namespaces and id mappings, joining namespaces by path,"
 	" mounts other than binds, tmpfs and the guest's own proc, sysfs, devpts and mqueue,"
-	" createContainer and startContainer hooks, seccomp SCMP_ACT_NOTIFY,"
+	" a createContainer hook whose path is not in the rootfs, seccomp SCMP_ACT_NOTIFY,"
 	" --preserve-fds, --systemd-cgroup\"}}";
 
 int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)

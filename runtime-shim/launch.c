@@ -151,9 +151,23 @@ static int bind_stages(const struct launch *l)
 	return 0;
 }
 
-/* In the child: the plan's CONFINE and SETUP in a memfd at CONFINE_FD. */
-static int confine_fd(const struct launch *l)
+/* In the child: the plan's CONFINE and SETUP in a memfd at CONFINE_FD,
+ * and the HOOKS that run in the guest, whose state names this pid, mvm's. */
+static int confine_fd(struct launch *l)
 {
+	if (l->plan.guest_hooks) {
+		l->st.pid = getpid();
+		char *creating = store_oci_state(&l->st, STORE_CREATING, false);
+		char *created = store_oci_state(&l->st, STORE_CREATED, false);
+		int r = creating && created ?
+				s2v_encode_hooks(&l->cfg, creating, created, &l->plan.confine) : -1;
+		free(creating);
+		free(created);
+		if (r < 0) {
+			dprintf(READY_FD, "error 1 config.json: hooks: too large to pass to the guest\n");
+			return -1;
+		}
+	}
 	int fd = memfd_create("mvrun-confine", MFD_CLOEXEC);
 	size_t off = 0;
 	while (fd >= 0 && off < l->plan.confine.len) {

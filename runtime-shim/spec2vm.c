@@ -255,14 +255,6 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 		s2v_note(p, "linux.resources: only memory, cpu and pids are applied");
 	if (l->has_intel_rdt || l->has_personality)
 		s2v_note(p, "linux.intelRdt and linux.personality: not applied");
-	if (c->nhooks[CFG_HOOK_CREATE_CONTAINER])
-		return s2v_bad(err, "hooks.createContainer",
-			   "hooks that run inside the container are not supported: the container's "
-			   "namespaces are in the VM, where the hook, a host binary, cannot run");
-	if (c->nhooks[CFG_HOOK_START_CONTAINER])
-		return s2v_bad(err, "hooks.startContainer",
-			   "hooks that run inside the container are not supported: the container's "
-			   "namespaces are in the VM, where the hook, a host binary, cannot run");
 	return 0;
 }
 
@@ -298,7 +290,8 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	if (!c->has_process)
 		return s2v_bad(err, "process", "missing (required)");
 	if (check_annotations(c, p, &kernel, &console, err) < 0 || check_process(c, p, err) < 0 ||
-	    check_linux(c, p, err) < 0 || resolve_root(c, in, p, err) < 0 || size_vm(c, p, err) < 0)
+	    check_linux(c, p, err) < 0 || resolve_root(c, in, p, err) < 0 ||
+	    s2v_hooks(c, p, err) < 0 || size_vm(c, p, err) < 0)
 		goto fail;
 	p->tty = pr->terminal;
 /* Sequenced, unlike the operands of |. */

@@ -6,7 +6,9 @@
  * the host (id mappings, joined namespaces), create fails naming the field.
  * mvinit applies the process's user, groups, umask, rlimits, capabilities,
  * no_new_privs and seccomp, and the container's masked and read-only paths,
- * sysctls, devices and domain name (spec2vm_confine.c). What is accepted but
+ * sysctls, devices and domain name (spec2vm_confine.c), and runs the
+ * createContainer and startContainer hooks in the container
+ * (spec2vm_hooks.c). What is accepted but
  * weaker in a VM is listed in the plan's notes, which mvrun logs as
  * warnings. */
 #ifndef MVRUN_SHIM_SPEC2VM_H
@@ -77,6 +79,8 @@ struct s2v_plan {
 	 * config has any; mvm reads it from in->confine_fd. */
 	struct proto_buf confine;
 	uint32_t seccomp_insns;     /* the compiled seccomp program's size, 0 without one */
+	bool guest_hooks;           /* createContainer or startContainer hooks: mvrun adds a
+				     * HOOKS (s2v_encode_hooks) to confine once mvm's pid is known */
 };
 
 /* Check c against what mvm can do and build the plan. Host checks are made
@@ -86,6 +90,13 @@ struct s2v_plan {
  * to free. */
 int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *plan,
 	      struct shim_err *err);
+
+/* Append the HOOKS message for c's createContainer and startContainer
+ * hooks (checked by s2v_build) to b, with `creating` and `created`, the
+ * state JSON each kind gets on stdin. Returns 0, or -1 (b->failed) when it
+ * does not fit. */
+int s2v_encode_hooks(const struct cfg *c, const char *creating, const char *created,
+		     struct proto_buf *b);
 
 /* Release the plan's allocations. */
 void s2v_free(struct s2v_plan *plan);

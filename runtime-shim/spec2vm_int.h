@@ -20,4 +20,9 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 		struct shim_err *err);
 
+/* Check the createContainer and startContainer hooks (counts; a
+ * createContainer path must be in the rootfs) and set p->guest_hooks.
+ * Returns 0 or -1 with err. (spec2vm_hooks.c) */
+int s2v_hooks(const struct cfg *c, struct s2v_plan *p, struct shim_err *err);
+
 #endif

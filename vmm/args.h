@@ -63,7 +63,7 @@ struct mvm_args {
 		uint32_t resource;
 		uint64_t soft, hard;
 	} rlimits[MVM_MAX_RLIMITS];
-	int confine_fd;             /* --confine-fd N: CONFINE and SETUP messages to send
+	int confine_fd;             /* --confine-fd N: CONFINE, SETUP and HOOKS messages to send
 				     * after SPEC (proto/confine.h), read at set-up; -1 */
 	const char *vsock_uds;      /* unix socket for host-initiated vsock, or NULL */
 	const char *control_socket; /* with --wait-start: where "start" arrives, or NULL */

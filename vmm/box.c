@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "proto/confine.h"
+#include "proto/hooks.h"
 
 static const char *const vol_tags[MVM_MAX_VOLUMES] = {
 	"vol0", "vol1", "vol2", "vol3", "vol4", "vol5",
@@ -93,9 +94,18 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 	return 0;
 }
 
-/* The messages mvrun wrote to --confine-fd: a CONFINE and a SETUP, each at
- * most once and in that order, checked by their decoders; they announce
- * themselves in the SPEC's flags. */
+/* A well-formed HOOKS payload? (decoded into the heap: 17 KiB) */
+static bool hooks_ok(const uint8_t *p, size_t len)
+{
+	struct proto_hooks *h = malloc(sizeof(*h));
+	bool ok = h && proto_decode_hooks(p, len, h) == 0;
+	free(h);
+	return ok;
+}
+
+/* The messages mvrun wrote to --confine-fd: a CONFINE, a SETUP and a HOOKS,
+ * each at most once and in that order, checked by their decoders; they
+ * announce themselves in the SPEC's flags. */
 static int read_confine(struct box *b, int fd, struct mvm_err *err)
 {
 	static struct proto_setup setup; /* large; only decoded to check it */
@@ -105,8 +115,8 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR)) {
 		if (n <= 0)
 			continue;
-		if (x->len + (size_t)n > 2 * PROTO_MAX_MSG)
-			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: more than two messages");
+		if (x->len + (size_t)n > 3 * PROTO_MAX_MSG)
+			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: more than three messages");
 		uint8_t *d = realloc(x->data, x->len + (size_t)n);
 		if (!d)
 			return mvm_errf(err, MVM_EXIT_INTERNAL, "--confine-fd: out of memory");
@@ -124,15 +134,19 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 		if (x->len - off < PROTO_HDR_LEN || proto_parse_hdr(x->data + off, &h) < 0 ||
 		    h.len > x->len - off - PROTO_HDR_LEN)
 			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: a malformed message");
-		if (h.type == PROTO_CONFINE && !(b->spec.flags & (PROTO_SPEC_CONFINE | PROTO_SPEC_SETUP)) &&
+		uint32_t later = PROTO_SPEC_SETUP | PROTO_SPEC_HOOKS;
+		if (h.type == PROTO_CONFINE && !(b->spec.flags & (PROTO_SPEC_CONFINE | later)) &&
 		    proto_decode_confine(p, h.len, &c) == 0)
 			b->spec.flags |= PROTO_SPEC_CONFINE;
-		else if (h.type == PROTO_SETUP && !(b->spec.flags & PROTO_SPEC_SETUP) &&
+		else if (h.type == PROTO_SETUP && !(b->spec.flags & later) &&
 			 proto_decode_setup(p, h.len, &setup) == 0)
 			b->spec.flags |= PROTO_SPEC_SETUP;
+		else if (h.type == PROTO_HOOKS && !(b->spec.flags & PROTO_SPEC_HOOKS) &&
+			 hooks_ok(p, h.len))
+			b->spec.flags |= PROTO_SPEC_HOOKS;
 		else
 			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: message type %u is not a "
-					"valid CONFINE then SETUP", h.type);
+					"valid CONFINE, SETUP then HOOKS", h.type);
 		off += PROTO_HDR_LEN + h.len;
 	}
 	return 0;

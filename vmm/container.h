@@ -22,7 +22,7 @@ enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_WAIT_START, CTR_RUNNING, CT
 struct ctr {
 	struct evloop *loop;
 	const struct proto_spec *spec;   /* not owned */
-	const struct proto_buf *confine; /* CONFINE and SETUP, sent right after SPEC; not owned, may be NULL */
+	const struct proto_buf *confine; /* CONFINE, SETUP, HOOKS, sent right after SPEC; not owned, may be NULL */
 	bool tty;
 	int ctl_fd;                      /* our end of the control stream, -1 before */
 	enum ctr_state state;

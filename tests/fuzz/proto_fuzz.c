@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "proto/confine.h"
+#include "proto/hooks.h"
 #include "proto/proto.h"
 #include "proto/proto_net.h"
 
@@ -224,6 +225,25 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 		same_bytes(&b, PROTO_UPDATE, p, len);
 		proto_buf_free(&b);
 	}
+	static struct proto_hooks hk;
+	if (proto_decode_hooks(p, len, &hk) == 0) {
+		check(hk.n <= PROTO_MAX_HOOKS && inside(hk.state_creating, p, len) &&
+			      inside(hk.state_created, p, len), "hooks beyond their limits");
+		for (uint32_t i = 0; i < hk.n; i++) {
+			const struct proto_hook *k = &hk.hook[i];
+			check(k->kind < PROTO_HOOK_KINDS && inside(k->path, p, len) && k->path[0] == '/' &&
+				      k->nargs <= PROTO_MAX_HOOK_STRS && k->nenv <= PROTO_MAX_HOOK_STRS &&
+				      !k->args[k->nargs] && !k->env[k->nenv],
+			      "a hook beyond its limits");
+			for (uint32_t j = 0; j < k->nargs; j++)
+				check(inside(k->args[j], p, len), "a hook arg outside the payload");
+			for (uint32_t j = 0; j < k->nenv; j++)
+				check(inside(k->env[j], p, len), "a hook env entry outside the payload");
+		}
+		check(proto_encode_hooks(&b, &hk) == 0, "hooks do not re-encode");
+		same_bytes(&b, PROTO_HOOKS, p, len);
+		proto_buf_free(&b);
+	}
 	fuzz_spec(p, len, nscratch);
 	fuzz_exec(p, len, nscratch);
 	fuzz_confine(p, len);
@@ -257,7 +277,12 @@ static void write_seeds(const char *dir)
 				 .addrs = { { PROTO_NET_INET, 16, { 10, 88, 0, 5 } } }, .nroutes = 1,
 				 .routes = { { PROTO_NET_INET, 0, PROTO_NET_ROUTE_GW, { 0 },
 					       { 10, 88, 0, 1 }, 0 } } };
-	for (int k = 0; k < 18; k++) {
+	static struct proto_hooks hooks = {
+		.state_creating = "{\"status\":\"creating\"}", .state_created = "{}", .n = 2,
+		.hook = { { .kind = PROTO_HOOK_CREATE_CONTAINER, .timeout = 5, .path = "/bin/sh",
+			    .nargs = 2, .args = { "sh", "-c" }, .nenv = 1, .env = { "A=1" } },
+			  { .kind = PROTO_HOOK_START_CONTAINER, .path = "/x" } } };
+	for (int k = 0; k < 19; k++) {
 		struct proto_buf b = { 0 };
 		switch (k) {
 		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
@@ -277,6 +302,7 @@ static void write_seeds(const char *dir)
 		case 14: proto_encode_confine(&b, &conf); break;
 		case 15: proto_encode_exec_confine(&b, 3, &conf); break;
 		case 16: proto_encode_update(&b, 3, 20); break;
+		case 17: proto_encode_hooks(&b, &hooks); break;
 		default: proto_encode_setup(&b, &setup); break;
 		}
 		char path[4096];

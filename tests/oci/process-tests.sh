@@ -93,4 +93,60 @@ rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 60 & done; echo forked-40'
 t_check "pids: after update the same loop forks them all" 0 'out:^forked-40$' errlines:0
 rt delete --force c2
 
+# --- hooks that run in the container: createContainer, startContainer ------
+mkdir -p "$W/vol"
+bundle b3 '["sh", "-c", "echo main-ran; cat /vol/start.env"]' "
+c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/vol', 'options': ['rbind', 'rw']})
+env = ['PATH=/bin:/usr/bin', 'HOOKENV=hook-env-ok']
+c['hooks'] = {'createContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > /vol/create.json'], 'env': env}],
+              'startContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > /vol/start.json; echo \$HOOKENV \$(id -u) > /vol/start.env'], 'env': env, 'timeout': 60}]}
+"
+create c3 b3
+t_check "create with createContainer and startContainer hooks" 0 errlines:0
+pid=$(cat "$W/b3/c3.pid" 2>/dev/null)
+python3 - "$W/vol/create.json" c3 creating "$pid" "$W/b3" 2>>"$T_ERR" <<'PY' && t_ok "createContainer ran in the container at create, the state (creating) on its stdin" ||
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert (s["id"], s["status"], s["pid"], s["bundle"]) == (sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]), s
+PY
+	t_bad "createContainer ran in the container at create, the state (creating) on its stdin" "$(cat "$W/vol/create.json" 2>&1)"
+[ ! -e "$W/vol/start.json" ] && t_ok "startContainer has not run before start" || t_bad "startContainer has not run before start" "$(ls "$W/vol")"
+rt start c3
+st=$(exited c3 b3)
+[ "$st" = 0 ] && grep -qx main-ran "$W/c3.out" && t_ok "start: the process runs after the hook" ||
+	t_bad "start: the process runs after the hook" "status $st: $(cat "$W/c3.out" "$W/c3.err")"
+python3 - "$W/vol/start.json" c3 created "$pid" "$W/b3" 2>>"$T_ERR" <<'PY' && t_ok "startContainer got the state (created, mvm's pid, the bundle) on stdin; the host reads it from the volume" ||
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert (s["id"], s["status"], s["pid"], s["bundle"]) == (sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]), s
+PY
+	t_bad "startContainer got the state on stdin" "$(cat "$W/vol/start.json" 2>&1)"
+grep -qx 'hook-env-ok 0' "$W/c3.out" && t_ok "startContainer ran with its env, before the process (which read its file)" ||
+	t_bad "startContainer ran with its env, before the process" "$(cat "$W/c3.out")"
+rt delete c3
+
+bundle b4 '["sh", "-c", "echo should-not-run"]' "
+c['hooks'] = {'startContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo hook-says-no >&2; exit 3']}]}
+"
+rt run --bundle "$W/b4" c4
+t_check "a failing startContainer hook: the process never runs, status 255 (runc's init), the error names the hook" 255 \
+	'err:startContainer hook /bin/sh exited with status 3: hook-says-no' '!out:should-not-run'
+bundle b5 '["true"]' "
+c['hooks'] = {'startContainer': [{'path': '/bin/sleep', 'args': ['sleep', '60'], 'timeout': 1}]}
+"
+rt run --bundle "$W/b5" c5
+t_check "a startContainer hook past its timeout is killed" 255 'err:startContainer hook /bin/sleep timed out after 1 s'
+bundle b6 '["true"]' "
+c['hooks'] = {'createContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo no-create >&2; exit 1']}]}
+"
+rt create --bundle "$W/b6" c6
+t_check "a failing createContainer hook fails create" 1 'err:createContainer hook /bin/sh exited with status 1: no-create'
+[ ! -e "$ROOT/c6" ] && t_ok "and leaves nothing behind" || t_bad "and leaves nothing behind" "$(ls "$ROOT")"
+bundle b7 '["true"]' "
+c['hooks'] = {'createContainer': [{'path': '/usr/libexec/host-only-hook'}]}
+"
+rt create --bundle "$W/b7" c7
+t_check "a createContainer hook not in the container's rootfs is refused at create" 1 \
+	'err:hooks.createContainer\[0\]: /usr/libexec/host-only-hook is not in the container.s rootfs' errlines:1
+
 t_summary oci-process

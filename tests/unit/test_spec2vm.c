@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/hooks.h"
 #include "runtime-shim/spec2vm.h"
 #include "vmm/args.h"
 #include "vmm/vm.h"
@@ -439,14 +440,9 @@ Test(spec2vm, linux_refusals_and_plan)
 	mvm_accepts();
 	OK("");
 	cr_assert_not(has_arg("--net"), "no namespaces listed: no network device");
-	REFUSE(", 'hooks': {'createContainer': [{'path': '/bin/true'}]}",
-	       "config.json: hooks.createContainer: hooks that run inside the container are not "
-	       "supported: the container's namespaces are in the VM, where the hook, a host binary, "
-	       "cannot run");
-	REFUSE(", 'hooks': {'startContainer': [{'path': '/bin/true'}]}",
-	       "config.json: hooks.startContainer: hooks that run inside the container are not "
-	       "supported: the container's namespaces are in the VM, where the hook, a host binary, "
-	       "cannot run");
+	/* Hooks of the container's run in the guest (spec2vm_hooks.c). */
+	OK(", 'hooks': {'startContainer': [{'path': '/bin/true'}]}");
+	cr_assert(plan.guest_hooks);
 	OK(", 'hooks': {'prestart': [{'path': '/bin/true'}]},"
 	   " 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': ''}],"
 	   "  'cgroupsPath': 'mvrun:c1', 'resources': {'pids': {'limit': 100},"
@@ -481,4 +477,50 @@ Test(spec2vm, no_process)
 	struct cfg none = { 0 };
 	cr_assert_eq(s2v_build(&none, &in, &plan, &err), -1);
 	cr_assert_str_eq(err.msg, "config.json: process: missing (required)");
+}
+
+Test(spec2vm, hooks_in_the_container)
+{
+	char p[PATH_MAX + 32], want[PATH_MAX + 300];
+	snprintf(p, sizeof(p), "%s/rootfs/bin", bundle);
+	cr_assert(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/rootfs/bin/hook", bundle);
+	FILE *f = fopen(p, "w");
+	cr_assert(f);
+	fclose(f);
+	/* An absolute link resolves inside the rootfs, as the guest sees it. */
+	snprintf(p, sizeof(p), "%s/rootfs/bin/esc", bundle);
+	cr_assert(symlink("/etc/passwd", p) == 0);
+	OK(", 'hooks': {'createContainer': [{'path': '/bin/hook', 'args': ['hook', 'a'], 'env': ['X=1'],"
+	   " 'timeout': 5}], 'startContainer': [{'path': '/no/such'}]}");
+	cr_assert(plan.guest_hooks);
+	cr_assert(noted("hooks.createContainer: run inside the VM"));
+	/* The message the guest gets, with the states launch.c makes. */
+	struct proto_buf b = { 0 };
+	static struct proto_hooks h;
+	struct proto_hdr hd;
+	cr_assert_eq(s2v_encode_hooks(&c, "{\"status\":\"creating\"}", "{}", &b), 0);
+	cr_assert_eq(proto_parse_hdr(b.data, &hd), 0);
+	cr_assert_eq(hd.type, PROTO_HOOKS);
+	cr_assert_eq(proto_decode_hooks(b.data + PROTO_HDR_LEN, hd.len, &h), 0);
+	cr_assert_eq(h.n, 2);
+	cr_assert_str_eq(h.state_creating, "{\"status\":\"creating\"}");
+	cr_assert_eq(h.hook[0].kind, PROTO_HOOK_CREATE_CONTAINER);
+	cr_assert_eq(h.hook[0].timeout, 5);
+	cr_assert_str_eq(h.hook[0].args[1], "a");
+	cr_assert_null(h.hook[0].args[2]);
+	cr_assert_str_eq(h.hook[0].env[0], "X=1");
+	cr_assert_eq(h.hook[1].kind, PROTO_HOOK_START_CONTAINER);
+	cr_assert_eq(h.hook[1].nargs, 0);
+	proto_buf_free(&b);
+	s2v_free(&plan);
+	cfg_free(&c);
+	/* createContainer's path must be in the rootfs (the host's is out of reach). */
+	snprintf(want, sizeof(want), "config.json: hooks.createContainer[0]: /bin/esc is not in the "
+		 "container's rootfs (%s/rootfs): mvrun runs createContainer hooks inside the VM, in the "
+		 "container, with the path resolved there, since no host binary can run in it", bundle);
+	REFUSE(", 'hooks': {'createContainer': [{'path': '/bin/esc'}]}", want);
+	/* Unless a mount brings it. */
+	OK(", 'mounts': [{'destination': '/hooks', 'type': 'bind', 'source': 'data'}],"
+	   " 'hooks': {'createContainer': [{'path': '/hooks/x'}]}");
 }
