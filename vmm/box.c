@@ -252,6 +252,18 @@ void box_restore_tty(struct box *b)
 	b->raw = false;
 }
 
+bool box_fail_ready(struct box *b, int ready_fd, const char *msg)
+{
+	/* Status 1, as runc's failed create, whatever mvm's own exit code. */
+	if (b->ctr_made && b->ctr.ready_fd >= 0) {
+		ctr_finish(&b->ctr, 1, msg);
+		return true;
+	}
+	if (b->ctr_made || ready_fd < 0)
+		return false; /* said ready already, or no one waits */
+	return dprintf(ready_fd, "error 1 %s\n", msg) > 0;
+}
+
 void box_fini(struct box *b)
 {
 	box_restore_tty(b);

@@ -66,6 +66,13 @@ int box_status(struct box *b, int vm_status, char *line, size_t cap);
 void box_restore_tty(struct box *b);
 
 /* Release everything; restore the terminal. Safe after a failed setup. */
+/* A failure before the container was ready, told to whoever waits on the
+ * ready fd (mvrun) as "error 1 MSG" whatever mvm's exit code: through the
+ * container once it has the fd, else on ready_fd itself. Returns true when
+ * told, false when no one waits or the container said ready already (then
+ * the caller prints it). */
+bool box_fail_ready(struct box *b, int ready_fd, const char *msg);
+
 void box_fini(struct box *b);
 
 #endif

@@ -267,6 +267,9 @@ int main(int argc, char **argv)
 	    vm_seccomp(vm, a.seccomp, a.seccomp_test, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
 		snprintf(line, sizeof(line), "%s", err.msg);
 		status = err.status;
+		/* mvrun prints it as its one line; stderr would make two. */
+		if (box && box_fail_ready(box, a.ready_fd, line))
+			line[0] = 0;
 	} else {
 		status = outcome(vm, line, sizeof(line));
 		if (box)

@@ -156,13 +156,13 @@ for n in c['linux']['namespaces']:
 	t_exec 10 nsenter -t "$pid3" -n sh -c 'tc qdisc show dev eth0; ip -o link'
 	t_check "oci: the failed join left no ingress qdisc and no tap" 0 "out:eth0" "!out:ingress" "!out:mvtap"
 	# A second interface besides lo: the guest would get one; create says so
-	# (mvm's line, then mvrun's "mvm exited with status 64 before the
-	# container was ready", as for every error of mvm's set-up).
+	# in one line (mvm hands its set-up errors to mvrun on the ready fd).
 	ip link add vh4 type veth peer name eth1 netns "$pid3"
 	netns_bundle twoif "$pid3" '["true"]'
 	rt run --bundle "$W/twoif" n10
 	t_check "oci: a namespace with a second interface is refused, naming both" 1 \
-		"err:^mvm: net: the network namespace has more than one interface besides lo \(eth0, eth1\)"
+		"err:^mvrun: net: the network namespace has more than one interface besides lo \(eth0, eth1\)" \
+		errlines:1
 	ip link del vh4
 	ip link del vh3
 }
