@@ -145,7 +145,8 @@ static int mount_in_root(int rootfd, const char *src, const char *path, const ch
 		if (top < 0 || fstatvfs(top, &sv) < 0)
 			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "check %s is read-only", path);
 		else if (!(sv.f_flag & ST_RDONLY) &&
-			 mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+			 mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+			       (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)), NULL) < 0)
 			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", path);
 		if (top >= 0)
 			close(top);
@@ -283,6 +284,14 @@ static int file_in_root(int rootfd, const char *path)
 	return fd;
 }
 
+/* The config's nosuid, nodev and noexec on a share or a file bind. */
+static unsigned long restrict_flags(const struct proto_mount *m)
+{
+	return (m->flags & PROTO_MOUNT_NOSUID ? MS_NOSUID : 0) |
+	       (m->flags & PROTO_MOUNT_NODEV ? MS_NODEV : 0) |
+	       (m->flags & PROTO_MOUNT_NOEXEC ? MS_NOEXEC : 0);
+}
+
 /* Bind file NAME of FILES share T (tag "T/NAME") onto m->path. */
 static int bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 {
@@ -303,13 +312,16 @@ static int bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 	if (mount(src, target, NULL, MS_BIND, NULL) < 0)
 		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "bind a file on %s", m->path);
 	close(fd);
-	/* The read-only remount goes to the new mount, reopened by path. */
-	if (!ret && (m->flags & PROTO_MOUNT_RO)) {
+	/* The read-only (and nosuid...) remount goes to the new mount, reopened
+	 * by path; a bind takes those flags only from a remount. */
+	unsigned long rf = restrict_flags(m) | (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0);
+	if (!ret && rf) {
 		if ((fd = file_in_root(rootfd, m->path)) < 0)
 			return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "reopen %s", m->path);
 		snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-		if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", m->path);
+		if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | rf, NULL) < 0)
+			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "remount %s with its options",
+					   m->path);
 		close(fd);
 	}
 	return ret;
@@ -427,7 +439,8 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 			continue;
 		}
 		if (mount_in_root(rootfd, m->tag, m->path, "virtiofs",
-				  m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0, NULL, false, e) < 0)
+				  (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0) | restrict_flags(m), NULL,
+				  false, e) < 0)
 			goto out;
 	}
 	/* Last, so read-only and masked paths also cover what is mounted. */

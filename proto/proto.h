@@ -104,6 +104,11 @@ enum proto_type {
  * "nr_inodes=N", "uid=N", "gid=N", "ro", "nosuid", "nodev", "noexec",
  * comma-separated (mvinit refuses others). */
 #define PROTO_MOUNT_TMPFS 0x8
+/* On a share or a FILE bind: mount flags mvinit applies in the guest (the
+ * config's bind options; mvm's own view of a share has them all). */
+#define PROTO_MOUNT_NOSUID 0x10
+#define PROTO_MOUNT_NODEV 0x20
+#define PROTO_MOUNT_NOEXEC 0x40
 
 struct proto_mount {
 	const char *tag;   /* virtio-fs tag of the share ("SHARE/NAME" for a FILE) */

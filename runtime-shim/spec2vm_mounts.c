@@ -31,7 +31,8 @@ static const char *const harmless[] = {
 	"lazytime",  "nolazytime", "z",		  "Z",
 };
 
-/* In-guest restrictions on a share that mvinit does not apply yet. */
+/* In-guest restrictions on a share, which mvinit applies (mvm's own view
+ * of every share has them all already). */
 static const char *const guest_only[] = { "nosuid", "nodev", "noexec" };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -129,7 +130,7 @@ static int tmpfs_mount(const struct cfg_mount *m, const char *f, const char *des
 	return add_mountpoint(p, dest, false, err);
 }
 
-static int file_bind(const char *f, const char *src, const char *dest, bool ro, bool restricted,
+static int file_bind(const char *f, const char *src, const char *dest, bool ro, const char *mo,
 		     const struct s2v_inputs *in, struct s2v_plan *p, struct shim_err *err)
 {
 	if (!in->state_dir)
@@ -151,10 +152,7 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 		return shim_errf(err, CFG_EXIT, "out of memory");
 	}
 	p->nfiles++;
-	if (restricted)
-		s2v_note(p, "%s (%s): nosuid, nodev and noexec are not applied yet inside the guest", f,
-			 dest);
-	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s:%s%s", sf->stage, dest, ro ? ":ro" : "") < 0)
+	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s:%s%s", sf->stage, dest, mo) < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, true, err);
 }
@@ -164,7 +162,8 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 		      struct shim_err *err)
 {
 	char src[PATH_MAX], fs[64];
-	bool ro = false, restricted = false;
+	bool ro = false;
+	unsigned restricted = 0; /* bit i: guest_only[i] */
 	snprintf(fs, sizeof(fs), "%s.source", f);
 	if (!m->source || !m->source[0])
 		return s2v_bad(err, fs, "missing (a bind mount needs one)");
@@ -178,17 +177,26 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 		else if (!strcmp(o, "rw") || !strcmp(o, "rrw"))
 			ro = false;
 		else if (in_list(o, guest_only, sizeof(guest_only) / sizeof(guest_only[0])))
-			restricted = true;
+			for (unsigned k = 0; k < 3; k++)
+				restricted |= !strcmp(o, guest_only[k]) << k;
 		else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
 			return s2v_bad(err, f, "idmapped mounts are not supported yet");
 		else if (!in_list(o, harmless, sizeof(harmless) / sizeof(harmless[0])))
 			return s2v_bad(err, f, "bind mount option \"%s\" is not supported", o);
 	}
+	/* mvm's options: ":ro,nosuid,nodev,noexec", as they apply. */
+	char mo[32] = "";
+	size_t ml = 0;
+	if (ro)
+		ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, ":ro");
+	for (unsigned k = 0; k < 3; k++)
+		if (restricted >> k & 1)
+			ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, "%s%s", ml ? "," : ":", guest_only[k]);
 	struct stat st;
 	if (stat(src, &st) < 0)
 		return s2v_bad(err, fs, "%s: %s", src, strerror(errno));
 	if (S_ISREG(st.st_mode))
-		return file_bind(f, src, dest, ro, restricted, in, p, err);
+		return file_bind(f, src, dest, ro, mo, in, p, err);
 	if (!S_ISDIR(st.st_mode))
 		return s2v_bad(err, f, "bind mount of %s: not a directory (only directories can be shared)",
 			       src);
@@ -200,10 +208,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	if (++*nvol > S2V_MAX_VOLUMES)
 		return s2v_bad(err, f, "more than %d bind mounts; mvm shares at most %d directories",
 			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
-	if (restricted)
-		s2v_note(p, "%s (%s): nosuid, nodev and noexec are not applied yet inside the guest", f,
-			 dest);
-	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, ro ? ":ro" : "") < 0)
+	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, mo) < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, false, err);
 }

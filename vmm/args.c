@@ -8,13 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto/proto.h"
 #include "vmm/vm.h"
 
 const char mvm_usage[] =
 	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
-	"           [--root DIR [--read-only] [--volume HOST:GUEST[:ro]]... [--env K=V]...\n"
-	"            [--file HOSTFILE:GUEST[:ro]]... [--tmpfs GUEST[:OPTIONS]]...\n"
+	"           [--root DIR [--read-only] [--volume HOST:GUEST[:OPTS]]... [--env K=V]...\n"
+	"            [--file HOSTFILE:GUEST[:OPTS]]... [--tmpfs GUEST[:OPTIONS]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
 	"            [--groups G[,G...]] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... [--confine-fd N]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
@@ -48,9 +49,11 @@ static uint64_t host_ram_mib(void)
 	return (uint64_t)pages * (uint64_t)psz >> 20;
 }
 
-/* HOST:GUEST[:ro|:rw] for --volume and --file, split in place. */
+/* HOST:GUEST[:OPTIONS] for --volume and --file, split in place; OPTIONS
+ * is a comma-separated list of ro, rw, nosuid, nodev and noexec (the last
+ * three into *restrict_flags as PROTO_MOUNT_* bits). */
 static int parse_mapping(const char *opt, const char *what, char *v, const char **guest_out,
-			 bool *ro, struct mvm_err *err)
+			 bool *ro, uint32_t *restrict_flags, struct mvm_err *err)
 {
 	char *orig = strdupa(v);
 	char *colon = strchr(v, ':');
@@ -60,13 +63,24 @@ static int parse_mapping(const char *opt, const char *what, char *v, const char 
 	*colon = 0;
 	char *guest = colon + 1, *o = strchr(guest, ':');
 	*ro = false;
+	*restrict_flags = 0;
 	if (o) {
 		*o++ = 0;
-		if (strcmp(o, "ro") == 0)
-			*ro = true;
-		else if (strcmp(o, "rw") != 0)
-			return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: option \"%s\" is not ro or rw",
-					opt, orig, o);
+		for (char *save, *t = strtok_r(o, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (strcmp(t, "ro") == 0)
+				*ro = true;
+			else if (strcmp(t, "rw") == 0)
+				*ro = false;
+			else if (strcmp(t, "nosuid") == 0)
+				*restrict_flags |= PROTO_MOUNT_NOSUID;
+			else if (strcmp(t, "nodev") == 0)
+				*restrict_flags |= PROTO_MOUNT_NODEV;
+			else if (strcmp(t, "noexec") == 0)
+				*restrict_flags |= PROTO_MOUNT_NOEXEC;
+			else
+				return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: option \"%s\" is not ro, rw, "
+						"nosuid, nodev or noexec", opt, orig, t);
+		}
 	}
 	if (guest[0] != '/')
 		return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: the container path must be absolute",
@@ -80,7 +94,7 @@ static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
 	struct mvm_volume *m = &a->volumes[a->nvolumes];
 	if (a->nvolumes == MVM_MAX_VOLUMES)
 		return mvm_errf(err, MVM_EXIT_BADARG, "--volume: at most %d", MVM_MAX_VOLUMES);
-	if (parse_mapping("volume", "DIR", v, &m->guest, &m->ro, err) < 0)
+	if (parse_mapping("volume", "DIR", v, &m->guest, &m->ro, &m->restrict_flags, err) < 0)
 		return -1;
 	m->host = v;
 	a->nvolumes++;
@@ -93,7 +107,7 @@ static int parse_file(struct mvm_args *a, char *v, struct mvm_err *err)
 	if (a->nfiles == MVM_MAX_FILES)
 		return mvm_errf(err, MVM_EXIT_BADARG, "--file: at most %d", MVM_MAX_FILES);
 	char *orig = strdupa(v);
-	if (parse_mapping("file", "FILE", v, &f->guest, &f->ro, err) < 0)
+	if (parse_mapping("file", "FILE", v, &f->guest, &f->ro, &f->restrict_flags, err) < 0)
 		return -1;
 	f->host = v;
 	if (!strrchr(v, '/') || !strrchr(v, '/')[1])

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/proto.h"
 #include "vmm/err.h"
 #include "vmm/linux.h"
 #include "vmm/seccomp.h"
@@ -18,19 +19,21 @@
 struct mvm_volume {
 	const char *host, *guest; /* host directory, absolute path in the container */
 	bool ro;
+	uint32_t restrict_flags;  /* PROTO_MOUNT_NOSUID, _NODEV, _NOEXEC, for the guest */
 };
 
 #define MVM_MAX_FILES 32
 #define MVM_MAX_TMPFS 16
 #define MVM_MAX_FILE_DIRS 2 /* with 12 volumes, the root and vsock: 16 devices */
 
-/* --file HOST:GUEST[:ro]: HOST is a file, bound onto GUEST in the container.
+/* --file HOST:GUEST[:OPTIONS] (as --volume's): HOST is a file, bound onto GUEST in the container.
  * Its directory is shared whole (once per directory), so the guest can
  * reach every entry there: it should hold only files meant for the guest
  * (mvrun stages each file into such a directory). */
 struct mvm_file {
 	const char *host, *guest;
 	bool ro;
+	uint32_t restrict_flags;  /* as a volume's */
 };
 
 struct mvm_args {

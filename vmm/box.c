@@ -79,13 +79,15 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 								PROTO_MOUNT_TMPFS };
 	for (int i = 0; i < a->nvolumes; i++)
 		s->mounts[s->nmounts++] = (struct proto_mount){ vol_tags[i], a->volumes[i].guest,
-								a->volumes[i].ro ? PROTO_MOUNT_RO : 0 };
+								(a->volumes[i].ro ? PROTO_MOUNT_RO : 0) |
+								a->volumes[i].restrict_flags };
 	for (int d = 0; d < f->ndirs; d++)
 		s->mounts[s->nmounts++] = (struct proto_mount){ f->dir_tags[d], "",
 			PROTO_MOUNT_FILES | (f->dir_ro[d] ? PROTO_MOUNT_RO : 0) };
 	for (int i = 0; i < a->nfiles; i++)
 		s->mounts[s->nmounts++] = (struct proto_mount){ f->file_tags[i], a->files[i].guest,
-			PROTO_MOUNT_FILE | (a->files[i].ro ? PROTO_MOUNT_RO : 0) };
+			PROTO_MOUNT_FILE | (a->files[i].ro ? PROTO_MOUNT_RO : 0) |
+			a->files[i].restrict_flags };
 	struct winsize ws;
 	if (a->tty && ioctl(0, TIOCGWINSZ, &ws) == 0) {
 		s->rows = ws.ws_row;

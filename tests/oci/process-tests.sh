@@ -149,4 +149,21 @@ rt create --bundle "$W/b7" c7
 t_check "a createContainer hook not in the container's rootfs is refused at create" 1 \
 	'err:hooks.createContainer\[0\]: /usr/libexec/host-only-hook is not in the container.s rootfs' errlines:1
 
+# --- nosuid, nodev and noexec on bind mounts, applied in the guest -----------
+mkdir -p "$W/nx"
+printf '#!/bin/sh\necho script-ran\n' >"$W/nx/run.sh"
+chmod +x "$W/nx/run.sh"
+cp "$W/nx/run.sh" "$W/tool.sh"
+bundle b8 '["sh", "-c", "grep -E \" /(nx|ex|usr/local/bin/tool) \" /proc/mounts; /nx/run.sh || echo dir-noexec-refused; /ex/run.sh; /usr/local/bin/tool || echo file-noexec-refused"]' "
+c['mounts'].append({'destination': '/nx', 'type': 'bind', 'source': '$W/nx', 'options': ['rbind', 'ro', 'nosuid', 'nodev', 'noexec']})
+c['mounts'].append({'destination': '/ex', 'type': 'bind', 'source': '$W/nx', 'options': ['rbind']})
+c['mounts'].append({'destination': '/usr/local/bin/tool', 'type': 'bind', 'source': '$W/tool.sh', 'options': ['bind', 'noexec']})
+"
+rt run --bundle "$W/b8" c8
+t_check "bind options nosuid, nodev, noexec (and ro) show in the guest's /proc/mounts" 0 \
+	'out:^[^ ]+ /nx virtiofs ro,nosuid,nodev,noexec' 'out:^[^ ]+ /usr/local/bin/tool virtiofs rw,[a-z,]*noexec'
+t_check "noexec: a script on the directory bind and the file bind cannot run" 0 \
+	'out:^dir-noexec-refused$' 'out:^file-noexec-refused$' 'err:Permission denied'
+t_check "the same directory bound without options runs it" 0 'out:^script-ran$'
+
 t_summary oci-process

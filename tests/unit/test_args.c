@@ -208,6 +208,17 @@ Test(args, volumes_and_files)
 	       "/r", "--file", b2, "--", "sh");
 	REJECT("--file /s/f0: expected HOSTFILE:GUESTFILE[:ro]", "--kernel", "k", "--root", "/r",
 	       "--file", b3, "--", "sh");
-	REJECT("--file /s/f0:/x:rx: option \"rx\" is not ro or rw", "--kernel", "k", "--root", "/r",
-	       "--file", b4, "--", "sh");
+	REJECT("--file /s/f0:/x:rx: option \"rx\" is not ro, rw, nosuid, nodev or noexec", "--kernel",
+	       "k", "--root", "/r", "--file", b4, "--", "sh");
+}
+
+Test(args, mount_restrictions)
+{
+	char v[] = "/srv:/data:ro,nosuid,noexec", f[] = "/s/files/f0:/etc/x:nodev";
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--volume", v, "--file", f, "--", "sh"),
+		     0, "%s", err.msg);
+	cr_assert(a.volumes[0].ro);
+	cr_assert_eq(a.volumes[0].restrict_flags, PROTO_MOUNT_NOSUID | PROTO_MOUNT_NOEXEC);
+	cr_assert_not(a.files[0].ro);
+	cr_assert_eq(a.files[0].restrict_flags, PROTO_MOUNT_NODEV);
 }
