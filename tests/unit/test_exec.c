@@ -329,3 +329,43 @@ Test(exec, what_a_hostile_guest_sends_is_ignored)
 	cr_assert_eq(poll(&pfd, 1, 0), 0, "the client heard nothing");
 	close(cl);
 }
+
+Test(exec, an_update_goes_to_the_guest_and_its_answer_back)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t p[600];
+	uint32_t len, id, gid, v;
+	uint64_t max;
+	const char *msg;
+	strcpy(sa.sun_path, path);
+	for (int k = 0; k < 2; k++) {
+		int cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		cr_assert_eq(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		struct proto_buf b = { 0 };
+		proto_encode_update(&b, 999, 20);
+		send_buf(cl, &b);
+		pump(&loop);
+		pump(&loop);
+		cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_UPDATE);
+		cr_assert_eq(proto_decode_update(p, len, &gid, &max), 0);
+		cr_assert_lt(gid, EXEC_MAX, "mvm's own id, not the client's");
+		cr_assert_eq(max, 20);
+		struct proto_buf a = { 0 };
+		if (k == 0)
+			proto_encode_pair(&a, PROTO_EXEC_EXIT, gid, 0);
+		else
+			proto_encode_exec_error(&a, gid, 1, "cgroup pids: not set up");
+		guest_says(&a);
+		if (k == 0) {
+			cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_EXIT);
+			cr_assert_eq(proto_decode_pair(p, len, &id, &v), 0);
+			cr_assert_eq(v, 0);
+		} else {
+			cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+			cr_assert_eq(proto_decode_exec_error(p, len, &id, &v, &msg), 0);
+			cr_assert_str_eq(msg, "cgroup pids: not set up");
+		}
+		cr_assert_eq(c->execs.slot[gid].state, EXEC_FREE, "the id is free again");
+		close(cl);
+	}
+}
