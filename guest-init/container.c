@@ -163,8 +163,8 @@ static const struct sysmount {
 } sysmounts[] = {
 	{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
 	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, false },
-	/* The guest's own devices: the VM is the container's whole world. */
-	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", false },
+	/* runc's /dev (dev.c), unless the spec has a /dev tmpfs of its own. */
+	{ "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", false },
 	/* A private instance: ptys of the container only; gid 5 is "tty". */
 	{ "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 	  "newinstance,ptmxmode=0666,mode=0620,gid=5", false },
@@ -174,32 +174,6 @@ static const struct sysmount {
 	{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", true },
 	{ "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true },
 };
-
-/* The links runc puts in /dev; /dev/ptmx must reach the private devpts. */
-static int dev_links(int rootfd, struct mvi_err *e)
-{
-	static const char *const links[][2] = {
-		{ "pts/ptmx", "ptmx" },		{ "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },
-	};
-	int dev = open_in_root(rootfd, "/dev");
-
-	if (dev < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
-	/* devtmpfs has a ptmx node that would reach the initial devpts. */
-	unlinkat(dev, "ptmx", 0);
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST) {
-			int err = errno;
-
-			close(dev);
-			return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "symlink /dev/%s", links[i][1]);
-		}
-	}
-	close(dev);
-	return 0;
-}
 
 static int mount_root(const struct proto_spec *s, struct mvi_err *e)
 {
@@ -328,12 +302,13 @@ static int bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 }
 
 /* A tmpfs from the spec: its options are mount flags or tmpfs's own
- * size/mode/inode/owner settings; anything else is refused. */
+ * size/mode/inode/owner settings; anything else is refused. Always nosuid;
+ * nodev too but on /dev. */
 static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 {
 	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" };
 	char opts[512], data[512] = "";
-	unsigned long flags = MS_NOSUID | MS_NODEV;
+	unsigned long flags = MS_NOSUID | (strcmp(m->path, "/dev") ? MS_NODEV : MS_STRICTATIME);
 	size_t dl = 0;
 	bool copyup = false;
 
@@ -398,6 +373,15 @@ static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *
 	return ret;
 }
 
+/* The spec's tmpfs on /dev, which replaces the default one, or NULL. */
+static const struct proto_mount *spec_dev(const struct proto_spec *s)
+{
+	for (uint32_t i = 0; i < s->nmounts; i++)
+		if ((s->mounts[i].flags & PROTO_MOUNT_TMPFS) && !strcmp(s->mounts[i].path, "/dev"))
+			return &s->mounts[i];
+	return NULL;
+}
+
 static int mount_inside(const struct proto_spec *s, const struct proto_setup *setup,
 			struct mvi_err *e)
 {
@@ -408,9 +392,14 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
 	for (size_t i = 0; i < sizeof(sysmounts) / sizeof(sysmounts[0]); i++) {
 		const struct sysmount *m = &sysmounts[i];
+		bool dev = !strcmp(m->path, "/dev");
+		const struct proto_mount *own = dev ? spec_dev(s) : NULL;
 
-		if (mount_in_root(rootfd, m->src, m->path, m->type, m->flags, m->data, m->optional,
-				  e) < 0)
+		if (own ? mount_tmpfs(rootfd, own, e) < 0
+			: mount_in_root(rootfd, m->src, m->path, m->type, m->flags, m->data,
+					m->optional, e) < 0)
+			goto out;
+		if (dev && dev_nodes(rootfd, e) < 0)
 			goto out;
 	}
 	if (dev_links(rootfd, e) < 0)
@@ -419,6 +408,8 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 	for (uint32_t i = 0; i < s->nmounts; i++) {
 		const struct proto_mount *m = &s->mounts[i];
 
+		if (m == spec_dev(s))
+			continue;
 		if (m->flags & PROTO_MOUNT_TMPFS) {
 			if (mount_tmpfs(rootfd, m, e) < 0)
 				goto out;
@@ -483,10 +474,13 @@ static void loopback_up(void)
 }
 
 int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
-		 struct mvi_err *e)
+		 struct mvi_cgroup *cg, struct mvi_err *e)
 {
 	/* Sysctls through the initramfs's /proc: the VM's kernel is the container's. */
 	if (setup && confine_setup_kernel(procsys, setup, e) < 0)
+		return -1;
+	/* In the initramfs, which the switch covers. */
+	if (setup && mvi_cgroup_setup(setup, cg, e) < 0)
 		return -1;
 	if (mount_root(s, e) < 0 || mount_inside(s, setup, e) < 0 || switch_root(e) < 0)
 		return -1;

@@ -368,7 +368,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 			    &e) < 0)
 		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
-			 &e) < 0 ||
+			 &m.cgroup, &e) < 0 ||
 	    proc_resolve(&m, &e) < 0 || hooks_run(&m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
 	    proc_stdio(&m, &e) < 0)
 		fail(&m, &e);

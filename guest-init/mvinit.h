@@ -163,19 +163,33 @@ void ctl_finish(int fd, int linger_s);
 
 /* ---- container.c (prefix rootfs_) ---- */
 
+struct mvi_cgroup;
+
 /* Mount the root share at MVI_NEWROOT, the system filesystems and the
- * spec's shares inside it, apply setup (NULL: none; confine.c), then switch
- * root into it (switch_root style: MS_MOVE onto / and chroot; the initramfs
- * stays), set the hostname and bring up lo. Returns 0, or -1 with e naming
- * the step (MVI_EXIT_SETUP). */
+ * spec's shares inside it, apply setup (NULL: none; confine.c) and its
+ * cgroups into cg (cgroup.c), then switch root into it (switch_root style:
+ * MS_MOVE onto / and chroot; the initramfs stays), set the hostname and
+ * bring up lo. Returns 0, or -1 with e naming the step (MVI_EXIT_SETUP). */
 int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
-		 struct mvi_err *e);
+		 struct mvi_cgroup *cg, struct mvi_err *e);
 
 /* Open `path` inside the root (openat2 RESOLVE_IN_ROOT, no magic links) as
  * an O_PATH fd; rootfs_dir() also makes missing directories (mode 0755).
  * Both return the fd or -1 with errno. */
 int rootfs_open(int rootfd, const char *path);
 int rootfs_dir(int rootfd, const char *path);
+
+/* ---- dev.c (prefix dev_) ---- */
+
+/* In the fresh /dev tmpfs of the root rootfd: the default nodes (null, zero,
+ * full, random, urandom, tty; 0666, root's), then the links (ptmx to
+ * pts/ptmx, fd, stdin, stdout, stderr). 0 or -1 with e (MVI_EXIT_SETUP). */
+int dev_nodes(int rootfd, struct mvi_err *e);
+int dev_links(int rootfd, struct mvi_err *e);
+
+/* In the container's root: bind the terminal (the pty slave fd) on
+ * /dev/console, as runc does with a terminal. 0 or -1 with e. */
+int dev_console(int slave, struct mvi_err *e);
 
 /* ---- copyup.c ---- */
 

@@ -119,6 +119,11 @@ int proc_stdio(struct mvi *m, struct mvi_err *e)
 	}
 	if (proc_open_pty(m->spec.rows, m->spec.cols, m->spec.uid, &master, &slave, e) < 0)
 		return -1;
+	if (dev_console(slave, e) < 0) {
+		close(master);
+		close(slave);
+		return -1;
+	}
 	if ((sock = ctl_connect(PROTO_PORT_TTY, e)) < 0) {
 		close(master);
 		close(slave);

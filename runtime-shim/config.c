@@ -388,6 +388,7 @@ void cfg_free(struct cfg *c)
 	free(c->lx.masked_paths);
 	free(c->lx.readonly_paths);
 	free(c->lx.devices);
+	free(c->lx.devrules);
 	for (int i = 0; c->mounts && i < c->nmounts; i++)
 		free(c->mounts[i].options);
 	free(c->mounts);

@@ -49,6 +49,14 @@ struct cfg_device {
 	uint32_t mode, uid, gid;
 };
 
+/* One linux.resources.devices rule: -1 for a major or minor of "*". */
+struct cfg_devrule {
+	bool allow;
+	char type;            /* 'a', 'b' or 'c' */
+	int64_t major, minor;
+	uint32_t access;      /* PROTO_DEV_R/W/M bits (proto/confine.h) */
+};
+
 struct cfg_kv {
 	const char *key, *value;
 };
@@ -106,6 +114,8 @@ struct cfg_linux {
 	void *seccomp;                   /* the json_t object linux.seccomp (owned by doc) */
 	struct cfg_device *devices;      /* linux.devices */
 	int ndevices;
+	struct cfg_devrule *devrules;    /* linux.resources.devices */
+	int ndevrules;
 	bool has_other_resources;        /* blockIO, hugepageLimits, network, rdma, unified */
 	bool has_intel_rdt, has_personality;
 };

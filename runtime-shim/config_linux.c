@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/confine.h"
 #include "runtime-shim/config_json.h"
 
 static const char *const ns_types[] = { "pid",	"network", "mount",  "ipc",
@@ -140,6 +141,60 @@ static int parse_devices(json_t *lx, struct cfg_linux *l, struct shim_err *err)
 	return 0;
 }
 
+/* linux.resources.devices (config-linux.md "Allowed Device List"). */
+static int parse_devrules(json_t *res, struct cfg_linux *l, struct shim_err *err)
+{
+	json_t *a;
+	size_t n;
+	if (cj_arr(res, "devices", "linux.resources.devices", false, &a, &n, err) < 0)
+		return -1;
+	if (!(l->devrules = cj_alloc(n, sizeof(*l->devrules), err)))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = json_array_get(a, i);
+		struct cfg_devrule *r = &l->devrules[i];
+		const char *type = "a", *access = NULL;
+		char f[64], fa[96], ft[96], fma[96], fmi[96], fx[96];
+		bool has;
+		snprintf(f, sizeof(f), "linux.resources.devices[%zu]", i);
+		snprintf(fa, sizeof(fa), "%s.allow", f);
+		snprintf(ft, sizeof(ft), "%s.type", f);
+		snprintf(fma, sizeof(fma), "%s.major", f);
+		snprintf(fmi, sizeof(fmi), "%s.minor", f);
+		snprintf(fx, sizeof(fx), "%s.access", f);
+		if (!json_is_object(d))
+			return cj_bad(err, f, "must be an object");
+		if (!cj_get(d, "allow"))
+			return cj_bad(err, fa, "missing (required)");
+		if (cj_bool(d, "allow", fa, &r->allow, err) < 0 ||
+		    cj_str(d, "type", ft, false, &type, err) < 0 ||
+		    cj_i64(d, "major", fma, &has, &r->major, err) < 0)
+			return -1;
+		if (!has)
+			r->major = -1;
+		if (cj_i64(d, "minor", fmi, &has, &r->minor, err) < 0)
+			return -1;
+		if (!has)
+			r->minor = -1;
+		if (cj_str(d, "access", fx, false, &access, err) < 0)
+			return -1;
+		if (!type)
+			type = "a";
+		if (strcmp(type, "a") && strcmp(type, "b") && strcmp(type, "c"))
+			return cj_bad(err, ft, "\"%s\" is not a, b or c", type);
+		r->type = type[0];
+		if (r->major < -1 || r->major >= 1 << 20 || r->minor < -1 || r->minor >= 1 << 20)
+			return cj_bad(err, f, "major %lld or minor %lld is out of range",
+				      (long long)r->major, (long long)r->minor);
+		if (!access || !access[0] || strspn(access, "rwm") != strlen(access))
+			return cj_bad(err, fx, "must be a non-empty composition of r, w and m");
+		r->access = (strchr(access, 'r') ? PROTO_DEV_R : 0) |
+			    (strchr(access, 'w') ? PROTO_DEV_W : 0) | (strchr(access, 'm') ? PROTO_DEV_M : 0);
+	}
+	l->ndevrules = (int)n;
+	return 0;
+}
+
 static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err)
 {
 	struct cg_resources *r = &l->resources;
@@ -184,7 +239,8 @@ static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err
 		r->cpuset_cpus = NULL;
 	if (r->cpuset_mems && !r->cpuset_mems[0])
 		r->cpuset_mems = NULL;
-	if (cj_i64(pids, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
+	if (parse_devrules(res, l, err) < 0 ||
+	    cj_i64(pids, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
 		return -1;
 	if (has && v > 0)
 		r->pids_limit = v;

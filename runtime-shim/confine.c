@@ -114,7 +114,9 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct s
 		o->gid = d->has_gid ? d->gid : 0;
 	}
 	out->pids_max = l->resources.pids_limit > 0 ? (uint64_t)l->resources.pids_limit : 0;
+	if (cf_devrules(c, out, err) < 0)
+		return -1;
 	*empty = !out->pids_max && !out->domainname[0] && !out->nmasked && !out->nreadonly &&
-		 !out->nsysctl && !out->ndevices;
+		 !out->nsysctl && !out->ndevices && !out->ndevrules;
 	return 0;
 }

@@ -30,7 +30,12 @@ int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
 
 /* The container's SETUP from c; strings point into c. Returns 0, or -1 with
  * err naming a list longer than the protocol carries. *empty says whether
- * there is nothing to send. */
+ * there is nothing to send (never: the device rules always are). */
 int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct shim_err *err);
+
+/* out->devrules from c's linux.resources.devices and runc's default
+ * allowed devices (devrules.c). Returns 0, or -1 with err naming a rule the
+ * guest's cgroup v1 devices controller cannot apply as written. */
+int cf_devrules(const struct cfg *c, struct proto_setup *out, struct shim_err *err);
 
 #endif

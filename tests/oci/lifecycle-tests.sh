@@ -340,6 +340,54 @@ st=$(exited c24 b24)
 [ "$st" = 0 ] && grep -qx made-before-start "$W/c24.out" && t_ok "start then runs the process, which sees what the exec did" ||
 	t_bad "start then runs the process, which sees what the exec did" "status $st: $(cat "$W/c24.out" "$W/c24.err")"
 rt delete c24
+
+# /dev as runc makes it: a tmpfs with the default nodes, not the VM's own
+# devices; linux.devices in it; linux.resources.devices enforced (the guest's
+# cgroup v1 devices controller) for the process and for an exec. A
+# linux.devices entry at a default's path (/dev/null) drops runc's default
+# rule for it; mknod of any device stays allowed (runc's "b *:* m"), opening
+# one without a rule is not.
+bundle b25 '["sh", "-c", "echo [$(ls /dev)]; ls -ln /dev/kmsg2; echo hi > /dev/kmsg2 && echo kmsg-written; head -c1 /dev/mem2 || echo mem-denied; cat /dev/null || echo null-denied; head -c 5 /dev/zero | wc -c; mknod /dev/sdx b 8 0 && echo mknod-ok; head -c1 /dev/sdx || echo blk-denied; sleep 60 & wait"]' "
+c['process']['capabilities'] = {k: ['CAP_MKNOD', 'CAP_KILL'] for k in ['bounding', 'effective', 'permitted']}
+c['linux']['devices'] = [{'path': '/dev/kmsg2', 'type': 'c', 'major': 1, 'minor': 11, 'fileMode': 0o640, 'uid': 1000, 'gid': 5},
+  {'path': '/dev/mem2', 'type': 'c', 'major': 1, 'minor': 1}, {'path': '/dev/null', 'type': 'c', 'major': 1, 'minor': 3}]
+c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}, {'allow': True, 'type': 'c', 'major': 1, 'minor': 11, 'access': 'rw'}]}
+"
+create c25 b25
+rt start c25
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q blk-denied "$W/c25.out" 2>/dev/null && break; sleep 0.1; done
+cp "$W/c25.out" "$T_OUT"; cp "$W/c25.err" "$T_ERR"; T_STATUS=0
+t_check "/dev: the default nodes and links, linux.devices, not the VM's devices" 0 \
+	'out:^\[fd full kmsg2 mem2 mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero\]$'
+t_check "linux.devices: made with its mode and owner" 0 'out:^crw-r----- +1 1000 +5 +1, +11 .*/dev/kmsg2$'
+t_check "resources.devices: an allowed device opens, a default one too" 0 'out:^kmsg-written$' 'out:^5$'
+t_check "resources.devices: a device without a rule cannot be opened (EPERM)" 0 'out:^mem-denied$' \
+	'err:/dev/mem2: Operation not permitted' 'out:^null-denied$' 'err:/dev/null.*Operation not permitted'
+t_check "resources.devices: mknod of a block device is allowed (as runc), opening it is not" 0 \
+	'out:^mknod-ok$' 'out:^blk-denied$' 'err:/dev/sdx: Operation not permitted'
+rt exec c25 sh -c 'head -c1 /dev/mem2 || echo exec-mem-denied; echo x > /dev/kmsg2 && echo exec-kmsg-written'
+t_check "exec: the container's device rules hold" 0 'out:^exec-mem-denied$' 'out:^exec-kmsg-written$' \
+	'err:/dev/mem2: Operation not permitted'
+rt delete --force c25
+
+# The config's own /dev tmpfs options; with a terminal, /dev/console is the
+# process's pty (as runc binds it).
+bundle b26 '["sh", "-c", "stat -c %a /dev; df -k /dev | tail -n 1; stat -L -c %t:%T /dev/console /proc/self/fd/0"]' "
+c['process']['terminal'] = True
+for m in c['mounts']:
+    if m['destination'] == '/dev':
+        m['options'] = ['nosuid', 'strictatime', 'mode=711', 'size=1024k']
+"
+rm -f "$W/con26.sock"
+t_exec "$LIMIT" python3 tests/oci/console.py "$W/con26.sock" '' \
+	"$MVRUN" --root "$ROOT" run --console-socket "$W/con26.sock" --bundle "$W/b26" c26
+t_check "the config's /dev tmpfs: its mode and size" 0 'out:^711' 'out:^tmpfs +1024 '
+python3 -c 'import re, sys
+l = re.findall(rb"^([0-9a-f]+:[0-9a-f]+)\r?$", open(sys.argv[1], "rb").read(), re.M)
+sys.exit(not (len(l) == 2 and l[0] == l[1] and l[0].startswith(b"88:")))' "$T_OUT" &&
+	t_ok "terminal: /dev/console is the process's pty" ||
+	t_bad "terminal: /dev/console is the process's pty" "$(cat "$T_OUT")"
+rt delete --force c26
 # --- (end: confine) ----------------------------------------------------------
 
 t_summary oci-lifecycle

@@ -332,7 +332,8 @@ Test(confine, setup_from_config)
 	bool empty;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'}}");
 	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
-	cr_assert(empty);
+	cr_assert_not(empty, "runc's default device rules always go");
+	cr_assert_eq(s.ndevrules, 11);
 	cr_assert_str_eq(s.domainname, "");
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'domainname': 'd.test',"
 	      " 'process': {'args': ['sh'], 'cwd': '/'},"

@@ -1,0 +1,92 @@
+/* The container's /dev, as runc makes it (libcontainer/rootfs_linux.go):
+ * a tmpfs (the config's own /dev tmpfs options, else mode=755,size=65536k)
+ * holding only the default device nodes, made with mknod (the guest
+ * kernel's null, zero... have the standard numbers), the standard links,
+ * and with a terminal /dev/console bound to the process's pty. The VM's own
+ * devices (its disks, vsock, console) stay in the initramfs's devtmpfs,
+ * which the container never sees. The config's linux.devices are added by
+ * confine.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "guest-init/mvinit.h"
+
+static const struct {
+	const char *name;
+	unsigned major, minor;
+} nodes[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+int dev_nodes(int rootfd, struct mvi_err *e)
+{
+	int dev = rootfs_open(rootfd, "/dev");
+	int ret = 0;
+
+	if (dev < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+	/* O_PATH cannot be an *at() directory for mknod: reopen it. */
+	int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(dev);
+	if (dfd < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+	for (size_t i = 0; !ret && i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		dev_t d = makedev(nodes[i].major, nodes[i].minor);
+
+		/* 0666 whatever mvinit's umask; owner root (mvinit's). */
+		if (mknodat(dfd, nodes[i].name, S_IFCHR | 0666, d) < 0 && errno != EEXIST)
+			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mknod /dev/%s", nodes[i].name);
+		else if (fchmodat(dfd, nodes[i].name, 0666, 0) < 0)
+			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chmod /dev/%s", nodes[i].name);
+	}
+	close(dfd);
+	return ret;
+}
+
+int dev_links(int rootfd, struct mvi_err *e)
+{
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "ptmx" },		{ "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
+	};
+	int dev = rootfs_open(rootfd, "/dev");
+
+	if (dev < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+	int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(dev);
+	if (dfd < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (symlinkat(links[i][0], dfd, links[i][1]) < 0 && errno != EEXIST) {
+			int err = errno;
+
+			close(dfd);
+			return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "symlink /dev/%s", links[i][1]);
+		}
+	}
+	close(dfd);
+	return 0;
+}
+
+int dev_console(int slave, struct mvi_err *e)
+{
+	char src[32];
+
+	/* In the container's root by now; /dev is its tmpfs. A mount point
+	 * only: never opened, in case linux.devices made it a device. */
+	if (mknod("/dev/console", S_IFREG | 0666, 0) < 0 && errno != EEXIST)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "create /dev/console");
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+	if (mount(src, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "bind the terminal on /dev/console");
+	return 0;
+}
