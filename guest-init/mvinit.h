@@ -6,6 +6,7 @@
  *                statuses (unit-tested on the host: tests/unit/test_mvinit.c)
  *   ctl.c        vsock streams and the control conversation (proto.h framing)
  *   container.c  the container's mounts, switch root, hostname, loopback
+ *   dev.c        the container's /dev as runc makes it: nodes, links, console
  *   proc.c       the process: stdio, reaping, signals, supervision
  *   spawn.c      fork and exec of a process with the spec's settings
  *   confine.c    the container's confinement: sysctls, domain name, devices,

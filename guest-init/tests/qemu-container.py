@@ -517,7 +517,7 @@ def case_container(t):
             "uid=1000(user) gid=1000(user) groups=10(wheel),1000(user)",
             "/home/user", "box", "FOO=bar baz", "0027", "123",
             "/ virtiofs rw", "/proc proc rw,nosuid,nodev,noexec",
-            "/sys sysfs ro,nosuid,nodev,noexec", "/dev devtmpfs rw,nosuid",
+            "/sys sysfs ro,nosuid,nodev,noexec", "/dev tmpfs rw,nosuid",
             "/dev/pts devpts rw,nosuid,noexec", "/dev/shm tmpfs rw,nosuid,nodev",
             "/dev/mqueue mqueue rw,nosuid,nodev,noexec", "/run tmpfs rw,nosuid,nodev",
             "/tmp tmpfs rw,nosuid,nodev", "/data virtiofs rw", "/ro virtiofs ro",

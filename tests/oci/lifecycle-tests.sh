@@ -347,9 +347,9 @@ rt delete c24
 # linux.devices entry at a default's path (/dev/null) drops runc's default
 # rule for it; mknod of any device stays allowed (runc's "b *:* m"), opening
 # one without a rule is not.
-bundle b25 '["sh", "-c", "echo [$(ls /dev)]; ls -ln /dev/kmsg2; echo hi > /dev/kmsg2 && echo kmsg-written; head -c1 /dev/mem2 || echo mem-denied; cat /dev/null || echo null-denied; head -c 5 /dev/zero | wc -c; mknod /dev/sdx b 8 0 && echo mknod-ok; head -c1 /dev/sdx || echo blk-denied; sleep 60 & wait"]' "
+bundle b25 '["sh", "-c", "echo [$(ls /dev)]; ls -ln /dev/kmsg2; echo hi > /dev/kmsg2 && echo kmsg-written; head -c1 /dev/mem2 || echo mem-denied; cat /dev/null || echo null-denied; head -c 5 /dev/zero | wc -c; mknod /dev/sdx b 8 0 && echo mknod-ok; head -c1 /dev/sdx || echo blk-denied; exec sleep 60"]' "
 c['process']['capabilities'] = {k: ['CAP_MKNOD', 'CAP_KILL'] for k in ['bounding', 'effective', 'permitted']}
-c['linux']['devices'] = [{'path': '/dev/kmsg2', 'type': 'c', 'major': 1, 'minor': 11, 'fileMode': 0o640, 'uid': 1000, 'gid': 5},
+c['linux']['devices'] = [{'path': '/dev/kmsg2', 'type': 'c', 'major': 1, 'minor': 11, 'fileMode': 0o620, 'uid': 1000, 'gid': 0},
   {'path': '/dev/mem2', 'type': 'c', 'major': 1, 'minor': 1}, {'path': '/dev/null', 'type': 'c', 'major': 1, 'minor': 3}]
 c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}, {'allow': True, 'type': 'c', 'major': 1, 'minor': 11, 'access': 'rw'}]}
 "
@@ -359,7 +359,7 @@ for _ in $(seq 1 $((LIMIT * 10))); do grep -q blk-denied "$W/c25.out" 2>/dev/nul
 cp "$W/c25.out" "$T_OUT"; cp "$W/c25.err" "$T_ERR"; T_STATUS=0
 t_check "/dev: the default nodes and links, linux.devices, not the VM's devices" 0 \
 	'out:^\[fd full kmsg2 mem2 mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero\]$'
-t_check "linux.devices: made with its mode and owner" 0 'out:^crw-r----- +1 1000 +5 +1, +11 .*/dev/kmsg2$'
+t_check "linux.devices: made with its mode and owner" 0 'out:^crw--w---- +1 1000 +0 +1, +11 .*/dev/kmsg2$'
 t_check "resources.devices: an allowed device opens, a default one too" 0 'out:^kmsg-written$' 'out:^5$'
 t_check "resources.devices: a device without a rule cannot be opened (EPERM)" 0 'out:^mem-denied$' \
 	'err:/dev/mem2: Operation not permitted' 'out:^null-denied$' 'err:/dev/null.*Operation not permitted'
@@ -379,8 +379,14 @@ for m in c['mounts']:
         m['options'] = ['nosuid', 'strictatime', 'mode=711', 'size=1024k']
 "
 rm -f "$W/con26.sock"
-t_exec "$LIMIT" python3 tests/oci/console.py "$W/con26.sock" '' \
-	"$MVRUN" --root "$ROOT" run --console-socket "$W/con26.sock" --bundle "$W/b26" c26
+python3 tests/oci/console.py "$W/con26.sock" '' "$MVRUN" --root "$ROOT" create \
+	--console-socket "$W/con26.sock" --bundle "$W/b26" c26 >"$W/c26.tty" 2>"$W/c26.err" &
+con=$!
+for _ in $(seq 1 $((LIMIT * 2))); do state_is c26 created && break; sleep 0.5; done
+rt start c26
+wait $con
+T_STATUS=$?
+cp "$W/c26.tty" "$T_OUT"; cp "$W/c26.err" "$T_ERR"
 t_check "the config's /dev tmpfs: its mode and size" 0 'out:^711' 'out:^tmpfs +1024 '
 python3 -c 'import re, sys
 l = re.findall(rb"^([0-9a-f]+:[0-9a-f]+)\r?$", open(sys.argv[1], "rb").read(), re.M)
