@@ -6,7 +6,9 @@ Listens on the unix socket SOCK, runs CMD (which is given SOCK as its
 SCM_RIGHTS fd), writes INPUT to it, and copies what comes back to stdout
 until the pty hangs up or 60 s pass. Exits with CMD's status (128+N for
 signal N), or 100 if no fd arrived. With CONSOLE_SIZE=ROWSxCOLS in the
-environment it first sets the master's window size, as engines do.
+environment it first sets the master's window size, as engines do. With
+CONSOLE_UNTIL_HUP=1 it keeps reading after CMD has exited (CMD is a create
+whose process a later start runs).
 """
 import array, fcntl, os, select, socket, struct, subprocess, sys, termios, time
 
@@ -48,7 +50,7 @@ def main():
                 break
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
-        elif proc.poll() is not None:
+        elif proc.poll() is not None and not os.environ.get("CONSOLE_UNTIL_HUP"):
             break
     st = proc.wait(timeout=60)
     sys.exit(128 - st if st < 0 else st)

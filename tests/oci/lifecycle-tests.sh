@@ -379,7 +379,7 @@ for m in c['mounts']:
         m['options'] = ['nosuid', 'strictatime', 'mode=711', 'size=1024k']
 "
 rm -f "$W/con26.sock"
-python3 tests/oci/console.py "$W/con26.sock" '' "$MVRUN" --root "$ROOT" create \
+CONSOLE_UNTIL_HUP=1 python3 tests/oci/console.py "$W/con26.sock" '' "$MVRUN" --root "$ROOT" create \
 	--console-socket "$W/con26.sock" --bundle "$W/b26" c26 >"$W/c26.tty" 2>"$W/c26.err" &
 con=$!
 for _ in $(seq 1 $((LIMIT * 2))); do state_is c26 created && break; sleep 0.5; done
