@@ -72,7 +72,9 @@ t_check "exec --ignore-paused into a paused container runs once it is resumed" 0
 rt delete --force c1
 
 # --- linux.resources.pids.limit: the container's pids cgroup in the guest --
-bundle b2 '["sh", "-c", "grep pids /proc/self/cgroup; echo up; while :; do sleep 1; done"]' "
+# The process forks nothing once up (exec sleep): a loop forking at the limit
+# would race the exec's fork loop for the last pid and die.
+bundle b2 '["sh", "-c", "grep pids /proc/self/cgroup; echo up; exec sleep 1000"]' "
 c['linux']['resources'] = {'pids': {'limit': 20}}
 "
 create c2 b2
