@@ -200,7 +200,7 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 	ready_w = fcntl(ready_w, F_DUPFD_CLOEXEC, 10);
 	if (l->netns >= 0 && (l->netns = fcntl(l->netns, F_DUPFD_CLOEXEC, 10)) < 0)
 		_exit(1);
-	if (l->slave >= 0 && !l->o->foreground) {
+	if (l->slave >= 0) {
 		/* The pty's session leader, so mvm gets SIGWINCH when the engine
 		 * resizes the master, and forwards the new size. */
 		if (setsid() < 0 || ioctl(l->slave, TIOCSCTTY, 0) < 0 || dup2(l->slave, 0) < 0 ||
@@ -398,7 +398,9 @@ static int launch(struct launch *l, struct shim_err *err)
 	    store_save_config(l->g->root, l->o->id, l->cfg_text, err) < 0 || fill_state(l, err) < 0 ||
 	    make_stages(l, err) < 0)
 		return -1;
-	if (l->plan.tty && !l->o->foreground && make_pty(l, err) < 0)
+	/* A console socket gets the pty's master, as runc's run and create
+	 * send it; a foreground run without one uses the caller's terminal. */
+	if (l->plan.tty && l->o->console_socket && make_pty(l, err) < 0)
 		return -1;
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
 		close_fd(&ready[0]);

@@ -168,4 +168,15 @@ t_check "noexec: a script on the directory bind and the file bind cannot run" 0 
 	'out:^dir-noexec-refused$' 'out:^file-noexec-refused$' 'err:Permission denied'
 t_check "the same directory bound without options runs it" 0 'out:^script-ran$'
 
+# --- run (not detached) with a terminal and --console-socket ---------------
+# runc sends the pty's master to the socket for run as for create.
+bundle b9 '["sh", "-c", "tty; echo on-the-pty; exit 3"]' "c['process']['terminal'] = True"
+rm -f "$W/con9.sock"
+t_exec "$LIMIT" python3 tests/oci/console.py "$W/con9.sock" '' \
+	"$MVRUN" --root "$ROOT" run --console-socket "$W/con9.sock" --bundle "$W/b9" c9
+t_check "run --console-socket: the process's pty reaches the socket, with its status" 3 \
+	'out:^/dev/pts/0' 'out:^on-the-pty'
+t_exec 10 "$MVRUN" --root "$ROOT" list -q
+t_check "and run deleted it after the exit" 0 '!out:^c9$'
+
 t_summary oci-process
