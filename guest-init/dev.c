@@ -25,18 +25,28 @@ static const struct {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
-int dev_nodes(int rootfd, struct mvi_err *e)
+/* The container's /dev as a directory fd (rootfs_open gives O_PATH, which
+ * mknodat and symlinkat cannot use), or -1 with e set. */
+static int open_dev(int rootfd, struct mvi_err *e)
 {
 	int dev = rootfs_open(rootfd, "/dev");
-	int ret = 0;
 
 	if (dev < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
-	/* O_PATH cannot be an *at() directory for mknod: reopen it. */
 	int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(dev);
 	if (dfd < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+	return dfd;
+}
+
+int dev_nodes(int rootfd, struct mvi_err *e)
+{
+	int dfd = open_dev(rootfd, e);
+	int ret = 0;
+
+	if (dfd < 0)
+		return -1;
 	for (size_t i = 0; !ret && i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		dev_t d = makedev(nodes[i].major, nodes[i].minor);
 
@@ -57,14 +67,10 @@ int dev_links(int rootfd, struct mvi_err *e)
 		{ "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
 		{ "/proc/self/fd/2", "stderr" },
 	};
-	int dev = rootfs_open(rootfd, "/dev");
+	int dfd = open_dev(rootfd, e);
 
-	if (dev < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
-	int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(dev);
 	if (dfd < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+		return -1;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		if (symlinkat(links[i][0], dfd, links[i][1]) < 0 && errno != EEXIST) {
 			int err = errno;

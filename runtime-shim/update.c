@@ -81,7 +81,7 @@ static int check(struct shim_ctx *g, const struct store_state *st, const struct 
 	if (r->memory_limit >= 0)
 		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM; the new limit applies to "
 			     "mvm on the host", st->id, (unsigned long long)st->mem_mib);
-	if (r->pids_limit > 0 && store_current(st) == STORE_PAUSED)
+	if (r->pids_limit >= 0 && store_current(st) == STORE_PAUSED)
 		return shim_errf(err, 1, "update: pids limit: container \"%s\" is paused, and its "
 					 "guest applies the limit; resume it first", st->id);
 	if (r->cpu_quota > 0 || r->cpuset_cpus)
@@ -177,6 +177,14 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	const char *cpus = r->cpuset_cpus, *mems = r->cpuset_mems;
 	if (file && read_resources(file, &c, err) < 0)
 		goto out;
+	/* As runc: a pids limit below 0 lifts it ("max"), 0 leaves it. In
+	 * here r->pids_limit is -1 unchanged, 0 lift, else the limit. */
+	json_t *lim = file ? json_object_get(
+				     json_object_get(json_object_get(json_object_get(c.doc, "linux"),
+								     "resources"), "pids"), "limit")
+			   : NULL;
+	if (json_is_integer(lim) && json_integer_value(lim) < 0)
+		r->pids_limit = 0;
 	/* Flags override the file, as in runc. */
 	if (cpus)
 		r->cpuset_cpus = cpus;
@@ -190,7 +198,7 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		case 'q': r->cpu_quota = v > 0 ? v : -1; break;
 		case 'p': r->cpu_period = v > 0 ? (uint64_t)v : 0; break;
 		case 'S': r->cpu_shares = v > 0 ? (uint64_t)v : 0; break;
-		case 'P': r->pids_limit = v > 0 ? v : -1; break;
+		case 'P': r->pids_limit = v > 0 ? v : v < 0 ? 0 : -1; break;
 		}
 	}
 	const char *id = argv[optind];
@@ -203,7 +211,7 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		if (store_current(&st) == STORE_STOPPED)
 			shim_errf(err, 1, "container \"%s\" is not running", id);
 		else if (check(g, &st, r, err) == 0 &&
-			 (r->pids_limit <= 0 || guest_pids(g, id, (uint64_t)r->pids_limit, err) == 0)) {
+			 (r->pids_limit < 0 || guest_pids(g, id, (uint64_t)r->pids_limit, err) == 0)) {
 			bool host = r->memory_limit >= 0 || r->memory_swap >= 0 || r->cpu_quota >= 0 ||
 				    r->cpu_period || r->cpu_shares || r->cpuset_cpus || r->cpuset_mems;
 			r->pids_limit = -1; /* never on mvm's own threads */

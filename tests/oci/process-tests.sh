@@ -93,6 +93,14 @@ rt update --pids-limit 100 c2
 t_check "update --pids-limit on the running container" 0 errlines:0
 rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 60 & done; echo forked-40'
 t_check "pids: after update the same loop forks them all" 0 'out:^forked-40$' errlines:0
+# As runc's update: -1 lifts the limit ("max").
+rt update --pids-limit 10 c2
+rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 600 & done; echo loop-done'
+t_check "pids: lowered to 10 by update, the loop fails again" 2 '!out:loop-done'
+rt update --pids-limit -1 c2
+t_check "update --pids-limit -1 lifts the limit" 0 errlines:0
+rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 600 & done; echo forked-40'
+t_check "pids: without a limit the loop forks them all" 0 'out:^forked-40$' errlines:0
 rt delete --force c2
 
 # --- hooks that run in the container: createContainer, startContainer ------
