@@ -373,11 +373,14 @@ static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *
 	return ret;
 }
 
-/* The spec's tmpfs on /dev, which replaces the default one, or NULL. */
-static const struct proto_mount *spec_dev(const struct proto_spec *s)
+/* The spec's tmpfs on /dev or /dev/shm, which replaces the default one
+ * (its size and mode: docker's --shm-size), or NULL. */
+static const struct proto_mount *spec_own(const struct proto_spec *s, const char *path)
 {
+	if (strcmp(path, "/dev") && strcmp(path, "/dev/shm"))
+		return NULL;
 	for (uint32_t i = 0; i < s->nmounts; i++)
-		if ((s->mounts[i].flags & PROTO_MOUNT_TMPFS) && !strcmp(s->mounts[i].path, "/dev"))
+		if ((s->mounts[i].flags & PROTO_MOUNT_TMPFS) && !strcmp(s->mounts[i].path, path))
 			return &s->mounts[i];
 	return NULL;
 }
@@ -393,7 +396,7 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 	for (size_t i = 0; i < sizeof(sysmounts) / sizeof(sysmounts[0]); i++) {
 		const struct sysmount *m = &sysmounts[i];
 		bool dev = !strcmp(m->path, "/dev");
-		const struct proto_mount *own = dev ? spec_dev(s) : NULL;
+		const struct proto_mount *own = spec_own(s, m->path);
 
 		if (own ? mount_tmpfs(rootfd, own, e) < 0
 			: mount_in_root(rootfd, m->src, m->path, m->type, m->flags, m->data,
@@ -408,7 +411,7 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 	for (uint32_t i = 0; i < s->nmounts; i++) {
 		const struct proto_mount *m = &s->mounts[i];
 
-		if (m == spec_dev(s))
+		if (m == spec_own(s, m->path))
 			continue;
 		if (m->flags & PROTO_MOUNT_TMPFS) {
 			if (mount_tmpfs(rootfd, m, e) < 0)

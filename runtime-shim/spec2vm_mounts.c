@@ -2,8 +2,9 @@
  *
  * mvinit gives every container its own proc, sysfs, devpts, mqueue and tmpfs
  * at the usual places (guest-init/container.c), so those entries are the
- * guest's own; a tmpfs on /dev goes to mvinit (--tmpfs) for its options,
- * and replaces its default /dev tmpfs (guest-init/dev.c). Bind mounts of host directories become virtio-fs shares,
+ * guest's own; a tmpfs on /dev or /dev/shm goes to mvinit (--tmpfs) for its
+ * options (docker's --shm-size), and replaces mvinit's default one (see
+ * guest-init/dev.c). Bind mounts of host directories become virtio-fs shares,
  * single files are staged and shared (launch.c), and a tmpfs elsewhere is
  * the guest's own. Everything else fails create. */
 #include <errno.h>
@@ -20,7 +21,7 @@ static const struct {
 } provided[] = {
 	{ "proc", "/proc" },	 { "sysfs", "/sys" },	   { "devpts", "/dev/pts" },
 	{ "mqueue", "/dev/mqueue" }, { "devtmpfs", "/dev" },
-	{ "tmpfs", "/dev/shm" }, { "tmpfs", "/run" },	   { "tmpfs", "/tmp" },
+	{ "tmpfs", "/run" },	 { "tmpfs", "/tmp" },
 };
 
 /* Bind options that change nothing mvm has to do. */

@@ -187,4 +187,14 @@ t_check "run --console-socket: the process's pty reaches the socket, with its st
 t_exec 10 "$MVRUN" --root "$ROOT" list -q
 t_check "and run deleted it after the exit" 0 '!out:^c9$'
 
+# --- the config's /dev/shm tmpfs: its size and mode (docker's --shm-size) ---
+bundle b10 '["sh", "-c", "df -k /dev/shm | tail -1; stat -c %a /dev/shm; grep \" /dev/shm \" /proc/mounts"]' "
+for m in c['mounts']:
+    if m['destination'] == '/dev/shm':
+        m['options'] = ['nosuid', 'noexec', 'nodev', 'mode=1770', 'size=8m']
+"
+rt run --bundle "$W/b10" c10
+t_check "the config's /dev/shm tmpfs: its size, mode and flags" 0 'out:^[a-z]+ +8192 ' 'out:^1770$' \
+	'out:/dev/shm tmpfs rw,nosuid,nodev,noexec'
+
 t_summary oci-process
