@@ -113,11 +113,41 @@ static bool devrule_ok(const struct proto_devrule *r)
 	       !(r->access & ~(uint32_t)(PROTO_DEV_R | PROTO_DEV_W | PROTO_DEV_M));
 }
 
+static bool idmap_ok(const struct proto_idmap *m)
+{
+	return m->count >= 1 && m->count - 1 <= UINT32_MAX - m->inside &&
+	       m->count - 1 <= UINT32_MAX - m->outside;
+}
+
+static bool idmaps_ok(const struct proto_setup *s)
+{
+	if (s->nuidmap > PROTO_MAX_IDMAPS || s->ngidmap > PROTO_MAX_IDMAPS ||
+	    !s->nuidmap != !s->ngidmap)
+		return false;
+	for (uint32_t i = 0; i < s->nuidmap; i++)
+		if (!idmap_ok(&s->uidmap[i]))
+			return false;
+	for (uint32_t i = 0; i < s->ngidmap; i++)
+		if (!idmap_ok(&s->gidmap[i]))
+			return false;
+	return true;
+}
+
+static void put_idmaps(struct proto_buf *b, uint32_t n, const struct proto_idmap *m)
+{
+	put_u32(b, n);
+	for (uint32_t i = 0; i < n; i++) {
+		put_u32(b, m[i].inside);
+		put_u32(b, m[i].outside);
+		put_u32(b, m[i].count);
+	}
+}
+
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 {
 	bool ok = s->nmasked <= PROTO_MAX_PATHS && s->nreadonly <= PROTO_MAX_PATHS &&
 		  s->nsysctl <= PROTO_MAX_SYSCTL && s->ndevices <= PROTO_MAX_DEVICES &&
-		  s->ndevrules <= PROTO_MAX_DEVRULES;
+		  s->ndevrules <= PROTO_MAX_DEVRULES && idmaps_ok(s);
 	for (uint32_t i = 0; ok && i < s->ndevrules; i++)
 		ok = devrule_ok(&s->devrules[i]);
 	if (!ok) {
@@ -158,6 +188,8 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 		put_u32(b, r->access);
 	}
 	put_u64(b, s->pids_max);
+	put_idmaps(b, s->nuidmap, s->uidmap);
+	put_idmaps(b, s->ngidmap, s->gidmap);
 	return finish(b, at);
 }
 
@@ -186,6 +218,13 @@ static int64_t get_count(struct rd *r, uint32_t max)
 		return -1;
 	}
 	return n;
+}
+
+static void get_idmap(struct rd *r, struct proto_idmap *m)
+{
+	m->inside = get_u32(r);
+	m->outside = get_u32(r);
+	m->count = get_u32(r);
 }
 
 int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
@@ -238,5 +277,17 @@ int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
 			return -1;
 	}
 	s->pids_max = get_u64(&r);
+	if ((n = get_count(&r, PROTO_MAX_IDMAPS)) < 0)
+		return -1;
+	s->nuidmap = (uint32_t)n;
+	for (uint32_t i = 0; i < s->nuidmap; i++)
+		get_idmap(&r, &s->uidmap[i]);
+	if ((n = get_count(&r, PROTO_MAX_IDMAPS)) < 0)
+		return -1;
+	s->ngidmap = (uint32_t)n;
+	for (uint32_t i = 0; i < s->ngidmap; i++)
+		get_idmap(&r, &s->gidmap[i]);
+	if (r.bad || !idmaps_ok(s))
+		return -1;
 	return done(&r);
 }

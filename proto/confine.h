@@ -14,7 +14,11 @@
  *   u32 n, n x (str key, str value) sysctl |
  *   u32 n, n x (str path, u32 type, major, minor, mode, uid, gid) devices |
  *   u32 n, n x (u32 allow, type, major, minor, access) device cgroup rules |
- *   u64 pids_max (the pids cgroup's limit, 0 for none)
+ *   u64 pids_max (the pids cgroup's limit, 0 for none) |
+ *   u32 n, n x (u32 inside, outside, count) uid map |
+ *   u32 n, n x (u32 inside, outside, count) gid map
+ *   (both maps empty: no user namespace; else both given, and the
+ *   container's processes run in a user namespace with them)
  * UPDATE payload (host, any time after SPEC: a running container's new
  * limits; mvrun update sends it to mvm in place of an EXEC, and mvm passes it
  * on with the exec id it picked; the guest answers EXEC_EXIT{id, 0} once it
@@ -57,6 +61,14 @@ struct proto_confine {
 #define PROTO_MAX_SYSCTL 64
 #define PROTO_MAX_DEVICES 64
 #define PROTO_MAX_DEVRULES 256
+#define PROTO_MAX_IDMAPS 64  /* lines of a uid_map or gid_map, each */
+
+/* One line of /proc/PID/uid_map: ids inside..inside+count-1 of the user
+ * namespace are outside..outside+count-1 of the guest. count >= 1, and
+ * neither range wraps past 2^32 - 1. */
+struct proto_idmap {
+	uint32_t inside, outside, count;
+};
 
 /* Device cgroup rules (config-linux.md "Allowed Device List"): mvinit
  * denies everything first, then writes these in order. */
@@ -90,13 +102,16 @@ struct proto_setup {
 	struct proto_device devices[PROTO_MAX_DEVICES];
 	struct proto_devrule devrules[PROTO_MAX_DEVRULES];
 	uint64_t pids_max;      /* linux.resources.pids.limit, 0 for none */
+	uint32_t nuidmap, ngidmap; /* both 0, or both above 0 */
+	struct proto_idmap uidmap[PROTO_MAX_IDMAPS], gidmap[PROTO_MAX_IDMAPS];
 };
 
 /* Encoders: as proto.h's (0, or -1 with b->failed and nothing appended).
  * They refuse what the decoders would: unknown flags, a count above its
  * limit, seccomp without a program or a program without the flag, an
  * oom_score_adj out of range or one given without its flag, a device rule
- * outside the ranges above. */
+ * outside the ranges above, an id map line that breaks its rules or a uid
+ * map without a gid map (or the reverse). */
 int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c);
 int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c);
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s);

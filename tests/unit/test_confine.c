@@ -187,10 +187,11 @@ Test(confine, setup_round_trip)
 		s.devrules[1] = good;
 		proto_buf_free(&bb);
 		bb = (struct proto_buf){ 0 };
-		/* The same bytes by hand: patch the last rule's field k (before pids_max). */
+		/* The same bytes by hand: patch the last rule's field k (before
+		 * pids_max and the two empty id maps). */
 		cr_assert_eq(proto_encode_setup(&bb, &s), 0);
 		uint8_t *q = (uint8_t *)payload(&bb, PROTO_SETUP, &blen);
-		size_t at = blen - 8 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
+		size_t at = blen - 8 - 8 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
 		uint32_t v = k == 0 ? 2 : k == 1 ? 'u' : k == 2 ? 1u << 20 : 8;
 		q[at] = (uint8_t)v, q[at + 1] = (uint8_t)(v >> 8), q[at + 2] = (uint8_t)(v >> 16);
 		q[at + 3] = (uint8_t)(v >> 24);
@@ -323,6 +324,52 @@ Test(confine, process_seccomp)
 	proto_buf_free(&b);
 	sc_free(&prog);
 	cfg_free(&cfg);
+}
+
+Test(confine, setup_idmaps)
+{
+	static struct proto_setup s, d;
+	struct proto_buf b = { 0 };
+	size_t len;
+	s = (struct proto_setup){ .domainname = "", .nuidmap = 2,
+				  .uidmap = { { 0, 100000, 1000 }, { 1000, 1000, 1 } },
+				  .ngidmap = 1, .gidmap = { { 0, 100000, 65536 } } };
+	cr_assert_eq(proto_encode_setup(&b, &s), 0);
+	const uint8_t *p = payload(&b, PROTO_SETUP, &len);
+	cr_assert_eq(proto_decode_setup(p, len, &d), 0);
+	cr_assert_eq(d.nuidmap, 2);
+	cr_assert_eq(d.uidmap[1].inside, 1000);
+	cr_assert_eq(d.uidmap[1].outside, 1000);
+	cr_assert_eq(d.uidmap[0].outside, 100000);
+	cr_assert_eq(d.ngidmap, 1);
+	cr_assert_eq(d.gidmap[0].count, 65536);
+	for (size_t n = 0; n < len; n++)
+		cr_assert_eq(proto_decode_setup(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
+	/* The last gid line by hand: count 0, a wrapping outside range, then
+	 * an empty gid map with a uid map. */
+	uint8_t *q = (uint8_t *)p;
+	q[len - 4] = 0, q[len - 3] = 0, q[len - 2] = 0;
+	cr_assert_eq(proto_decode_setup(q, len, &d), -1, "a count of 0");
+	q[len - 4] = 2, q[len - 8] = 0xff, q[len - 7] = 0xff, q[len - 6] = 0xff, q[len - 5] = 0xff;
+	cr_assert_eq(proto_decode_setup(q, len, &d), -1, "a range past 2^32");
+	q[len - 16] = 0;
+	cr_assert_eq(proto_decode_setup(q, len - 12, &d), -1, "a uid map alone");
+	/* The encoder refuses the same. */
+	struct proto_buf bb = { 0 };
+	s.gidmap[0].count = 0;
+	cr_assert_eq(proto_encode_setup(&bb, &s), -1);
+	s.gidmap[0] = (struct proto_idmap){ 1, UINT32_MAX, 2 };
+	cr_assert_eq(proto_encode_setup(&bb, &s), -1);
+	s.ngidmap = 0;
+	cr_assert_eq(proto_encode_setup(&bb, &s), -1);
+	s.nuidmap = s.ngidmap = PROTO_MAX_IDMAPS + 1;
+	cr_assert_eq(proto_encode_setup(&bb, &s), -1);
+	proto_buf_free(&bb);
+	bb = (struct proto_buf){ 0 };
+	s.nuidmap = s.ngidmap = 0;
+	cr_assert_eq(proto_encode_setup(&bb, &s), 0);
+	proto_buf_free(&bb);
+	proto_buf_free(&b);
 }
 
 Test(confine, setup_from_config)
