@@ -257,9 +257,16 @@ static int mask_path(int rootfd, const char *path, struct mvi_err *e)
 
 int confine_setup_root(int rootfd, const struct proto_setup *s, struct mvi_err *e)
 {
-	for (uint32_t i = 0; i < s->ndevices; i++)
-		if (make_device(rootfd, &s->devices[i], e) < 0)
+	for (uint32_t i = 0; i < s->ndevices; i++) {
+		/* The owner is the container's; the node's, the guest's. */
+		struct proto_device d = s->devices[i];
+		if (s->nuidmap) {
+			d.uid = mvi_map_id(s->uidmap, s->nuidmap, d.uid);
+			d.gid = mvi_map_id(s->gidmap, s->ngidmap, d.gid);
+		}
+		if (make_device(rootfd, &d, e) < 0)
 			return -1;
+	}
 	for (uint32_t i = 0; i < s->nreadonly; i++)
 		if (readonly_path(rootfd, s->readonly[i], e) < 0)
 			return -1;

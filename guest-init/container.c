@@ -385,10 +385,29 @@ static const struct proto_mount *spec_own(const struct proto_spec *s, const char
 	return NULL;
 }
 
+/* With a user namespace, a tmpfs is the container's root's, as one it
+ * mounts itself would be (mvinit made it as the guest's root): its owner
+ * is mapped. A read-only one stays as it is. */
+static void own_tmpfs(int rootfd, const char *path, const struct proto_setup *maps)
+{
+	struct stat st;
+	int fd = open_in_root(rootfd, path);
+
+	if (fd < 0)
+		return; /* skipped: optional, missing from a read-only root */
+	if (fstat(fd, &st) == 0 &&
+	    fchownat(fd, "", mvi_map_id(maps->uidmap, maps->nuidmap, st.st_uid),
+		     mvi_map_id(maps->gidmap, maps->ngidmap, st.st_gid), AT_EMPTY_PATH) < 0 &&
+	    errno != EROFS)
+		mvi_warn("chown the tmpfs on %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 static int mount_inside(const struct proto_spec *s, const struct proto_setup *setup,
 			struct mvi_err *e)
 {
 	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const struct proto_setup *maps = setup && setup->nuidmap ? setup : NULL;
 	int ret = -1;
 
 	if (rootfd < 0)
@@ -397,11 +416,21 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 		const struct sysmount *m = &sysmounts[i];
 		bool dev = !strcmp(m->path, "/dev");
 		const struct proto_mount *own = spec_own(s, m->path);
+		const char *data = m->data;
+		char pts[96];
 
+		/* The tty group as the container's user namespace has it. */
+		if (maps && !strcmp(m->type, "devpts")) {
+			snprintf(pts, sizeof(pts), "newinstance,ptmxmode=0666,mode=0620,gid=%u",
+				 mvi_map_id(maps->gidmap, maps->ngidmap, 5));
+			data = pts;
+		}
 		if (own ? mount_tmpfs(rootfd, own, e) < 0
-			: mount_in_root(rootfd, m->src, m->path, m->type, m->flags, m->data,
+			: mount_in_root(rootfd, m->src, m->path, m->type, m->flags, data,
 					m->optional, e) < 0)
 			goto out;
+		if (maps && !strcmp(m->type, "tmpfs"))
+			own_tmpfs(rootfd, m->path, maps);
 		if (dev && dev_nodes(rootfd, e) < 0)
 			goto out;
 	}
@@ -416,6 +445,8 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 		if (m->flags & PROTO_MOUNT_TMPFS) {
 			if (mount_tmpfs(rootfd, m, e) < 0)
 				goto out;
+			if (maps)
+				own_tmpfs(rootfd, m->path, maps);
 			continue;
 		}
 		if (m->flags & PROTO_MOUNT_FILES) {

@@ -61,8 +61,9 @@ static void exec_free(struct mvi *m, struct mvi_exec *x)
 	free(x);
 }
 
-/* The exec's stdio: pipes to three streams, or a pty to one. */
-static int exec_stdio(struct mvi_exec *x, int child_fd[3], struct mvi_err *e)
+/* The exec's stdio: pipes to three streams, or a pty to one (its slave
+ * owned by pty_uid). */
+static int exec_stdio(struct mvi_exec *x, uint32_t pty_uid, int child_fd[3], struct mvi_err *e)
 {
 	int slave, sock;
 
@@ -74,7 +75,7 @@ static int exec_stdio(struct mvi_exec *x, int child_fd[3], struct mvi_err *e)
 		}
 		return 0;
 	}
-	if (proc_open_pty(x->spec.rows, x->spec.cols, x->spec.uid, &x->master, &slave, e) < 0)
+	if (proc_open_pty(x->spec.rows, x->spec.cols, pty_uid, &x->master, &slave, e) < 0)
 		return -1;
 	if ((sock = ctl_connect(PROTO_EXEC_PORT(x->id, PROTO_EXEC_TTY), e)) < 0) {
 		close(x->master);
@@ -135,10 +136,10 @@ void exec_start(struct mvi *m, struct ctl_msg *msg)
 		mvi_fail(&e, MVI_EXIT_SETUP, "exec %u: no valid EXEC_CONFINE before its EXEC", id);
 		goto fail;
 	}
-	if (exec_stdio(x, child_fd, &e) < 0)
+	if (exec_stdio(x, userns_uid(&m->userns, x->spec.uid), child_fd, &e) < 0)
 		goto fail;
 	struct spawn sp = { .spec = &x->spec, .exe = NULL, .tty = x->master >= 0,
-			    .cgroup = &m->cgroup,
+			    .cgroup = &m->cgroup, .userns = &m->userns,
 			    .confine = x->spec.flags & PROTO_SPEC_CONFINE ? &x->confine : NULL };
 
 	memcpy(sp.child_fd, child_fd, sizeof(child_fd));

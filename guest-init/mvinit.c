@@ -37,6 +37,7 @@
  *  2. set up the container from the spec (container.c): sysctls and domain
  *     name, virtio-fs root, system mounts, the spec's shares, devices,
  *     read-only and masked paths (confine.c), switch root, hostname, lo up;
+ *     with id maps, the container's user namespace (userns.c);
  *     chdir to the cwd and resolve argv[0] in the spec's PATH (proc.c);
  *  3. open the process's stdio (proc.c, relay.c): the STDIN/STDOUT/STDERR
  *     streams, each relayed through a pipe (so /dev/stdout can be
@@ -349,6 +350,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	m.have_port = have_port;
 	m.ctl = m.sigfd = m.master = -1;
 	m.child_fd[0] = m.child_fd[1] = m.child_fd[2] = -1;
+	userns_init(&m.userns);
 	hold_std_fds();
 	if (proc_signals(&m, &e) < 0 || (m.ctl = ctl_connect(PROTO_PORT_CONTROL, &e)) < 0)
 		fail(&m, &e); /* nobody to tell but the console */
@@ -369,6 +371,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
 			 &m.cgroup, &e) < 0 ||
+	    userns_create(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &m.userns, &e) < 0 ||
 	    proc_resolve(&m, &e) < 0 || hooks_run(&m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
 	    proc_stdio(&m, &e) < 0)
 		fail(&m, &e);

@@ -16,6 +16,8 @@
  *                with its own stdio streams, reported by id
  *   cgroup.c     the container's cgroup v1 hierarchies in the guest (devices, pids),
  *                mounted out of the container's view; joined by each process
+ *   userns.c     the container's user namespace (id maps), joined by each
+ *                process
  *   hooks.c      the OCI hooks that run in the container (createContainer,
  *                startContainer)
  *   relay.c      byte pumps between vsock streams and the process's pipes or
@@ -106,6 +108,12 @@ int mvi_lookpath(const char *file, const char *path, char *out, size_t size);
  * ENOENT) and other ENOENT/ENOTDIR give MVI_EXIT_NOTFOUND, anything else
  * (`exec "/etc": permission denied`) MVI_EXIT_NOEXEC. Returns -1. */
 int mvi_exec_fail(struct mvi_err *e, const char *file, int err, bool searched);
+
+#define MVI_UNMAPPED 0xffffffffu /* an id no map line covers */
+
+/* Id `id` of a user namespace with map m (n lines, as proto_idmap) as its
+ * parent knows it, or MVI_UNMAPPED. */
+uint32_t mvi_map_id(const struct proto_idmap *m, uint32_t n, uint32_t id);
 
 /* ---- ctl.c ---- */
 
@@ -301,6 +309,39 @@ void pump_poll_done(struct pumps *r, const struct pollfd *pfd);
  * timeout_ms, then apply their at_eof. */
 void pump_drain(struct pumps *r, int timeout_ms);
 
+/* ---- userns.c (prefix userns_) ---- */
+
+/* The container's user namespace and the namespaces it owns, as fds to
+ * join (-1: none, the container runs in the guest's), and the holder's
+ * root (the container's root in its mount namespace); setup holds the
+ * maps. */
+struct mvi_userns {
+	int user, mnt, uts, ipc, root;
+	const struct proto_setup *setup;
+};
+
+/* No user namespace: every fd -1. */
+void userns_init(struct mvi_userns *u);
+
+/* After the switch of root: with id maps in s (NULL or none: u stays
+ * empty, 0), make the user namespace with them and a mount, UTS and IPC
+ * namespace owned by it (a fresh mqueue on /dev/mqueue), and keep them in
+ * u; the container's mounts become shared (the new namespace's are their
+ * slaves). s must outlive u. Returns 0, or -1 with e naming the step
+ * (MVI_EXIT_SETUP). */
+int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct mvi_err *e);
+
+/* In a child before it drops privileges: join u's namespaces (the user
+ * namespace first), chroot back into the container's root, and become root
+ * of the namespace when the maps have one. 0 (also without a namespace),
+ * or -1 with errno. */
+int userns_enter(const struct mvi_userns *u);
+
+/* A container uid or gid as the guest knows it (the id itself without a
+ * namespace), or MVI_UNMAPPED. */
+uint32_t userns_uid(const struct mvi_userns *u, uint32_t id);
+uint32_t userns_gid(const struct mvi_userns *u, uint32_t id);
+
 /* ---- spawn.c ---- */
 
 /* A process to start: the spec's argv, env, ids, groups, rlimits, umask and
@@ -311,6 +352,7 @@ struct spawn {
 	const struct proto_spec *spec;
 	const struct proto_confine *confine; /* NULL: none */
 	const struct mvi_cgroup *cgroup; /* joined before anything else; NULL: none */
+	const struct mvi_userns *userns; /* joined before the ids change; NULL: none */
 	const char *exe;
 	int child_fd[3];
 	bool tty;
@@ -380,6 +422,7 @@ struct mvi {
 	struct mvi_exec *execs[PROTO_MAX_EXECS]; /* by id; NULL when free */
 	int procsys;            /* the initramfs's /proc/sys (O_PATH) with SETUP, else -1 */
 	struct mvi_cgroup cgroup; /* the container's, every process joins it */
+	struct mvi_userns userns; /* the container's, every process joins it */
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct mvi_err net_err;
 };

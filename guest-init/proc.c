@@ -117,7 +117,7 @@ int proc_stdio(struct mvi *m, struct mvi_err *e)
 				return -1;
 		return 0;
 	}
-	if (proc_open_pty(m->spec.rows, m->spec.cols, m->spec.uid, &master, &slave, e) < 0)
+	if (proc_open_pty(m->spec.rows, m->spec.cols, userns_uid(&m->userns, m->spec.uid), &master, &slave, e) < 0)
 		return -1;
 	if (dev_console(slave, e) < 0) {
 		close(master);
@@ -225,7 +225,7 @@ static void warn_lost(enum ctl_status st)
 int proc_spawn(struct mvi *m, struct mvi_err *e)
 {
 	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0,
-			    .cgroup = &m->cgroup,
+			    .cgroup = &m->cgroup, .userns = &m->userns,
 			    .confine = m->spec.flags & PROTO_SPEC_CONFINE ? &m->confine : NULL };
 	pid_t pid;
 

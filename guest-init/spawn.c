@@ -26,7 +26,7 @@ struct child_report {
 
 enum { STEP_SETSID, STEP_CTTY, STEP_STDIO, STEP_RLIMIT, STEP_GROUPS, STEP_GID, STEP_UID,
        STEP_CWD, STEP_LOOKUP, STEP_EXEC, STEP_SECCOMP, STEP_BOUNDING, STEP_CAPS, STEP_NNP,
-       STEP_OOM, STEP_CGROUP };
+       STEP_OOM, STEP_CGROUP, STEP_USERNS };
 
 static __attribute__((noreturn)) void child_fail(int pipefd, int step, uint32_t arg)
 {
@@ -73,13 +73,13 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 			child_fail(pipefd, STEP_STDIO, (uint32_t)fd);
 	/* As runc's fixStdioPermissions: pipes are mvinit's (mode 0600), and
 	 * a process that is not root could not reopen /dev/stdout. The pty
-	 * slave already is the user's. */
+	 * slave already is the user's. The ids as the guest knows them. */
 	if (!sp->tty)
 		for (int fd = 0; fd <= 2; fd++)
-			(void)!fchown(fd, s->uid, s->gid);
-	close_from(3, (unsigned)pipefd - 1);
-	close_from((unsigned)pipefd + 1, ~0U);
-	/* While still root: raising a hard limit needs CAP_SYS_RESOURCE. */
+			(void)!fchown(fd, sp->userns ? userns_uid(sp->userns, s->uid) : s->uid,
+				      sp->userns ? userns_gid(sp->userns, s->gid) : s->gid);
+	/* While still root of the guest: raising a hard limit needs
+	 * CAP_SYS_RESOURCE there. */
 	for (uint32_t i = 0; i < s->nrlimits; i++) {
 		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
 
@@ -89,6 +89,12 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 	/* As root: lowering it needs CAP_SYS_RESOURCE. */
 	if (confine_oom(c) < 0)
 		child_fail(pipefd, STEP_OOM, (uint32_t)c->oom_score_adj);
+	/* Before the filter (which may forbid setns) and the ids (which are
+	 * the namespace's). */
+	if (sp->userns && userns_enter(sp->userns) < 0)
+		child_fail(pipefd, STEP_USERNS, 0);
+	close_from(3, (unsigned)pipefd - 1);
+	close_from((unsigned)pipefd + 1, ~0U);
 	/* Without no_new_privs only CAP_SYS_ADMIN may install a filter. */
 	if (!nnp && confine_seccomp(c) < 0)
 		child_fail(pipefd, STEP_SECCOMP, 0);
@@ -102,6 +108,13 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 		child_fail(pipefd, STEP_UID, s->uid);
 	if (confine_caps(c, &cap) < 0)
 		child_fail(pipefd, STEP_CAPS, cap);
+	/* Entered from outside with no root in the map, setuid kept every
+	 * capability in the namespace; without the spec's sets, none stay. */
+	if (sp->userns && sp->userns->user >= 0 && s->uid && !(c->flags & PROTO_CONFINE_CAPS)) {
+		const struct proto_confine nocaps = { .flags = PROTO_CONFINE_CAPS };
+		if (confine_caps(&nocaps, &cap) < 0)
+			child_fail(pipefd, STEP_CAPS, cap);
+	}
 	umask(s->umask & 07777);
 	/* Again as the user: a cwd root could enter may be closed to it. */
 	if (chdir(*s->cwd ? s->cwd : "/") < 0)
@@ -129,6 +142,7 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 		[STEP_STDIO] = "set up stdio", [STEP_GROUPS] = "setgroups",
 		[STEP_SECCOMP] = "install the seccomp filter", [STEP_NNP] = "set no_new_privs",
 		[STEP_CGROUP] = "join the container's cgroup",
+		[STEP_USERNS] = "join the container's user namespace",
 	};
 	const char *file = sp->spec->argv[0];
 

@@ -215,3 +215,11 @@ int mvi_exec_fail(struct mvi_err *e, const char *file, int err, bool searched)
 	return mvi_fail(e, err == ENOENT || err == ENOTDIR ? MVI_EXIT_NOTFOUND : MVI_EXIT_NOEXEC,
 			"exec \"%s\": %s", file, why);
 }
+
+uint32_t mvi_map_id(const struct proto_idmap *m, uint32_t n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (id >= m[i].inside && id - m[i].inside < m[i].count)
+			return m[i].outside + (id - m[i].inside);
+	return MVI_UNMAPPED;
+}

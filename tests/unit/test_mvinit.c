@@ -423,3 +423,16 @@ Test(mvinit_pump, a_reader_that_left_does_not_block_the_writer)
 	close(in[1]);
 	close(out[1]);
 }
+
+Test(mvinit, map_id)
+{
+	const struct proto_idmap m[] = { { 0, 100000, 1000 }, { 1000, 1000, 1 },
+					 { 4294967290u, 5, 5 } };
+	cr_assert_eq(mvi_map_id(m, 3, 0), 100000);
+	cr_assert_eq(mvi_map_id(m, 3, 999), 100999);
+	cr_assert_eq(mvi_map_id(m, 3, 1000), 1000);
+	cr_assert_eq(mvi_map_id(m, 3, 1001), MVI_UNMAPPED);
+	cr_assert_eq(mvi_map_id(m, 3, 4294967294u), 9);
+	cr_assert_eq(mvi_map_id(m, 3, 4294967289u), MVI_UNMAPPED);
+	cr_assert_eq(mvi_map_id(m, 0, 0), MVI_UNMAPPED);
+}
