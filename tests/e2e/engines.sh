@@ -105,6 +105,7 @@ ctr_args() {
 		--memory) CTR_OPTS+=(--memory-limit "$2"); shift ;;
 		--cpus) CTR_OPTS+=(--cpus "$2"); shift ;;
 		--seccomp) CTR_OPTS+=(--seccomp) ;;
+		--uidmap | --gidmap) CTR_OPTS+=("$1" "$2"); shift ;;
 		*) CTR_REST=("$@"); return ;;
 		esac
 		shift
@@ -205,6 +206,25 @@ check_confine() {
 		'out:^uid=1000.* gid=1000.* groups=(.*,)?10(\([a-z]+\))?(,|$)'
 	t_check "$e: --sysctl is set in the guest" 0 'out:^99$'
 	[ "$e" = docker ] && t_check "$e: --domainname" 0 'out:^example.test$'
+}
+
+# linux.uidMappings from the engine's own options: the process is root of a
+# user namespace in the guest, the image (which the engine chowns) is its
+# root's, and what it writes to a volume has the mapped owner on the host.
+# dockerd takes a map only daemon-wide (userns-remap), so not here.
+check_userns() {
+	local e=$1 owner
+	[ "$e" = docker ] && return 0
+	rm -rf "$W/uvol-$e"; mkdir -p "$W/uvol-$e"; chown 100000:100000 "$W/uvol-$e"
+	ex "${e}_run" --uidmap 0:100000:65536 --gidmap 0:100000:65536 -v "$W/uvol-$e:/data" "$IMG" \
+		sh -c 'id -u; cat /proc/self/uid_map; stat -c owner=%u:%g /bin/sh; echo hi >/data/f'
+	t_check "$e: --uidmap: the process is root of a user namespace with the map" 0 'out:^0$' \
+		'out:^ +0 +100000 +65536$'
+	t_check "$e: --uidmap: the image is the namespace root's" 0 'out:^owner=0:0$'
+	owner=$(stat -c %u:%g "$W/uvol-$e/f" 2>&1)
+	[ "$owner" = 100000:100000 ] &&
+		t_ok "$e: --uidmap: a file written to a volume is owned by the mapped ids on the host" ||
+		t_bad "$e: --uidmap: a file written to a volume is owned by the mapped ids on the host" "$owner"
 }
 
 # --- the checks, the same for every engine ----------------------------------
@@ -308,5 +328,6 @@ for e in $ENGINES; do
 	fi
 	check_engine "$e"
 	check_confine "$e"
+	check_userns "$e"
 done
 t_summary e2e

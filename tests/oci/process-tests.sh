@@ -2,8 +2,8 @@
 # What mvinit applies to each process and the container beyond the basic
 # confinement (lifecycle-tests.sh has that): process.oomScoreAdj, runc exec's
 # overrides (--cap, --additional-gids, --ignore-paused, and what cannot be
-# done), the pids cgroup, the hooks that run in the container, and nosuid,
-# nodev and noexec on bind mounts. Real guests boot here: run it through
+# done), the pids cgroup, the hooks that run in the container, nosuid,
+# nodev and noexec on bind mounts, and the user namespace (id maps). Real guests boot here: run it through
 # tests/vmhost/run.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
@@ -196,5 +196,48 @@ for m in c['mounts']:
 rt run --bundle "$W/b10" c10
 t_check "the config's /dev/shm tmpfs: its size, mode and flags" 0 'out:^[a-z]+ +8192 ' 'out:^1770$' \
 	'out:/dev/shm tmpfs rw,nosuid,nodev,noexec'
+
+# --- linux.uidMappings/gidMappings: the container's user namespace ----------
+# As under runc: the processes are root of a user namespace with the maps;
+# what they write to a share is owned by the mapped ids on the host; files of
+# unmapped owners are nobody's and root's privileges stop at them.
+userns_edit="
+c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
+c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/uvol', 'options': ['rbind', 'rw']})
+"
+rm -rf "$W/uvol"; mkdir -p "$W/uvol"
+chown 100000:200000 "$W/uvol"
+echo top-secret >"$W/uvol/secret"; chmod 600 "$W/uvol/secret"
+bundle b11 '["sh", "-c", "id; cat /proc/self/uid_map /proc/self/gid_map; touch /vol/by-root; mkdir /vol/dir; stat -c \"root-owner=%u:%g\" /; stat -c \"tmp-owner=%u:%g\" /tmp; cat /vol/secret || echo secret-refused; mknod /tmp/null c 1 3 || echo mknod-refused; echo up; exec sleep 1000"]' "$userns_edit"
+create c11 b11
+rt start c11
+wait_out c11 '^up$'
+cp "$W/c11.out" "$T_OUT"; cp "$W/c11.err" "$T_ERR"; T_STATUS=0
+t_check "user namespace: the process is root of it, with the config's maps" 0 \
+	'out:^uid=0\(root\) gid=0\(root\)' 'out:^ +0 +100000 +65536$' 'out:^ +0 +200000 +65536$'
+t_check "user namespace: host root's files are nobody's, and closed to the container's root" 0 \
+	'out:^root-owner=65534:65534$' 'out:^secret-refused$' 'out:^mknod-refused$'
+t_check "user namespace: the tmpfs on /tmp is the container root's" 0 'out:^tmp-owner=0:0$'
+t_exec 10 sh -c 'stat -c %u:%g "$0" "$1" | sort | uniq -c' "$W/uvol/by-root" "$W/uvol/dir"
+t_check "user namespace: what it writes to a share is owned by the mapped ids on the host" 0 \
+	'out:^ *2 100000:200000$'
+rt exec --user 1000:1000 c11 sh -c 'id -u; cat /proc/self/uid_map; touch /vol/by-1000'
+t_check "user namespace: exec joins it, as another user" 0 'out:^1000$' 'out:^ +0 +100000 +65536$' errlines:0
+t_exec 10 stat -c '%u:%g' "$W/uvol/by-1000"
+t_check "and its file is owned by the mapped ids on the host" 0 'out:^101000:201000$'
+rt delete --force c11
+
+# With CAP_SYS_ADMIN, root of the namespace owns its mount and UTS
+# namespaces (as under runc), and still not the guest's devices.
+rm -rf "$W/uvol"; mkdir -p "$W/uvol"; chown 100000:200000 "$W/uvol"
+bundle b12 '["sh", "-c", "mount -t tmpfs none /mnt && echo mounted; hostname inside-ns && hostname; ls /dev/mqueue >/dev/null && echo mqueue"]' "$userns_edit
+for s in ('bounding', 'effective', 'permitted'):
+    c['process']['capabilities'][s].append('CAP_SYS_ADMIN')
+"
+rt run --bundle "$W/b12" c12
+t_check "user namespace: with CAP_SYS_ADMIN its root mounts and sets the host name in its own namespaces" 0 \
+	'out:^mounted$' 'out:^inside-ns$' 'out:^mqueue$'
 
 t_summary oci-process
