@@ -199,6 +199,7 @@ static int parse_mounts(json_t *root, struct cfg *c, struct shim_err *err)
 			return -1;
 		if (!cm->destination[0])
 			return cj_bad(err, fd, "must not be empty");
+		cm->has_idmap = cj_get(m, "uidMappings") || cj_get(m, "gidMappings");
 	}
 	return 0;
 }

@@ -24,12 +24,21 @@ struct cfg_mount {
 	const char *source;  /* NULL if absent */
 	const char **options;
 	int noptions;
+	bool has_idmap;      /* uidMappings or gidMappings given (an idmapped mount) */
 };
 
 struct cfg_rlimit {
 	const char *type;    /* "RLIMIT_NOFILE", ... (checked against the known names) */
 	uint64_t soft, hard;
 };
+
+/* One linux.uidMappings or gidMappings entry: container ids
+ * container_id..container_id+size-1 are host_id..host_id+size-1 (here, the
+ * guest's ids). size >= 1 and neither range passes 2^32 - 1. */
+struct cfg_idmap {
+	uint32_t container_id, host_id, size;
+};
+#define CFG_MAX_IDMAPS 64 /* entries in each map: proto/confine.h's PROTO_MAX_IDMAPS */
 
 struct cfg_namespace {
 	const char *type;    /* pid, network, mount, ipc, uts, user, cgroup, time */
@@ -102,6 +111,7 @@ struct cfg_process {
 struct cfg_linux {
 	struct cfg_namespace *namespaces;
 	int nnamespaces;
+	struct cfg_idmap uid_mappings[CFG_MAX_IDMAPS], gid_mappings[CFG_MAX_IDMAPS];
 	int nuid_mappings, ngid_mappings;
 	const char *cgroups_path;        /* NULL if absent */
 	struct cg_resources resources;   /* unset fields as cgroup.h defines */
@@ -154,6 +164,9 @@ int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *er
  * c->process, checked as config.json's "process" is (messages name
  * "process.FIELD"); the rest of c stays empty. Free with cfg_free(). */
 int cfg_load_process(const char *path, struct cfg *c, struct shim_err *err);
+
+/* Whether id is inside one of the n entries' container ranges. */
+bool cfg_idmap_has(const struct cfg_idmap *m, int n, uint32_t id);
 
 /* The annotation `key`, or NULL. */
 const char *cfg_annotation(const struct cfg *c, const char *key);

@@ -48,7 +48,11 @@ static int parse_namespaces(json_t *lx, struct cfg_linux *l, struct shim_err *er
 	return 0;
 }
 
-static int parse_mappings(json_t *lx, const char *key, int *count, struct shim_err *err)
+/* linux.uidMappings or gidMappings (config-linux.md "User namespace
+ * mappings"): each entry's ranges are checked alone here; how they sit
+ * together (overlaps) is spec2vm's business. */
+static int parse_mappings(json_t *lx, const char *key, struct cfg_idmap *out, int *count,
+			  struct shim_err *err)
 {
 	json_t *a;
 	size_t n;
@@ -56,23 +60,43 @@ static int parse_mappings(json_t *lx, const char *key, int *count, struct shim_e
 	snprintf(f, sizeof(f), "linux.%.20s", key);
 	if (cj_arr(lx, key, f, false, &a, &n, err) < 0)
 		return -1;
+	if (n > CFG_MAX_IDMAPS)
+		return cj_bad(err, f, "%zu entries; mvrun passes at most %d", n,
+			      CFG_MAX_IDMAPS);
 	for (size_t i = 0; i < n; i++) {
 		json_t *m = json_array_get(a, i);
+		struct cfg_idmap *e = &out[i];
 		char fi[96], fc[128], fh[128], fs[128];
-		uint32_t v;
 		snprintf(fi, sizeof(fi), "%s[%zu]", f, i);
 		snprintf(fc, sizeof(fc), "%s.containerID", fi);
 		snprintf(fh, sizeof(fh), "%s.hostID", fi);
 		snprintf(fs, sizeof(fs), "%s.size", fi);
 		if (!json_is_object(m))
 			return cj_bad(err, fi, "must be an object");
-		if (cj_u32(m, "containerID", fc, true, NULL, &v, err) < 0 ||
-		    cj_u32(m, "hostID", fh, true, NULL, &v, err) < 0 ||
-		    cj_u32(m, "size", fs, true, NULL, &v, err) < 0)
+		if (cj_u32(m, "containerID", fc, true, NULL, &e->container_id, err) < 0 ||
+		    cj_u32(m, "hostID", fh, true, NULL, &e->host_id, err) < 0 ||
+		    cj_u32(m, "size", fs, true, NULL, &e->size, err) < 0)
 			return -1;
+		if (!e->size)
+			return cj_bad(err, fs, "must be at least 1");
+		/* The kernel's rule for a uid_map line: no range past 2^32 - 1. */
+		if ((uint64_t)e->container_id + e->size > 1ull << 32)
+			return cj_bad(err, fs, "%u ids from containerID %u pass 4294967295",
+				      e->size, e->container_id);
+		if ((uint64_t)e->host_id + e->size > 1ull << 32)
+			return cj_bad(err, fs, "%u ids from hostID %u pass 4294967295", e->size,
+				      e->host_id);
 	}
 	*count = (int)n;
 	return 0;
+}
+
+bool cfg_idmap_has(const struct cfg_idmap *m, int n, uint32_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+			return true;
+	return false;
 }
 
 /* Each entry an absolute path. */
@@ -263,8 +287,8 @@ int cfg_parse_linux(json_t *doc, struct cfg *c, struct shim_err *err)
 		return 0;
 	c->has_linux = true;
 	if (parse_namespaces(lx, l, err) < 0 ||
-	    parse_mappings(lx, "uidMappings", &l->nuid_mappings, err) < 0 ||
-	    parse_mappings(lx, "gidMappings", &l->ngid_mappings, err) < 0 ||
+	    parse_mappings(lx, "uidMappings", l->uid_mappings, &l->nuid_mappings, err) < 0 ||
+	    parse_mappings(lx, "gidMappings", l->gid_mappings, &l->ngid_mappings, err) < 0 ||
 	    cj_str(lx, "cgroupsPath", "linux.cgroupsPath", false, &l->cgroups_path, err) < 0 ||
 	    parse_resources(lx, l, err) < 0)
 		return -1;

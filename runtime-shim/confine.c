@@ -5,6 +5,8 @@
 
 #include "runtime-shim/config_json.h"
 
+_Static_assert(CFG_MAX_IDMAPS == PROTO_MAX_IDMAPS, "a parsed map must fit in SETUP");
+
 static const char *const cap_names[] = {
 	"CAP_CHOWN",	      "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
 	"CAP_FSETID",	      "CAP_KILL",	  "CAP_SETGID",		 "CAP_SETUID",
@@ -114,9 +116,21 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct s
 		o->gid = d->has_gid ? d->gid : 0;
 	}
 	out->pids_max = l->resources.pids_limit > 0 ? (uint64_t)l->resources.pids_limit : 0;
+	/* Checked by the parser (CFG_MAX_IDMAPS, ranges) and by s2v_build (both or neither). */
+	out->nuidmap = (uint32_t)l->nuid_mappings;
+	for (int i = 0; i < l->nuid_mappings; i++)
+		out->uidmap[i] = (struct proto_idmap){ l->uid_mappings[i].container_id,
+						       l->uid_mappings[i].host_id,
+						       l->uid_mappings[i].size };
+	out->ngidmap = (uint32_t)l->ngid_mappings;
+	for (int i = 0; i < l->ngid_mappings; i++)
+		out->gidmap[i] = (struct proto_idmap){ l->gid_mappings[i].container_id,
+						       l->gid_mappings[i].host_id,
+						       l->gid_mappings[i].size };
 	if (cf_devrules(c, out, err) < 0)
 		return -1;
 	*empty = !out->pids_max && !out->domainname[0] && !out->nmasked && !out->nreadonly &&
-		 !out->nsysctl && !out->ndevices && !out->ndevrules;
+		 !out->nsysctl && !out->ndevices && !out->ndevrules && !out->nuidmap &&
+		 !out->ngidmap;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* The confinement mvinit applies in the guest (proto/confine.h), built from
  * the OCI config: the process's capabilities, no_new_privs and seccomp
  * program (CONFINE), and the container's masked and read-only paths,
- * sysctls, devices and domain name (SETUP). */
+ * sysctls, devices, domain name and uid and gid maps (SETUP). */
 #ifndef MVRUN_SHIM_CONFINE_H
 #define MVRUN_SHIM_CONFINE_H
 

@@ -25,6 +25,7 @@
 #include "runtime-shim/exec_host.h"
 #include "runtime-shim/exec_opts.h"
 #include "runtime-shim/shim.h"
+#include "runtime-shim/spec2vm.h"
 
 /* p's rlimits, or when it has none the container's (ctr), as runc exec. */
 static void to_spec(const struct cfg_process *p, const struct cfg_process *ctr, struct proto_spec *s)
@@ -197,6 +198,17 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	if (o.process && (store_path(g->root, id, NULL, dir, sizeof(dir), err) < 0 ||
 			  cfg_load(dir, &ctr, NULL, err) < 0))
 		goto out;
+	/* In a user namespace, an id without a mapping cannot be the process's
+	 * (runc: "cannot set uid to unmapped user in user namespace"). */
+	char ubuf[48];
+	uint32_t uid;
+	const char *uf = s2v_unmapped(&c.process, o.process ? &ctr.lx : &c.lx, ubuf, sizeof(ubuf),
+				      &uid);
+	if (uf) {
+		shim_errf(err, 1, "exec %s: %s: %u is not mapped by the container's linux.%s", id, uf,
+			  uid, strstr(uf, ".uid") ? "uidMappings" : "gidMappings");
+		goto out;
+	}
 	if (o.nnp)
 		c.process.no_new_privileges = true;
 	if (cf_process(&c.process, o.process ? &ctr.process : NULL, o.process ? &ctr.lx : &c.lx,

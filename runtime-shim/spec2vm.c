@@ -216,17 +216,11 @@ static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_er
 static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
 {
 	const struct cfg_linux *l = &c->lx;
-	if (l->nuid_mappings || l->ngid_mappings)
-		return s2v_bad(err, l->nuid_mappings ? "linux.uidMappings" : "linux.gidMappings",
-			   "user namespaces are not supported yet (files the container writes to "
-			   "shared directories would be owned by unmapped ids on the host)");
 	bool net = false;
 	for (int i = 0; i < l->nnamespaces; i++) {
 		const struct cfg_namespace *ns = &l->namespaces[i];
 		char f[48];
 		snprintf(f, sizeof(f), "linux.namespaces[%d]", i);
-		if (!strcmp(ns->type, "user"))
-			return s2v_bad(err, f, "user namespaces are not supported yet");
 		if (!strcmp(ns->type, "network")) {
 			net = true;
 			if (ns->path)
@@ -246,6 +240,8 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 		return s2v_bad(err, "linux.namespaces",
 			   "no network namespace: the container would share the host's network "
 			   "namespace, which a VM cannot (use a bridge network, or none)");
+	if (s2v_userns(c, p, err) < 0)
+		return -1;
 	p->cgroups_path = l->cgroups_path;
 	p->res = l->resources;
 	/* mvm's threads are not the container's processes: the limit goes to

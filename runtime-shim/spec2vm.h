@@ -3,10 +3,11 @@
  *
  * The rule for a setting mvrun cannot honour: if going without it would let
  * the container reach past its own VM, or change what the workload sees of
- * the host (id mappings, joined namespaces), create fails naming the field.
- * mvinit applies the process's user, groups, umask, rlimits, capabilities,
- * no_new_privs and seccomp, and the container's masked and read-only paths,
- * sysctls, devices and domain name (spec2vm_confine.c), and runs the
+ * the host (joined namespaces, idmapped mounts), create fails naming the
+ * field. mvinit applies the process's user, groups, umask, rlimits,
+ * capabilities, no_new_privs and seccomp, and the container's masked and
+ * read-only paths, sysctls, devices, domain name and user namespace with its
+ * uid and gid maps (spec2vm_confine.c, spec2vm_userns.c), and runs the
  * createContainer and startContainer hooks in the container
  * (spec2vm_hooks.c). What is accepted but
  * weaker in a VM is listed in the plan's notes, which mvrun logs as
@@ -15,6 +16,7 @@
 #define MVRUN_SHIM_SPEC2VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto/proto.h"
@@ -97,6 +99,13 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
  * does not fit. */
 int s2v_encode_hooks(const struct cfg *c, const char *creating, const char *created,
 		     struct proto_buf *b);
+
+/* The first of pr's uid, gid and additionalGids that l's uid or gid maps
+ * leave unmapped: its field ("process.user.uid", "process.user.gid", or
+ * "process.user.additionalGids[i]" written in buf) with the id in *id.
+ * NULL when all are mapped, or when l has no maps (no user namespace). */
+const char *s2v_unmapped(const struct cfg_process *pr, const struct cfg_linux *l, char *buf,
+			 size_t len, uint32_t *id);
 
 /* Release the plan's allocations. */
 void s2v_free(struct s2v_plan *plan);

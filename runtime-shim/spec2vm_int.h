@@ -25,4 +25,9 @@ int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_pla
  * Returns 0 or -1 with err. (spec2vm_hooks.c) */
 int s2v_hooks(const struct cfg *c, struct s2v_plan *p, struct shim_err *err);
 
+/* Check c's user namespace and its maps (a user namespace iff maps, both
+ * maps, no overlapping entries, the process's and devices' ids mapped).
+ * Returns 0 or -1 with err. (spec2vm_userns.c) */
+int s2v_userns(const struct cfg *c, struct s2v_plan *p, struct shim_err *err);
+
 #endif

@@ -225,6 +225,8 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 		char f[32], dest[PATH_MAX];
 		snprintf(f, sizeof(f), "mounts[%d]", i);
 		normalise(m->destination, dest, sizeof(dest));
+		if (m->has_idmap)
+			return s2v_bad(err, f, "idmapped mounts are not supported yet");
 		if (is_bind(m)) {
 			if (bind_mount(m, f, dest, in, p, &nvol, err) < 0)
 				return -1;

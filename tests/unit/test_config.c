@@ -374,6 +374,65 @@ Test(config, linux_section)
 	cr_assert_eq(l->ndevices, 1);
 }
 
+/* linux.uidMappings and gidMappings are kept, each entry checked alone
+ * (how entries sit together is spec2vm's business). */
+Test(config, id_mappings)
+{
+	ACCEPT_WITH("linux", doc("{'uidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536},"
+				 " {'containerID': 4294967295, 'hostID': 7, 'size': 1}],"
+				 " 'gidMappings': [{'containerID': 0, 'hostID': 4294967294, 'size': 2}]}"));
+	cr_assert_eq(c.lx.nuid_mappings, 2);
+	cr_assert_eq(c.lx.uid_mappings[0].host_id, 100000);
+	cr_assert_eq(c.lx.uid_mappings[0].size, 65536);
+	cr_assert_eq(c.lx.uid_mappings[1].container_id, 4294967295u);
+	cr_assert_eq(c.lx.ngid_mappings, 1);
+	cr_assert_eq(c.lx.gid_mappings[0].host_id, 4294967294u);
+	cr_assert(cfg_idmap_has(c.lx.uid_mappings, 2, 65535));
+	cr_assert_not(cfg_idmap_has(c.lx.uid_mappings, 2, 65536));
+	cr_assert(cfg_idmap_has(c.lx.uid_mappings, 2, 4294967295u));
+	cr_assert_not(cfg_idmap_has(c.lx.uid_mappings, 0, 0));
+	cfg_free(&c);
+	REJECT_WITH("linux/uidMappings", doc("[{'containerID': 0, 'hostID': 1000}]"),
+		    "config.json: linux.uidMappings[0].size: missing (required)");
+	REJECT_WITH("linux/gidMappings",
+		    doc("[{'containerID': 0, 'hostID': 0, 'size': 1}, {'containerID': 1, 'hostID': 1,"
+			" 'size': 0}]"),
+		    "config.json: linux.gidMappings[1].size: must be at least 1");
+	REJECT_WITH("linux/uidMappings", doc("[{'containerID': -1, 'hostID': 0, 'size': 1}]"),
+		    "config.json: linux.uidMappings[0].containerID: must be an integer from 0 to "
+		    "4294967295");
+	REJECT_WITH("linux/uidMappings", doc("[{'containerID': 0, 'hostID': 4294967296, 'size': 1}]"),
+		    "config.json: linux.uidMappings[0].hostID: must be an integer from 0 to 4294967295");
+	REJECT_WITH("linux/uidMappings", doc("[{'containerID': 0, 'hostID': 0, 'size': 1.5}]"),
+		    "config.json: linux.uidMappings[0].size: must be an integer from 0 to 4294967295");
+	REJECT_WITH("linux/uidMappings", doc("[{'containerID': 4294967295, 'hostID': 0, 'size': 2}]"),
+		    "config.json: linux.uidMappings[0].size: 2 ids from containerID 4294967295 pass "
+		    "4294967295");
+	REJECT_WITH("linux/gidMappings", doc("[{'containerID': 0, 'hostID': 4294967000, 'size': 297}]"),
+		    "config.json: linux.gidMappings[0].size: 297 ids from hostID 4294967000 pass "
+		    "4294967295");
+	REJECT_WITH("linux/uidMappings", doc("[5]"),
+		    "config.json: linux.uidMappings[0]: must be an object");
+	REJECT_WITH("linux/uidMappings", doc("{}"), "config.json: linux.uidMappings: must be an array");
+	/* At most what SETUP carries; 64 entries fit. */
+	json_t *many = json_array();
+	for (int i = 0; i < 64; i++)
+		json_array_append_new(many, json_pack("{s:i, s:i, s:i}", "containerID", i, "hostID",
+						      1000 + i, "size", 1));
+	ACCEPT_WITH("linux/uidMappings", json_deep_copy(many));
+	cr_assert_eq(c.lx.nuid_mappings, 64);
+	cr_assert_eq(c.lx.uid_mappings[63].host_id, 1063);
+	cfg_free(&c);
+	json_array_append_new(many, json_pack("{s:i, s:i, s:i}", "containerID", 64, "hostID", 1064,
+					      "size", 1));
+	REJECT_WITH("linux/uidMappings", many,
+		    "config.json: linux.uidMappings: 65 entries; mvrun passes at most 64");
+	/* A mount's own maps (an idmapped mount) are noticed, for spec2vm to refuse. */
+	ACCEPT_WITH("mounts/1/uidMappings", doc("[{'containerID': 0, 'hostID': 1, 'size': 1}]"));
+	cr_assert(c.mounts[1].has_idmap);
+	cr_assert_not(c.mounts[0].has_idmap);
+}
+
 Test(config, linux_rejections)
 {
 	REJECT_WITH("linux/namespaces", doc("[{'type': 'pid'}, {'type': 'pid'}]"),
@@ -388,8 +447,6 @@ Test(config, linux_rejections)
 		    "config.json: linux.resources.memory.limit: -2 is not a size in bytes");
 	REJECT_WITH("linux/resources/cpu", json_integer(2),
 		    "config.json: linux.resources.cpu: must be an object");
-	REJECT_WITH("linux/uidMappings", doc("[{'containerID': 0, 'hostID': 1000}]"),
-		    "config.json: linux.uidMappings[0].size: missing (required)");
 	REJECT_WITH("linux/devices", doc("[{'path': '/dev/null'}]"),
 		    "config.json: linux.devices[0].type: missing (required)");
 	REJECT_WITH("linux/sysctl", doc("{'kernel.shmmax': 1}"),

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/confine.h"
 #include "proto/hooks.h"
 #include "runtime-shim/spec2vm.h"
 #include "vmm/args.h"
@@ -343,6 +344,10 @@ Test(spec2vm, bind_mounts)
 	       "config.json: mounts[0]: bind mount option \"uid=1\" is not supported");
 	REFUSE(", 'mounts': [{'destination': '/m', 'source': 'data', 'options': ['bind', 'idmap']}]",
 	       "config.json: mounts[0]: idmapped mounts are not supported yet");
+	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind', 'source': 'data',"
+	       " 'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}],"
+	       " 'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}]",
+	       "config.json: mounts[0]: idmapped mounts are not supported yet");
 	REFUSE(", 'mounts': [{'destination': '//', 'type': 'bind', 'source': 'data'}]",
 	       "config.json: mounts[0]: a bind mount cannot cover the root; use root.path");
 	/* ".." stops at the root, as in runc's securejoin. */
@@ -422,11 +427,6 @@ Test(spec2vm, process_refusals_and_notes)
 
 Test(spec2vm, linux_refusals_and_plan)
 {
-	REFUSE(", 'linux': {'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}",
-	       "config.json: linux.uidMappings: user namespaces are not supported yet (files the "
-	       "container writes to shared directories would be owned by unmapped ids on the host)");
-	REFUSE(", 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'user'}]}",
-	       "config.json: linux.namespaces[1]: user namespaces are not supported yet");
 	REFUSE(", 'linux': {'namespaces': [{'type': 'ipc', 'path': '/run/ipcns/x'}]}",
 	       "config.json: linux.namespaces[0]: joining an existing ipc namespace "
 	       "(/run/ipcns/x) is not supported yet");
@@ -523,4 +523,106 @@ Test(spec2vm, hooks_in_the_container)
 	/* Unless a mount brings it. */
 	OK(", 'mounts': [{'destination': '/hooks', 'type': 'bind', 'source': 'data'}],"
 	   " 'hooks': {'createContainer': [{'path': '/hooks/x'}]}");
+}
+
+/* The user namespace mvinit makes in the guest: the checks runc and the
+ * kernel would make, each naming the field, and the maps in SETUP. */
+#define NS_USER "'namespaces': [{'type': 'network'}, {'type': 'user'}]"
+#define UIDS(x) "'uidMappings': [" x "]"
+#define GIDS(x) "'gidMappings': [" x "]"
+#define M(cid, hid, n) "{'containerID': " #cid ", 'hostID': " #hid ", 'size': " #n "}"
+#define MAPS UIDS(M(0, 100000, 65536)) ", " GIDS(M(0, 200000, 1000) ", " M(1000, 5, 1))
+
+Test(spec2vm, user_namespace_refusals)
+{
+	REFUSE(", 'linux': {" UIDS(M(0, 1000, 1)) ", " GIDS(M(0, 1000, 1)) "}",
+	       "config.json: linux.uidMappings: given, but linux.namespaces has no user namespace");
+	REFUSE(", 'linux': {'namespaces': [{'type': 'network'}], " GIDS(M(0, 1000, 1)) "}",
+	       "config.json: linux.gidMappings: given, but linux.namespaces has no user namespace");
+	REFUSE(", 'linux': {" NS_USER "}",
+	       "config.json: linux.namespaces[1]: a user namespace needs both linux.uidMappings and "
+	       "linux.gidMappings; both are missing or empty");
+	REFUSE(", 'linux': {" NS_USER ", " UIDS(M(0, 1000, 1)) ", 'gidMappings': []}",
+	       "config.json: linux.namespaces[1]: a user namespace needs both linux.uidMappings and "
+	       "linux.gidMappings; linux.gidMappings is missing or empty");
+	REFUSE(", 'linux': {" NS_USER ", " GIDS(M(0, 1000, 1)) "}",
+	       "config.json: linux.namespaces[1]: a user namespace needs both linux.uidMappings and "
+	       "linux.gidMappings; linux.uidMappings is missing or empty");
+	REFUSE(", 'linux': {'namespaces': [{'type': 'network'}, {'type': 'user', 'path': "
+	       "'/proc/1/ns/user'}], " MAPS "}",
+	       "config.json: linux.namespaces[1]: joining an existing user namespace "
+	       "(/proc/1/ns/user) is not supported yet");
+	/* Overlaps, as the kernel's mappings_overlap() refuses them. */
+	REFUSE(", 'linux': {" NS_USER ", " UIDS(M(0, 100000, 1000) ", " M(500, 1000, 1000)) ", "
+	       GIDS(M(0, 1000, 1)) "}",
+	       "config.json: linux.uidMappings[1]: containerID range 500-1499 overlaps "
+	       "linux.uidMappings[0]'s 0-999");
+	REFUSE(", 'linux': {" NS_USER ", " UIDS(M(0, 1000, 1)) ", "
+	       GIDS(M(0, 100000, 10) ", " M(10, 5, 1) ", " M(20, 100009, 1000)) "}",
+	       "config.json: linux.gidMappings[2]: hostID range 100009-101008 overlaps "
+	       "linux.gidMappings[0]'s 100000-100009");
+	/* The process's ids, and the devices', must be mapped. */
+	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 65536, 'gid': 0}},"
+	       " 'linux': {" NS_USER ", " MAPS "}",
+	       "config.json: process.user.uid: 65536 is not mapped by linux.uidMappings");
+	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 1000, 'gid': 1001}},"
+	       " 'linux': {" NS_USER ", " MAPS "}",
+	       "config.json: process.user.gid: 1001 is not mapped by linux.gidMappings");
+	REFUSE(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 1000, 'gid': 1000,"
+	       " 'additionalGids': [999, 1000, 2000]}}, 'linux': {" NS_USER ", " MAPS "}",
+	       "config.json: process.user.additionalGids[2]: 2000 is not mapped by linux.gidMappings");
+	REFUSE(", 'linux': {" NS_USER ", " MAPS ", 'devices': [{'path': '/dev/fuse', 'type': 'c',"
+	       " 'major': 10, 'minor': 229, 'uid': 0, 'gid': 1001}]}",
+	       "config.json: linux.devices[0].gid: 1001 is not mapped by linux.gidMappings");
+	REFUSE(", 'linux': {" NS_USER ", " MAPS ", 'devices': [{'path': '/dev/fuse', 'type': 'c',"
+	       " 'major': 10, 'minor': 229}, {'path': '/dev/x', 'type': 'p', 'uid': 70000}]}",
+	       "config.json: linux.devices[1].uid: 70000 is not mapped by linux.uidMappings");
+}
+
+/* The SETUP after CONFINE in plan.confine. */
+static void plan_setup(struct proto_setup *s)
+{
+	struct proto_hdr h;
+	size_t off = 0;
+	while (off + PROTO_HDR_LEN <= plan.confine.len) {
+		cr_assert_eq(proto_parse_hdr(plan.confine.data + off, &h), 0);
+		if (h.type == PROTO_SETUP) {
+			cr_assert_eq(proto_decode_setup(plan.confine.data + off + PROTO_HDR_LEN, h.len, s),
+				     0);
+			return;
+		}
+		off += PROTO_HDR_LEN + h.len;
+	}
+	cr_assert_fail("no SETUP in the plan");
+}
+
+Test(spec2vm, user_namespace_maps_in_setup)
+{
+	static struct proto_setup s;
+	OK(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 1000, 'gid': 1000,"
+	   " 'additionalGids': [0, 999]}}, 'linux': {" NS_USER ", " MAPS ", 'devices': [{'path':"
+	   " '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229, 'uid': 65535, 'gid': 1000}]}");
+	cr_assert(strstr(args(), "--user 1000:1000 --groups 0,999 "), "%s", args());
+	mvm_accepts();
+	plan_setup(&s);
+	cr_assert_eq(s.nuidmap, 1);
+	cr_assert_eq(s.uidmap[0].inside, 0);
+	cr_assert_eq(s.uidmap[0].outside, 100000);
+	cr_assert_eq(s.uidmap[0].count, 65536);
+	cr_assert_eq(s.ngidmap, 2);
+	cr_assert_eq(s.gidmap[1].inside, 1000);
+	cr_assert_eq(s.gidmap[1].outside, 5);
+	cr_assert_eq(s.gidmap[1].count, 1);
+	cr_assert_eq(plan.nnotes, 1, "only the devices' note: %s", plan.notes[0]);
+	/* Adjacent ranges do not overlap; the same ids both ways are fine. */
+	OK(", 'linux': {" NS_USER ", " UIDS(M(0, 0, 1) ", " M(1, 1, 4294967295)) ", "
+	   GIDS(M(0, 0, 4294967295)) "}");
+	plan_setup(&s);
+	cr_assert_eq(s.nuidmap, 2);
+	cr_assert_eq(s.uidmap[1].count, 4294967295u);
+	/* Without a user namespace, SETUP carries no maps. */
+	OK("");
+	plan_setup(&s);
+	cr_assert_eq(s.nuidmap, 0);
+	cr_assert_eq(s.ngidmap, 0);
 }
