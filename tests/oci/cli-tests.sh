@@ -36,11 +36,13 @@ if [ "$T_STATUS" = 0 ] && python3 -c '
 import json, sys
 f = json.load(open(sys.argv[1]))
 assert f["ociVersionMin"].startswith("1.0") and f["ociVersionMax"].startswith("1."), f
-assert "network" in f["linux"]["namespaces"] and "v1" in f["linux"]["cgroup"], f["linux"]
+assert "network" in f["linux"]["namespaces"] and "user" in f["linux"]["namespaces"] and "v1" in f["linux"]["cgroup"], f["linux"]
 assert "bind" in f["mountOptions"] or "rbind" in f["mountOptions"], f["mountOptions"]
 sc = f["linux"]["seccomp"]
 assert sc["enabled"] and "SCMP_ACT_ERRNO" in sc["actions"] and "SCMP_ACT_NOTIFY" not in sc["actions"], sc
 assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]
+a = f["annotations"]
+assert "linux.uidMappings" in a["org.mvrun.applied-in-guest"] and "idmapped mounts" in a["org.mvrun.refused"], a
 ' "$T_OUT" 2>"$W/py.err"; then
 	t_ok "features prints the OCI features JSON"
 else
@@ -126,6 +128,40 @@ bad_config "seccomp with an unknown architecture" \
 	'linux.seccomp.architectures\[0\]: unknown architecture'
 bad_config "a device without its minor" \
 	'c["linux"]["devices"] = [{"path": "/dev/x", "type": "c", "major": 1}]' 'linux.devices\[0\].minor: required'
+# User namespaces: the maps mvinit makes one with, checked before any VM boots.
+USERNS='c["linux"]["namespaces"].append({"type": "user"}); c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]; c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+bad_config "uid mappings without a user namespace" \
+	'c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+	'linux.uidMappings: given, but linux.namespaces has no user namespace'
+bad_config "a user namespace without a gid map" \
+	"$USERNS; del c['linux']['gidMappings']" \
+	'linux.namespaces\[[0-9]+\]: a user namespace needs both linux.uidMappings and linux.gidMappings; linux.gidMappings is missing or empty'
+bad_config "joining a user namespace by path" \
+	"$USERNS; c['linux']['namespaces'][-1]['path'] = '/proc/1/ns/user'" \
+	'linux.namespaces\[[0-9]+\]: joining an existing user namespace \(/proc/1/ns/user\) is not supported'
+bad_config "a uid map entry of size 0" \
+	"$USERNS; c['linux']['uidMappings'][0]['size'] = 0" 'linux.uidMappings\[0\].size: must be at least 1'
+bad_config "a uid map entry past 2^32" \
+	"$USERNS; c['linux']['uidMappings'][0]['containerID'] = 4294967295" \
+	'linux.uidMappings\[0\].size: 65536 ids from containerID 4294967295 pass 4294967295'
+bad_config "overlapping gid map entries" \
+	"$USERNS; c['linux']['gidMappings'].append({'containerID': 70000, 'hostID': 165535, 'size': 10})" \
+	"linux.gidMappings\\[1\\]: hostID range 165535-165544 overlaps linux.gidMappings\\[0\\]'s 100000-165535"
+bad_config "more than 64 uid map entries" \
+	"$USERNS; c['linux']['uidMappings'] = [{'containerID': i, 'hostID': i, 'size': 1} for i in range(65)]" \
+	'linux.uidMappings: 65 entries; mvrun passes at most 64'
+bad_config "process.user.uid not mapped" \
+	"$USERNS; c['process']['user']['uid'] = 65536" \
+	'process.user.uid: 65536 is not mapped by linux.uidMappings'
+bad_config "an additional gid not mapped" \
+	"$USERNS; c['process']['user']['additionalGids'] = [0, 70000]" \
+	'process.user.additionalGids\[1\]: 70000 is not mapped by linux.gidMappings'
+bad_config "a device's uid not mapped" \
+	"$USERNS; c['linux']['devices'] = [{'path': '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229, 'uid': 65536}]" \
+	'linux.devices\[0\].uid: 65536 is not mapped by linux.uidMappings'
+bad_config "an idmapped mount" \
+	"$USERNS; c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '/tmp', 'options': ['rbind'], 'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}], 'gidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]})" \
+	'mounts\[[0-9]+\]: idmapped mounts are not supported yet'
 bad_config "the top level an array" 'c = [c]' '\(top level\): must be an object'
 
 mv create --bundle "$W/nobundle" x
