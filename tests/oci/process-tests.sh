@@ -208,7 +208,7 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}
 c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/uvol', 'options': ['rbind', 'rw']})
 "
 rm -rf "$W/uvol"; mkdir -p "$W/uvol"
-chown 100000:200000 "$W/uvol"
+chown 100000:200000 "$W/uvol"; chmod 777 "$W/uvol"
 echo top-secret >"$W/uvol/secret"; chmod 600 "$W/uvol/secret"
 bundle b11 '["sh", "-c", "id; cat /proc/self/uid_map /proc/self/gid_map; touch /vol/by-root; mkdir /vol/dir; stat -c \"root-owner=%u:%g\" /; stat -c \"tmp-owner=%u:%g\" /tmp; cat /vol/secret || echo secret-refused; mknod /tmp/null c 1 3 || echo mknod-refused; echo up; exec sleep 1000"]' "$userns_edit"
 create c11 b11
@@ -232,7 +232,7 @@ rt delete --force c11
 # With CAP_SYS_ADMIN, root of the namespace owns its mount and UTS
 # namespaces (as under runc), and still not the guest's devices.
 rm -rf "$W/uvol"; mkdir -p "$W/uvol"; chown 100000:200000 "$W/uvol"
-bundle b12 '["sh", "-c", "mount -t tmpfs none /mnt && echo mounted; hostname inside-ns && hostname; ls /dev/mqueue >/dev/null && echo mqueue"]' "$userns_edit
+bundle b12 '["sh", "-c", "mount -t tmpfs none /tmp && echo mounted; hostname inside-ns && hostname; ls /dev/mqueue >/dev/null && echo mqueue"]' "$userns_edit
 for s in ('bounding', 'effective', 'permitted'):
     c['process']['capabilities'][s].append('CAP_SYS_ADMIN')
 "
