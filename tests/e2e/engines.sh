@@ -53,20 +53,24 @@ podman_logs() { podman logs "$1"; }
 podman_mem() { echo --memory 256m; }
 podman_cpus() { echo --cpus 2; }
 
-docker_setup() {
-	mkdir -p "$W/docker"
-	cat >"$W/docker/daemon.json" <<EOF
-{"data-root": "$W/docker/data", "exec-root": "$W/docker/exec", "hosts": ["unix://$W/docker/sock"],
- "pidfile": "$W/docker/pid", "iptables": false, "bridge": "none", "storage-driver": "vfs",
- "runtimes": {"mvrun": {"path": "$MVRUN"}}, "default-runtime": "mvrun"}
+# docker_daemon NAME [JSON]: a dockerd of its own under W/NAME (JSON: more
+# daemon.json members, each after a comma), with the image loaded.
+docker_daemon() {
+	local d=$W/$1
+	mkdir -p "$d"
+	cat >"$d/daemon.json" <<EOF
+{"data-root": "$d/data", "exec-root": "$d/exec", "hosts": ["unix://$d/sock"],
+ "pidfile": "$d/pid", "iptables": false, "bridge": "none", "storage-driver": "vfs",
+ "runtimes": {"mvrun": {"path": "$MVRUN"}}, "default-runtime": "mvrun"${2:-}}
 EOF
-	dockerd --config-file "$W/docker/daemon.json" >"$W/docker/log" 2>&1 &
-	echo $! >"$W/docker/dockerd.pid"
-	for _ in $(seq 1 $((LIMIT * 2))); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
-	docker version >/dev/null 2>&1 || { echo "dockerd did not start: $(tail -5 "$W/docker/log")"; return 1; }
-	docker load -q -i "$W/image.tar" >/dev/null 2>"$W/docker/load.err" ||
-		{ echo "docker load: $(cat "$W/docker/load.err")"; return 1; }
+	dockerd --config-file "$d/daemon.json" >"$d/log" 2>&1 &
+	echo $! >"$d/dockerd.pid"
+	for _ in $(seq 1 $((LIMIT * 2))); do docker -H "unix://$d/sock" version >/dev/null 2>&1 && break; sleep 0.5; done
+	docker -H "unix://$d/sock" version >/dev/null 2>&1 || { echo "dockerd did not start: $(tail -5 "$d/log")"; return 1; }
+	docker -H "unix://$d/sock" load -q -i "$W/image.tar" >/dev/null 2>"$d/load.err" ||
+		{ echo "docker load: $(cat "$d/load.err")"; return 1; }
 }
+docker_setup() { docker_daemon docker; }
 docker_run() { docker run --rm --runtime mvrun --network none "$@"; }
 docker_start() { docker run -d --runtime mvrun --network none "$@"; }
 docker_exec() { docker exec "$@"; }
@@ -78,6 +82,9 @@ docker_rmf() { docker rm -f "$1" >/dev/null; }
 docker_top() { docker top "$1"; }
 docker_logs() { docker logs "$1"; }
 docker_mem() { echo --memory 256m; }
+# With userns-remap (daemon-wide): dockerd makes the dockremap user and its
+# subordinate ids, and chowns the image for them.
+docker_userns_run() { docker -H "unix://$W/docker-userns/sock" run --rm --runtime mvrun --network none "$@"; }
 docker_cpus() { echo --cpu-quota 200000 --cpu-period 100000; } # --cpus is capped at the host's 1
 
 # ctr takes the image and an id before the command, and no --rm of a
@@ -211,20 +218,36 @@ check_confine() {
 # linux.uidMappings from the engine's own options: the process is root of a
 # user namespace in the guest, the image (which the engine chowns) is its
 # root's, and what it writes to a volume has the mapped owner on the host.
-# dockerd takes a map only daemon-wide (userns-remap), so not here.
+# dockerd takes a map only daemon-wide: a second dockerd with userns-remap.
+# ctr 1.6 drops --runc-binary when given --uidmap (it ran the real runc
+# here), so containerd is not driven with a map.
 check_userns() {
-	local e=$1 owner
-	[ "$e" = docker ] && return 0
-	rm -rf "$W/uvol-$e"; mkdir -p "$W/uvol-$e"; chown 100000:100000 "$W/uvol-$e"
-	ex "${e}_run" --uidmap 0:100000:65536 --gidmap 0:100000:65536 -v "$W/uvol-$e:/data" "$IMG" \
+	local e=$1 run=${1}_run owner uid gid
+	case $e in
+	podman) uid=100000 gid=100000 ;;
+	docker)
+		if ! owner=$(docker_daemon docker-userns ', "userns-remap": "default"' 2>&1); then
+			T_STATUS=1; t_bad "$e: a dockerd with userns-remap starts" "$owner"; return
+		fi
+		uid=$(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subuid)
+		gid=$(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subgid)
+		run=docker_userns_run ;;
+	*) return 0 ;;
+	esac
+	rm -rf "$W/uvol-$e"; mkdir -p "$W/uvol-$e"; chown "$uid:$gid" "$W/uvol-$e"
+	local map=()
+	[ "$e" = podman ] && map=(--uidmap "0:$uid:65536" --gidmap "0:$gid:65536")
+	ex "$run" "${map[@]}" -v "$W/uvol-$e:/data" "$IMG" \
 		sh -c 'id -u; cat /proc/self/uid_map; stat -c owner=%u:%g /bin/sh; echo hi >/data/f'
-	t_check "$e: --uidmap: the process is root of a user namespace with the map" 0 'out:^0$' \
-		'out:^ +0 +100000 +65536$'
-	t_check "$e: --uidmap: the image is the namespace root's" 0 'out:^owner=0:0$'
+	t_check "$e: user namespace ($([ "$e" = docker ] && echo userns-remap || echo --uidmap)): the process is root of one with the map" 0 \
+		'out:^0$' "out:^ +0 +$uid +65536\$"
+	t_check "$e: user namespace: the image is the namespace root's" 0 'out:^owner=0:0$'
 	owner=$(stat -c %u:%g "$W/uvol-$e/f" 2>&1)
-	[ "$owner" = 100000:100000 ] &&
-		t_ok "$e: --uidmap: a file written to a volume is owned by the mapped ids on the host" ||
-		t_bad "$e: --uidmap: a file written to a volume is owned by the mapped ids on the host" "$owner"
+	[ "$owner" = "$uid:$gid" ] &&
+		t_ok "$e: user namespace: a file written to a volume is owned by the mapped ids on the host" ||
+		t_bad "$e: user namespace: a file written to a volume is owned by the mapped ids on the host" "$owner"
+	[ "$e" = docker ] && kill "$(cat "$W/docker-userns/dockerd.pid")" 2>/dev/null
+	return 0
 }
 
 # --- the checks, the same for every engine ----------------------------------
