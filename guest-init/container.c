@@ -419,8 +419,10 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 		const char *data = m->data;
 		char pts[96];
 
-		/* The tty group as the container's user namespace has it. */
-		if (maps && !strcmp(m->type, "devpts")) {
+		/* The tty group as the container's user namespace has it (when
+		 * the map has it; else the guest's, nobody's there). */
+		if (maps && !strcmp(m->type, "devpts") &&
+		    mvi_map_id(maps->gidmap, maps->ngidmap, 5) != MVI_UNMAPPED) {
 			snprintf(pts, sizeof(pts), "newinstance,ptmxmode=0666,mode=0620,gid=%u",
 				 mvi_map_id(maps->gidmap, maps->ngidmap, 5));
 			data = pts;

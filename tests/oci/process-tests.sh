@@ -240,4 +240,23 @@ rt run --bundle "$W/b12" c12
 t_check "user namespace: with CAP_SYS_ADMIN its root mounts and sets the host name in its own namespaces" 0 \
 	'out:^mounted$' 'out:^inside-ns$' 'out:^mqueue$'
 
+# A map without root: the process is its user, with no capability from
+# having come in as the guest's root (none is ambient); a terminal is the user's.
+rm -rf "$W/uvol"; mkdir -p "$W/uvol"; chown 101000:101000 "$W/uvol"
+bundle b13 '["sh", "-c", "id -u; tty; stat -c tty-owner=%u \"$(tty)\"; grep ^CapEff: /proc/self/status; echo x >/vol/by-1000"]' "
+c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 1000, 'hostID': 101000, 'size': 1}]
+c['linux']['gidMappings'] = [{'containerID': 1000, 'hostID': 101000, 'size': 1}]
+c['process']['user'] = {'uid': 1000, 'gid': 1000}
+c['process']['terminal'] = True
+c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/uvol', 'options': ['rbind', 'rw']})
+"
+rm -f "$W/con13.sock"
+t_exec "$LIMIT" python3 tests/oci/console.py "$W/con13.sock" '' \
+	"$MVRUN" --root "$ROOT" run --console-socket "$W/con13.sock" --bundle "$W/b13" c13
+t_check "user namespace without root in the map: the user, its terminal, no capability (none ambient)" 0 \
+	'out:^1000' 'out:^/dev/pts/0' 'out:^tty-owner=1000' 'out:^CapEff:[[:space:]]+0000000000000000'
+t_exec 10 stat -c '%u:%g' "$W/uvol/by-1000"
+t_check "and its file is owned by the mapped ids on the host" 0 'out:^101000:101000$'
+
 t_summary oci-process
