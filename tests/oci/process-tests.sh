@@ -227,6 +227,18 @@ rt exec --user 1000:1000 c11 sh -c 'id -u; cat /proc/self/uid_map; touch /vol/by
 t_check "user namespace: exec joins it, as another user" 0 'out:^1000$' 'out:^ +0 +100000 +65536$' errlines:0
 t_exec 10 stat -c '%u:%g' "$W/uvol/by-1000"
 t_check "and its file is owned by the mapped ids on the host" 0 'out:^101000:201000$'
+rt exec --user 70000:0 c11 true
+t_check "user namespace: exec --user with an unmapped uid fails before the guest" 1 \
+	'err:exec c11: process.user.uid: 70000 is not mapped by the container.s linux.uidMappings' errlines:1
+rt exec --additional-gids 70000 c11 true
+t_check "user namespace: exec with an unmapped additional gid fails" 1 \
+	'err:exec c11: process.user.additionalGids\[0\]: 70000 is not mapped by the container.s linux.gidMappings' errlines:1
+cat >"$W/proc11.json" <<'JSON'
+{"args": ["true"], "cwd": "/", "user": {"uid": 0, "gid": 65536}}
+JSON
+rt exec --process "$W/proc11.json" c11
+t_check "user namespace: exec --process with an unmapped gid fails" 1 \
+	'err:exec c11: process.user.gid: 65536 is not mapped by the container.s linux.gidMappings' errlines:1
 rt delete --force c11
 
 # With CAP_SYS_ADMIN, root of the namespace owns its mount and UTS
