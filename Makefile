@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
-.PHONY: all deps test unit-test kvm-test boot-test demo bench bench-boot bench-fs bench-net clean kernel fuzz fuzz-build FORCE
+.PHONY: all deps test unit-test kvm-test boot-test demo bench bench-boot bench-fs bench-net bench-userns clean kernel fuzz fuzz-build FORCE
 all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
@@ -150,6 +150,15 @@ bench-net: all
 	@MVRUN_BENCH_HOST=$$(hostname) ./tests/vmhost/run --timeout 7200 --rw bench/results \
 		-e BENCH_NET_SECS --module tun --module veth --module sch_ingress --module cls_u32 \
 		--module act_mirred -- ./bench/net $(if $(BENCH_N),-n $(BENCH_N))
+
+# `run` of /bin/true without and with a user namespace, mvrun against runc
+# (BENCH_N rounds, default 5). Results come back to
+# bench/results/<date>-<host>/ (userns.md, userns.json) and
+# bench/results/latest/userns.md.
+bench-userns: all
+	@mkdir -p bench/results
+	@MVRUN_BENCH_HOST=$$(hostname) ./tests/vmhost/run --timeout 7200 --rw bench/results \
+		--module tun -- ./bench/userns $(if $(BENCH_N),-n $(BENCH_N))
 
 # Results come back to bench/results/<date>-<host>/ (fs.md, fs.json) and
 # bench/results/latest/fs.md.
