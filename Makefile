@@ -158,7 +158,7 @@ bench-net: all
 bench-userns: all
 	@mkdir -p bench/results
 	@MVRUN_BENCH_HOST=$$(hostname) ./tests/vmhost/run --timeout 7200 --rw bench/results \
-		--module tun -- ./bench/userns $(if $(BENCH_N),-n $(BENCH_N))
+		--module tun --switch-root -- ./bench/userns $(if $(BENCH_N),-n $(BENCH_N))
 
 # Results come back to bench/results/<date>-<host>/ (fs.md, fs.json) and
 # bench/results/latest/fs.md.

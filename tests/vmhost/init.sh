@@ -2,13 +2,15 @@
 # /init of the nested test host (L1), run by busybox from the initramfs that
 # tests/vmhost/run builds. It loads the modules, mounts the host tree (9p,
 # read-only) under a tmpfs-backed overlay so CMD may write but nothing comes
-# back, mounts the --rw shares, runs CMD with that tree as its root, with its
+# back, mounts the --rw shares, runs CMD chrooted into that tree with its
 # output on the serial console, reports the exit status with a marker line
 # and powers off. Per-run input is in /vmhost/ (second cpio archive):
 #   marker  the unique marker word
 #   cmd.sh  the bash script that sets the environment, cds and execs CMD
 #   rw      one host directory per line, shared read-write as 9p tag rw<N>
 #   tmpfs   one directory per line to cover with a fresh tmpfs
+#   switchroot  present with --switch-root: CMD's root is the tree moved onto
+#           / in a mount namespace of its own, not a chroot
 export PATH=/bin
 con=/dev/ttyS0
 
@@ -76,12 +78,16 @@ ip link set lo up || say "cannot bring lo up"
 [ -c $R/dev/kvm ] || say "no /dev/kvm in the test host"
 
 echo "$marker start" >$con
-# As switch_root would, in a mount namespace of CMD's own (this init stays
-# behind to power off): the tree moved onto / and entered, so that CMD is not
-# "chrooted" to the kernel, which refuses a chrooted process a new user
-# namespace (runc with uidMappings, unshare -U).
-env -i /bin/unshare -m /bin/sh -c 'cd "$1" && mount --move . / && exec chroot . /bin/bash -c "$2"' \
-	sh $R "$(cat /vmhost/cmd.sh)" </dev/null >$con 2>&1
+if [ -e /vmhost/switchroot ]; then
+	# --switch-root: as switch_root would, in a mount namespace of CMD's own
+	# (this init stays behind to power off), the tree moved onto / and
+	# entered, so that the kernel does not count CMD as chrooted (a chrooted
+	# process may not make a user namespace: runc with uidMappings).
+	env -i /bin/unshare -m /bin/sh -c 'cd "$1" && mount --move . / && exec chroot . /bin/bash -c "$2"' \
+		sh $R "$(cat /vmhost/cmd.sh)" </dev/null >$con 2>&1
+else
+	env -i /bin/chroot $R /bin/bash -c "$(cat /vmhost/cmd.sh)" </dev/null >$con 2>&1
+fi
 rc=$?
 sync
 echo "$marker exit $rc" >$con
