@@ -6,6 +6,7 @@
  *                statuses (unit-tested on the host: tests/unit/test_mvinit.c)
  *   ctl.c        vsock streams and the control conversation (proto.h framing)
  *   container.c  the container's mounts, switch root, hostname, loopback
+ *   filebind.c   the config's single-file bind mounts (FILES shares)
  *   dev.c        the container's /dev as runc makes it: nodes, links, console
  *   proc.c       the process: stdio, reaping, signals, supervision
  *   spawn.c      fork and exec of a process with the spec's settings
@@ -187,6 +188,20 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
  * Both return the fd or -1 with errno. */
 int rootfs_open(int rootfd, const char *path);
 int rootfs_dir(int rootfd, const char *path);
+
+/* ---- filebind.c (container.c's single-file binds) ---- */
+
+/* Mount FILES share m (its tag one name) out of the container's view,
+ * where rootfs_bind_file() finds its files. 0 or -1 with e. */
+int rootfs_files_share(const struct proto_mount *m, struct mvi_err *e);
+
+/* Bind file NAME of FILES share T (m->tag "T/NAME") onto m->path in the
+ * root rootfd (made as an empty file if missing; never a symlink or a
+ * directory), then apply m's ro, nosuid, nodev and noexec. 0 or -1 with e. */
+int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e);
+
+/* m's nosuid, nodev and noexec as mount flags. */
+unsigned long rootfs_restrict_flags(const struct proto_mount *m);
 
 /* ---- dev.c (prefix dev_) ---- */
 
