@@ -92,7 +92,8 @@ $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 
 # libFuzzer targets: tests/fuzz/NAME_fuzz.c, each linked with the VMM and
 # proto sources built by clang. A seed corpus may live in tests/fuzz/NAME_corpus/.
-# `make test` runs each for FUZZ_SECONDS (default 15); `make fuzz` for 300.
+# `make test` runs each for FUZZ_SECONDS (default 15); `make fuzz` until each
+# has run FUZZ_RUNS inputs (default 10 million), under a watchdog.
 FUZZ_SRC  := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
@@ -109,7 +110,7 @@ build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl -lseccomp
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
-	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} ./tests/fuzz/run.sh $(FUZZ_BINS)
+	@FUZZ_RUNS=$${FUZZ_RUNS:-10000000} FUZZ_JOBS=$${FUZZ_JOBS:-$$(nproc)} ./tests/fuzz/run.sh $(FUZZ_BINS)
 
 test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS) build/bench/qinit.cpio
 	@B=$(B) ./tests/run-all.sh
