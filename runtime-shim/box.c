@@ -292,16 +292,9 @@ int shim_box(int argc, char **argv)
 	if (r)
 		return r;
 
-	const char *e;
-	if ((e = getenv("MVRUN_MVM")) ? snprintf(mvm, sizeof(mvm), "%s", e) < 0 :
-					  shim_sibling("mvm", mvm, sizeof(mvm)) < 0)
-		return fail(BOX_EXIT_ERROR, "cannot find mvm beside mvrun (set MVRUN_MVM)");
-	if ((e = getenv("MVRUN_KERNEL")) ? snprintf(kernel, sizeof(kernel), "%s", e) < 0 :
-					     shim_sibling("vmlinux", kernel, sizeof(kernel)) < 0)
-		return fail(BOX_EXIT_ERROR, "cannot find vmlinux beside mvrun (set MVRUN_KERNEL)");
-	if ((e = getenv("MVRUN_INITRD")) ? snprintf(initrd, sizeof(initrd), "%s", e) < 0 :
-					     shim_sibling("initramfs.cpio", initrd, sizeof(initrd)) < 0)
-		return fail(BOX_EXIT_ERROR, "cannot find initramfs.cpio beside mvrun (set MVRUN_INITRD)");
+	struct shim_err ferr = { 0 };
+	if (shim_vm_files(mvm, kernel, initrd, &ferr) < 0)
+		return fail(BOX_EXIT_ERROR, "%s", ferr.msg);
 
 	const char *base[] = { mvm, "--kernel", kernel, "--initrd", initrd, "--mem", mem,
 			       "--cpus", cpus, "--root", rootfs };

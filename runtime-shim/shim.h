@@ -47,6 +47,7 @@ int shim_pause(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_resume(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 
 /* pause and resume: the verb's work, with pause telling which. (pause.c) */
 int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct shim_err *err);
@@ -69,17 +70,33 @@ void shim_warn(const struct shim_ctx *g, const char *fmt, ...) __attribute__((fo
 /* A debug line: only with --debug, in --log and on stderr. */
 void shim_debug(const struct shim_ctx *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* --- util.c --- */
+/* --- paths.c --- */
 
-/* Find a file installed beside mvrun (build/ in a checkout): `name` in the
- * directory of /proc/self/exe. Writes the path to out (cap bytes); returns 0,
- * or -1 if it does not exist. */
+/* Where an installed mvrun keeps its files, relative to PREFIX. */
+#define SHIM_LIBEXEC_SUBDIR "libexec/mvrun"
+#define SHIM_LIB_SUBDIR "lib/mvrun"
+
+/* Find a file beside mvrun (build/ in a checkout): `name` in the directory
+ * of /proc/self/exe. Writes the path to out (cap bytes); returns 0, or -1 if
+ * it does not exist. */
 int shim_sibling(const char *name, char *out, unsigned cap);
 
-/* Where mvm, the kernel and the initramfs are: $MVRUN_MVM, $MVRUN_KERNEL and
- * $MVRUN_INITRD, else beside mvrun. Each buffer holds PATH_MAX. Returns 0 or
- * -1 with err naming what is missing. */
+/* Find `name` in the installed layout: EXE_DIR/../sub/name, resolved. Writes
+ * the path to out (cap bytes); returns 0, or -1 if it does not exist. */
+int shim_installed(const char *sub, const char *name, char *out, unsigned cap);
+
+enum shim_file { SHIM_FILE_MVM, SHIM_FILE_KERNEL, SHIM_FILE_INITRD };
+
+/* Where one of mvrun's files is: its MVRUN_MVM, MVRUN_KERNEL or MVRUN_INITRD
+ * variable, else beside mvrun, else in the installed layout. out holds
+ * PATH_MAX. Returns 0, or -1 with err naming what is missing. */
+int shim_find_file(enum shim_file f, char *out, struct shim_err *err);
+
+/* The three files at once (each buffer PATH_MAX). Returns 0 or -1 with err
+ * naming what is missing. */
 int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err);
+
+/* --- util.c --- */
 
 /* Write the decimal pid to path atomically (temp file in the same
  * directory, then rename). */

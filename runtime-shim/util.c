@@ -14,44 +14,6 @@
 
 #include "runtime-shim/shim.h"
 
-int shim_sibling(const char *name, char *out, unsigned cap)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = 0;
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	if ((unsigned)snprintf(out, cap, "%s/%s", exe, name) >= cap)
-		return -1;
-	return access(out, F_OK);
-}
-
-static int vm_file(const char *env, const char *name, char *out, struct shim_err *err)
-{
-	const char *e = getenv(env);
-	if (e && *e) {
-		if (snprintf(out, PATH_MAX, "%s", e) >= PATH_MAX || access(out, R_OK) < 0)
-			return shim_errno(err, 1, "%s=%s", env, e);
-		return 0;
-	}
-	if (shim_sibling(name, out, PATH_MAX) < 0)
-		return shim_errf(err, 1, "cannot find %s beside mvrun (set %s)", name, env);
-	return 0;
-}
-
-int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err)
-{
-	if (vm_file("MVRUN_MVM", "mvm", mvm, err) < 0 ||
-	    vm_file("MVRUN_KERNEL", "vmlinux", kernel, err) < 0 ||
-	    vm_file("MVRUN_INITRD", "initramfs.cpio", initrd, err) < 0)
-		return -1;
-	return 0;
-}
-
 int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err)
 {
 	char tmp[PATH_MAX], num[24];
