@@ -21,7 +21,11 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
 SHIM_SRC := $(wildcard runtime-shim/*.c)
 
-.PHONY: all deps test unit-test kvm-test boot-test demo bench bench-boot bench-fs bench-net bench-userns clean kernel fuzz fuzz-build FORCE
+INST_BIN := bin/mvrun
+INST_LIBEXEC := libexec/mvrun/mvm
+INST_DATA := lib/mvrun/vmlinux lib/mvrun/initramfs.cpio share/man/man8/mvrun.8 share/man/man8/mvm.8
+
+.PHONY: install install-files uninstall deb all deps test unit-test kvm-test boot-test demo bench bench-boot bench-fs bench-net bench-userns clean kernel fuzz fuzz-build FORCE
 all: deps $(B)/mvm build/mvinit build/initramfs.cpio build/vmlinux $(B)/mvrun build/rootfs.stamp
 
 deps:
@@ -111,6 +115,27 @@ build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_RUNS=$${FUZZ_RUNS:-10000000} FUZZ_JOBS=$${FUZZ_JOBS:-$$(nproc)} ./tests/fuzz/run.sh $(FUZZ_BINS)
+
+# `make install` (PREFIX, DESTDIR as usual): mvrun in bin/, mvm in a private
+# libexec/mvrun/, the guest kernel and initramfs in lib/mvrun/, man pages.
+# The installed mvrun finds the others relative to itself (runtime-shim/paths.c).
+# `make uninstall` removes exactly those files and the two private folders.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: all install-files
+install-files:
+	install -D -m 0755 build/mvrun $(DESTDIR)$(PREFIX)/bin/mvrun
+	install -D -m 0755 build/mvm $(DESTDIR)$(PREFIX)/libexec/mvrun/mvm
+	install -D -m 0644 build/vmlinux $(DESTDIR)$(PREFIX)/lib/mvrun/vmlinux
+	install -D -m 0644 build/initramfs.cpio $(DESTDIR)$(PREFIX)/lib/mvrun/initramfs.cpio
+	install -D -m 0644 docs/mvrun.8 $(DESTDIR)$(PREFIX)/share/man/man8/mvrun.8
+	install -D -m 0644 docs/mvm.8 $(DESTDIR)$(PREFIX)/share/man/man8/mvm.8
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INST_BIN) $(INST_LIBEXEC) $(INST_DATA))
+	-rmdir $(DESTDIR)$(PREFIX)/libexec/mvrun $(DESTDIR)$(PREFIX)/lib/mvrun 2>/dev/null
+# `make deb`: build/mvrun_VERSION_ARCH.deb (mk/deb.sh).
+deb: all
+	@./mk/deb.sh
 
 test: all $(B)/unit-tests $(B)/kvm-tests $(FUZZ_BINS) build/bench/qinit.cpio
 	@B=$(B) ./tests/run-all.sh

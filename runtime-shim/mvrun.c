@@ -31,6 +31,7 @@ static const struct shim_verb verbs[] = {
 	{ "list", shim_list, "list the containers under --root" },
 	{ "spec", shim_spec, "write a default config.json" },
 	{ "features", shim_features, "print what this mvrun supports, as JSON" },
+	{ "check", shim_check, "say whether this host can run mvrun, one line an item" },
 	{ "setup", shim_setup, "register mvrun with docker, podman or containerd (kubernetes: a RuntimeClass)" },
 	{ "box", verb_box, "run CMD from a host rootfs in a microVM: mvrun box ROOTFS -- CMD" },
 };

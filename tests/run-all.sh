@@ -87,6 +87,7 @@ run_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tes
 run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
 run_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh
 run_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
+run_suite install tests/vmhost/run --module tun -- tests/e2e/install-tests.sh
 # The guest's network: tap and tc redirect, and the engines' bridges and NAT.
 netmods=()
 for m in tun veth sch_ingress cls_u32 act_mirred bridge br_netfilter nf_tables nft_compat nft_chain_nat \

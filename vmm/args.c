@@ -21,7 +21,7 @@ const char mvm_usage[] =
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            -- CMD [ARG...]]\n"
 	"           [--seccomp kill|log]\n"
-	"       mvm --print-seccomp | --print-surface\n"
+	"       mvm --print-seccomp | --print-surface | --check-host\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs CMD from that rootfs in it. Exit status: the guest's (0 after a clean\n"
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
 	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";
@@ -149,7 +149,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
 	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET,
-	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_SEC_TEST, O_PROC };
+	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -179,6 +179,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "seccomp", required_argument, 0, O_SECCOMP },
 		{ "print-seccomp", no_argument, 0, O_PRINT_SEC },
 		{ "print-surface", no_argument, 0, O_PRINT_SURF },
+		{ "check-host", no_argument, 0, O_CHECK_HOST },
 		{ "test-seccomp-violation", required_argument, 0, O_SEC_TEST },
 		{ "groups", required_argument, 0, O_PROC },
 		{ "umask", required_argument, 0, O_PROC },
@@ -294,6 +295,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_VERSION: a->version = true; return 0;
 		case O_PRINT_SEC: a->print_seccomp = true; return 0;
 		case O_PRINT_SURF: a->print_surface = true; return 0;
+		case O_CHECK_HOST: a->check_host = true; return 0;
 		case O_SECCOMP:
 			if (sec_mode_parse(optarg, &a->seccomp) < 0)
 				return mvm_errf(err, MVM_EXIT_BADARG, "--seccomp %s: expected kill or log",

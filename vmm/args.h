@@ -76,6 +76,7 @@ struct mvm_args {
 				     * joined to its interface when the process starts */
 	enum sec_mode seccomp;      /* --seccomp kill (default) or log */
 	bool print_seccomp, print_surface;
+	bool check_host; /* --check-host: say whether this host can boot a Linux guest */
 	int seccomp_test;           /* --test-seccomp-violation KIND: a thread kind, or -1 */
 };
 

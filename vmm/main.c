@@ -224,6 +224,14 @@ int main(int argc, char **argv)
 		surface_print(stdout);
 		return 0;
 	}
+	if (a.check_host) {
+		if (kvmhost_check_linux(&err) < 0) {
+			printf("%s\n", err.msg);
+			return err.status;
+		}
+		printf("this host can boot Linux guests\n");
+		return 0;
+	}
 	if (a.print_seccomp) {
 		if (sec_print(stdout, &err) < 0) {
 			fprintf(stderr, "mvm: %s\n", err.msg);

@@ -61,8 +61,10 @@ docker_daemon() {
 	cat >"$d/daemon.json" <<EOF
 {"data-root": "$d/data", "exec-root": "$d/exec", "hosts": ["unix://$d/sock"],
  "pidfile": "$d/pid", "iptables": false, "bridge": "none", "storage-driver": "vfs",
- "runtimes": {"mvrun": {"path": "$MVRUN"}}, "default-runtime": "mvrun"${2:-}}
+ "default-runtime": "mvrun"${2:-}}
 EOF
+	# mvrun registers itself, as a user would set it up.
+	"$MVRUN" setup docker --config "$d/daemon.json" >/dev/null || return 1
 	dockerd --config-file "$d/daemon.json" >"$d/log" 2>&1 &
 	echo $! >"$d/dockerd.pid"
 	for _ in $(seq 1 $((LIMIT * 2))); do docker -H "unix://$d/sock" version >/dev/null 2>&1 && break; sleep 0.5; done
@@ -92,7 +94,7 @@ docker_cpus() { echo --cpu-quota 200000 --cpu-period 100000; } # --cpus is cappe
 CTR_SOCK=$W/containerd/sock
 ctr_() { ctr -a "$CTR_SOCK" "$@"; }
 containerd_setup() {
-	containerd_conf "$W" "$CTR_SOCK"
+	containerd_conf "$W" "$CTR_SOCK" "$MVRUN" || return 1
 	containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
 	echo $! >"$W/containerd/containerd.pid"
 	for _ in $(seq 1 $((LIMIT * 2))); do ctr_ version >/dev/null 2>&1 && break; sleep 0.5; done
@@ -348,6 +350,12 @@ for e in $ENGINES; do
 	echo "== $e"
 	if ! out=$("${e}_setup" 2>&1); then
 		T_STATUS=1; t_bad "$e: the engine starts" "$out"; continue
+	fi
+	if [ "$e" = containerd ]; then
+		# The handler `mvrun setup containerd` added, as containerd reads it.
+		t_exec 30 containerd --config "$W/containerd/config.toml" config dump
+		t_check "containerd: mvrun setup's CRI handler mvrun is in its config" 0 \
+			'out:containerd\.runtimes\.mvrun\]' "out:BinaryName = \"$(realpath "$MVRUN")\""
 	fi
 	check_engine "$e"
 	check_confine "$e"
