@@ -101,7 +101,18 @@ static int ensure(struct text *t, const char *const *table, int tdepth, const ch
 	char line[TOML_MAX_SEG * TOML_MAX_DEPTH + 64], head[TOML_MAX_SEG * TOML_MAX_DEPTH + 8];
 	int r = 1;
 	const struct toml_item *it = toml_find(&doc, full, tdepth + 1, false);
-	if (it) {
+	bool table_below = false;
+	for (size_t i = 0; i < doc.n && !it; i++) {
+		const struct toml_item *h = &doc.items[i];
+		bool same = h->header && h->depth > tdepth;
+		for (int k = 0; same && k <= tdepth; k++)
+			same = !strcmp(h->path[k], full[k]);
+		table_below |= same;
+	}
+	if (table_below) {
+		render_table(full, tdepth + 1, head, sizeof(head));
+		r = shim_errf(err, 1, "%s is a table, not a key; remove it or set it by hand", head);
+	} else if (it) {
 		if (same_value(t->s + it->vstart, it->vend - it->vstart, value))
 			r = 0;
 		else if (splice(t, it->vstart, it->vend - it->vstart, value) < 0)

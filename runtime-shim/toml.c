@@ -330,7 +330,7 @@ int toml_scan(const char *text, size_t len, struct toml_doc *doc, char *why, siz
 			tdepth = it->depth;
 		} else {
 			memcpy(it->path, table, sizeof(table));
-			it->depth = tdepth;
+			it->depth = it->table_depth = tdepth;
 			if (key(&sc, it->path, &it->depth) < 0)
 				goto fail;
 			if (peek(&sc, 0) != '=') {
@@ -381,8 +381,10 @@ const struct toml_item *toml_find(const struct toml_doc *doc, const char *const 
 
 bool toml_defined_inline(const struct toml_doc *doc, const char *const *path, int depth)
 {
-	for (size_t i = 0; i < doc->n; i++)
-		if (!doc->items[i].header && prefix(&doc->items[i], path, depth))
+	for (size_t i = 0; i < doc->n; i++) {
+		const struct toml_item *it = &doc->items[i];
+		if (!it->header && it->table_depth < depth && prefix(it, path, depth))
 			return true;
+	}
 	return false;
 }

@@ -9,13 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TOML_MAX_DEPTH 12
-#define TOML_MAX_SEG 256
+#define TOML_MAX_DEPTH 8
+#define TOML_MAX_SEG 128
 
 /* One statement: a [table] / [[table]] header, or a key = value. */
 struct toml_item {
 	char path[TOML_MAX_DEPTH][TOML_MAX_SEG]; /* full key path, unquoted: table + key */
 	int depth;
+	int table_depth; /* key/value: the depth of the [table] it was stated under */
 	bool header;   /* a [table] or [[table]] line */
 	size_t start;  /* first byte of the statement */
 	size_t end;    /* just past the statement's line (its newline, if any) */
@@ -40,8 +41,9 @@ void toml_free(struct toml_doc *doc);
 const struct toml_item *toml_find(const struct toml_doc *doc, const char *const *path, int depth,
 				  bool header);
 
-/* Whether a key/value (not a header) lies at or below path[0..depth): a
- * table defined by dotted keys or an inline table, which setup does not edit. */
+/* Whether table path[0..depth) is defined, wholly or in part, by a key/value
+ * stated above it: dotted keys or an inline table, which setup does not
+ * edit (TOML forbids a [header] for it then). */
 bool toml_defined_inline(const struct toml_doc *doc, const char *const *path, int depth);
 
 #endif
