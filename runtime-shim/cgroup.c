@@ -197,6 +197,31 @@ static int cg_norm(const char *in, char *out, size_t cap, struct shim_err *err)
 	return 0;
 }
 
+int cg_default_path(const char *id, char *out, size_t cap, struct shim_err *err)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[CG_PATH_MAX + 64], own[CG_PATH_MAX] = "";
+	bool v2 = false;
+	while (f && !v2 && fgets(line, sizeof(line), f)) {
+		/* "ID:CONTROLLERS:PATH"; cgroup2's is "0::PATH". */
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		b[1 + strcspn(b + 1, "\n")] = 0;
+		v2 = !strncmp(line, "0::", 3);
+		if (v2 || !own[0])
+			snprintf(own, sizeof(own), "%s", b + 1);
+	}
+	if (f)
+		fclose(f);
+	if (!own[0] || own[0] != '/')
+		snprintf(own, sizeof(own), "/");
+	int n = snprintf(out, cap, "%s%s%s", own, own[1] ? "/" : "", id);
+	if (n < 0 || (size_t)n >= cap)
+		return shim_errf(err, 1, "cgroup: the default path %s/%s is too long", own, id);
+	return 0;
+}
+
 /* Length of the first k components of a normalized path ("/a/b/c", 2 -> 4). */
 static size_t prefix_len(const char *cg, int k)
 {

@@ -41,6 +41,12 @@ struct cg_layout {
  * those plus unified/cgroup.controllers = hybrid). Returns 0 or -1 with err. */
 int cg_detect(struct cg_layout *l, const char *root, struct shim_err *err);
 
+/* runc's cgroup for a config without linux.cgroupsPath: the caller's own
+ * cgroup (its cgroup2 line of /proc/self/cgroup, else its first
+ * hierarchy's) joined with the container id, "/ID" from the root. Writes it
+ * to out (cap bytes); returns 0 or -1 with err. */
+int cg_default_path(const char *id, char *out, size_t cap, struct shim_err *err);
+
 /* Create cgroupsPath (absolute, e.g. "/docker/ID" or "/libpod_parent/libpod-ID";
  * a relative path goes under "/mvrun"; "." and ".." are refused) in every
  * hierarchy (each v1 mount including name=systemd, and the hybrid layout's

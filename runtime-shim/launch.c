@@ -58,6 +58,7 @@ struct launch {
 	struct store_state st;
 	struct cg_layout cgl;
 	char bundle[PATH_MAX], sock[PATH_MAX], dir[PATH_MAX], pty_name[64];
+	char cgroup[PATH_MAX]; /* runc's default when the config names none */
 	int lock, console, master, slave, ready_r, sync_w, netns;
 	bool made_dir, in_cgroup;
 	pid_t pid;
@@ -326,6 +327,13 @@ static int prepare(struct launch *l, struct shim_err *err)
 		return -1;
 	for (int i = 0; i < l->plan.nnotes; i++)
 		shim_warn(l->g, "create %s: %s", o->id, l->plan.notes[i]);
+	/* As runc: without linux.cgroupsPath the container still gets a cgroup
+	 * (the caller's own cgroup/ID), so pause, ps and update work on it. */
+	if (!l->plan.cgroups_path) {
+		if (cg_default_path(o->id, l->cgroup, sizeof(l->cgroup), err) < 0)
+			return -1;
+		l->plan.cgroups_path = l->cgroup;
+	}
 	if (l->plan.netns_path && open_netns(l, err) < 0)
 		return -1;
 	for (int i = 0; l->cfg.root_readonly && i < l->plan.nmps; i++)
@@ -424,8 +432,17 @@ static int launch(struct launch *l, struct shim_err *err)
 	if (store_proc_stat(l->pid, &l->st.start_time, NULL) < 0 || store_write(l->g->root, &l->st, err) < 0)
 		return err->status ? -1 : shim_errf(err, 1, "mvm (pid %d) vanished", (int)l->pid);
 	if (l->plan.cgroups_path) {
-		if (cg_detect(&l->cgl, "/sys/fs/cgroup", err) < 0 ||
-		    cg_enter(&l->cgl, l->plan.cgroups_path, l->pid, &l->plan.res, err) < 0)
+		if (cg_detect(&l->cgl, "/sys/fs/cgroup", err) < 0)
+			return -1;
+		/* runc 1.1 warns when the container's cgroup already holds
+		 * processes (1.2 refuses); they would share its limits. */
+		pid_t busy[64];
+		struct shim_err quiet = { 0 };
+		int n = cg_pids(&l->cgl, l->plan.cgroups_path, busy, 64, &quiet);
+		if (n > 0)
+			shim_warn(l->g, "create %s: the container's cgroup %s is not empty: %d process(es) found",
+				  l->o->id, l->plan.cgroups_path, n);
+		if (cg_enter(&l->cgl, l->plan.cgroups_path, l->pid, &l->plan.res, err) < 0)
 			return -1;
 		l->in_cgroup = true;
 	}

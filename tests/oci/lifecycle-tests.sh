@@ -145,6 +145,40 @@ python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["status"]=
 [ ! -d /sys/fs/cgroup/mvrun-test/c8 ] && [ ! -d /sys/fs/cgroup/memory/mvrun-test/c8 ] &&
 	t_ok "delete removes the cgroup" || t_bad "delete removes the cgroup" "still there"
 
+# --- runc's default cgroup, and a cgroup that is not empty ---------------------
+bundle b8d '["sleep", "60"]'
+create c8d b8d
+t_check "create without linux.cgroupsPath" 0 errlines:0
+pid=$(cat "$W/b8d/c8d.pid" 2>/dev/null)
+# runc's default: the caller's own cgroup (here the root) and the id.
+grep -qE '^0::/c8d$' "/proc/$pid/cgroup" 2>/dev/null && [ -d /sys/fs/cgroup/c8d ] &&
+	t_ok "without linux.cgroupsPath mvm is in runc's default cgroup, /ID" ||
+	t_bad "without linux.cgroupsPath mvm is in runc's default cgroup, /ID" "$(cat "/proc/$pid/cgroup" 2>&1)"
+rt start c8d
+rt pause c8d
+t_check "pause of a container created without linux.cgroupsPath" 0 errlines:0
+state_is c8d paused && t_ok "it is paused" || t_bad "it is paused" "$(cat "$T_OUT")"
+rt resume c8d
+t_check "resume of it" 0 errlines:0
+rt delete --force c8d
+t_check "delete --force of it" 0 errlines:0
+[ ! -d /sys/fs/cgroup/c8d ] && [ ! -e "$ROOT/c8d" ] && t_ok "delete removes the default cgroup and the state" ||
+	t_bad "delete removes the default cgroup and the state" "$(ls -d /sys/fs/cgroup/c8d "$ROOT/c8d" 2>&1)"
+mkdir -p /sys/fs/cgroup/mvrun-test/busy
+sleep 120 &
+busy=$!
+echo "$busy" >/sys/fs/cgroup/mvrun-test/busy/cgroup.procs
+bundle b8e '["true"]' "c['linux']['cgroupsPath'] = '/mvrun-test/busy'"
+rt --log "$W/busy.log" create --bundle "$W/b8e" c8e
+t_check "create in a cgroup that holds a process succeeds, as runc 1.1" 0 errlines:0
+grep -q "c8e: the container's cgroup /mvrun-test/busy is not empty: 1 process(es) found" "$W/busy.log" 2>/dev/null &&
+	t_ok "it warns that the cgroup is not empty, as runc 1.1" ||
+	t_bad "it warns that the cgroup is not empty, as runc 1.1" "$(cat "$W/busy.log" 2>&1)"
+echo "$busy" >/sys/fs/cgroup/cgroup.procs
+kill "$busy"
+rt delete --force c8e
+t_check "delete --force of it" 0 errlines:0
+
 # --- pause, resume, ps, update ------------------------------------------------
 bundle b9 '["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done"]' "
 c['linux']['cgroupsPath'] = '/mvrun-test/c9'
