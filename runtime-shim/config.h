@@ -108,6 +108,8 @@ struct cfg_process {
 	bool has_io_priority, has_scheduler;
 };
 
+#define CFG_MAX_UNAPPLIED 16
+
 struct cfg_linux {
 	struct cfg_namespace *namespaces;
 	int nnamespaces;
@@ -126,7 +128,9 @@ struct cfg_linux {
 	int ndevices;
 	struct cfg_devrule *devrules;    /* linux.resources.devices */
 	int ndevrules;
-	bool has_other_resources;        /* blockIO, hugepageLimits, network, rdma, unified */
+	const char *unapplied[CFG_MAX_UNAPPLIED]; /* linux.resources fields given but not
+					  * applied ("blockIO", "memory.swappiness"...) */
+	int nunapplied;
 	bool has_intel_rdt, has_personality;
 };
 

@@ -268,10 +268,31 @@ static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err
 		return -1;
 	if (has && v > 0)
 		r->pids_limit = v;
-	static const char *const others[] = { "blockIO", "hugepageLimits", "network", "rdma",
-					      "unified" };
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-		l->has_other_resources |= cj_get(res, others[i]) != NULL;
+	/* What mvrun accepts but does not apply: each is noted at create and
+	 * listed in `mvrun features`. */
+	static const struct {
+		int in; /* 0 linux.resources, 1 its memory, 2 its cpu */
+		const char *field, *path;
+	} unapplied[] = {
+		{ 0, "blockIO", "blockIO" }, { 0, "hugepageLimits", "hugepageLimits" },
+		{ 0, "network", "network" }, { 0, "rdma", "rdma" }, { 0, "unified", "unified" },
+		{ 1, "reservation", "memory.reservation" }, { 1, "swappiness", "memory.swappiness" },
+		{ 1, "kernel", "memory.kernel" }, { 1, "kernelTCP", "memory.kernelTCP" },
+		{ 1, "disableOOMKiller", "memory.disableOOMKiller" },
+		{ 1, "useHierarchy", "memory.useHierarchy" },
+		{ 2, "realtimeRuntime", "cpu.realtimeRuntime" }, { 2, "realtimePeriod", "cpu.realtimePeriod" },
+		{ 2, "idle", "cpu.idle" },
+	};
+	json_t *objs[] = { res, mem, cpu };
+	for (size_t i = 0; i < sizeof(unapplied) / sizeof(unapplied[0]); i++) {
+		json_t *o = objs[unapplied[i].in];
+		json_t *v = o ? cj_get(o, unapplied[i].field) : NULL;
+		/* null, false and empty objects or arrays ask for nothing. */
+		bool asks = v && !json_is_null(v) && !json_is_false(v) &&
+			    !(json_is_object(v) && !json_object_size(v)) && !(json_is_array(v) && !json_array_size(v));
+		if (asks && l->nunapplied < CFG_MAX_UNAPPLIED)
+			l->unapplied[l->nunapplied++] = unapplied[i].path;
+	}
 	return 0;
 }
 

@@ -247,8 +247,10 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 	/* mvm's threads are not the container's processes: the limit goes to
 	 * the container's pids cgroup in the guest (SETUP), not to the host's. */
 	p->res.pids_limit = -1;
-	if (l->has_other_resources)
-		s2v_note(p, "linux.resources: only memory, cpu and pids are applied");
+	for (int i = 0; i < l->nunapplied; i++)
+		s2v_note(p, "linux.resources.%s: not applied (mvrun applies memory limit and swap, cpu "
+			    "quota, period, shares, cpus and mems, pids and devices)",
+			 l->unapplied[i]);
 	if (l->has_intel_rdt || l->has_personality)
 		s2v_note(p, "linux.intelRdt and linux.personality: not applied");
 	return 0;

@@ -43,6 +43,8 @@ assert sc["enabled"] and "SCMP_ACT_ERRNO" in sc["actions"] and "SCMP_ACT_NOTIFY"
 assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]
 a = f["annotations"]
 assert "linux.uidMappings" in a["org.mvrun.applied-in-guest"] and "idmapped mounts" in a["org.mvrun.refused"], a
+for r in ("blockIO", "hugepageLimits", "rdma", "unified", "memory.swappiness", "memory.kernelTCP", "memory.disableOOMKiller"):
+    assert r in a["org.mvrun.not-applied-yet"], (r, a["org.mvrun.not-applied-yet"])
 ' "$T_OUT" 2>"$W/py.err"; then
 	t_ok "features prints the OCI features JSON"
 else

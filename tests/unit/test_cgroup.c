@@ -13,6 +13,7 @@
 #define cg_freeze cgt_cg_freeze
 #define cg_pids cgt_cg_pids
 #define cg_remove cgt_cg_remove
+#define cg_default_path cgt_cg_default_path
 #define shim_errf cgt_shim_errf
 #define shim_errno cgt_shim_errno
 #include "runtime-shim/cgroup.c"
@@ -797,4 +798,27 @@ enter:
 		cr_assert_not(exists(d, ""), "%s left behind", d);
 	}
 	host_path[0] = '\0';
+}
+
+/* runc's default cgroup: this process's own cgroup (cgroup2 line first) and the id. */
+Test(cgroup, default_path_is_own_cgroup_and_id)
+{
+	char out[256], own[256] = "", line[512];
+	struct shim_err err = { 0 };
+	cr_assert_eq(cg_default_path("ctr-1", out, sizeof(out), &err), 0, "%s", err.msg);
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		char *p = strchr(strchr(line, ':') + 1, ':') + 1;
+		if (!strncmp(line, "0::", 3) || !own[0])
+			snprintf(own, sizeof(own), "%s", p);
+		if (!strncmp(line, "0::", 3))
+			break;
+	}
+	fclose(f);
+	char want[300];
+	snprintf(want, sizeof(want), "%s%sctr-1", own, strcmp(own, "/") ? "/" : "");
+	cr_assert_str_eq(out, want);
+	cr_assert_eq(cg_default_path("xyz", out, 2, &err), -1, "a path that does not fit is an error");
 }

@@ -366,7 +366,7 @@ Test(config, linux_section)
 	cr_assert_str_eq(l->resources.cpuset_cpus, "0-3");
 	cr_assert_null(l->resources.cpuset_mems);
 	cr_assert_eq(l->resources.pids_limit, -1);
-	cr_assert(l->has_other_resources);
+	cr_assert_eq(l->nunapplied, 0, "an empty hugepageLimits asks for nothing");
 	cr_assert_eq(l->nmasked_paths, 1);
 	cr_assert_eq(l->nreadonly_paths, 2);
 	cr_assert_eq(l->nsysctl, 1);

@@ -446,7 +446,8 @@ Test(spec2vm, linux_refusals_and_plan)
 	OK(", 'hooks': {'prestart': [{'path': '/bin/true'}]},"
 	   " 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': ''}],"
 	   "  'cgroupsPath': 'mvrun:c1', 'resources': {'pids': {'limit': 100},"
-	   "   'cpu': {'shares': 512}, 'unified': {}},"
+	   "   'cpu': {'shares': 512}, 'unified': {'memory.high': '1G'}, 'hugepageLimits': [],"
+	   "   'memory': {'disableOOMKiller': false, 'swappiness': 0}},"
 	   "  'maskedPaths': ['/proc/kcore'], 'sysctl': {'a.b': '1'},"
 	   "  'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64'],"
 	   "   'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_ERRNO'}]},"
@@ -456,7 +457,10 @@ Test(spec2vm, linux_refusals_and_plan)
 	cr_assert_eq(plan.res.cpu_shares, 512);
 	cr_assert_eq(plan.res.pids_limit, -1, "mvm's threads are not the container's pids");
 	cr_assert(!noted("linux.resources.pids"), "the limit goes to the guest's pids cgroup");
-	cr_assert(noted("linux.resources: only memory, cpu and pids are applied"));
+	cr_assert(noted("linux.resources.unified: not applied"));
+	cr_assert(noted("linux.resources.memory.swappiness: not applied"));
+	cr_assert(!noted("linux.resources.hugepageLimits"), "an empty list asks for nothing");
+	cr_assert(!noted("linux.resources.memory.disableOOMKiller"), "false asks for nothing");
 	cr_assert(noted("linux.devices: made in the guest's /dev"));
 	cr_assert_gt(plan.seccomp_insns, 3);
 	in.confine_fd = 4;
