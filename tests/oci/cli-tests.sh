@@ -126,6 +126,9 @@ bad_config "seccomp with an unknown action" 'c["linux"]["seccomp"] = {"defaultAc
 bad_config "seccomp with an unknown architecture" \
 	'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_PDP11"]}' \
 	'linux.seccomp.architectures\[0\]: unknown architecture'
+bad_config "a device rule with an empty access (runc's refusal)" \
+	'c["linux"]["resources"]["devices"] = [{"allow": False, "access": ""}]' \
+	'linux.resources.devices\[0\].access: cannot be empty'
 bad_config "a device without its minor" \
 	'c["linux"]["devices"] = [{"path": "/dev/x", "type": "c", "major": 1}]' 'linux.devices\[0\].minor: required'
 # User namespaces: the maps mvinit makes one with, checked before any VM boots.
