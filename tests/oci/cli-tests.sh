@@ -183,6 +183,44 @@ assert l[-1]["level"] == "error" and "does not exist" in l[-1]["msg"] and l[-1][
 else
 	t_bad "--log-format json writes runc-style error lines" "$(cat "$W/log.json" 2>&1)"
 fi
+# --log is created even when nothing is logged, as runc's.
+mv --log "$W/made.log" list
+t_check "--log on success" 0 errlines:0
+[ -f "$W/made.log" ] && [ ! -s "$W/made.log" ] && t_ok "--log's file is made, empty, on success" ||
+	t_bad "--log's file is made, empty, on success" "$(ls -l "$W/made.log" 2>&1)"
+mv --log "$W/nodir/x.log" list
+t_check "--log in a missing directory" 1 "err:^mvrun: --log $W/nodir/x.log: No such file" errlines:1
+# --debug: runc's logrus lines, on stderr without --log (text, or json with
+# --log-format json), in --log with it; the error stays one line on stderr.
+mv --debug list
+t_check "--debug: text debug lines on stderr" 0 'out:^ID ' \
+	'err:^time="[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})" level=debug msg="mvrun [^ ]+: list \(root [^)]+\)"$' \
+	'err:^time="[^"]+" level=debug msg="list: exit status 0"$' errlines:2
+mv --debug --log-format json list
+t_check "--debug --log-format json: json debug lines on stderr" 0 \
+	'err:^\{"level":"debug","msg":"mvrun [^"]+: list \(root [^)]+\)","time":"[^"]+"\}$' \
+	'err:^\{"level":"debug","msg":"list: exit status 0","time":"[^"]+"\}$' errlines:2
+mv --debug --log "$W/debug.log" state nosuch
+t_check "--debug --log: the error alone on stderr" 1 'err:^mvrun: container "nosuch" does not exist$' errlines:1
+if grep -qE '^time="[^"]+" level=debug msg="mvrun [^ ]+: state nosuch \(root [^)]+\)"$' "$W/debug.log" &&
+	grep -qE '^time="[^"]+" level=error msg="container \\"nosuch\\" does not exist"$' "$W/debug.log" &&
+	grep -qE '^time="[^"]+" level=debug msg="state: exit status 1"$' "$W/debug.log" &&
+	[ "$(wc -l <"$W/debug.log")" = 3 ]; then
+	t_ok "--debug --log: runc's text lines in the log"
+else
+	t_bad "--debug --log: runc's text lines in the log" "$(cat "$W/debug.log")"
+fi
+mv --debug --log "$W/debug.json" --log-format json list
+if [ "$T_STATUS" = 0 ] && [ ! -s "$T_ERR" ] && python3 -c '
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert [x["level"] for x in l] == ["debug", "debug"] and all(list(x) == ["level", "msg", "time"] for x in l), l
+assert l[1]["msg"] == "list: exit status 0", l
+' "$W/debug.json" 2>>"$T_ERR"; then
+	t_ok "--debug --log --log-format json: runc's json lines in the log"
+else
+	t_bad "--debug --log --log-format json: runc's json lines in the log" "$(cat "$W/debug.json")"
+fi
 mv --systemd-cgroup create --bundle "$W/b" sd
 t_check "--systemd-cgroup without systemd" 1 'err:--systemd-cgroup: systemd is not running' errlines:1
 
