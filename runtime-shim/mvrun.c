@@ -28,6 +28,7 @@ static const struct shim_verb verbs[] = {
 	{ "resume", shim_resume, "thaw a paused container's VM" },
 	{ "ps", shim_ps, "list a container's host processes (--format json: their pids)" },
 	{ "update", shim_update, "change a running container's cgroup limits" },
+	{ "events", shim_events, "print a container's stats as JSON every --interval (--stats: once)" },
 	{ "list", shim_list, "list the containers under --root" },
 	{ "spec", shim_spec, "write a default config.json" },
 	{ "features", shim_features, "print what this mvrun supports, as JSON" },

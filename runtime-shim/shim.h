@@ -47,6 +47,7 @@ int shim_pause(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_resume(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 
 /* pause and resume: the verb's work, with pause telling which. (pause.c) */
 int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct shim_err *err);

@@ -14,7 +14,7 @@ mv() { t_exec 20 "$MVRUN" --root "$ROOT" "$@"; }
 t_exec 10 "$MVRUN" --version
 t_check "--version in runc's format" 0 'out:^mvrun version [0-9]' 'out:^commit: ' 'out:^spec: 1\.0\.2-dev$'
 t_exec 10 "$MVRUN" help
-t_check "help lists the verbs" 0 'out:^  create ' 'out:^  delete ' 'out:^  box '
+t_check "help lists the verbs" 0 'out:^  create ' 'out:^  delete ' 'out:^  events ' 'out:^  box '
 t_exec 10 "$MVRUN" --frobnicate list
 t_check "unknown global option" 1 'err:^mvrun: unknown global option --frobnicate' errlines:1
 t_exec 10 "$MVRUN" --root relative/dir list
@@ -43,6 +43,7 @@ assert sc["enabled"] and "SCMP_ACT_ERRNO" in sc["actions"] and "SCMP_ACT_NOTIFY"
 assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]
 a = f["annotations"]
 assert "linux.uidMappings" in a["org.mvrun.applied-in-guest"] and "idmapped mounts" in a["org.mvrun.refused"], a
+assert "--interval" in a["org.mvrun.events"] and "--debug" in a["org.mvrun.logging"], a
 ' "$T_OUT" 2>"$W/py.err"; then
 	t_ok "features prints the OCI features JSON"
 else
@@ -50,10 +51,12 @@ else
 fi
 
 # Unknown ids: engines match "does not exist"; delete --force must succeed.
-for verb in state start "kill" "delete"; do
+for verb in state start "kill" "delete" events "events --stats"; do
 	mv $verb nosuch
 	t_check "$verb of an unknown id" 1 'err:container "nosuch" does not exist' errlines:1
 done
+mv events --interval soon nosuch
+t_check "events --interval not a duration" 1 'err:^mvrun: events: --interval soon: not a duration' errlines:1
 mv delete --force nosuch
 t_check "delete --force of an unknown id exits 0" 0 errlines:0
 mv state 'bad/id'
