@@ -188,9 +188,8 @@ static int parse_devrules(json_t *res, struct cfg_linux *l, struct shim_err *err
 		snprintf(fx, sizeof(fx), "%s.access", f);
 		if (!json_is_object(d))
 			return cj_bad(err, f, "must be an object");
-		if (!cj_get(d, "allow"))
-			return cj_bad(err, fa, "missing (required)");
-		if (cj_bool(d, "allow", fa, &r->allow, err) < 0 ||
+		r->allow = false; /* runc: a missing allow is Go's zero value, a deny */
+		if ((cj_get(d, "allow") && cj_bool(d, "allow", fa, &r->allow, err) < 0) ||
 		    cj_str(d, "type", ft, false, &type, err) < 0 ||
 		    cj_i64(d, "major", fma, &has, &r->major, err) < 0)
 			return -1;
@@ -210,8 +209,11 @@ static int parse_devrules(json_t *res, struct cfg_linux *l, struct shim_err *err
 		if (r->major < -1 || r->major >= 1 << 20 || r->minor < -1 || r->minor >= 1 << 20)
 			return cj_bad(err, f, "major %lld or minor %lld is out of range",
 				      (long long)r->major, (long long)r->minor);
-		if (!access || !access[0] || strspn(access, "rwm") != strlen(access))
-			return cj_bad(err, fx, "must be a non-empty composition of r, w and m");
+		/* runc 1.1 refuses only an empty access; its v1 emulator takes the
+		 * r, w and m in it, in any order, and ignores anything else ("rwa"
+		 * is "rw"). */
+		if (!access || !access[0])
+			return cj_bad(err, fx, "cannot be empty");
 		r->access = (strchr(access, 'r') ? PROTO_DEV_R : 0) |
 			    (strchr(access, 'w') ? PROTO_DEV_W : 0) | (strchr(access, 'm') ? PROTO_DEV_M : 0);
 	}

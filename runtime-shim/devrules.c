@@ -120,6 +120,13 @@ int cf_devrules(const struct cfg *c, struct proto_setup *out, struct shim_err *e
 					   d->major < 0 ? ANY : (uint32_t)d->major,
 					   d->minor < 0 ? ANY : (uint32_t)d->minor, d->access };
 		snprintf(f, sizeof(f), "linux.resources.devices[%d]", i);
+		/* runc 1.1 (its v1 emulator) takes an "a" rule as every device with
+		 * every access whatever its access says, and a b or c rule with
+		 * none of r, w, m in its access as nothing. */
+		if (r.type == 'a' && r.major == ANY && r.minor == ANY)
+			r.access = RWM;
+		if (!r.access)
+			continue;
 		if (r.type == 'a' && (r.major != ANY || r.minor != ANY || r.access != RWM)) {
 			/* v1's "a" is every device with every access: split it. */
 			r.type = 'c';

@@ -28,6 +28,7 @@ static const struct shim_verb verbs[] = {
 	{ "resume", shim_resume, "thaw a paused container's VM" },
 	{ "ps", shim_ps, "list a container's host processes (--format json: their pids)" },
 	{ "update", shim_update, "change a running container's cgroup limits" },
+	{ "events", shim_events, "print a container's stats as JSON every --interval (--stats: once)" },
 	{ "list", shim_list, "list the containers under --root" },
 	{ "spec", shim_spec, "write a default config.json" },
 	{ "features", shim_features, "print what this mvrun supports, as JSON" },
@@ -45,11 +46,28 @@ static void usage(FILE *f)
 	fprintf(f, "  %-9s %s\n", "help", "show this text");
 	fprintf(f, "\nglobal options:\n"
 		   "  --root DIR             container state (default " SHIM_DEFAULT_ROOT ")\n"
-		   "  --log FILE             also append errors and warnings to FILE\n"
-		   "  --log-format text|json the format of --log lines (default text)\n"
-		   "  --debug                warnings and debug lines on stderr too\n"
+		   "  --log FILE             append errors, warnings and debug lines to FILE\n"
+		   "                         (runc's format; made even when nothing is logged)\n"
+		   "  --log-format text|json the format of log lines (default text)\n"
+		   "  --debug                debug lines, and warnings, in --log, else on stderr\n"
 		   "  --systemd-cgroup       use systemd for cgroups (not supported)\n"
 		   "  --version              print the version\n");
+}
+
+/* --debug: the command line first, as runc's debug log opens with what it
+ * was asked to do. */
+static void debug_command(const struct shim_ctx *g, int argc, char **argv)
+{
+	char line[900];
+	size_t n = 0;
+	line[0] = 0;
+	for (int i = 0; i < argc && n < sizeof(line) - 1; i++) {
+		int w = snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", argv[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w < sizeof(line) - n ? (size_t)w : sizeof(line) - n - 1;
+	}
+	shim_debug(g, "mvrun %s: %s (root %s)", MVRUN_VERSION, line, g->root);
 }
 
 static int version(void)
@@ -108,6 +126,8 @@ int main(int argc, char **argv)
 	}
 	if (!err.status && g.root[0] != '/')
 		shim_errf(&err, 1, "--root %s: must be an absolute path", g.root);
+	if (!err.status)
+		shim_log_open(&g, &err);
 	if (err.status) {
 		shim_report(&g, &err);
 		return err.status;
@@ -122,12 +142,15 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(v, verbs[i].name))
 			continue;
+		if (g.debug)
+			debug_command(&g, argc, argv);
 		optind = 0; /* the verb parses its own options from argv[0] */
 		int status = verbs[i].run(&g, argc, argv, &err);
 		if (err.status) {
 			shim_report(&g, &err);
-			return err.status;
+			status = err.status;
 		}
+		shim_debug(&g, "%s: exit status %d", v, status);
 		return status;
 	}
 	shim_errf(&err, 1, "%s: unknown command (see mvrun help)", v);

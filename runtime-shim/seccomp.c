@@ -2,7 +2,8 @@
  * seccomp: the default action with defaultErrnoRet, a rule per syscall
  * name (names libseccomp does not know are skipped, rules whose action is
  * the default are dropped), arguments ANDed in one rule unless two name the
- * same index, in which case each becomes its own rule (ORed). */
+ * same index, in which case each becomes its own rule (ORed); then runc's
+ * ENOSYS stub ahead of it (seccomp_enosys.c). */
 #include "runtime-shim/seccomp.h"
 
 #include <errno.h>
@@ -272,7 +273,8 @@ int sc_compile(void *profile, struct sc_prog *out, struct shim_err *err)
 	if (r < 0)
 		shim_errf(err, 1, "linux.seccomp: libseccomp: %s", strerror(-r));
 	if (r < 0 || add_arches(ctx, prof, err) < 0 ||
-	    add_syscalls(ctx, prof, def, &out->nunknown, err) < 0 || export_bpf(ctx, out, err) < 0) {
+	    add_syscalls(ctx, prof, def, &out->nunknown, err) < 0 || export_bpf(ctx, out, err) < 0 ||
+	    sc_enosys_patch(prof, def, out, err) < 0) {
 		seccomp_release(ctx);
 		sc_free(out);
 		return -1;

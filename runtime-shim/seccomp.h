@@ -25,6 +25,14 @@ struct sc_prog {
  * with sc_free(). */
 int sc_compile(void *profile, struct sc_prog *out, struct shim_err *err);
 
+/* Free what sc_compile made and zero p. */
 void sc_free(struct sc_prog *p);
+
+/* runc's ENOSYS stub (seccomp_enosys.c): unless the default action `def`
+ * lets calls through, prepend to prog a check that makes every call
+ * numbered above the highest one `profile` names, per architecture it
+ * lists, fail with ENOSYS. Returns 0, or -1 with err (the program would
+ * pass the kernel's 4096 instructions). */
+int sc_enosys_patch(void *profile, uint32_t def, struct sc_prog *prog, struct shim_err *err);
 
 #endif

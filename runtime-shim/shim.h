@@ -19,7 +19,7 @@ struct shim_ctx {
 	const char *root;      /* --root: where container state lives */
 	const char *log_path;  /* --log, or NULL */
 	bool log_json;         /* --log-format json */
-	bool debug;            /* --debug: warnings and debug lines also on stderr */
+	bool debug;            /* --debug: debug lines, and warnings on stderr without --log */
 	bool systemd_cgroup;   /* --systemd-cgroup */
 };
 
@@ -49,6 +49,7 @@ int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_check(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 
 /* pause and resume: the verb's work, with pause telling which. (pause.c) */
 int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct shim_err *err);
@@ -64,11 +65,15 @@ int shim_box(int argc, char **argv);
 
 /* --- log.c --- */
 
+/* Create --log's file if it is missing (runc makes it even when nothing is
+ * logged). Returns 0, or -1 with err. */
+int shim_log_open(const struct shim_ctx *g, struct shim_err *err);
 /* Report err once: "mvrun: MSG" on stderr, and an error line in --log. */
 void shim_report(const struct shim_ctx *g, const struct shim_err *err);
-/* A warning: in --log, and on stderr only with --debug (engines own stderr). */
+/* A warning line (runc's format): in --log, else on stderr only with
+ * --debug (engines own stderr). */
 void shim_warn(const struct shim_ctx *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A debug line: only with --debug, in --log and on stderr. */
+/* A debug line (runc's format), only with --debug: in --log, else on stderr. */
 void shim_debug(const struct shim_ctx *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* --- paths.c --- */

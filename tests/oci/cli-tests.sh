@@ -14,7 +14,7 @@ mv() { t_exec 20 "$MVRUN" --root "$ROOT" "$@"; }
 t_exec 10 "$MVRUN" --version
 t_check "--version in runc's format" 0 'out:^mvrun version [0-9]' 'out:^commit: ' 'out:^spec: 1\.0\.2-dev$'
 t_exec 10 "$MVRUN" help
-t_check "help lists the verbs" 0 'out:^  create ' 'out:^  delete ' 'out:^  box '
+t_check "help lists the verbs" 0 'out:^  create ' 'out:^  delete ' 'out:^  events ' 'out:^  box '
 t_exec 10 "$MVRUN" --frobnicate list
 t_check "unknown global option" 1 'err:^mvrun: unknown global option --frobnicate' errlines:1
 t_exec 10 "$MVRUN" --root relative/dir list
@@ -45,6 +45,7 @@ a = f["annotations"]
 assert "linux.uidMappings" in a["org.mvrun.applied-in-guest"] and "idmapped mounts" in a["org.mvrun.refused"], a
 for r in ("blockIO", "hugepageLimits", "rdma", "unified", "memory.swappiness", "memory.kernelTCP", "memory.disableOOMKiller"):
     assert r in a["org.mvrun.not-applied-yet"], (r, a["org.mvrun.not-applied-yet"])
+assert "--interval" in a["org.mvrun.events"] and "--debug" in a["org.mvrun.logging"], a
 ' "$T_OUT" 2>"$W/py.err"; then
 	t_ok "features prints the OCI features JSON"
 else
@@ -52,10 +53,12 @@ else
 fi
 
 # Unknown ids: engines match "does not exist"; delete --force must succeed.
-for verb in state start "kill" "delete"; do
+for verb in state start "kill" "delete" events "events --stats"; do
 	mv $verb nosuch
 	t_check "$verb of an unknown id" 1 'err:container "nosuch" does not exist' errlines:1
 done
+mv events --interval soon nosuch
+t_check "events --interval not a duration" 1 'err:^mvrun: events: --interval soon: not a duration' errlines:1
 mv delete --force nosuch
 t_check "delete --force of an unknown id exits 0" 0 errlines:0
 mv state 'bad/id'
@@ -128,6 +131,9 @@ bad_config "seccomp with an unknown action" 'c["linux"]["seccomp"] = {"defaultAc
 bad_config "seccomp with an unknown architecture" \
 	'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_PDP11"]}' \
 	'linux.seccomp.architectures\[0\]: unknown architecture'
+bad_config "a device rule with an empty access (runc's refusal)" \
+	'c["linux"]["resources"]["devices"] = [{"allow": False, "access": ""}]' \
+	'linux.resources.devices\[0\].access: cannot be empty'
 bad_config "a device without its minor" \
 	'c["linux"]["devices"] = [{"path": "/dev/x", "type": "c", "major": 1}]' 'linux.devices\[0\].minor: required'
 # User namespaces: the maps mvinit makes one with, checked before any VM boots.
@@ -181,6 +187,44 @@ assert l[-1]["level"] == "error" and "does not exist" in l[-1]["msg"] and l[-1][
 	t_ok "--log-format json writes runc-style error lines"
 else
 	t_bad "--log-format json writes runc-style error lines" "$(cat "$W/log.json" 2>&1)"
+fi
+# --log is created even when nothing is logged, as runc's.
+mv --log "$W/made.log" list
+t_check "--log on success" 0 errlines:0
+[ -f "$W/made.log" ] && [ ! -s "$W/made.log" ] && t_ok "--log's file is made, empty, on success" ||
+	t_bad "--log's file is made, empty, on success" "$(ls -l "$W/made.log" 2>&1)"
+mv --log "$W/nodir/x.log" list
+t_check "--log in a missing directory" 1 "err:^mvrun: --log $W/nodir/x.log: No such file" errlines:1
+# --debug: runc's logrus lines, on stderr without --log (text, or json with
+# --log-format json), in --log with it; the error stays one line on stderr.
+mv --debug list
+t_check "--debug: text debug lines on stderr" 0 'out:^ID ' \
+	'err:^time="[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})" level=debug msg="mvrun [^ ]+: list \(root [^)]+\)"$' \
+	'err:^time="[^"]+" level=debug msg="list: exit status 0"$' errlines:2
+mv --debug --log-format json list
+t_check "--debug --log-format json: json debug lines on stderr" 0 \
+	'err:^\{"level":"debug","msg":"mvrun [^"]+: list \(root [^)]+\)","time":"[^"]+"\}$' \
+	'err:^\{"level":"debug","msg":"list: exit status 0","time":"[^"]+"\}$' errlines:2
+mv --debug --log "$W/debug.log" state nosuch
+t_check "--debug --log: the error alone on stderr" 1 'err:^mvrun: container "nosuch" does not exist$' errlines:1
+if grep -qE '^time="[^"]+" level=debug msg="mvrun [^ ]+: state nosuch \(root [^)]+\)"$' "$W/debug.log" &&
+	grep -qE '^time="[^"]+" level=error msg="container \\"nosuch\\" does not exist"$' "$W/debug.log" &&
+	grep -qE '^time="[^"]+" level=debug msg="state: exit status 1"$' "$W/debug.log" &&
+	[ "$(wc -l <"$W/debug.log")" = 3 ]; then
+	t_ok "--debug --log: runc's text lines in the log"
+else
+	t_bad "--debug --log: runc's text lines in the log" "$(cat "$W/debug.log")"
+fi
+mv --debug --log "$W/debug.json" --log-format json list
+if [ "$T_STATUS" = 0 ] && [ ! -s "$T_ERR" ] && python3 -c '
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert [x["level"] for x in l] == ["debug", "debug"] and all(list(x) == ["level", "msg", "time"] for x in l), l
+assert l[1]["msg"] == "list: exit status 0", l
+' "$W/debug.json" 2>>"$T_ERR"; then
+	t_ok "--debug --log --log-format json: runc's json lines in the log"
+else
+	t_bad "--debug --log --log-format json: runc's json lines in the log" "$(cat "$W/debug.json")"
 fi
 mv --systemd-cgroup create --bundle "$W/b" sd
 t_check "--systemd-cgroup without systemd" 1 'err:--systemd-cgroup: systemd is not running' errlines:1

@@ -430,4 +430,111 @@ sys.exit(not (len(l) == 2 and l[0] == l[1] and l[0].startswith(b"88:")))' "$T_OU
 rt delete --force c26
 # --- (end: confine) ----------------------------------------------------------
 
+# --- events, --debug and --log, runc's device access strings and ENOSYS stub -
+# events --stats: one runc stats line from mvm's host cgroup; events
+# --interval: a line per interval until the container stops.
+bundle b30 '["sh", "-c", "echo up; while :; do sleep 0.1; done"]' "
+c['linux']['cgroupsPath'] = '/mvrun-test/c30'
+c['linux']['resources'] = {'memory': {'limit': 200 * 1024 * 1024}, 'pids': {'limit': 100}}
+"
+create c30 b30
+rt start c30
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q up "$W/c30.out" 2>/dev/null && break; sleep 0.1; done
+rt events --stats c30
+if [ "$T_STATUS" = 0 ] && [ "$(wc -l <"$T_OUT")" = 1 ] && python3 -c '
+import json, sys
+e = json.loads(open(sys.argv[1]).read())
+assert list(e) == ["type", "id", "data"] and e["type"] == "stats" and e["id"] == "c30", e
+d = e["data"]
+assert list(d)[:5] == ["cpu", "cpuset", "memory", "pids", "blkio"], list(d)
+assert d["memory"]["usage"]["limit"] == 200 * 1024 * 1024 and d["memory"]["usage"]["usage"] > 0, d["memory"]["usage"]
+assert d["cpu"]["usage"]["total"] > 0 and d["pids"]["current"] >= 1, d
+' "$T_OUT" 2>>"$T_ERR" && [ ! -s "$T_ERR" ]; then
+	t_ok "events --stats: one runc stats line from the container's cgroup"
+else
+	t_bad "events --stats: one runc stats line from the container's cgroup" "bad output"
+fi
+"$MVRUN" --root "$ROOT" events --interval 200ms c30 >"$W/ev30.out" 2>"$W/ev30.err" &
+ev=$!
+for _ in $(seq 1 $((LIMIT * 10))); do [ "$(wc -l <"$W/ev30.out")" -ge 2 ] && break; sleep 0.1; done
+rt kill c30 KILL
+for _ in $(seq 1 $((LIMIT * 10))); do kill -0 $ev 2>/dev/null || break; sleep 0.1; done
+kill $ev 2>/dev/null && T_STATUS=running || { wait $ev; T_STATUS=$?; }
+cp "$W/ev30.out" "$T_OUT"; cp "$W/ev30.err" "$T_ERR"
+if [ "$T_STATUS" = 0 ] && [ ! -s "$T_ERR" ] && python3 -c '
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert len(l) >= 2 and all(e["type"] == "stats" and e["id"] == "c30" and "memory" in e["data"] for e in l), l
+' "$T_OUT" 2>>"$T_ERR"; then
+	t_ok "events --interval: a stats line per interval, exit 0 when the container stops"
+else
+	t_bad "events --interval: a stats line per interval, exit 0 when the container stops" "status $T_STATUS"
+fi
+exited c30 b30 >/dev/null
+rt events --stats c30
+t_check "events of a stopped container fails as runc's" 1 'err:container with id c30 is not running' errlines:1
+rt delete c30
+t_check "delete c30" 0 errlines:0
+[ ! -e "$ROOT/c30" ] || t_bad "delete c30 leaves nothing" "$(ls "$ROOT")"
+
+# --debug --log for run and exec: runc's debug lines in the log, the
+# container's stdio untouched.
+bundle b31 '["sh", "-c", "echo via-run"]'
+rt --debug --log "$W/run31.log" run --bundle "$W/b31" c31
+t_check "run --debug --log: the process runs, stderr stays the container's" 0 'out:^via-run$' errlines:0
+if grep -qE '^time="[^"]+" level=debug msg="mvrun [^ ]+: run --bundle [^ ]+ c31 \(root [^)]+\)"$' "$W/run31.log" &&
+	tail -n 1 "$W/run31.log" | grep -qE '^time="[^"]+" level=debug msg="run: exit status 0"$'; then
+	t_ok "run --debug --log: runc's text debug lines in the log"
+else
+	t_bad "run --debug --log: runc's text debug lines in the log" "$(cat "$W/run31.log" 2>&1)"
+fi
+[ ! -e "$ROOT/c31" ] || t_bad "run c31 leaves nothing" "$(ls "$ROOT")"
+bundle b32 '["sleep", "1000"]'
+create c32 b32
+rt start c32
+rt --debug --log "$W/exec32.json" --log-format json exec c32 echo exec-out
+t_check "exec --debug --log: the exec runs" 0 'out:^exec-out$' errlines:0
+python3 -c '
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert l and all(x["level"] == "debug" for x in l) and l[-1]["msg"] == "exec: exit status 0", l
+assert l[0]["msg"].endswith("exec c32 echo exec-out (root %s)" % sys.argv[2]), l
+' "$W/exec32.json" "$ROOT" 2>>"$T_ERR" && t_ok "exec --debug --log-format json: runc's json debug lines" ||
+	t_bad "exec --debug --log-format json: runc's json debug lines" "$(cat "$W/exec32.json" 2>&1)"
+rt --debug exec c32 true
+t_check "exec --debug without --log: debug lines on stderr" 0 \
+	'err:^time="[^"]+" level=debug msg="exec: exit status 0"$'
+rt delete --force c32
+t_check "delete --force c32" 0 errlines:0
+
+# Device access strings as runc reads them: "rwa" is rw.
+bundle b33 '["sh", "-c", "echo x > /dev/kmsg2 && echo kmsg-written; head -c1 /dev/zero | wc -c"]' "
+c['linux']['devices'] = [{'path': '/dev/kmsg2', 'type': 'c', 'major': 1, 'minor': 11, 'fileMode': 0o620}]
+c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}, {'allow': True, 'type': 'c', 'major': 1, 'minor': 11, 'access': 'wra'}]}
+"
+rt run --bundle "$W/b33" c33
+t_check "resources.devices: access \"wra\" (runc: rw) lets the device be written" 0 'out:^kmsg-written$' 'out:^1$'
+[ ! -e "$ROOT/c33" ] || t_bad "run c33 leaves nothing" "$(ls "$ROOT")"
+
+# runc's ENOSYS stub in the guest: an allowlist of every call below unshare
+# (272) but sethostname: sethostname gets the default (EPERM), unshare,
+# newer than the profile, ENOSYS.
+if [ -r /usr/include/x86_64-linux-gnu/asm/unistd_64.h ]; then
+	names=$(awk '$1 == "#define" && $2 ~ /^__NR_/ && $3 + 0 < 272 && $2 != "__NR_sethostname" {
+		sub(/^__NR_/, "", $2); printf "%s\"%s\"", n++ ? ", " : "", $2 }' /usr/include/x86_64-linux-gnu/asm/unistd_64.h)
+	bundle b34 '["sh", "-c", "hostname h34; unshare -u true; echo done"]' "
+c['process']['capabilities'] = {k: ['CAP_SYS_ADMIN'] for k in ['bounding', 'effective', 'permitted']}
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ERRNO', 'architectures': ['SCMP_ARCH_X86_64'],
+  'syscalls': [{'names': [$names], 'action': 'SCMP_ACT_ALLOW'}]}
+"
+	rt run --bundle "$W/b34" c34
+	t_check "seccomp: a call the allowlist omits gets the default (EPERM)" 0 'out:^done$' \
+		'err:hostname.*Operation not permitted'
+	t_check "seccomp: a call newer than the profile gets ENOSYS (runc's stub)" 0 \
+		'err:unshare.*Function not implemented'
+	[ ! -e "$ROOT/c34" ] || t_bad "run c34 leaves nothing" "$(ls "$ROOT")"
+else
+	t_skip "seccomp: the ENOSYS stub in the guest" "no asm/unistd_64.h to list the calls"
+fi
+
 t_summary oci-lifecycle

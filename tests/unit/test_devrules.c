@@ -96,20 +96,16 @@ Test(devrules, a_rule_v1_cannot_apply_is_refused)
 Test(devrules, config_checks)
 {
 	static const char *const bad[][2] = {
-		{ "'resources': {'devices': [{'access': 'rwm'}]}",
-		  "config.json: linux.resources.devices[0].allow: missing (required)" },
 		{ "'resources': {'devices': [{'allow': 1, 'access': 'rwm'}]}",
 		  "config.json: linux.resources.devices[0].allow: must be true or false" },
 		{ "'resources': {'devices': [{'allow': true, 'type': 'u', 'access': 'rwm'}]}",
 		  "config.json: linux.resources.devices[0].type: \"u\" is not a, b or c" },
 		{ "'resources': {'devices': [{'allow': true, 'type': 'c', 'major': -2, 'access': 'r'}]}",
 		  "config.json: linux.resources.devices[0]: major -2 or minor -1 is out of range" },
-		{ "'resources': {'devices': [{'allow': true, 'access': 'rx'}]}",
-		  "config.json: linux.resources.devices[0].access: must be a non-empty composition of "
-		  "r, w and m" },
+		{ "'resources': {'devices': [{'allow': true, 'access': ''}]}",
+		  "config.json: linux.resources.devices[0].access: cannot be empty" },
 		{ "'resources': {'devices': [{'allow': true}]}",
-		  "config.json: linux.resources.devices[0].access: must be a non-empty composition of "
-		  "r, w and m" },
+		  "config.json: linux.resources.devices[0].access: cannot be empty" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct shim_err err;
@@ -117,4 +113,27 @@ Test(devrules, config_checks)
 		cr_assert_str_eq(err.msg, bad[i][1]);
 	}
 	cfg_free(&cfg);
+}
+
+Test(devrules, access_strings_as_runc_takes_them)
+{
+	/* runc 1.1 takes r, w and m in any order and ignores other letters
+	 * ("rwa" is rw); a b or c rule left with no access does nothing, an
+	 * "a" rule is every device with every access; a missing allow is a
+	 * deny. */
+	static struct proto_setup s;
+	struct shim_err err;
+	cr_assert_eq(parse_linux("'resources': {'devices': [{'access': 'rwa'},"
+				 " {'allow': true, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'rwa'},"
+				 " {'allow': true, 'type': 'b', 'major': 8, 'minor': 0, 'access': 'mwr'},"
+				 " {'allow': true, 'type': 'c', 'major': 4, 'minor': 1, 'access': 'xyz'},"
+				 " {'allow': true, 'type': 'c', 'major': 4, 'minor': 2, 'access': 'wm'}]}",
+				 &err), 0, "%s", err.msg);
+	cr_assert_eq(cfg.lx.ndevrules, 5);
+	cr_assert_eq(cf_devrules(&cfg, &s, &err), 0, "%s", err.msg);
+	same_rule(&s.devrules[0], 0, 'a', ANY, ANY, RWM);
+	same_rule(&s.devrules[1], 1, 'c', 10, 229, PROTO_DEV_R | PROTO_DEV_W);
+	same_rule(&s.devrules[2], 1, 'b', 8, 0, RWM);
+	same_rule(&s.devrules[3], 1, 'c', 4, 2, PROTO_DEV_W | PROTO_DEV_M);
+	cr_assert_eq(s.ndevrules, 4 + 11);
 }

@@ -45,7 +45,7 @@ static int compile(const char *text)
 }
 
 enum probe { P_MKDIR, P_UNSHARE_USER, P_UNSHARE_UTS_NOCAP, P_PERSONALITY_8, P_PERSONALITY_Q,
-	     P_PERSONALITY_X, P_GETPID };
+	     P_PERSONALITY_X, P_GETPID, P_GETPPID, P_GETRANDOM, P_X32_GETRANDOM };
 
 /* In a child under the program: the errno of one call (0 if it worked), or
  * 1000 + the signal that killed it. */
@@ -68,6 +68,11 @@ static int run(enum probe what)
 		case P_PERSONALITY_Q: r = personality(0xffffffff); break;
 		case P_PERSONALITY_X: r = personality(0x20000); break;
 		case P_GETPID: r = syscall(SYS_getpid) > 0 ? 0 : -1; break;
+		case P_GETPPID: r = syscall(SYS_getppid) > 0 ? 0 : -1; break;
+		case P_GETRANDOM: r = syscall(SYS_getrandom, &r, 1, 0) == 1 ? 0 : -1; break;
+		/* The x32 ABI's getrandom: bit 30 set. seccomp sees it whether or
+		 * not this kernel has x32. */
+		case P_X32_GETRANDOM: r = syscall(0x40000000 | SYS_getrandom, &r, 1, 0); break;
 		}
 		/* Straight to exit_group: nothing (a sanitizer's exit path) in between. */
 		syscall(SYS_exit_group, r < 0 ? (errno > 199 ? 199 : errno) : 0);
@@ -203,4 +208,47 @@ Test(oci_seccomp, too_large_a_program)
 	cr_assert_eq(compile(t), -1, "%u instructions", prog.ninsns);
 	cr_assert(strstr(err.msg, "BPF instructions, more than the kernel's 4096"), "%s", err.msg);
 	free(t);
+}
+
+/* The allowlist podman's and Docker's profiles are built like, with an
+ * EPERM or kill default: getrandom (318) is newer than the last call it
+ * names (exit_group, 231). */
+#define OLD_PROFILE(def)                                                                      \
+	"{'defaultAction': '" def "', 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'," \
+	" 'SCMP_ARCH_X32'], 'syscalls': [{'names': ['exit_group', 'exit', 'getpid'],"         \
+	" 'action': 'SCMP_ACT_ALLOW'}]}"
+
+Test(oci_seccomp, calls_newer_than_the_profile_get_enosys)
+{
+	/* runc's patchbpf stub: a call numbered above the profile's last fails
+	 * with ENOSYS (so libcs fall back), one below it gets the default. */
+	cr_assert_eq(compile(OLD_PROFILE("SCMP_ACT_ERRNO")), 0, "%s", err.msg);
+	cr_assert_eq(run(P_GETPID), 0);
+	cr_assert_eq(run(P_GETPPID), EPERM);
+	cr_assert_eq(run(P_GETRANDOM), ENOSYS);
+	cr_assert_eq(run(P_X32_GETRANDOM), ENOSYS);
+	cr_assert_eq(compile(OLD_PROFILE("SCMP_ACT_KILL_PROCESS")), 0, "%s", err.msg);
+	cr_assert_eq(run(P_GETPPID), 1000 + SIGSYS);
+	cr_assert_eq(run(P_GETRANDOM), ENOSYS);
+	/* A rule for a newer call, whatever its action, moves the line up. */
+	cr_assert_eq(compile("{'defaultAction': 'SCMP_ACT_ERRNO', 'architectures': ['SCMP_ARCH_X86_64'],"
+			     " 'syscalls': [{'names': ['exit_group', 'getpid'], 'action': 'SCMP_ACT_ALLOW'},"
+			     " {'names': ['getrandom'], 'action': 'SCMP_ACT_ERRNO'}]}"), 0, "%s", err.msg);
+	cr_assert_eq(run(P_GETRANDOM), EPERM);
+}
+
+Test(oci_seccomp, no_enosys_stub_where_runc_adds_none)
+{
+	/* A permissive default (allow, log, trace) gets no stub... */
+	cr_assert_eq(compile("{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64'],"
+			     " 'syscalls': [{'names': ['getppid'], 'action': 'SCMP_ACT_ERRNO'}]}"), 0,
+		     "%s", err.msg);
+	cr_assert_eq(run(P_GETRANDOM), 0);
+	cr_assert_eq(run(P_GETPPID), EPERM);
+	/* ...nor does a profile listing no architectures (runc patches only
+	 * the ones listed). */
+	cr_assert_eq(compile("{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['exit_group',"
+			     " 'getpid'], 'action': 'SCMP_ACT_ALLOW'}]}"), 0, "%s", err.msg);
+	cr_assert_eq(run(P_GETRANDOM), EPERM);
+	cr_assert_eq(run(P_GETPID), 0);
 }
