@@ -166,7 +166,7 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 	free(scratch);
 	if (r < 0) {
 		c->out.failed = 0; /* that message alone was dropped: the request fails */
-		error_to_client(s, c->out.len > CTR_MAX_OUT - PROTO_MAX_MSG
+		error_to_client(s, c->out.len - c->out_off > CTR_MAX_OUT - PROTO_MAX_MSG
 					   ? "the guest is not reading its control stream"
 					   : "the exec request is too large");
 		return;

@@ -57,8 +57,8 @@ static int flush(struct relay *r)
  * fd watched for no events, so a hung-up src would spin the loop; not
  * reading src is also what holds back its writer (the guest's stream).
  * Returns false if the fd could not be watched (no slot left when src was
- * not holding one): the caller ends the relay, as
- * waiting for an event that never comes would hold the stream forever. */
+ * not holding one): the caller ends the relay, as waiting for an event that
+ * never comes would hold the stream forever. */
 static bool wait_for_dst(struct relay *r, bool on)
 {
 	if (on && !r->dst_watched) {
