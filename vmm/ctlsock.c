@@ -75,13 +75,15 @@ static void on_listen(void *opaque, uint32_t events);
 /* Out of fds with a client waiting: the listener is level-triggered, so
  * leaving the client in the backlog would call us again at once, for ever.
  * Give up the reserve fd to accept the client and tell it; if even that
- * fails, take the listener out of the loop until one of our fds closes. */
+ * fails (ENFILE: another process took the fd), take the listener out of the
+ * loop until a control client or an exec client leaves. */
 static void out_of_fds(struct ctr *c)
 {
 	if (c->reserve_fd >= 0) {
 		close(c->reserve_fd);
 		c->reserve_fd = -1;
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int e = errno;
 		if (fd >= 0) {
 			static const char msg[] = "error mvm is out of file descriptors\n";
 			if (write(fd, msg, sizeof(msg) - 1) < 0) {
@@ -90,7 +92,7 @@ static void out_of_fds(struct ctr *c)
 			close(fd);
 		}
 		c->reserve_fd = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 0);
-		if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
+		if (fd >= 0 || (e != EMFILE && e != ENFILE))
 			return;
 	}
 	evloop_del(c->loop, c->listen_fd);
