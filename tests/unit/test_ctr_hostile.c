@@ -355,3 +355,43 @@ Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_
 	close(cl);
 	close(cl2);
 }
+
+Test(ctr_hostile, the_control_socket_with_no_reserve_fd_pauses_until_an_fd_is_freed)
+{
+	static char path[64];
+	struct mvm_err err = { 0 };
+	snprintf(path, sizeof(path), "/tmp/mvm-ctr-hostile2.%d", (int)getpid());
+	unlink(path);
+	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);
+	close(c->reserve_fd); /* as when taking it back failed */
+	c->reserve_fd = -1;
+	int cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_NOFILE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)open_fds() + 16;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	int hog[64], nhog = 0;
+	while (nhog < 64 && (hog[nhog] = dup(0)) >= 0)
+		nhog++;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	cr_assert_eq(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	int calls = pump(&loop);
+	setrlimit(RLIMIT_NOFILE, &old);
+	cr_assert_lt(calls, 10, "%d handler calls: the listener spins", calls);
+	cr_assert(c->listen_paused);
+	cr_assert_eq(pump(&loop), 0);
+	while (nhog > 0)
+		close(hog[--nhog]);
+	ctr_listen_resume(c); /* what a leaving client or exec calls */
+	cr_assert_not(c->listen_paused);
+	cr_assert_geq(c->reserve_fd, 0, "the reserve is taken back");
+	pump(&loop);
+	cr_assert_eq(write(cl, "start\n", 6), 6);
+	pump(&loop);
+	char line[128];
+	read_line(cl, line, sizeof(line));
+	cr_assert_str_eq(line, "error the container is not ready\n");
+	close(cl);
+}
