@@ -3,6 +3,8 @@
  * with proto/'s codec only. */
 #include "runtime-shim/exec_host.h"
 
+#include "proto/escape.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -144,7 +146,7 @@ static void handle(struct xh *x, const struct proto_hdr *hd, const uint8_t *p)
 		   proto_decode_exec_error(p, hd->len, &id, &v, &msg) == 0) {
 		x->ended = true;
 		x->status = v > 0 && v < 256 ? (int)v : 1;
-		snprintf(x->error, sizeof(x->error), "%s", msg);
+		proto_escape(x->error, sizeof(x->error), msg); /* the guest's words */
 	}
 }
 

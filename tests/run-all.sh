@@ -83,6 +83,7 @@ run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
 run_suite sec tests/vmhost/run -- tests/boot/sec-tests.sh
 run_suite box tests/vmhost/run -- tests/box/box-tests.sh
 run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
+run_suite hostile tests/vmhost/run --module tun -- tests/box/hostile-tests.sh
 run_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tests.sh
 run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
 run_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh

@@ -2,6 +2,7 @@
 
 #include "vmm/hostnet.h"
 #include "proto/confine.h"
+#include "proto/escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,40 +25,88 @@ static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2, SIGA
 				 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGURG,
 				 SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR };
 
+static void fail(struct ctr *c, int status, const char *msg);
+
 static void on_ctl_out(void *opaque, uint32_t events)
 {
 	(void)events;
 	ctr_flush(opaque);
 }
 
+static void drop_out_fd(struct ctr *c)
+{
+	if (c->out_fd < 0)
+		return;
+	evloop_del(c->loop, c->out_fd);
+	close(c->out_fd);
+	c->out_fd = -1;
+}
+
+/* The control stream is of no more use: out of the loop (a dead socket
+ * stays readable and writable for epoll), shut both ways so the guest sees
+ * the end, and what was queued dropped with the reason on record. */
+static void ctl_break(struct ctr *c, const char *why)
+{
+	if (c->ctl_fd >= 0 && !c->ctl_down) {
+		evloop_del(c->loop, c->ctl_fd);
+		shutdown(c->ctl_fd, SHUT_RDWR);
+	}
+	c->ctl_down = true;
+	drop_out_fd(c);
+	proto_buf_free(&c->out);
+	c->out_off = 0;
+	if (c->state != CTR_EXITED)
+		fail(c, 1, why);
+}
+
 void ctr_flush(struct ctr *c)
 {
+	if (c->out.failed) {
+		/* The codec dropped a message whole; the queue is bounded by it. */
+		ctl_break(c, c->out.len - c->out_off > CTR_MAX_OUT - PROTO_MAX_MSG
+				     ? "the guest stopped reading its control stream (2 MiB queued)"
+				     : "a message for the guest did not fit in the control stream");
+		return;
+	}
+	if (c->ctl_down) {
+		c->out.len = c->out_off = 0; /* reported by ctl_break */
+		return;
+	}
 	while (c->ctl_fd >= 0 && c->out_off < c->out.len) {
 		ssize_t n = write(c->ctl_fd, c->out.data + c->out_off, c->out.len - c->out_off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			break;
-		if (n <= 0)
+		if (n <= 0) {
+			ctl_break(c, "the control stream to the guest broke");
 			return;
+		}
 		c->out_off += (size_t)n;
 	}
 	bool pending = c->out_off < c->out.len;
 	if (!pending) {
 		c->out.len = 0;
 		c->out_off = 0;
+	} else if (c->out_off >= c->out.len / 2) {
+		/* The cap counts what is queued, not what went: move it down
+		 * (at most as many bytes as were written since the last move). */
+		memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+		c->out.len -= c->out_off;
+		c->out_off = 0;
 	}
 	/* A second fd for the same socket, so EPOLLOUT has its own registration. */
 	if (pending && c->out_fd < 0) {
 		c->out_fd = fcntl(c->ctl_fd, F_DUPFD_CLOEXEC, 0);
-		if (c->out_fd >= 0 && evloop_add(c->loop, c->out_fd, EPOLLOUT, on_ctl_out, c) < 0) {
-			close(c->out_fd);
+		if (c->out_fd < 0 || evloop_add(c->loop, c->out_fd, EPOLLOUT, on_ctl_out, c) < 0) {
+			if (c->out_fd >= 0)
+				close(c->out_fd);
 			c->out_fd = -1;
+			/* Nothing would ever write the rest. */
+			ctl_break(c, "no room in mvm's event loop for the control stream");
 		}
-	} else if (!pending && c->out_fd >= 0) {
-		evloop_del(c->loop, c->out_fd);
-		close(c->out_fd);
-		c->out_fd = -1;
+	} else if (!pending) {
+		drop_out_fd(c);
 	}
 }
 
@@ -146,8 +195,11 @@ int ctr_start(struct ctr *c, char *msg, size_t cap)
 	return 0;
 }
 
+/* msg may be the guest's: a newline in it would forge the ready line. */
 static void fail(struct ctr *c, int status, const char *msg)
 {
+	char safe[sizeof(c->error)];
+	msg = proto_escape(safe, sizeof(safe), msg);
 	ready_line(c, "error %d %s\n", status, msg);
 	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
 		return;
@@ -247,7 +299,9 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	c->tty = tty;
 	c->ctl_fd = -1;
 	c->exit_status = -1;
-	c->ready_fd = c->listen_fd = c->client_fd = c->out_fd = -1;
+	c->ready_fd = c->listen_fd = c->client_fd = c->out_fd = c->reserve_fd = -1;
+	c->host_out[0] = 1;
+	c->host_out[1] = 2;
 	exec_init(&c->execs, c);
 	sigset_t set;
 	sigemptyset(&set);
@@ -260,6 +314,8 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "signalfd");
 	if (evloop_add(loop, c->sig_fd, EPOLLIN, on_signal, c) < 0)
 		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+	c->host_out[0] = relay_out_fd(1);
+	c->host_out[1] = relay_out_fd(2);
 	return 0;
 }
 
@@ -273,10 +329,50 @@ static int pair(int *ours)
 	return sp[1];
 }
 
+/* The relays of a stdio port; the guest's end of the pair, or -1 with
+ * nothing left behind. */
+static int stdio_accept(struct ctr *c, uint32_t port)
+{
+	int ours, theirs = pair(&ours);
+	if (theirs < 0)
+		return -1;
+	int r;
+	switch (port) {
+	case PROTO_PORT_STDIN:
+		r = relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, false);
+		break;
+	case PROTO_PORT_STDOUT:
+	case PROTO_PORT_STDERR: {
+		int idx = port == PROTO_PORT_STDOUT ? 1 : 2;
+		r = relay_start(&c->rel[idx], c->loop, ours, c->host_out[idx - 1], -1, true, false);
+		break;
+	}
+	default: { /* PROTO_PORT_TTY */
+		int ours2 = fcntl(ours, F_DUPFD_CLOEXEC, 0); /* one fd per direction in the loop */
+		r = ours2 < 0 ? -1 : relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, true);
+		if (r == 0 && relay_start(&c->rel[3], c->loop, ours2, c->host_out[0], -1, true, false) < 0) {
+			relay_stop(&c->rel[0]); /* closes ours */
+			close(ours2);
+			close(theirs);
+			return -1;
+		}
+		if (r < 0 && ours2 >= 0)
+			close(ours2);
+		break;
+	}
+	}
+	if (r < 0) {
+		close(ours);
+		close(theirs);
+		return -1;
+	}
+	return theirs;
+}
+
 int ctr_accept(void *opaque, uint32_t port)
 {
 	struct ctr *c = opaque;
-	int ours, theirs;
+	int theirs;
 	switch (port) {
 	case PROTO_PORT_CONTROL:
 		if (c->ctl_fd >= 0)
@@ -286,43 +382,23 @@ int ctr_accept(void *opaque, uint32_t port)
 			return -1;
 		if (evloop_add(c->loop, c->ctl_fd, EPOLLIN, on_ctl_in, c) < 0) {
 			close(theirs);
+			close(c->ctl_fd);
+			c->ctl_fd = -1;
 			return -1;
 		}
 		return theirs;
 	case PROTO_PORT_STDIN:
-		theirs = pair(&ours);
-		if (theirs < 0)
-			return -1;
-		if (relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, false) < 0) {
-			close(ours);
-			close(theirs);
-			return -1;
-		}
-		return theirs;
 	case PROTO_PORT_STDOUT:
-	case PROTO_PORT_STDERR: {
-		int idx = port == PROTO_PORT_STDOUT ? 1 : 2;
-		theirs = pair(&ours);
-		if (theirs < 0)
-			return -1;
-		if (relay_start(&c->rel[idx], c->loop, ours, idx, -1, true, false) < 0) {
-			close(ours);
-			close(theirs);
-			return -1;
-		}
-		return theirs;
-	}
+	case PROTO_PORT_STDERR:
 	case PROTO_PORT_TTY: {
-		theirs = pair(&ours);
-		if (theirs < 0)
+		/* Each port once for the container's life: a second stream would
+		 * restart a live relay, and its fds are mvm's own 0, 1 and 2. */
+		uint8_t bit = (uint8_t)(1u << (port - PROTO_PORT_STDIN));
+		if ((c->stdio_taken & bit) || c->tty != (port == PROTO_PORT_TTY))
 			return -1;
-		int ours2 = fcntl(ours, F_DUPFD_CLOEXEC, 0); /* one fd per direction in the loop */
-		if (ours2 < 0 ||
-		    relay_start(&c->rel[0], c->loop, 0, ours, SHUT_WR, false, true) < 0 ||
-		    relay_start(&c->rel[3], c->loop, ours2, 1, -1, true, false) < 0) {
-			close(theirs);
-			return -1;
-		}
+		theirs = stdio_accept(c, port);
+		if (theirs >= 0)
+			c->stdio_taken |= bit;
 		return theirs;
 	}
 	default:
@@ -343,6 +419,14 @@ void ctr_fini(struct ctr *c)
 	if (c->out_fd >= 0)
 		close(c->out_fd);
 	c->out_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (c->host_out[i] > 2)
+			close(c->host_out[i]);
+	c->host_out[0] = 1;
+	c->host_out[1] = 2;
+	if (c->reserve_fd >= 0)
+		close(c->reserve_fd);
+	c->reserve_fd = -1;
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
 		if (c->listen_path)

@@ -15,6 +15,9 @@
 #include "vmm/relay.h"
 
 #define CTR_MAX_IN (64u << 10) /* the largest message mvm accepts from the guest */
+/* Host-to-guest bytes queued on the control stream at most (the codec's
+ * cap): a guest that stops reading fails the container at this point. */
+#define CTR_MAX_OUT (2ull * PROTO_MAX_MSG)
 
 enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_WAIT_START, CTR_RUNNING, CTR_EXITED,
 		 CTR_FAILED };
@@ -33,15 +36,20 @@ struct ctr {
 	struct proto_buf out;            /* bytes not yet written to ctl_fd */
 	size_t out_off;
 	int out_fd;                      /* dup of ctl_fd watched for EPOLLOUT while out is pending */
+	bool ctl_down;                   /* the control stream broke: nothing more goes out */
 	int sig_fd;                      /* signalfd of the signals forwarded to the process */
 	bool wait_start;                 /* after READY, wait for "start" on the control socket */
 	int ready_fd;                    /* gets "ready\n" or "error STATUS MSG\n", then closed; -1 */
 	int listen_fd;                   /* the control socket, -1 */
 	const char *listen_path;         /* unlinked at ctr_fini; not owned */
 	int client_fd;                   /* one control client at a time, -1 */
+	int reserve_fd;                  /* spare fd, given up to refuse a client at EMFILE; -1 */
+	bool listen_paused;              /* out of fds: the listener is out of the loop */
 	char client_line[64];
 	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
+	uint8_t stdio_taken;             /* bit (port - PROTO_PORT_STDIN): one stream per port, ever */
+	int host_out[2];                 /* mvm's fds 1 and 2 for writing without blocking (relay_out_fd) */
 	struct exec_table execs;         /* exec clients and their ids (exec.c) */
 	int net_tap;                     /* the tap's ifindex with --net, else 0 */
 	char net_if[16];                 /* the namespace's interface at create, "" none */
@@ -54,6 +62,10 @@ struct ctr {
  * thread inherits the mask. Returns 0 or -1 with err. */
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
 	     struct mvm_err *err);
+
+/* After an fd was closed: put a listener that ran out of fds back in the
+ * loop. (ctlsock.c) */
+void ctr_listen_resume(struct ctr *c);
 
 /* Serve the host control socket at `path` (mvrun start connects there and
  * writes "start\n"; the answer is "ok\n" or "error MESSAGE\n"; mvrun exec
@@ -69,14 +81,19 @@ void ctr_set_ready_fd(struct ctr *c, int fd);
 void ctr_finish(struct ctr *c, int status, const char *msg);
 
 /* vsock accept callback: the guest opened a stream to host port `port`.
- * Returns the fd the device should relay (it owns it), or -1 to refuse. */
+ * Returns the fd the device should relay (it owns it), or -1 to refuse: a
+ * second control stream, a stdio port that had its stream already (or that
+ * does not match --tty), or a full loop. */
 int ctr_accept(void *opaque, uint32_t port);
 
 /* Release fds. */
 void ctr_fini(struct ctr *c);
 
 /* Write what c->out holds to the guest without blocking (the reader is the
- * vsock device on this same thread); the rest goes when it has room. */
+ * vsock device on this same thread); the rest goes when it has room. If the
+ * stream broke, or c->out overflowed (a message did not fit under
+ * CTR_MAX_OUT: the guest stopped reading), the container fails with that
+ * error and the stream is shut: nothing is dropped without a word. */
 void ctr_flush(struct ctr *c);
 
 /* Send START (and the window size with a tty): the process runs. With a

@@ -20,6 +20,7 @@ static void client_done(struct ctr *c, const char *reply)
 	evloop_del(c->loop, c->client_fd);
 	close(c->client_fd);
 	c->client_fd = -1;
+	ctr_listen_resume(c);
 }
 
 static void on_client(void *opaque, uint32_t events)
@@ -69,11 +70,52 @@ static void on_client(void *opaque, uint32_t events)
 	}
 }
 
+static void on_listen(void *opaque, uint32_t events);
+
+/* Out of fds with a client waiting: the listener is level-triggered, so
+ * leaving the client in the backlog would call us again at once, for ever.
+ * Give up the reserve fd to accept the client and tell it; if even that
+ * fails (ENFILE: another process took the fd), take the listener out of the
+ * loop until a control client or an exec client leaves. */
+static void out_of_fds(struct ctr *c)
+{
+	if (c->reserve_fd >= 0) {
+		close(c->reserve_fd);
+		c->reserve_fd = -1;
+		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int e = errno;
+		if (fd >= 0) {
+			static const char msg[] = "error mvm is out of file descriptors\n";
+			if (write(fd, msg, sizeof(msg) - 1) < 0) {
+				/* the client left */
+			}
+			close(fd);
+		}
+		c->reserve_fd = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0 || (e != EMFILE && e != ENFILE))
+			return;
+	}
+	evloop_del(c->loop, c->listen_fd);
+	c->listen_paused = true;
+}
+
+void ctr_listen_resume(struct ctr *c)
+{
+	if (!c->listen_paused || c->listen_fd < 0)
+		return;
+	if (c->reserve_fd < 0)
+		c->reserve_fd = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 0);
+	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) == 0)
+		c->listen_paused = false;
+}
+
 static void on_listen(void *opaque, uint32_t events)
 {
 	struct ctr *c = opaque;
 	(void)events;
 	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		out_of_fds(c);
 	if (fd < 0)
 		return;
 	if (c->client_fd >= 0) { /* one at a time: mvrun serialises with its lock */
@@ -125,6 +167,7 @@ int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
 		return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
 	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) < 0)
 		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+	c->reserve_fd = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 0); /* see out_of_fds() */
 	c->listen_path = path;
 	c->wait_start = true;
 	return 0;

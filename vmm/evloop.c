@@ -53,11 +53,19 @@ static struct evloop_reg *find(struct evloop *l, int fd)
 
 int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *opaque)
 {
-	if (fd < 0 || find(l, fd))
+	if (fd < 0) {
+		errno = EBADF;
 		return -1;
+	}
+	if (find(l, fd)) {
+		errno = EEXIST;
+		return -1;
+	}
 	struct evloop_reg *r = find(l, -1);
-	if (!r)
+	if (!r) {
+		errno = ENOSPC;
 		return -1;
+	}
 	struct epoll_event ev = { .events = events, .data.ptr = r };
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -1;
@@ -68,8 +76,10 @@ int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *op
 int evloop_mod(struct evloop *l, int fd, uint32_t events)
 {
 	struct evloop_reg *r = find(l, fd);
-	if (!r)
+	if (!r) {
+		errno = ENOENT;
 		return -1;
+	}
 	struct epoll_event ev = { .events = events, .data.ptr = r };
 	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
 }

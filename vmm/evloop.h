@@ -34,10 +34,13 @@ int evloop_init(struct evloop *l, struct mvm_err *err);
 void evloop_fini(struct evloop *l);
 
 /* Watch fd for `events` (EPOLLIN, EPOLLOUT, ...); fn(opaque, revents) runs
- * on the loop thread. Returns 0, or -1 if full or epoll_ctl fails. */
+ * on the loop thread. Returns 0, or -1 with errno: EEXIST (fd is already
+ * watched), ENOSPC (all EVLOOP_MAX slots taken), or epoll_ctl's (EPERM: fd
+ * cannot be polled, a regular file or /dev/null). */
 int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn, void *opaque);
 
-/* Change the events watched for a registered fd. Returns 0 or -1. */
+/* Change the events watched for a registered fd. Returns 0 or -1 with
+ * errno (ENOENT: not registered). */
 int evloop_mod(struct evloop *l, int fd, uint32_t events);
 
 /* Stop watching fd (does not close it). Safe from a handler. */

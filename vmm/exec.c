@@ -28,8 +28,10 @@ static void drop_client(struct exec_slot *s)
 	if (s->fd >= 0) {
 		evloop_del(s->c->loop, s->fd);
 		close(s->fd);
+		ctr_listen_resume(s->c);
 	}
 	s->fd = -1;
+	s->streams = 0;
 	free(s->in);
 	s->in = NULL;
 	s->inlen = 0;
@@ -106,7 +108,8 @@ static void update(struct exec_slot *s, const struct proto_hdr *h, const uint8_t
 		return;
 	}
 	if (proto_encode_update(&c->out, id_of(s), pids_max) < 0) {
-		error_to_client(s, "the update could not be encoded");
+		c->out.failed = 0; /* that message alone was dropped: the request fails */
+		error_to_client(s, "the update does not fit in the guest's control stream");
 		return;
 	}
 	ctr_flush(c);
@@ -162,7 +165,10 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 	proto_buf_free(&s->confine);
 	free(scratch);
 	if (r < 0) {
-		error_to_client(s, "the exec request is too large");
+		c->out.failed = 0; /* that message alone was dropped: the request fails */
+		error_to_client(s, c->out.len - c->out_off > CTR_MAX_OUT - PROTO_MAX_MSG
+					   ? "the guest is not reading its control stream"
+					   : "the exec request is too large");
 		return;
 	}
 	ctr_flush(c);
@@ -302,6 +308,8 @@ int exec_accept(struct ctr *c, uint32_t port)
 	struct exec_slot *s = &c->execs.slot[id];
 	if (s->state != EXEC_SENT || s->fd < 0)
 		return -1; /* streams come before EXEC_STARTED */
+	if (s->streams & (1u << stream))
+		return -1; /* each once: the client holds at most PROTO_EXEC_NSTREAMS fds */
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
 		return -1;
@@ -314,6 +322,7 @@ int exec_accept(struct ctr *c, uint32_t port)
 		client_gone(s);
 		return -1;
 	}
+	s->streams |= (uint8_t)(1u << stream);
 	return sp[1];
 }
 

@@ -36,6 +36,7 @@ struct exec_slot {
 	int fd;          /* the client's connection, -1 */
 	uint8_t *in;     /* EXEC_MAX_IN bytes while a client is attached */
 	uint32_t inlen;
+	uint8_t streams;  /* bit per proto_exec_stream the guest opened: each once */
 	struct proto_buf confine; /* the client's CONFINE as EXEC_CONFINE{id}, until EXEC */
 };
 
@@ -60,7 +61,7 @@ int exec_is_port(uint32_t port);
 
 /* The guest opened an exec stdio stream: returns the fd for the vsock
  * device (it owns it), the other end going to the exec's client; or -1 to
- * refuse (no such exec, or its client is gone). */
+ * refuse (no such exec, its client is gone, or that stream came already). */
 int exec_accept(struct ctr *c, uint32_t port);
 
 /* Close every client connection and free the buffers. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "proto/escape.h"
 #include "proto/version.h"
 #include "vmm/args.h"
 #include "vmm/box.h"
@@ -291,8 +292,10 @@ int main(int argc, char **argv)
 	else if (box)
 		box_fini(box);
 	fflush(stdout);
-	if (line[0])
-		fprintf(stderr, "mvm: %s\n", line);
+	if (line[0]) { /* it may quote the guest */
+		char safe[sizeof(line)];
+		fprintf(stderr, "mvm: %s\n", proto_escape(safe, sizeof(safe), line));
+	}
 	if (a.report)
 		report(vm, &t0, status);
 	if (report_fd >= 0)

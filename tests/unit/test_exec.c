@@ -369,3 +369,61 @@ Test(exec, an_update_goes_to_the_guest_and_its_answer_back)
 		close(cl);
 	}
 }
+
+Test(exec, each_stream_of_an_exec_is_accepted_once)
+{
+	int cl = client();
+	uint32_t id = guest_gets_exec();
+	int s = ctr_accept(c, PROTO_EXEC_PORT(id, PROTO_EXEC_STDOUT));
+	cr_assert_geq(s, 0);
+	uint8_t p[64];
+	uint32_t len;
+	int fd = -1;
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, &fd), PROTO_EXEC_FD);
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(ctr_accept(c, PROTO_EXEC_PORT(id, PROTO_EXEC_STDOUT)), -1);
+	struct pollfd pfd = { cl, POLLIN, 0 };
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "the client got one fd for the stream");
+	int e = ctr_accept(c, PROTO_EXEC_PORT(id, PROTO_EXEC_STDERR));
+	cr_assert_geq(e, 0, "another stream of the same exec is fine");
+	close(e);
+	close(s);
+	close(fd);
+	close(cl);
+}
+
+/* The guest stops reading its control stream until the queue is at the
+ * cap: an exec then fails with the reason, and the container lives on. */
+Test(exec, an_exec_past_the_guests_queue_cap_fails_alone)
+{
+	while (c->out.len - c->out_off + 12 <= 2ull * PROTO_MAX_MSG) {
+		proto_encode_u32(&c->out, PROTO_SIGNAL, SIGWINCH);
+		ctr_flush(c);
+	}
+	int cl = client();
+	uint8_t p[600];
+	uint32_t len, id, st;
+	const char *msg;
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+	cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
+	cr_assert_str_eq(msg, "the guest is not reading its control stream");
+	cr_assert_eq(c->state, CTR_RUNNING);
+	close(cl);
+	pump(&loop);
+	/* The guest reads again: what was queued arrives, then the next exec. */
+	static uint8_t big[4096];
+	int n = 0;
+	for (;;) {
+		pump(&loop);
+		struct pollfd pfd = { guest, POLLIN, 0 };
+		if (poll(&pfd, 1, 0) == 0 && c->out.len == 0)
+			break;
+		cr_assert_eq(read_msg(guest, big, sizeof(big), &len, NULL), PROTO_SIGNAL);
+		n++;
+	}
+	cr_assert_gt(n, 170000, "the queued signals were not dropped (%d)", n);
+	cl = client();
+	cr_assert_eq(read_msg(guest, big, sizeof(big), &len, NULL), PROTO_EXEC,
+		     "the next exec reaches the guest");
+	close(cl);
+}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -296,4 +297,87 @@ Test(relay, big_regular_file_with_the_reader_on_the_same_loop)
 		if (lr.got[i] != pat(i))
 			cr_assert_fail("byte %zu differs", i);
 	free(lr.got);
+}
+
+/* ---- a hostile guest's reach: the loop's slots, a stale errno ---- */
+
+static void nothing(void *opaque, uint32_t events)
+{
+	(void)opaque;
+	(void)events;
+}
+
+Test(relay, a_src_already_in_the_loop_fails_without_spinning)
+{
+	cr_assert_eq(evloop_add(&loop, pipefd[0], EPOLLIN, nothing, NULL), 0);
+	errno = EPERM; /* what a refused virtio-fs request leaves behind */
+	cr_assert_eq(relay_start(&r, &loop, pipefd[0], sp[0], SHUT_WR, true, false), -1);
+	cr_assert_eq(errno, EEXIST);
+	cr_assert(is_open(pipefd[0]), "nothing closed");
+	cr_assert_eq(done_calls, 0);
+	relay_stop(&r); /* nothing to stop, nothing closed twice */
+	cr_assert(is_open(pipefd[0]));
+	evloop_del(&loop, pipefd[0]);
+}
+
+Test(relay, a_full_loop_fails_the_relay_without_spinning)
+{
+	int fill[EVLOOP_MAX], n = 0;
+	for (;;) {
+		fill[n] = eventfd(0, EFD_CLOEXEC);
+		cr_assert_geq(fill[n], 0);
+		if (evloop_add(&loop, fill[n], EPOLLIN, nothing, NULL) < 0)
+			break;
+		n++;
+	}
+	cr_assert_eq(errno, ENOSPC);
+	cr_assert_eq(evloop_add(&loop, fill[0], EPOLLIN, nothing, NULL), -1);
+	cr_assert_eq(errno, EEXIST);
+	errno = EPERM;
+	cr_assert_eq(relay_start(&r, &loop, pipefd[0], sp[0], SHUT_WR, true, false), -1);
+	cr_assert_eq(errno, ENOSPC);
+	cr_assert(is_open(pipefd[0]));
+	for (int i = 0; i <= n; i++) {
+		evloop_del(&loop, fill[i]);
+		close(fill[i]);
+	}
+}
+
+/* The engine's end of mvm's stdout is a blocking socket that nobody reads:
+ * the relay never blocks on it (MSG_DONTWAIT), and leaves its flags alone. */
+Test(relay, a_blocking_socket_dst_with_a_stalled_reader_never_blocks)
+{
+	int bs[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bs), 0);
+	cr_assert_eq(relay_start(&r, &loop, pipefd[0], bs[0], -1, true, false), 0);
+	static uint8_t b[4096];
+	for (int i = 0; i < 200; i++) {
+		if (write(pipefd[1], b, sizeof(b)) < 0)
+			cr_assert_eq(errno, EAGAIN);
+		pump(&loop); /* a blocking send() would never return */
+	}
+	cr_assert(r.dst_watched, "waiting for the reader");
+	cr_assert_eq(fcntl(bs[0], F_GETFL) & O_NONBLOCK, 0);
+	cr_assert_eq(write(pipefd[1], b, sizeof(b)), -1, "src is held back once dst is full");
+	cr_assert_eq(errno, EAGAIN);
+	relay_stop(&r);
+	close(bs[0]);
+	close(bs[1]);
+}
+
+Test(relay, relay_out_fd_reopens_a_pipe_without_blocking_and_keeps_its_flags)
+{
+	int p[2];
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	int fd = relay_out_fd(p[1]);
+	cr_assert_neq(fd, p[1], "a new description");
+	cr_assert_neq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	cr_assert_eq(fcntl(p[1], F_GETFL) & O_NONBLOCK, 0);
+	cr_assert_eq(write(fd, "ok", 2), 2);
+	char b[2];
+	cr_assert_eq(read(p[0], b, 2), 2);
+	cr_assert_eq(relay_out_fd(sp[0]), sp[0], "a socket stays: MSG_DONTWAIT");
+	close(fd);
+	close(p[0]);
+	close(p[1]);
 }
