@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "proto/proto.h"
 #include "vmm/err.h"
@@ -34,6 +35,7 @@ struct ctr {
 	size_t out_off;
 	int out_fd;                      /* dup of ctl_fd watched for EPOLLOUT while out is pending */
 	int sig_fd;                      /* signalfd of the signals forwarded to the process */
+	pid_t self;                      /* mvm's pid: its own signals are not forwarded */
 	bool wait_start;                 /* after READY, wait for "start" on the control socket */
 	int ready_fd;                    /* gets "ready\n" or "error STATUS MSG\n", then closed; -1 */
 	int listen_fd;                   /* the control socket, -1 */
@@ -48,9 +50,9 @@ struct ctr {
 	int net_joined;                  /* the ifindex ctr_start joined the tap to, else 0 */
 };
 
-/* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
- * SIGUSR2, SIGCONT, SIGWINCH...) in the calling thread and open a signalfd
- * for them. Call on the main thread before any other thread starts, so every
+/* Set up: block every signal but KILL, STOP and SYS (proto/sigfwd.h) in the
+ * calling thread and open a signalfd for them: those sent from outside go to
+ * the process. Call on the main thread before any other thread starts, so every
  * thread inherits the mask. Returns 0 or -1 with err. */
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
 	     struct mvm_err *err);

@@ -103,6 +103,45 @@ for stage in created running; do
 	[ ! -e "$ROOT/k$stage" ] || t_bad "kill -9 of mvm when $stage: nothing left" "$(ls "$ROOT")"
 done
 
+# --- every signal kill can name reaches the process; mvm survives ------------
+# USR1 is mvm's vCPU kick, 37 (RTMIN+3) systemd's stop signal; ABRT and SEGV
+# from outside killed mvm itself.
+cat >"$W/rootfs/sigtrap.sh" <<'SH'
+for s in USR1 ABRT SEGV 37 64 CHLD; do trap "echo got-$s" $s; done
+echo up
+while :; do sleep 0.1; done
+SH
+bundle b40 '["sh", "/sigtrap.sh"]'
+create c40 b40
+rt start c40
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q up "$W/c40.out" && break; sleep 0.1; done
+for s in USR1 ABRT SEGV 37 64 CHLD; do
+	rt kill c40 $s
+	t_check "kill ID $s exits 0" 0 errlines:0
+	for _ in $(seq 1 $((LIMIT * 10))); do grep -qx "got-$s" "$W/c40.out" && break; sleep 0.1; done
+	grep -qx "got-$s" "$W/c40.out" && t_ok "kill ID $s reaches the trapping process" ||
+		t_bad "kill ID $s reaches the trapping process" "out: $(cat "$W/c40.out")"
+done
+rt kill c40 0
+t_check "kill ID 0 of a running container" 0 errlines:0
+rt kill -a c40 0
+t_check "kill -a ID 0 of a running container" 0 errlines:0
+rt kill c40 SYS
+t_check "kill ID SYS is refused, naming it" 1 'err:SIGSYS is not supported' errlines:1
+state_is c40 running && kill -0 "$(cat "$W/b40/c40.pid")" &&
+	t_ok "mvm survives every signal and the container still runs" ||
+	t_bad "mvm survives every signal and the container still runs" "$(cat "$T_OUT")"
+rt kill c40 KILL
+st=$(exited c40 b40)
+[ "$st" = 137 ] && t_ok "then kill ID KILL ends it (137)" || t_bad "then kill ID KILL ends it (137)" "got $st"
+rt kill c40 0
+t_check "kill ID 0 of a stopped container" 1 'err:container not running' errlines:1
+rt kill --all c40 TERM
+t_check "kill --all of a stopped container: 0, as runc 1.1's" 0 errlines:0
+rt delete c40
+t_check "delete c40" 0 errlines:0
+[ ! -e "$ROOT/c40" ] && t_ok "c40: nothing left" || t_bad "c40: nothing left" "$(ls "$ROOT")"
+
 # --- run ----------------------------------------------------------------------
 bundle b6 '["sh", "-c", "echo via-run; exit 3"]'
 rt run --bundle "$W/b6" c6
