@@ -160,6 +160,7 @@ void ctl_msg_free(struct ctl_msg *m);
  * (errno) if the stream failed. */
 int ctl_send_hello(int fd);
 int ctl_send_ready(int fd);
+int ctl_send_started(int fd);
 int ctl_send_error(int fd, const struct mvi_err *e);
 int ctl_send_exit(int fd, uint32_t status);
 int ctl_send_exec_started(int fd, uint32_t id);

@@ -1,6 +1,6 @@
 /* mvrun start ID: tell mvm, through its control socket, to run the process
- * mvinit has set up and holds (it answers "ok" or "error MESSAGE"), then run
- * the poststart hooks. */
+ * mvinit has set up and holds (it answers "ok" once the process has been
+ * executed in the guest, or "error MESSAGE"), then run the poststart hooks. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

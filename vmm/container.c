@@ -114,6 +114,7 @@ void ctr_set_ready_fd(struct ctr *c, int fd)
 
 void ctr_finish(struct ctr *c, int status, const char *msg)
 {
+	ctr_start_answer(c, msg && *msg ? msg : "the VM stopped before the process started");
 	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
 }
 
@@ -153,6 +154,7 @@ int ctr_start(struct ctr *c, char *msg, size_t cap)
 static void fail(struct ctr *c, int status, const char *msg)
 {
 	ready_line(c, "error %d %s\n", status, msg);
+	ctr_start_answer(c, msg);
 	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
 		return;
 	c->state = CTR_FAILED;
@@ -191,6 +193,10 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	case PROTO_ERROR:
 		if (proto_decode_error(p, h->len, &v, &msg) == 0)
 			fail(c, (int)(v & 0xff), msg);
+		break;
+	case PROTO_STARTED:
+		if (proto_decode_empty(p, h->len) == 0 && c->state == CTR_RUNNING)
+			ctr_start_answer(c, NULL);
 		break;
 	case PROTO_EXIT:
 		if (proto_decode_u32(p, h->len, &v) == 0 && c->state == CTR_RUNNING) {

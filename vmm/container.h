@@ -41,6 +41,7 @@ struct ctr {
 	int listen_fd;                   /* the control socket, -1 */
 	const char *listen_path;         /* unlinked at ctr_fini; not owned */
 	int client_fd;                   /* one control client at a time, -1 */
+	bool start_waiting;              /* client_fd asked "start": answered at STARTED or ERROR */
 	char client_line[64];
 	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
@@ -62,6 +63,10 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
  * speaks proto framing there, see exec.h), and hold the process until
  * "start". Returns 0 or -1 with err. (ctlsock.c) */
 int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err);
+
+/* Answer a "start" that waits for the guest's STARTED: "ok" (msg NULL) or
+ * "error MSG", then drop the client. Nothing if no start waits. (ctlsock.c) */
+void ctr_start_answer(struct ctr *c, const char *msg);
 
 /* Report the container's readiness on fd (closed after one line). */
 void ctr_set_ready_fd(struct ctr *c, int fd);

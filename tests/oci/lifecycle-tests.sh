@@ -142,6 +142,28 @@ rt delete c40
 t_check "delete c40" 0 errlines:0
 [ ! -e "$ROOT/c40" ] && t_ok "c40: nothing left" || t_bad "c40: nothing left" "$(ls "$ROOT")"
 
+# --- start returns once the process has been executed --------------------------
+# The startContainer hook runs in the guest between START and the process's
+# execve; a slow one shows whether start waited for the process: the
+# poststart hook (on the host, after start) must find the mark it made and
+# the process running.
+bundle b41 '["sleep", "1000"]' "
+c['hooks'] = {'startContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'sleep 3; touch /hook-done']}],
+              'poststart': [{'path': '/bin/sh', 'args': ['sh', '-c',
+                  '[ -e $W/rootfs/hook-done ] && echo mark >$W/poststart41; $MVRUN --root $ROOT exec c41 ps -o args >>$W/poststart41']}]}
+"
+create c41 b41
+t_check "create c41" 0 errlines:0
+rt start c41
+t_check "start c41" 0 errlines:0
+grep -qx mark "$W/poststart41" 2>/dev/null && t_ok "poststart runs after the guest's startContainer hook" ||
+	t_bad "poststart runs after the guest's startContainer hook" "$(cat "$W/poststart41" 2>&1)"
+grep -qx "sleep 1000" "$W/poststart41" 2>/dev/null && t_ok "poststart sees the process running" ||
+	t_bad "poststart sees the process running" "$(cat "$W/poststart41" 2>&1)"
+rt delete --force c41
+t_check "delete --force c41" 0 errlines:0
+[ ! -e "$ROOT/c41" ] && t_ok "c41: nothing left" || t_bad "c41: nothing left" "$(ls "$ROOT")"
+
 # --- run ----------------------------------------------------------------------
 bundle b6 '["sh", "-c", "echo via-run; exit 3"]'
 rt run --bundle "$W/b6" c6

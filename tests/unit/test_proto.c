@@ -242,16 +242,20 @@ Test(proto, u32_messages_round_trip)
 
 Test(proto, empty_messages_have_no_payload)
 {
-	const enum proto_type types[] = { PROTO_READY, PROTO_START };
-	for (size_t t = 0; t < 2; t++) {
+	const enum proto_type types[] = { PROTO_READY, PROTO_START, PROTO_STARTED };
+	for (size_t t = 0; t < 3; t++) {
 		struct proto_buf b = { 0 };
 		cr_assert_eq(proto_encode_empty(&b, types[t]), 0);
 		uint32_t plen;
-		one_msg(&b, types[t], &plen);
+		const uint8_t *p = one_msg(&b, types[t], &plen);
 		cr_assert_eq(plen, 0);
 		cr_assert_eq(b.len, PROTO_HDR_LEN);
+		cr_assert_eq(proto_decode_empty(p, plen), 0);
 		proto_buf_free(&b);
 	}
+	/* A STARTED with a payload is not one. */
+	const uint8_t extra[1] = { 0 };
+	cr_assert_eq(proto_decode_empty(extra, 1), -1);
 }
 
 Test(proto, resize_round_trips)
