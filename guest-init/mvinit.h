@@ -483,8 +483,9 @@ int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struc
 
 /* Open a pty in the current root's /dev/pts with the window size (if
  * known) and the slave owned by uid: *master and *slave (both CLOEXEC, the
- * slave nobody's controlling tty yet). Returns 0, or -1 with e set. */
-int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *slave,
+ * slave nobody's controlling tty yet); no_onlcr: ONLCR off (output "\n"
+ * stays "\n"). Returns 0, or -1 with e set. */
+int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, bool no_onlcr, int *master, int *slave,
 		  struct mvi_err *e);
 
 /* Wait for START, applying RESIZE and queueing SIGNAL. Returns 0, or -1 if

@@ -94,6 +94,9 @@ enum proto_type {
 
 #define PROTO_SPEC_TTY 0x1          /* the process gets a pty */
 #define PROTO_SPEC_READONLY_ROOT 0x2
+/* With TTY: the pty does not turn "\n" into "\r\n" (ONLCR off), as runc's
+ * pty for a caller's own terminal (run or exec without --console-socket). */
+#define PROTO_SPEC_NO_ONLCR 0x4
 #define PROTO_SPEC_CONFINE 0x100    /* a CONFINE (EXEC_CONFINE for an exec) comes with it */
 #define PROTO_SPEC_SETUP 0x200      /* a SETUP follows (SPEC only) */
 /* 0x400 is PROTO_SPEC_HOOKS (hooks.h) */

@@ -217,6 +217,9 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	struct proto_spec spec;
 	to_spec(&c.process, o.process ? &ctr.process : NULL, &spec);
 	spec.flags |= PROTO_SPEC_CONFINE;
+	/* runc's pty on the caller's own terminal passes "\n" as is. */
+	if (c.process.terminal && !o.console_socket)
+		spec.flags |= PROTO_SPEC_NO_ONLCR;
 	h.confine = &conf;
 	if (c.process.terminal && !o.console_socket && (o.detach || !isatty(0))) {
 		shim_errf(err, 1, "exec: a terminal needs --console-socket or a terminal on stdin");

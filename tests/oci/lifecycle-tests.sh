@@ -173,6 +173,16 @@ bundle b7 '["sh", "-c", "kill -9 $$"]'
 rt run --bundle "$W/b7" c7
 t_check "run: a process killed by SIGKILL gives 137" 137
 
+# A foreground run on the caller's terminal: the pty passes "\n" as is (ONLCR
+# off), as runc's; the output has no "\r\n".
+bundle b43 '["sh", "-c", "echo one; echo two"]' "c['process']['terminal'] = True"
+t_exec "$LIMIT" python3 tests/oci/termrun.py "$MVRUN" --root "$ROOT" run --bundle "$W/b43" c43
+t_check "run on the caller's terminal: status 0 and the output" 0 'out:one' 'out:two'
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.exit(not (b"one\ntwo\n" in d and b"\r" not in d))' "$T_OUT" &&
+	t_ok "run on the caller's terminal: no \\r\\n in the output (ONLCR off)" ||
+	t_bad "run on the caller's terminal: no \\r\\n in the output (ONLCR off)" "$(od -An -c "$T_OUT" | head -n 3)"
+[ ! -e "$ROOT/c43" ] && t_ok "c43: run deleted it" || t_bad "c43: run deleted it" "$(ls "$ROOT")"
+
 # --- hooks, cgroup, sizing ----------------------------------------------------
 bundle b8 '["sh", "-c", "grep MemTotal /proc/meminfo; nproc; hostname"]' "
 c['hostname'] = 'hooked'
