@@ -169,9 +169,13 @@ static void *vcpu_thread(void *arg)
 	 * handler: it only ends KVM_RUN, and stays pending. A signal sent to
 	 * mvm from outside may end a KVM_RUN too, but stays pending for the
 	 * thread that reads the signalfd (container.c), never taken here. */
-	uint64_t mask = vm->sigmask;
-	struct { struct kvm_signal_mask m; uint64_t set; } km = {
-		.m.len = sizeof(uint64_t), .set = mask & ~(1ULL << (SIG_VCPU_KICK - 1)) };
+	uint64_t mask = vm->sigmask, in_run = mask & ~(1ULL << (SIG_VCPU_KICK - 1));
+	/* The set follows len directly (offset 4), unaligned. */
+	union {
+		struct kvm_signal_mask m;
+		uint8_t raw[sizeof(struct kvm_signal_mask) + sizeof(uint64_t)];
+	} km = { .m.len = sizeof(uint64_t) };
+	memcpy(km.m.sigset, &in_run, sizeof(in_run));
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof(mask));
 	if (ioctl(v->fd, KVM_SET_SIGNAL_MASK, &km.m) < 0) {
 		vmstop_request(&vm->stop, VM_STOP_INTERNAL, v->id, "KVM_SET_SIGNAL_MASK on vCPU %d: %s",
