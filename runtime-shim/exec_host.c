@@ -201,7 +201,7 @@ static void send_size(struct xh *x)
 {
 	struct winsize ws;
 	struct proto_buf b = { 0 };
-	if (x->h->tin >= 0 && ioctl(x->h->tin, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+	if (x->h->tsize >= 0 && ioctl(x->h->tsize, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
 		proto_encode_resize(&b, ws.ws_row, ws.ws_col);
 		send_msg(x, &b);
 	}
