@@ -114,7 +114,7 @@ void ctr_set_ready_fd(struct ctr *c, int fd)
 
 void ctr_finish(struct ctr *c, int status, const char *msg)
 {
-	ctr_start_answer(c, msg && *msg ? msg : "the VM stopped before the process started");
+	ctr_start_answer(c, status, msg && *msg ? msg : "the VM stopped before the process started");
 	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
 }
 
@@ -154,7 +154,7 @@ int ctr_start(struct ctr *c, char *msg, size_t cap)
 static void fail(struct ctr *c, int status, const char *msg)
 {
 	ready_line(c, "error %d %s\n", status, msg);
-	ctr_start_answer(c, msg);
+	ctr_start_answer(c, status, msg);
 	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
 		return;
 	c->state = CTR_FAILED;
@@ -196,7 +196,7 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 		break;
 	case PROTO_STARTED:
 		if (proto_decode_empty(p, h->len) == 0 && c->state == CTR_RUNNING)
-			ctr_start_answer(c, NULL);
+			ctr_start_answer(c, 0, NULL);
 		break;
 	case PROTO_EXIT:
 		if (proto_decode_u32(p, h->len, &v) == 0 && c->state == CTR_RUNNING) {

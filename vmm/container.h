@@ -65,8 +65,9 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err);
 
 /* Answer a "start" that waits for the guest's STARTED: "ok" (msg NULL) or
- * "error MSG", then drop the client. Nothing if no start waits. (ctlsock.c) */
-void ctr_start_answer(struct ctr *c, const char *msg);
+ * "error STATUS MSG" (the container's exit status, as the ready fd's), then
+ * drop the client. Nothing if no start waits. (ctlsock.c) */
+void ctr_start_answer(struct ctr *c, int status, const char *msg);
 
 /* Report the container's readiness on fd (closed after one line). */
 void ctr_set_ready_fd(struct ctr *c, int fd);

@@ -1,5 +1,6 @@
 /* The host control socket (ctr_listen): one line "start\n" from mvrun start,
- * answered "ok\n" once the guest says the process runs, or "error MESSAGE\n"; or, when the first byte opens a
+ * answered "ok\n" once the guest says the process runs, or "error MESSAGE\n"
+ * ("error STATUS MESSAGE\n" when the process could not start); or, when the first byte opens a
  * proto header, an exec client, handed to exec.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,14 +23,14 @@ static void client_done(struct ctr *c, const char *reply)
 	c->client_fd = -1;
 }
 
-void ctr_start_answer(struct ctr *c, const char *msg)
+void ctr_start_answer(struct ctr *c, int status, const char *msg)
 {
 	if (!c->start_waiting || c->client_fd < 0)
 		return;
 	c->start_waiting = false;
 	char reply[300];
 	if (msg)
-		snprintf(reply, sizeof(reply), "error %s\n", msg);
+		snprintf(reply, sizeof(reply), "error %d %s\n", status & 0xff, msg);
 	client_done(c, msg ? reply : "ok\n");
 }
 
