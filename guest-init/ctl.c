@@ -164,6 +164,13 @@ int ctl_send_ready(int fd)
 	return send_buf(fd, &b, proto_encode_empty(&b, PROTO_READY));
 }
 
+int ctl_send_started(int fd)
+{
+	struct proto_buf b = { 0 };
+
+	return send_buf(fd, &b, proto_encode_empty(&b, PROTO_STARTED));
+}
+
 int ctl_send_error(int fd, const struct mvi_err *e)
 {
 	struct proto_buf b = { 0 };

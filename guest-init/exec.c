@@ -75,7 +75,8 @@ static int exec_stdio(struct mvi_exec *x, uint32_t pty_uid, int child_fd[3], str
 		}
 		return 0;
 	}
-	if (proc_open_pty(x->spec.rows, x->spec.cols, pty_uid, &x->master, &slave, e) < 0)
+	if (proc_open_pty(x->spec.rows, x->spec.cols, pty_uid, x->spec.flags & PROTO_SPEC_NO_ONLCR,
+			  &x->master, &slave, e) < 0)
 		return -1;
 	if ((sock = ctl_connect(PROTO_EXEC_PORT(x->id, PROTO_EXEC_TTY), e)) < 0) {
 		close(x->master);

@@ -389,6 +389,10 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	}
 	if (proc_spawn(&m, &e) < 0)
 		fail(&m, &e);
+	/* mvrun start returns on this, and runs the poststart hooks: the
+	 * process has been executed (spawn waits for its execve). */
+	if (ctl_send_started(m.ctl) < 0)
+		mvi_warn("send STARTED: %s", strerror(errno));
 	if (proc_supervise(&m, &status) == PROC_HOST_GONE)
 		host_gone(&m);
 	mark(have_port, MVM_MARK_EXITED);

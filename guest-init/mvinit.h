@@ -160,6 +160,7 @@ void ctl_msg_free(struct ctl_msg *m);
  * (errno) if the stream failed. */
 int ctl_send_hello(int fd);
 int ctl_send_ready(int fd);
+int ctl_send_started(int fd);
 int ctl_send_error(int fd, const struct mvi_err *e);
 int ctl_send_exit(int fd, uint32_t status);
 int ctl_send_exec_started(int fd, uint32_t id);
@@ -482,8 +483,9 @@ int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struc
 
 /* Open a pty in the current root's /dev/pts with the window size (if
  * known) and the slave owned by uid: *master and *slave (both CLOEXEC, the
- * slave nobody's controlling tty yet). Returns 0, or -1 with e set. */
-int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *slave,
+ * slave nobody's controlling tty yet); no_onlcr: ONLCR off (output "\n"
+ * stays "\n"). Returns 0, or -1 with e set. */
+int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, bool no_onlcr, int *master, int *slave,
 		  struct mvi_err *e);
 
 /* Wait for START, applying RESIZE and queueing SIGNAL. Returns 0, or -1 if

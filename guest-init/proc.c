@@ -75,7 +75,7 @@ int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struc
 	return 0;
 }
 
-int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *slave,
+int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, bool no_onlcr, int *master, int *slave,
 		    struct mvi_err *e)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
@@ -98,6 +98,13 @@ int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, int *master, int *sla
 		mvi_warn("chown the pty slave to %u: %s", (unsigned)uid, strerror(errno));
 	if (rows && cols && ioctl(m, TIOCSWINSZ, &ws) < 0)
 		mvi_warn("set the window size: %s", strerror(errno));
+	struct termios t;
+
+	if (no_onlcr && tcgetattr(s, &t) == 0) {
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(s, TCSANOW, &t) < 0)
+			mvi_warn("clear ONLCR: %s", strerror(errno));
+	}
 	*master = m;
 	*slave = s;
 	return 0;
@@ -117,7 +124,8 @@ int proc_stdio(struct mvi *m, struct mvi_err *e)
 				return -1;
 		return 0;
 	}
-	if (proc_open_pty(m->spec.rows, m->spec.cols, userns_uid(&m->userns, m->spec.uid), &master, &slave, e) < 0)
+	if (proc_open_pty(m->spec.rows, m->spec.cols, userns_uid(&m->userns, m->spec.uid),
+			  m->spec.flags & PROTO_SPEC_NO_ONLCR, &master, &slave, e) < 0)
 		return -1;
 	if (dev_console(slave, e) < 0) {
 		close(master);

@@ -52,6 +52,7 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 	const struct proto_spec *s = sp->spec;
 	const struct proto_confine none_c = { 0 }, *c = sp->confine ? sp->confine : &none_c;
 	bool nnp = c->flags & PROTO_CONFINE_NNP;
+	bool cwd_done;
 	char exe[4096];
 	uint32_t cap;
 	sigset_t none;
@@ -98,6 +99,12 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 	/* Without no_new_privs only CAP_SYS_ADMIN may install a filter. */
 	if (!nnp && confine_seccomp(c) < 0)
 		child_fail(pipefd, STEP_SECCOMP, 0);
+	/* As runc: first as root with every capability, so a cwd only root
+	 * may enter works for a user 0 without CAP_DAC_OVERRIDE; refused
+	 * here, it is tried again as the user (a cwd only the user may enter). */
+	cwd_done = chdir(*s->cwd ? s->cwd : "/") == 0;
+	if (!cwd_done && errno != EACCES && errno != EPERM)
+		child_fail(pipefd, STEP_CWD, 0);
 	if (confine_bounding(c, &cap) < 0)
 		child_fail(pipefd, STEP_BOUNDING, cap);
 	if (setgroups(s->ngroups, (const gid_t *)s->groups) < 0)
@@ -116,8 +123,7 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 			child_fail(pipefd, STEP_CAPS, cap);
 	}
 	umask(s->umask & 07777);
-	/* Again as the user: a cwd root could enter may be closed to it. */
-	if (chdir(*s->cwd ? s->cwd : "/") < 0)
+	if (!cwd_done && chdir(*s->cwd ? s->cwd : "/") < 0)
 		child_fail(pipefd, STEP_CWD, 0);
 	if (!sp->exe) {
 		errno = mvi_lookpath(s->argv[0], mvi_env_get(s->env, "PATH"), exe, sizeof(exe));

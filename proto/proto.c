@@ -161,6 +161,12 @@ int proto_decode_u32(const uint8_t *p, size_t len, uint32_t *v)
 	return done(&r);
 }
 
+int proto_decode_empty(const uint8_t *p, size_t len)
+{
+	struct rd r = { p, len, 0, 0 };
+	return done(&r);
+}
+
 int proto_decode_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols)
 {
 	struct rd r = { p, len, 0, 0 };

@@ -10,7 +10,8 @@
  * by the guest to the host):
  *   guest HELLO → host SPEC [→ host CONFINE] [→ host SETUP] [→ host HOOKS] →
  *   guest READY
- *   (or ERROR) → host START →
+ *   (or ERROR) → host START → guest STARTED once the process has been
+ *   executed (or ERROR: it could not be) →
  *   host SIGNAL/RESIZE any time → guest EXIT → guest powers off.
  * With a virtio-net device, the host sends NET (proto_net.h) right before
  * START; the guest configures eth0 from it before the process runs.
@@ -86,11 +87,16 @@ enum proto_type {
 	PROTO_UPDATE,     /* host: u32 id, new limits (confine.h); answered as an exec */
 	PROTO_HOOKS,      /* host: the hooks that run in the container (hooks.h); after SPEC
 			   * (CONFINE, SETUP) when its flags have PROTO_SPEC_HOOKS */
+	PROTO_STARTED,    /* guest, empty: the process runs (its execve succeeded); answers
+			   * START before anything the process causes, as EXIT */
 	PROTO_TYPE_MAX,
 };
 
 #define PROTO_SPEC_TTY 0x1          /* the process gets a pty */
 #define PROTO_SPEC_READONLY_ROOT 0x2
+/* With TTY: the pty does not turn "\n" into "\r\n" (ONLCR off), as runc's
+ * pty for a caller's own terminal (run or exec without --console-socket). */
+#define PROTO_SPEC_NO_ONLCR 0x4
 #define PROTO_SPEC_CONFINE 0x100    /* a CONFINE (EXEC_CONFINE for an exec) comes with it */
 #define PROTO_SPEC_SETUP 0x200      /* a SETUP follows (SPEC only) */
 /* 0x400 is PROTO_SPEC_HOOKS (hooks.h) */
@@ -179,6 +185,8 @@ void proto_buf_free(struct proto_buf *b);
 /* Decoders take the payload (after the header). They return 0, or -1 if the
  * payload is truncated, has trailing bytes, or breaks a limit. */
 int proto_decode_u32(const uint8_t *p, size_t len, uint32_t *v);
+/* READY, START, STARTED: 0 if the payload is empty. */
+int proto_decode_empty(const uint8_t *p, size_t len);
 int proto_decode_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols);
 /* msg points into p (NUL-terminated there). */
 int proto_decode_error(const uint8_t *p, size_t len, uint32_t *status, const char **msg);

@@ -296,31 +296,49 @@ fail:
 }
 
 /* A whole small file, NUL-terminated, into *out (malloc'd). */
+/* The whole file: a regular one, or a pipe (exec --process /dev/fd/N, as
+ * runc reads it), read to EOF. */
 static int slurp(const char *path, char **out, size_t *len, struct shim_err *err)
 {
+	const size_t max = 64u << 20;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return shim_errno(err, CFG_EXIT, "%s", path);
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && (size_t)st.st_size > max)) {
 		close(fd);
-		return shim_errf(err, CFG_EXIT, "%s: not a regular file of at most 64 MiB", path);
+		return shim_errf(err, CFG_EXIT, "%s: not a file of at most 64 MiB", path);
 	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096, got = 0;
+	char *buf = malloc(cap);
+	bool big = false;
+	while (buf) {
+		if (got + 1 == cap) {
+			char *nb = cap > max ? NULL : realloc(buf, cap * 2);
+			if (!nb) {
+				big = cap > max;
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + got, cap - 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0) {
+			free(buf);
+			buf = NULL;
+		}
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
 	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		free(buf);
-		return shim_errf(err, CFG_EXIT, "%s: could not read it", path);
-	}
+	if (!buf)
+		return shim_errf(err, CFG_EXIT, big ? "%s: larger than 64 MiB" : "%s: could not read it",
+				 path);
 	buf[got] = 0;
 	*out = buf;
 	*len = got;

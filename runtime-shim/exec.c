@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -26,6 +27,10 @@
 #include "runtime-shim/exec_opts.h"
 #include "runtime-shim/shim.h"
 #include "runtime-shim/spec2vm.h"
+
+/* runc's status when exec itself fails (the process never ran): its own
+ * errors, and the guest's (the command not found, a cwd it cannot enter). */
+#define EXEC_FAILED 255
 
 /* p's rlimits, or when it has none the container's (ctr), as runc exec. */
 static void to_spec(const struct cfg_process *p, const struct cfg_process *ctr, struct proto_spec *s)
@@ -87,22 +92,70 @@ out:
 	return slave;
 }
 
-/* Put pid in the container's cgroup, as mvm is. */
-static int join_cgroup(const struct store_state *st, pid_t pid, struct shim_err *err)
+/* Put pid in the container's cgroup, as mvm is; with sub (exec --cgroup,
+ * runc 1.1's on cgroup v2: "[:]SUB", no controller) in its existing
+ * sub-cgroup SUB. */
+static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
+		       struct shim_err *err)
 {
 	struct cg_layout l;
 	struct cg_resources none = { .memory_limit = -1, .memory_swap = -1, .cpu_quota = -1,
 				     .pids_limit = -1 };
-	if (!st->cgroup_path)
+	char dir[PATH_MAX + 300];
+	const char *cg = st->cgroup_path, *s = sub;
+	if (s) {
+		const char *colon = strchr(s, ':');
+		if (colon && colon != s)
+			return shim_errf(err, 1, "exec: --cgroup %s: unknown controller %.*s in the "
+						 "sub-cgroup paths (cgroup v2 takes [:]SUB)",
+					 sub, (int)(colon - s), s);
+		s = colon ? colon + 1 : s;
+		while (*s == '/')
+			s++;
+		if (!*s || !strcmp(s, "..") || !strncmp(s, "../", 3) || strstr(s, "/../") ||
+		    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
+			return shim_errf(err, 1, "exec: --cgroup %s: not a sub-cgroup", sub);
+		if (!cg)
+			return shim_errf(err, 1, "exec: --cgroup %s: the container has no cgroup "
+						 "(linux.cgroupsPath)", sub);
+	}
+	if (!cg)
 		return 0;
-	return cg_detect(&l, "/sys/fs/cgroup", err) < 0 ? -1 :
-							   cg_enter(&l, st->cgroup_path, pid, &none, err);
+	if (cg_detect(&l, "/sys/fs/cgroup", err) < 0)
+		return -1;
+	if (!s)
+		return cg_enter(&l, cg, pid, &none, err);
+	if (!l.unified && !l.hybrid)
+		return shim_errf(err, 1, "exec: --cgroup %s: needs cgroup v2", sub);
+	/* runc's: the sub-cgroup must exist. */
+	struct stat sb;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", cg, s);
+	snprintf(dir, sizeof(dir), "%s%s%s%s", l.root, l.hybrid ? "/unified" : "",
+		 cg[0] == '/' ? "" : "/mvrun/", path);
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return shim_errf(err, 1, "exec: --cgroup %s: %s: no such cgroup", sub, dir);
+	/* Only the move, as runc's: enabling controllers for it would fail
+	 * while the container's cgroup holds mvm (no internal processes). */
+	char procs[PATH_MAX + 320], num[24];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	int n = snprintf(num, sizeof(num), "%d", (int)pid);
+	int fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, num, (size_t)n) != n) {
+		shim_errno(err, 1, "exec: --cgroup %s: add %d to %s", sub, (int)pid, procs);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 /* --detach: the host process is a child; wait for its word that the
  * process runs, then name it in the pid file. */
 static int detach(struct exec_host *h, const struct proto_spec *spec,
-		  const struct store_state *st, const char *pid_file, struct shim_err *err)
+		  const struct store_state *st, const char *sub, const char *pid_file,
+		  struct shim_err *err)
 {
 	int rep[2];
 	if (pipe2(rep, O_CLOEXEC) < 0)
@@ -128,7 +181,7 @@ static int detach(struct exec_host *h, const struct proto_spec *spec,
 	char line[1200];
 	size_t got = 0;
 	ssize_t n;
-	if (join_cgroup(st, pid, err) == 0) {
+	if (join_cgroup(st, sub, pid, err) == 0) {
 		while (got < sizeof(line) - 1 &&
 		       ((n = read(rep[0], line + got, sizeof(line) - 1 - got)) > 0 ||
 			(n < 0 && errno == EINTR)))
@@ -160,7 +213,8 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	struct cfg c = { 0 }, ctr = { 0 };
 	struct sc_prog prog = { 0 };
 	struct proto_confine conf;
-	struct exec_host h = { .ctl = -1, .tin = -1, .tout = -1, .report_fd = -1 };
+	struct exec_host h = { .ctl = -1, .tin = -1, .tout = -1, .tsize = -1, .report_fd = -1 };
+	int term = -1;
 	struct termios saved;
 	bool raw = false;
 	char sock[PATH_MAX];
@@ -169,7 +223,7 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		return err->status;
 	const char *id = argv[optind];
 	if (store_read(g->root, id, &st, NULL, err) < 0)
-		return err->status;
+		return err->status = EXEC_FAILED;
 	enum store_status now = store_current(&st);
 	/* runc's words. A paused VM takes the exec once it is resumed: the
 	 * host process joins the frozen cgroup and waits there, as under runc. */
@@ -217,41 +271,56 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	struct proto_spec spec;
 	to_spec(&c.process, o.process ? &ctr.process : NULL, &spec);
 	spec.flags |= PROTO_SPEC_CONFINE;
+	/* runc's pty on the caller's own terminal passes "\n" as is. */
+	if (c.process.terminal && !o.console_socket)
+		spec.flags |= PROTO_SPEC_NO_ONLCR;
 	h.confine = &conf;
-	if (c.process.terminal && !o.console_socket && (o.detach || !isatty(0))) {
-		shim_errf(err, 1, "exec: a terminal needs --console-socket or a terminal on stdin");
-		goto out;
+	/* As runc's: the caller's terminal is the first of stderr, stdout and
+	 * stdin that is one, else its controlling terminal; stdin and stdout
+	 * are relayed whatever they are. */
+	if (c.process.terminal && !o.console_socket) {
+		for (int fd = 2; fd >= 0 && term < 0; fd--)
+			if (isatty(fd))
+				term = fd;
+		if (term < 0 && (term = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+			shim_errno(err, 1, "exec: a terminal needs --console-socket or a terminal: "
+					   "open /dev/tty");
+			goto out;
+		}
 	}
 	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
 	    (h.ctl = shim_unix_connect(sock, "exec: connect to mvm's control socket", err)) < 0)
 		goto out;
 	if (c.process.terminal && o.console_socket) {
-		if ((h.tin = h.tout = console_pty(o.console_socket, &c.process, err)) < 0)
+		if ((h.tin = h.tout = h.tsize = console_pty(o.console_socket, &c.process, err)) < 0)
 			goto out;
 	} else if (c.process.terminal) {
 		struct winsize ws;
 		h.tin = 0;
 		h.tout = 1;
-		if (!spec.rows && ioctl(0, TIOCGWINSZ, &ws) == 0) {
+		h.tsize = term;
+		if (!spec.rows && ioctl(term, TIOCGWINSZ, &ws) == 0) {
 			spec.rows = ws.ws_row;
 			spec.cols = ws.ws_col;
 		}
-		if (tcgetattr(0, &saved) == 0) {
+		if (tcgetattr(term, &saved) == 0) {
 			struct termios t = saved;
 			cfmakeraw(&t);
-			raw = tcsetattr(0, TCSANOW, &t) == 0;
+			raw = tcsetattr(term, TCSANOW, &t) == 0;
 		}
 	}
 	if (o.detach) {
-		r = detach(&h, &spec, &st, o.pid_file, err) < 0 ? -1 : 0;
-	} else if (join_cgroup(&st, getpid(), err) == 0) {
+		r = detach(&h, &spec, &st, o.cgroup, o.pid_file, err) < 0 ? -1 : 0;
+	} else if (join_cgroup(&st, o.cgroup, getpid(), err) == 0) {
 		if (o.pid_file && shim_write_pidfile(o.pid_file, getpid(), err) < 0)
 			goto out;
 		r = exec_host_run(&h, &spec, err);
 	}
 out:
 	if (raw)
-		tcsetattr(0, TCSANOW, &saved);
+		tcsetattr(term, TCSANOW, &saved);
+	if (term > 2)
+		close(term);
 	if (h.ctl >= 0)
 		close(h.ctl);
 	if (h.tin > 2)
@@ -260,5 +329,9 @@ out:
 	cfg_free(&ctr);
 	sc_free(&prog);
 	store_free(&st);
-	return r < 0 ? (err->status ? err->status : 1) : r;
+	if (r >= 0)
+		return r;
+	if (!err->status)
+		shim_errf(err, EXEC_FAILED, "exec failed");
+	return err->status = EXEC_FAILED;
 }

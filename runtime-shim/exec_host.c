@@ -4,6 +4,7 @@
 #include "runtime-shim/exec_host.h"
 
 #include "proto/escape.h"
+#include "proto/sigfwd.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,7 +202,7 @@ static void send_size(struct xh *x)
 {
 	struct winsize ws;
 	struct proto_buf b = { 0 };
-	if (x->h->tin >= 0 && ioctl(x->h->tin, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+	if (x->h->tsize >= 0 && ioctl(x->h->tsize, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
 		proto_encode_resize(&b, ws.ws_row, ws.ws_col);
 		send_msg(x, &b);
 	}
@@ -211,12 +213,16 @@ static void on_signal(struct xh *x)
 	struct signalfd_siginfo si;
 	while (read(x->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		struct proto_buf b = { 0 };
-		if (si.ssi_signo == SIGCHLD || (pid_t)si.ssi_pid == getpid())
-			continue; /* our own SIGPIPE, or nothing for the process */
+		/* The terminal's resize goes as RESIZE; a WINCH someone sends
+		 * is the process's, as any other. */
 		if (si.ssi_signo == SIGWINCH) {
 			send_size(x);
-			continue;
+			if (si.ssi_code > 0)
+				continue;
 		}
+		/* Our own SIGPIPE, a SIGCHLD report: nothing for the process. */
+		if (!proto_sig_from_outside(si.ssi_code, si.ssi_pid, (uint32_t)getpid()))
+			continue;
 		proto_encode_u32(&b, PROTO_SIGNAL, si.ssi_signo);
 		send_msg(x, &b);
 	}
@@ -287,12 +293,14 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shi
 	x->sigfd = -1;
 	for (int i = 0; i < PROTO_EXEC_NSTREAMS; i++)
 		x->stream[i] = -1;
-	sigset_t all;
-	sigfillset(&all);
+	/* Straight to the kernel: glibc's sigfillset leaves out its own 32
+	 * and 33, which would end this process instead of reaching the exec's. */
+	uint64_t all = proto_sig_forward_mask();
 	struct proto_buf b = { 0 };
 	int r = -1;
-	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0 ||
-	    (x->sigfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof(all)) < 0 ||
+	    (x->sigfd = (int)syscall(SYS_signalfd4, -1, &all, sizeof(all),
+				     SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		shim_errno(err, 1, "exec: signalfd");
 	} else if ((h->confine && proto_encode_confine(&b, h->confine) < 0) ||
 		   proto_encode_exec(&b, 0, spec) < 0) {

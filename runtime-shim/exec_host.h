@@ -14,6 +14,7 @@
 struct exec_host {
 	int ctl;          /* connected to mvm's control socket */
 	int tin, tout;    /* with a tty: the terminal's input and output fds, else -1 */
+	int tsize;        /* with a tty: the fd whose window size is the pty's (a terminal), -1 */
 	int report_fd;    /* gets "ok\n" or "error STATUS MSG\n" once, then closed; -1 */
 	const struct proto_confine *confine; /* sent as CONFINE before the EXEC (whose
 					      * flags then have PROTO_SPEC_CONFINE); NULL */

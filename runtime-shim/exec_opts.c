@@ -12,7 +12,7 @@
 #define EXEC_USAGE                                                                           \
 	"mvrun exec [--process FILE] [--detach] [--pid-file FILE] [--tty] [--console-socket " \
 	"SOCK] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids G]... "        \
-	"[--cap CAP]... [--no-new-privs] [--ignore-paused] ID [ARGS...]"
+	"[--cap CAP]... [--no-new-privs] [--ignore-paused] [--cgroup [:]SUB] ID [ARGS...]"
 
 /* --additional-gids G, or a comma-separated list of them. */
 static int add_gids(struct exec_opts *o, const char *v, struct shim_err *err)
@@ -42,7 +42,8 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
 		{ "no-new-privs", no_argument, 0, 'N' },   { "preserve-fds", required_argument, 0, 'f' },
 		{ "process-label", required_argument, 0, 'L' }, { "apparmor", required_argument, 0, 'A' },
 		{ "cap", required_argument, 0, 'c' },	  { "additional-gids", required_argument, 0, 'g' },
-		{ "ignore-paused", no_argument, 0, 'I' },  { 0, 0, 0, 0 },
+		{ "ignore-paused", no_argument, 0, 'I' },  { "cgroup", required_argument, 0, 'G' },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 	while ((c = shim_getopt(argc, argv, "p:dtu:e:g:c:", opts, err)) != -1) {
@@ -59,6 +60,7 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
 		case 'u': o->user = optarg; break;
 		case 'A': o->apparmor = optarg; break;
 		case 'L': o->label = optarg; break;
+		case 'G': o->cgroup = optarg; break;
 		case 'e':
 			if (o->nenv == EXEC_MAX_ENV)
 				return shim_errf(err, 1, "exec: at most %d --env", EXEC_MAX_ENV);

@@ -17,6 +17,8 @@
 struct exec_opts {
 	const char *process, *pid_file, *console_socket, *cwd, *user;
 	const char *apparmor, *label;  /* --apparmor, --process-label: noted, not applied */
+	const char *cgroup;            /* --cgroup [:]SUB: the host process goes to the
+					* container's cgroup's SUB (cgroup v2: no controller) */
 	const char *env[EXEC_MAX_ENV];
 	int nenv;
 	const char *caps[EXEC_MAX_CAPS]; /* --cap, checked to be capability names */

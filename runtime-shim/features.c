@@ -90,7 +90,8 @@ static const char features[] =
 	"  \"org.mvrun.refused\": \"idmapped mounts, joining namespaces by path,"
 	" mounts other than binds, tmpfs and the guest's own proc, sysfs, devpts and mqueue,"
 	" a createContainer hook whose path is not in the rootfs, seccomp SCMP_ACT_NOTIFY,"
-	" --preserve-fds, --systemd-cgroup\"}}";
+	" --preserve-fds, --systemd-cgroup, kill SIGSYS (mvm keeps it for its seccomp report),"
+	" exec --cgroup CONTROLLER:SUB (cgroup v2 has none)\"}}";
 
 int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 {

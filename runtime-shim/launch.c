@@ -322,7 +322,8 @@ static int prepare(struct launch *l, struct shim_err *err)
 	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
 				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD,
 				 .confine_fd = CONFINE_FD,
-				 .state_dir = l->dir };
+				 .state_dir = l->dir,
+				 .own_terminal = o->foreground && !o->console_socket };
 	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)
 		return -1;
 	for (int i = 0; i < l->plan.nnotes; i++)

@@ -118,8 +118,8 @@ int shim_unix_connect(const char *path, const char *what, struct shim_err *err);
  * socket in the error. Returns 0 or -1 with err. */
 int shim_send_pty(int sock, const char *name, int master, const char *path, struct shim_err *err);
 
-/* A signal given as a number ("9") or a name ("KILL", "SIGKILL", "sigkill").
- * Returns the number, or -1. */
+/* A signal given as a number ("9", "0" to only check) or a name ("KILL",
+ * "SIGKILL", "sigkill"). Returns the number, or -1. */
 int shim_parse_signal(const char *s);
 
 /* Parse a verb's options with getopt_long from argv[0] (the verb): stops at

@@ -315,6 +315,8 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 		PUSH("--read-only");
 	if (pr->terminal)
 		PUSH("--tty");
+	if (pr->terminal && in->own_terminal)
+		PUSH("--no-onlcr");
 	if (console)
 		PUSH("--console");
 	if (c->hostname && c->hostname[0]) {

@@ -43,6 +43,8 @@ struct s2v_inputs {
 	const char *state_dir;      /* ROOT/ID, where single files are staged; NULL refuses them */
 	int confine_fd;             /* the fd number mvm reads the plan's confine from; below 3:
 				     * mvm is not told (unit tests) */
+	bool own_terminal;          /* the process's terminal is the caller's (a foreground run
+				     * without --console-socket): ONLCR off, as runc's */
 };
 
 /* A bind mount of a single file: mvm shares directories, so the file is

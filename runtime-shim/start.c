@@ -1,6 +1,6 @@
 /* mvrun start ID: tell mvm, through its control socket, to run the process
- * mvinit has set up and holds (it answers "ok" or "error MESSAGE"), then run
- * the poststart hooks. */
+ * mvinit has set up and holds (it answers "ok" once the process has been
+ * executed in the guest, or "error MESSAGE"), then run the poststart hooks. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -110,8 +110,14 @@ int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *er
 	    ctl_request(sock, "start\n", reply, sizeof(reply), err) < 0)
 		goto out;
 	if (strcmp(reply, "ok") != 0) {
-		shim_errf(err, 1, "start %s: %s", id,
-			  !strncmp(reply, "error ", 6) ? reply + 6 : reply);
+		/* "error STATUS MSG" when the process could not start (a
+		 * startContainer hook failed): the container's status, 255 for a
+		 * hook as runc's init; "error MSG" when mvm refused. */
+		const char *m = !strncmp(reply, "error ", 6) ? reply + 6 : reply;
+		char *end;
+		long s = strtol(m, &end, 10);
+		bool st = end != m && *end == ' ' && s > 0 && s < 256 && m[0] >= '0' && m[0] <= '9';
+		shim_errf(err, st ? (int)s : 1, "start %s: %s", id, st ? end + 1 : m);
 		goto out;
 	}
 	st.status = STORE_RUNNING;

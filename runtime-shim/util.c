@@ -44,7 +44,7 @@ int shim_parse_signal(const char *s)
 	if (isdigit((unsigned char)s[0])) {
 		char *end;
 		long v = strtol(s, &end, 10);
-		return (*end || v < 1 || v > SIGRTMAX) ? -1 : (int)v;
+		return (*end || v < 0 || v > SIGRTMAX) ? -1 : (int)v;
 	}
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;

@@ -16,7 +16,7 @@ const char mvm_usage[] =
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:OPTS]]... [--env K=V]...\n"
 	"            [--file HOSTFILE:GUEST[:OPTS]]... [--tmpfs GUEST[:OPTIONS]]...\n"
-	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty]\n"
+	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty [--no-onlcr]]\n"
 	"            [--groups G[,G...]] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... [--confine-fd N]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            -- CMD [ARG...]]\n"
@@ -149,7 +149,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
 	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET,
-	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC };
+	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC, O_NO_ONLCR };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -171,6 +171,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "user", required_argument, 0, O_USER },
 		{ "hostname", required_argument, 0, O_HOSTNAME },
 		{ "tty", no_argument, 0, O_TTY },
+		{ "no-onlcr", no_argument, 0, O_NO_ONLCR },
 		{ "vsock-uds", required_argument, 0, O_UDS },
 		{ "wait-start", no_argument, 0, O_WAIT },
 		{ "net", no_argument, 0, O_NET },
@@ -245,6 +246,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_ROOT: a->root = optarg; break;
 		case O_RO: a->read_only = true; break;
 		case O_TTY: a->tty = true; break;
+		case O_NO_ONLCR: a->no_onlcr = true; break;
 		case O_CWD: a->cwd = optarg; break;
 		case O_HOSTNAME: a->hostname = optarg; break;
 		case O_UDS: a->vsock_uds = optarg; break;

@@ -45,6 +45,7 @@ struct mvm_args {
 	/* Container mode (--root): a process from a shared rootfs. */
 	const char *root;           /* host directory shared as the container's / */
 	bool read_only, tty;
+	bool no_onlcr;         /* with tty: the guest's pty keeps "\n" (runc's on a caller's terminal) */
 	const char *cwd, *hostname; /* NULL: "/" and unchanged */
 	uint32_t uid, gid;
 	int nvolumes;

@@ -56,7 +56,8 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 		return -1;
 	if (a->argc < 1)
 		return mvm_errf(err, MVM_EXIT_BADARG, "no command to run");
-	s->flags = (a->tty ? PROTO_SPEC_TTY : 0) | (a->read_only ? PROTO_SPEC_READONLY_ROOT : 0);
+	s->flags = (a->tty ? PROTO_SPEC_TTY : 0) | (a->read_only ? PROTO_SPEC_READONLY_ROOT : 0) |
+		   (a->tty && a->no_onlcr ? PROTO_SPEC_NO_ONLCR : 0);
 	s->uid = a->uid;
 	s->gid = a->gid;
 	s->umask = a->umask;

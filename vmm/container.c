@@ -3,6 +3,7 @@
 #include "vmm/hostnet.h"
 #include "proto/confine.h"
 #include "proto/escape.h"
+#include "proto/sigfwd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,15 +16,10 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
-
-/* Every catchable signal a user or engine sends to mvm goes to the process.
- * SIGCHLD, SIGPIPE and the vCPU kick are mvm's own. */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2, SIGALRM,
-				 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGURG,
-				 SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR };
 
 static void fail(struct ctr *c, int status, const char *msg);
 
@@ -125,10 +121,18 @@ static void on_signal(void *opaque, uint32_t events)
 	struct signalfd_siginfo si;
 	(void)events;
 	while (read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		/* The terminal's resize is ours to pass on as RESIZE; a WINCH
+		 * someone sends is the process's, as any other. */
 		if (si.ssi_signo == SIGWINCH) {
 			send_resize(c);
-			continue;
+			if (si.ssi_code > 0)
+				continue;
 		}
+		/* A kick or SIGPIPE of mvm's own, a report about mvm: not the
+		 * process's. (A fault of mvm's own is forced on it by the
+		 * kernel, blocked or not, and never comes here.) */
+		if (!proto_sig_from_outside(si.ssi_code, si.ssi_pid, (uint32_t)c->self))
+			continue;
 		/* Before START the process does not exist; the guest ignores it. */
 		proto_encode_u32(&c->out, PROTO_SIGNAL, si.ssi_signo);
 		ctr_flush(c);
@@ -159,6 +163,7 @@ void ctr_set_ready_fd(struct ctr *c, int fd)
 
 void ctr_finish(struct ctr *c, int status, const char *msg)
 {
+	ctr_start_answer(c, status, msg && *msg ? msg : "the VM stopped before the process started");
 	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
 }
 
@@ -201,6 +206,7 @@ static void fail(struct ctr *c, int status, const char *msg)
 	char safe[sizeof(c->error)];
 	msg = proto_escape(safe, sizeof(safe), msg);
 	ready_line(c, "error %d %s\n", status, msg);
+	ctr_start_answer(c, status, msg);
 	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
 		return;
 	c->state = CTR_FAILED;
@@ -239,6 +245,10 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	case PROTO_ERROR:
 		if (proto_decode_error(p, h->len, &v, &msg) == 0)
 			fail(c, (int)(v & 0xff), msg);
+		break;
+	case PROTO_STARTED:
+		if (proto_decode_empty(p, h->len) == 0 && c->state == CTR_RUNNING)
+			ctr_start_answer(c, 0, NULL);
 		break;
 	case PROTO_EXIT:
 		if (proto_decode_u32(p, h->len, &v) == 0 && c->state == CTR_RUNNING) {
@@ -299,17 +309,21 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	c->tty = tty;
 	c->ctl_fd = -1;
 	c->exit_status = -1;
+	c->self = getpid(); /* the I/O thread may not ask */
 	c->ready_fd = c->listen_fd = c->client_fd = c->out_fd = c->reserve_fd = -1;
 	c->host_out[0] = 1;
 	c->host_out[1] = 2;
 	exec_init(&c->execs, c);
-	sigset_t set;
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+	/* Every signal kill can name but KILL, STOP and SYS, the vCPU kick's and
+	 * the C library's own included: straight to the kernel, as glibc's
+	 * wrappers would leave 32 and 33 out. */
+	uint64_t set = proto_sig_forward_mask();
+	/* SIGSYS stays mvm's seccomp report: blocked, a trap would kill mvm
+	 * without naming the syscall (mvrun kill refuses SYS). */
+	set &= ~(1ULL << (SIGSYS - 1));
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, sizeof(set)) != 0)
 		return mvm_errf(err, MVM_EXIT_INTERNAL, "blocking signals failed");
-	c->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	c->sig_fd = (int)syscall(SYS_signalfd4, -1, &set, sizeof(set), SFD_CLOEXEC | SFD_NONBLOCK);
 	if (c->sig_fd < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "signalfd");
 	if (evloop_add(loop, c->sig_fd, EPOLLIN, on_signal, c) < 0)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "proto/proto.h"
 #include "vmm/err.h"
@@ -38,6 +39,7 @@ struct ctr {
 	int out_fd;                      /* dup of ctl_fd watched for EPOLLOUT while out is pending */
 	bool ctl_down;                   /* the control stream broke: nothing more goes out */
 	int sig_fd;                      /* signalfd of the signals forwarded to the process */
+	pid_t self;                      /* mvm's pid: its own signals are not forwarded */
 	bool wait_start;                 /* after READY, wait for "start" on the control socket */
 	int ready_fd;                    /* gets "ready\n" or "error STATUS MSG\n", then closed; -1 */
 	int listen_fd;                   /* the control socket, -1 */
@@ -45,6 +47,7 @@ struct ctr {
 	int client_fd;                   /* one control client at a time, -1 */
 	int reserve_fd;                  /* spare fd, given up to refuse a client at EMFILE; -1 */
 	bool listen_paused;              /* out of fds: the listener is out of the loop */
+	bool start_waiting;              /* client_fd asked "start": answered at STARTED or ERROR */
 	char client_line[64];
 	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
@@ -56,9 +59,9 @@ struct ctr {
 	int net_joined;                  /* the ifindex ctr_start joined the tap to, else 0 */
 };
 
-/* Set up: block the forwarded signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
- * SIGUSR2, SIGCONT, SIGWINCH...) in the calling thread and open a signalfd
- * for them. Call on the main thread before any other thread starts, so every
+/* Set up: block every signal but KILL, STOP and SYS (proto/sigfwd.h) in the
+ * calling thread and open a signalfd for them: those sent from outside go to
+ * the process. Call on the main thread before any other thread starts, so every
  * thread inherits the mask. Returns 0 or -1 with err. */
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
 	     struct mvm_err *err);
@@ -72,6 +75,11 @@ void ctr_listen_resume(struct ctr *c);
  * speaks proto framing there, see exec.h), and hold the process until
  * "start". Returns 0 or -1 with err. (ctlsock.c) */
 int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err);
+
+/* Answer a "start" that waits for the guest's STARTED: "ok" (msg NULL) or
+ * "error STATUS MSG" (the container's exit status, as the ready fd's), then
+ * drop the client. Nothing if no start waits. (ctlsock.c) */
+void ctr_start_answer(struct ctr *c, int status, const char *msg);
 
 /* Report the container's readiness on fd (closed after one line). */
 void ctr_set_ready_fd(struct ctr *c, int fd);

@@ -1,5 +1,6 @@
 /* The host control socket (ctr_listen): one line "start\n" from mvrun start,
- * answered "ok\n" or "error MESSAGE\n"; or, when the first byte opens a
+ * answered "ok\n" once the guest says the process runs, or "error MESSAGE\n"
+ * ("error STATUS MESSAGE\n" when the process could not start); or, when the first byte opens a
  * proto header, an exec client, handed to exec.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,17 @@ static void client_done(struct ctr *c, const char *reply)
 	close(c->client_fd);
 	c->client_fd = -1;
 	ctr_listen_resume(c);
+}
+
+void ctr_start_answer(struct ctr *c, int status, const char *msg)
+{
+	if (!c->start_waiting || c->client_fd < 0)
+		return;
+	c->start_waiting = false;
+	char reply[300];
+	if (msg)
+		snprintf(reply, sizeof(reply), "error %d %s\n", status & 0xff, msg);
+	client_done(c, msg ? reply : "ok\n");
 }
 
 static void on_client(void *opaque, uint32_t events)
@@ -61,7 +73,10 @@ static void on_client(void *opaque, uint32_t events)
 			snprintf(reply, sizeof(reply), "error %s\n", why);
 			client_done(c, reply);
 		} else {
-			client_done(c, "ok\n");
+			/* As runc's start: it returns once the process has been
+			 * executed, so poststart hooks see it running. */
+			evloop_del(c->loop, c->client_fd);
+			c->start_waiting = true;
 		}
 	} else if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
 		client_done(c, "error the container was already started\n");

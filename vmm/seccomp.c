@@ -18,6 +18,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1 /* si_code of a seccomp trap (asm-generic/siginfo.h); glibc lacks it */
+#endif
+
 /* x86_64 syscall names by number, generated from <sys/syscall.h>
  * (Makefile: build/gen/sysnames.h), for the SIGSYS handler, which may not
  * allocate. */
@@ -76,6 +80,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
+	if (si->si_code != SYS_SECCOMP)
+		return; /* sent by someone: mvm keeps SIGSYS for this report */
 	char buf[200];
 	size_t n = 0, cap = sizeof(buf) - 1;
 	int nr = si->si_syscall;

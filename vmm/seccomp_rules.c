@@ -16,7 +16,7 @@ const struct sec_rule sec_rules[] = {
 	/* vCPU threads: run the guest, answer PIO/MMIO exits. */
 	{ "ioctl", V, SA_KVM_VCPU, "KVM_RUN; a triple fault's rip; the UART's interrupt" },
 	{ "write", V, SA_VCPU_FDS, "UART output, the unmapped-access log, device eventfds" },
-	{ "rt_sigreturn", V, SA_NONE, "return from the vCPU kick's handler" },
+	{ "rt_sigreturn", M, SA_NONE, "return from the empty handler of a SIGUSR1 nobody forwards" },
 	{ "clock_gettime", V | M, SA_NONE, "boot-timer port; --report (when the vDSO falls back)" },
 	{ "close", I | M, SA_NONE, "streams, handles and fds the guest is done with; the ready fd" },
 	{ "futex", V | I | M, SA_NONE, "locks, the stop condition, thread joins" },

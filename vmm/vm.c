@@ -165,10 +165,23 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	struct exit_ctx ctx = { &vm->pio, &vm->mmio, &vm->stats, vm->log_fd };
 	char desc[256];
-	sigset_t kick;
-	sigemptyset(&kick);
-	sigaddset(&kick, SIG_VCPU_KICK);
-	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	/* The kick is blocked here but inside KVM_RUN, so it never runs a
+	 * handler: it only ends KVM_RUN, and stays pending. A signal sent to
+	 * mvm from outside may end a KVM_RUN too, but stays pending for the
+	 * thread that reads the signalfd (container.c), never taken here. */
+	uint64_t mask = vm->sigmask, in_run = mask & ~(1ULL << (SIG_VCPU_KICK - 1));
+	/* The set follows len directly (offset 4), unaligned. */
+	union {
+		struct kvm_signal_mask m;
+		uint8_t raw[sizeof(struct kvm_signal_mask) + sizeof(uint64_t)];
+	} km = { .m.len = sizeof(uint64_t) };
+	memcpy(km.m.sigset, &in_run, sizeof(in_run));
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof(mask));
+	if (ioctl(v->fd, KVM_SET_SIGNAL_MASK, &km.m) < 0) {
+		vmstop_request(&vm->stop, VM_STOP_INTERNAL, v->id, "KVM_SET_SIGNAL_MASK on vCPU %d: %s",
+			       v->id, strerror(errno));
+		return vm_park(vm);
+	}
 	__atomic_store_n(&v->tid, gettid(), __ATOMIC_SEQ_CST);
 	if (vm_sec_enter(vm, &vm->sec_vcpu[v->id]) < 0)
 		return vm_park(vm);
@@ -240,6 +253,8 @@ int vm_virtio_cmdline(const struct vm *vm, char *out, size_t cap)
 static void *io_thread(void *arg)
 {
 	struct vm *vm = arg;
+	/* As the main thread's: glibc's pthread_create unblocks its own 32. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &vm->sigmask, NULL, sizeof(vm->sigmask));
 	if (vm_sec_enter(vm, &vm->sec_io) < 0)
 		return vm_park(vm);
 	if (evloop_run(&vm->loop) < 0)
@@ -252,7 +267,7 @@ static void *io_thread(void *arg)
 
 static void kick_handler(int sig)
 {
-	(void)sig; /* only there to interrupt KVM_RUN */
+	(void)sig; /* only there so a stray one does not kill mvm */
 }
 
 int vm_run(struct vm *vm, struct mvm_err *err)
@@ -261,12 +276,11 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_VCPU_KICK, &sa, NULL) < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "sigaction");
-	/* Only vCPU threads take the kick (each unblocks it): a stray SIGUSR1
-	 * from outside interrupts at most a KVM_RUN. */
-	sigset_t kick;
-	sigemptyset(&kick);
-	sigaddset(&kick, SIG_VCPU_KICK);
-	pthread_sigmask(SIG_BLOCK, &kick, NULL);
+	/* The threads block what the main thread blocks (the forwarded
+	 * signals, container.c), and the kick: a stray SIGUSR1 that nobody
+	 * forwards meets the main thread's empty handler. */
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &vm->sigmask, sizeof(vm->sigmask));
+	vm->sigmask |= 1ULL << (SIG_VCPU_KICK - 1);
 	int r = 0;
 	vm->pid = getpid();
 	int e = pthread_create(&vm->io_thread, NULL, io_thread, vm);

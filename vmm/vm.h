@@ -26,7 +26,7 @@
 #define MVM_MEM_MIN_MIB 16
 #define VM_MAX_VIRTIO 16 /* GSIs 5..20 */
 #define VM_VIRTIO_GSI0 5
-#define VM_KICK_SIGNAL SIGUSR1 /* interrupts KVM_RUN; unblocked on vCPU threads only */
+#define VM_KICK_SIGNAL SIGUSR1 /* interrupts KVM_RUN; unblocked only inside it (KVM_SET_SIGNAL_MASK) */
 
 struct vm_config {
 	uint64_t mem_bytes;
@@ -70,6 +70,7 @@ struct vm {
 	bool gate_open;
 	int parked;                  /* filtered threads done and parked */
 	pid_t pid;                   /* getpid() at vm_run, for the kick */
+	uint64_t sigmask;            /* the threads' blocked signals (kernel set): the main thread's and the kick */
 };
 
 /* Build the VM. On failure everything made so far is released and err says

@@ -52,17 +52,53 @@ t_check "exec --user 1000: id -u prints 1000" 0 'out:^1000$'
 rt exec --user 1000:1000 --env FOO=baz --cwd /etc c1 sh -c 'id -g; echo $FOO; pwd'
 t_check "exec --user U:G --env --cwd" 0 'out:^1000$' 'out:^baz$' 'out:^/etc$'
 rt exec c1 no-such-command
-t_check "exec of a missing command fails with one clear line" 127 'err:no-such-command.*not found' errlines:1
+t_check "exec of a missing command fails with one clear line, status 255 as runc's" 255 \
+	'err:no-such-command.*not found' errlines:1
+
+# --- runc 1.1's exec: --process from a pipe, --cgroup, a root-only cwd -------
+rt exec --process /dev/fd/3 c1 3< <(cat "$W/proc.json")
+t_check "exec --process /dev/fd/N: a pipe" 0 'out:^FOO=bar$' 'out:^/tmp$'
+# The config's capabilities (runc spec's three) lack CAP_DAC_OVERRIDE: user
+# 0 enters a directory of user 1000's only before they are dropped, as runc.
+mkdir "$W/rootfs/private" && chown 1000:1000 "$W/rootfs/private" && chmod 700 "$W/rootfs/private"
+rt exec --user 0 --cwd /private c1 pwd
+t_check "exec --user 0 --cwd into it: chdir before the capabilities drop" 0 'out:^/private$' errlines:0
+rt exec --user 2000 --cwd /private c1 pwd
+t_check "exec --user 2000 --cwd into it: entered as root first, as runc's" 0 'out:^/private$' errlines:0
+rt exec --cgroup sub c1 true
+t_check "exec --cgroup SUB that does not exist fails" 255 'err:--cgroup sub: .*no such cgroup' errlines:1
+mkdir -p /sys/fs/cgroup/mvrun-exec-test/c1/sub
+# The process waits for a line on stdin (a fifo) while the sub-cgroup is read.
+mkfifo "$W/cg.fifo"
+exec 7<>"$W/cg.fifo"
+"$MVRUN" --root "$ROOT" exec --cgroup sub c1 sh -c 'read x; echo ran' <"$W/cg.fifo" >"$T_OUT" 2>"$T_ERR" &
+xp=$!
+for _ in $(seq 1 $((LIMIT * 10))); do
+	grep -q . /sys/fs/cgroup/mvrun-exec-test/c1/sub/cgroup.procs || ! kill -0 $xp 2>/dev/null && break
+	sleep 0.1
+done
+in_sub=$(cat /sys/fs/cgroup/mvrun-exec-test/c1/sub/cgroup.procs 2>/dev/null)
+echo go >&7
+exec 7>&-
+wait $xp
+T_STATUS=$?
+[ "$T_STATUS" = 0 ] && [ "$in_sub" = "$xp" ] && grep -qx ran "$T_OUT" &&
+	t_ok "exec --cgroup SUB: the host process runs in the container's cgroup's SUB" ||
+	t_bad "exec --cgroup SUB: the host process runs in the container's cgroup's SUB" \
+		"status $T_STATUS, sub holds '$in_sub', exec was $xp, err $(cat "$T_ERR")"
+rt exec --cgroup memory:sub c1 true
+t_check "exec --cgroup CONTROLLER:SUB is refused on cgroup v2, as runc's" 255 'err:unknown controller memory' errlines:1
+rmdir /sys/fs/cgroup/mvrun-exec-test/c1/sub
 
 # --- errors --------------------------------------------------------------------
 rt exec nope echo hi
-t_check "exec into an unknown id" 1 'err:container "nope" does not exist' errlines:1
+t_check "exec into an unknown id: 255, as runc's" 255 'err:container "nope" does not exist' errlines:1
 bundle b2 '["true"]'
 create c2 b2
 rt start c2
 logged "$W/c2.log" "$(cat "$W/b2/c2.pid")" >/dev/null
 rt exec c2 echo hi
-t_check "exec into a stopped container" 1 'err:cannot exec in a stopped container' errlines:1
+t_check "exec into a stopped container" 255 'err:cannot exec in a stopped container' errlines:1
 
 # --- --detach --pid-file under a subreaper -----------------------------------
 rm -f "$W/x.log"
@@ -134,8 +170,14 @@ grep -q tty-42 "$W/t.out" && grep -q '^30 90' "$W/t.out" && [ "$st" = 4 ] && [ "
 		"status $st, log $(cat "$W/t.log"), out $(cat "$W/t.out"), err $(cat "$W/t.err")"
 
 t_exec "$LIMIT" python3 tests/oci/termexec.py "$MVRUN" --root "$ROOT" exec -t c1 sh
-t_check "exec -t on the caller's terminal: its size, a resize (SIGWINCH) and the status (5)" 5 \
+t_check "exec -t on the caller's terminal: its size, a resize (SIGWINCH), ONLCR off and the status (5)" 5 \
 	'out:33 77' 'out:40 100'
+# As runc's: the terminal is the first of stderr, stdout, stdin that is one.
+t_exec "$LIMIT" python3 tests/oci/termrun.py sh -c \
+	"'$MVRUN' --root '$ROOT' exec -t c1 sh -c 'test -t 0 && test -t 1 && echo on-a-pty' </dev/null"
+t_check "exec -t with stdin not a terminal (stdout one): runs on a pty" 0 'out:^on-a-pty'
+t_exec "$LIMIT" setsid -w sh -c "'$MVRUN' --root '$ROOT' exec -t c1 true </dev/null"
+t_check "exec -t with no terminal at all: 255, as runc's" 255 'err:open /dev/tty' errlines:1
 
 # --- at most 64 execs at a time, and a clear refusal past that ---------------
 for i in $(seq 1 64); do
@@ -145,7 +187,7 @@ n=$(ls "$W"/l*.pid 2>/dev/null | wc -l)
 [ "$n" = 64 ] && [ ! -s "$W/l.err" ] && t_ok "64 detached execs at once" ||
 	t_bad "64 detached execs at once" "$n started; $(head -n 3 "$W/l.err")"
 rt exec c1 echo one-too-many
-t_check "the 65th is refused with one clear line" 1 'err:too many execs' errlines:1 '!out:one-too-many'
+t_check "the 65th is refused with one clear line" 255 'err:too many execs' errlines:1 '!out:one-too-many'
 kill -TERM "$(cat "$W/l1.pid")"
 for _ in $(seq 1 $((LIMIT * 10))); do kill -0 "$(cat "$W/l1.pid")" 2>/dev/null || break; sleep 0.1; done
 rt exec c1 echo room-again
@@ -154,7 +196,7 @@ t_check "once one of them ends, an exec runs again" 0 'out:^room-again$'
 rt pause c1
 t_check "pause c1" 0
 rt exec c1 echo hi
-t_check "exec into a paused container" 1 'err:cannot exec in a paused container' errlines:1
+t_check "exec into a paused container" 255 'err:cannot exec in a paused container' errlines:1
 rt resume c1
 rt exec c1 echo resumed
 t_check "exec after resume" 0 'out:^resumed$'

@@ -103,6 +103,67 @@ for stage in created running; do
 	[ ! -e "$ROOT/k$stage" ] || t_bad "kill -9 of mvm when $stage: nothing left" "$(ls "$ROOT")"
 done
 
+# --- every signal kill can name reaches the process; mvm survives ------------
+# USR1 is mvm's vCPU kick, 37 (RTMIN+3) systemd's stop signal; ABRT and SEGV
+# from outside killed mvm itself.
+cat >"$W/rootfs/sigtrap.sh" <<'SH'
+for s in USR1 ABRT SEGV 37 64 CHLD; do trap "echo got-$s" $s; done
+echo up
+while :; do sleep 0.1; done
+SH
+bundle b40 '["sh", "/sigtrap.sh"]'
+create c40 b40
+rt start c40
+for _ in $(seq 1 $((LIMIT * 10))); do grep -q up "$W/c40.out" && break; sleep 0.1; done
+for s in USR1 ABRT SEGV 37 64 CHLD; do
+	rt kill c40 $s
+	t_check "kill ID $s exits 0" 0 errlines:0
+	for _ in $(seq 1 $((LIMIT * 10))); do grep -qx "got-$s" "$W/c40.out" && break; sleep 0.1; done
+	grep -qx "got-$s" "$W/c40.out" && t_ok "kill ID $s reaches the trapping process" ||
+		t_bad "kill ID $s reaches the trapping process" "out: $(cat "$W/c40.out")"
+done
+rt kill c40 0
+t_check "kill ID 0 of a running container" 0 errlines:0
+rt kill -a c40 0
+t_check "kill -a ID 0 of a running container" 0 errlines:0
+rt kill c40 SYS
+t_check "kill ID SYS is refused, naming it" 1 'err:SIGSYS is not supported' errlines:1
+state_is c40 running && kill -0 "$(cat "$W/b40/c40.pid")" &&
+	t_ok "mvm survives every signal and the container still runs" ||
+	t_bad "mvm survives every signal and the container still runs" "$(cat "$T_OUT")"
+rt kill c40 KILL
+st=$(exited c40 b40)
+[ "$st" = 137 ] && t_ok "then kill ID KILL ends it (137)" || t_bad "then kill ID KILL ends it (137)" "got $st"
+rt kill c40 0
+t_check "kill ID 0 of a stopped container" 1 'err:container not running' errlines:1
+rt kill --all c40 TERM
+t_check "kill --all of a stopped container: 0, as runc 1.1's" 0 errlines:0
+rt delete c40
+t_check "delete c40" 0 errlines:0
+[ ! -e "$ROOT/c40" ] && t_ok "c40: nothing left" || t_bad "c40: nothing left" "$(ls "$ROOT")"
+
+# --- start returns once the process has been executed --------------------------
+# The startContainer hook runs in the guest between START and the process's
+# execve; a slow one shows whether start waited for the process: the
+# poststart hook (on the host, after start) must find the mark it made and
+# the process running.
+bundle b41 '["sleep", "1000"]' "
+c['hooks'] = {'startContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'sleep 3; touch /hook-done']}],
+              'poststart': [{'path': '/bin/sh', 'args': ['sh', '-c',
+                  '[ -e $W/rootfs/hook-done ] && echo mark >$W/poststart41; $MVRUN --root $ROOT exec c41 ps -o args >>$W/poststart41']}]}
+"
+create c41 b41
+t_check "create c41" 0 errlines:0
+rt start c41
+t_check "start c41" 0 errlines:0
+grep -qx mark "$W/poststart41" 2>/dev/null && t_ok "poststart runs after the guest's startContainer hook" ||
+	t_bad "poststart runs after the guest's startContainer hook" "$(cat "$W/poststart41" 2>&1)"
+grep -qx "sleep 1000" "$W/poststart41" 2>/dev/null && t_ok "poststart sees the process running" ||
+	t_bad "poststart sees the process running" "$(cat "$W/poststart41" 2>&1)"
+rt delete --force c41
+t_check "delete --force c41" 0 errlines:0
+[ ! -e "$ROOT/c41" ] && t_ok "c41: nothing left" || t_bad "c41: nothing left" "$(ls "$ROOT")"
+
 # --- run ----------------------------------------------------------------------
 bundle b6 '["sh", "-c", "echo via-run; exit 3"]'
 rt run --bundle "$W/b6" c6
@@ -111,6 +172,16 @@ t_check "run waits and exits with the process's status" 3 'out:^via-run$'
 bundle b7 '["sh", "-c", "kill -9 $$"]'
 rt run --bundle "$W/b7" c7
 t_check "run: a process killed by SIGKILL gives 137" 137
+
+# A foreground run on the caller's terminal: the pty passes "\n" as is (ONLCR
+# off), as runc's; the output has no "\r\n".
+bundle b43 '["sh", "-c", "echo one; echo two"]' "c['process']['terminal'] = True"
+t_exec "$LIMIT" python3 tests/oci/termrun.py "$MVRUN" --root "$ROOT" run --bundle "$W/b43" c43
+t_check "run on the caller's terminal: status 0 and the output" 0 'out:one' 'out:two'
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.exit(not (b"one\ntwo\n" in d and b"\r" not in d))' "$T_OUT" &&
+	t_ok "run on the caller's terminal: no \\r\\n in the output (ONLCR off)" ||
+	t_bad "run on the caller's terminal: no \\r\\n in the output (ONLCR off)" "$(od -An -c "$T_OUT" | head -n 3)"
+[ ! -e "$ROOT/c43" ] && t_ok "c43: run deleted it" || t_bad "c43: run deleted it" "$(ls "$ROOT")"
 
 # --- hooks, cgroup, sizing ----------------------------------------------------
 bundle b8 '["sh", "-c", "grep MemTotal /proc/meminfo; nproc; hostname"]' "

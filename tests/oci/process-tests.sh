@@ -60,7 +60,7 @@ grep -q 'apparmor profile unconfined ignored (the guest has no AppArmor)' "$W/ex
 	t_bad "and say in --log that the guest has no AppArmor or SELinux" "$(cat "$W/exec.log")"
 rt pause c1
 rt exec c1 echo never
-t_check "exec into a paused container is refused, naming --ignore-paused" 1 \
+t_check "exec into a paused container is refused, naming --ignore-paused" 255 \
 	'err:cannot exec in a paused container \(use --ignore-paused to override\)' errlines:1
 timeout "$LIMIT" "$MVRUN" --root "$ROOT" exec --ignore-paused c1 echo after-resume >"$W/ip.out" 2>"$W/ip.err" &
 ip=$!
@@ -228,16 +228,16 @@ t_check "user namespace: exec joins it, as another user" 0 'out:^1000$' 'out:^ +
 t_exec 10 stat -c '%u:%g' "$W/uvol/by-1000"
 t_check "and its file is owned by the mapped ids on the host" 0 'out:^101000:201000$'
 rt exec --user 70000:0 c11 true
-t_check "user namespace: exec --user with an unmapped uid fails before the guest" 1 \
+t_check "user namespace: exec --user with an unmapped uid fails before the guest" 255 \
 	'err:exec c11: process.user.uid: 70000 is not mapped by the container.s linux.uidMappings' errlines:1
 rt exec --additional-gids 70000 c11 true
-t_check "user namespace: exec with an unmapped additional gid fails" 1 \
+t_check "user namespace: exec with an unmapped additional gid fails" 255 \
 	'err:exec c11: process.user.additionalGids\[0\]: 70000 is not mapped by the container.s linux.gidMappings' errlines:1
 cat >"$W/proc11.json" <<'JSON'
 {"args": ["true"], "cwd": "/", "user": {"uid": 0, "gid": 65536}}
 JSON
 rt exec --process "$W/proc11.json" c11
-t_check "user namespace: exec --process with an unmapped gid fails" 1 \
+t_check "user namespace: exec --process with an unmapped gid fails" 255 \
 	'err:exec c11: process.user.gid: 65536 is not mapped by the container.s linux.gidMappings' errlines:1
 rt delete --force c11
 

@@ -42,12 +42,12 @@ def main():
         os.execvp(sys.argv[1], sys.argv[1:])
     time.sleep(0.5)
     os.write(master, b"stty size\n")
-    ok = read_until(master, b"33 77\r\n")
+    ok = read_until(master, b"33 77\n")  # ONLCR off, as runc's
     if ok:
         size(master, 40, 100)
         time.sleep(2)
         os.write(master, b"stty size\n")
-        ok = read_until(master, b"40 100\r\n")
+        ok = read_until(master, b"40 100\n")
     os.write(master, b"exit 5\n")
     read_until(master, b"\0", 30)  # to EOF
     if not ok:

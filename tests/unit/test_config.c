@@ -564,3 +564,26 @@ Test(config, a_bare_process_file)
 	cr_assert_eq(cfg_load_process("/nonexistent/process.json", &c, &err), -1);
 	EXPECT_MSG("/nonexistent/process.json: No such file or directory");
 }
+
+/* exec --process /dev/fd/N: a pipe, read to its EOF as runc reads it (a
+ * 5000-byte process, more than one read). */
+Test(config, a_process_from_a_pipe)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	char text[8192];
+	int n = snprintf(text, sizeof(text), "{\"args\": [\"echo\", \"%04900d\"], \"cwd\": \"/\"}", 7);
+	cr_assert_eq(write(p[1], text, (size_t)n), n);
+	close(p[1]);
+	char path[32];
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+	memset(&err, 0, sizeof(err));
+	cfg_free(&c);
+	cr_assert_eq(cfg_load_process(path, &c, &err), 0, "%s", err.msg);
+	close(p[0]);
+	cr_assert_eq(c.process.nargs, 2);
+	cr_assert_eq(strlen(c.process.args[1]), 4900);
+	memset(&err, 0, sizeof(err));
+	cr_assert_eq(cfg_load_process("/tmp", &c, &err), -1);
+	EXPECT_MSG("/tmp: not a file of at most 64 MiB");
+}

@@ -3,11 +3,13 @@
  * byte, bad string and broken limit. Payloads that the encoder would refuse
  * are built by hand with the little writer below (independent of proto.c). */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/proto.h"
+#include "proto/sigfwd.h"
 
 /* ---- a hand-rolled little-endian writer for hostile payloads ---- */
 
@@ -240,16 +242,20 @@ Test(proto, u32_messages_round_trip)
 
 Test(proto, empty_messages_have_no_payload)
 {
-	const enum proto_type types[] = { PROTO_READY, PROTO_START };
-	for (size_t t = 0; t < 2; t++) {
+	const enum proto_type types[] = { PROTO_READY, PROTO_START, PROTO_STARTED };
+	for (size_t t = 0; t < 3; t++) {
 		struct proto_buf b = { 0 };
 		cr_assert_eq(proto_encode_empty(&b, types[t]), 0);
 		uint32_t plen;
-		one_msg(&b, types[t], &plen);
+		const uint8_t *p = one_msg(&b, types[t], &plen);
 		cr_assert_eq(plen, 0);
 		cr_assert_eq(b.len, PROTO_HDR_LEN);
+		cr_assert_eq(proto_decode_empty(p, plen), 0);
 		proto_buf_free(&b);
 	}
+	/* A STARTED with a payload is not one. */
+	const uint8_t extra[1] = { 0 };
+	cr_assert_eq(proto_decode_empty(extra, 1), -1);
 }
 
 Test(proto, resize_round_trips)
@@ -998,4 +1004,37 @@ Test(proto, net_limits)
 	cr_assert_eq(proto_encode_net(&b, &n), -1, "the encoder keeps the limits too");
 	cr_assert_eq(b.len, 0);
 	proto_buf_free(&b);
+}
+
+/* The forwarded set (sigfwd.h): every signal kill can name but the two
+ * nobody can catch, the C library's own and the real-time ones included. */
+Test(proto, every_catchable_signal_is_forwarded)
+{
+	int sigs[] = { SIGHUP, SIGUSR1, SIGABRT, SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGIO,
+		       SIGCHLD, SIGSYS, 32, 33, 37, 64 };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		cr_assert(proto_sig_forwardable(sigs[i]), "signal %d", sigs[i]);
+		cr_assert(proto_sig_forward_mask() & (1ULL << (sigs[i] - 1)), "signal %d", sigs[i]);
+	}
+	cr_assert(!proto_sig_forwardable(SIGKILL));
+	cr_assert(!proto_sig_forwardable(SIGSTOP));
+	cr_assert(!proto_sig_forwardable(0));
+	cr_assert(!proto_sig_forwardable(65));
+	cr_assert_eq(__builtin_popcountll(proto_sig_forward_mask()), 62);
+}
+
+Test(proto, only_signals_from_outside_are_forwarded)
+{
+	/* kill, sigqueue, tgkill from another process; a terminal's hangup */
+	cr_assert(proto_sig_from_outside(SI_USER, 100, 200));
+	cr_assert(proto_sig_from_outside(SI_QUEUE, 100, 200));
+	cr_assert(proto_sig_from_outside(SI_TKILL, 100, 200));
+	cr_assert(proto_sig_from_outside(SI_KERNEL, 0, 200));
+	/* the vCPU kick (tgkill of our own), our own SIGPIPE (SI_USER, our pid) */
+	cr_assert(!proto_sig_from_outside(SI_TKILL, 200, 200));
+	cr_assert(!proto_sig_from_outside(SI_USER, 200, 200));
+	/* the kernel's reports: a child's exit, a fault, SIGIO */
+	cr_assert(!proto_sig_from_outside(CLD_EXITED, 100, 200));
+	cr_assert(!proto_sig_from_outside(SEGV_MAPERR, 0, 200));
+	cr_assert(!proto_sig_from_outside(POLL_IN, 0, 200));
 }
