@@ -112,7 +112,8 @@ int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	}
 	if (d)
 		closedir(d);
-	qsort(rows, (size_t)n, sizeof(*rows), by_id);
+	if (n > 1) /* qsort takes no NULL base, even for no rows */
+		qsort(rows, (size_t)n, sizeof(*rows), by_id);
 	int status = 0;
 	if (quiet)
 		for (int i = 0; i < n; i++)
