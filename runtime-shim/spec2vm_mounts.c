@@ -128,7 +128,7 @@ static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struc
 
 /* A filesystem of the guest's own (tmpfs, proc, sysfs, devpts, mqueue):
  * mvm --mount TYPE:SOURCE:DEST:OPTIONS, with the options mvinit knows
- * (guest-init/kernfs.c) and the harmless ones dropped. *n counts tmpfs and
+ * (guest-init/kernfs.c, tmpfs.c) and the harmless ones dropped. *n counts tmpfs and
  * the others apart, against mvm's limits. */
 static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, const char *dest,
 		    struct s2v_plan *p, int n[2], struct shim_err *err)
