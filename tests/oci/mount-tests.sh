@@ -1,7 +1,8 @@
 #!/bin/bash
 # The container's mounts as runc makes them: mount points in a read-only
 # root, bind options (data ignored, propagation applied), the config's
-# mounts in its order with their sources and options. Each case runs
+# mounts in its order with their sources and options, no procfs of the
+# initramfs left for a user namespace to mount past. Each case runs
 # under mvrun and, where the test host has runc, under runc too, with the
 # same checks. Real guests boot here: run it through tests/vmhost/run.
 cd "$(dirname "$0")/../.."
@@ -101,5 +102,21 @@ for m in c['mounts']:
 "
 both "a read-only root without a /tmp mount has a read-only /tmp; a read-only /dev has its nodes" s4 m4 0 \
 	'out:^tmp-ro$' 'out:^run-ro$' 'out:^dev-nodes$' 'out:^dev-ro$'
+
+# --- the root as runc enters it: nothing of the initramfs's is left ---------
+# runc pivots into the root and detaches the old one, so a process that
+# makes a user namespace finds no procfs without the masked paths over it
+# and cannot mount a fresh one (the kernel's mount_too_revealing). Mapping
+# root in it takes CAP_SETFCAP (Linux 5.12). Under runc here the test host's
+# chroot may refuse the user namespace itself.
+bundle s5 '["sh", "-c", "unshare -Urmpf sh -c \"echo in-userns; mount -t proc proc /proc && echo fresh-proc || echo fresh-proc-refused\"; true"]' "
+for s in ('bounding', 'effective', 'permitted'):
+    c['process']['capabilities'][s].append('CAP_SETFCAP')
+"
+both "a process with a user namespace cannot mount a fresh procfs past the masked paths" s5 m5 0 \
+	'!out:^fresh-proc$'
+rt run --bundle "$W/s5" m5
+t_check "and under mvrun the user namespace is made, the mount refused" 0 'out:^in-userns$' \
+	'out:^fresh-proc-refused$'
 
 t_summary oci-mount
