@@ -155,6 +155,12 @@ static int mount_in_root(int rootfd, const char *src, const char *path, const ch
 	return ret;
 }
 
+int rootfs_mount(int rootfd, const char *src, const char *path, const char *type,
+		 unsigned long flags, const char *data, struct mvi_err *e)
+{
+	return mount_in_root(rootfd, src, path, type, flags, data, false, e);
+}
+
 static const struct sysmount {
 	const char *src, *path, *type;
 	unsigned long flags;
@@ -194,78 +200,6 @@ static int mount_root(const struct proto_spec *s, struct mvi_err *e)
 	return 0;
 }
 
-/* A tmpfs from the spec: its options are mount flags or tmpfs's own
- * size/mode/inode/owner settings; anything else is refused. Always nosuid;
- * nodev too but on /dev. */
-static int mount_tmpfs(int rootfd, const struct proto_mount *m, struct mvi_err *e)
-{
-	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" };
-	char opts[512], data[512] = "";
-	unsigned long flags = MS_NOSUID | (strcmp(m->path, "/dev") ? MS_NODEV : MS_STRICTATIME);
-	size_t dl = 0;
-	bool copyup = false;
-
-	if (strlen(m->tag) >= sizeof(opts))
-		return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
-	strcpy(opts, m->tag);
-	for (char *save, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
-		bool known = false;
-		if (!strcmp(o, "ro"))
-			flags |= MS_RDONLY, known = true;
-		else if (!strcmp(o, "rw"))
-			known = true;
-		else if (!strcmp(o, "noexec"))
-			flags |= MS_NOEXEC, known = true;
-		else if (!strcmp(o, "exec") || !strcmp(o, "nosuid") || !strcmp(o, "nodev"))
-			known = true; /* nosuid and nodev always; exec is the default */
-		else if (!strcmp(o, "tmpcopyup"))
-			copyup = known = true;
-		for (size_t k = 0; !known && k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strncmp(o, keys[k], strlen(keys[k])) && strlen(o) > strlen(keys[k]) &&
-			    strspn(o + strlen(keys[k]), "0123456789kmgKMG%") == strlen(o + strlen(keys[k]))) {
-				dl += (size_t)snprintf(data + dl, sizeof(data) - dl, "%s%s", dl ? "," : "", o);
-				known = dl < sizeof(data);
-			}
-		if (!known)
-			return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: option \"%s\" is not supported",
-					m->path, o);
-	}
-	if (!copyup)
-		return mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags, data[0] ? data : NULL,
-				     false, e);
-	/* What the image has there, opened before the tmpfs covers it; the
-	 * copy goes in before a read-only tmpfs is made so. */
-	int src = -1, dst = -1, ret, at = open_in_root(rootfd, m->path);
-	if (at >= 0) {
-		src = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		close(at);
-	}
-	ret = mount_in_root(rootfd, "tmpfs", m->path, "tmpfs", flags & ~MS_RDONLY,
-			    data[0] ? data : NULL, false, e);
-	if (!ret && src >= 0) {
-		if ((at = open_in_root(rootfd, m->path)) >= 0) {
-			dst = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			close(at);
-		}
-		ret = dst < 0 ? mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "tmpcopyup of %s: open the tmpfs",
-					     m->path)
-			      : copyup_tree(src, dst, m->path, e);
-	}
-	if (!ret && (flags & MS_RDONLY) && (at = open_in_root(rootfd, m->path)) >= 0) {
-		char target[32];
-		snprintf(target, sizeof(target), "/proc/self/fd/%d", at);
-		if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			  (flags & MS_NOEXEC), NULL) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", m->path);
-		close(at);
-	}
-	if (src >= 0)
-		close(src);
-	if (dst >= 0)
-		close(dst);
-	return ret;
-}
-
 /* The spec's tmpfs on /dev or /dev/shm, which replaces the default one
  * (its size and mode: docker's --shm-size), or NULL. */
 static const struct proto_mount *spec_own(const struct proto_spec *s, const char *path)
@@ -278,22 +212,77 @@ static const struct proto_mount *spec_own(const struct proto_spec *s, const char
 	return NULL;
 }
 
-/* With a user namespace, a tmpfs is the container's root's, as one it
- * mounts itself would be (mvinit made it as the guest's root): its owner
- * is mapped. A read-only one stays as it is. */
-static void own_tmpfs(int rootfd, const char *path, const struct proto_setup *maps)
+/* The propagation the config gave share or file bind m, on what is mounted
+ * at m->path now. 0 or -1 with e. */
+static int propagate(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 {
-	struct stat st;
-	int fd = open_in_root(rootfd, path);
+	unsigned long f = m->flags & PROTO_MOUNT_SHARED ? MS_SHARED
+			  : m->flags & PROTO_MOUNT_SLAVE ? MS_SLAVE
+			  : m->flags & PROTO_MOUNT_PRIVATE ? MS_PRIVATE
+			  : m->flags & PROTO_MOUNT_UNBINDABLE ? MS_UNBINDABLE : 0;
+	char target[32];
+	int fd, ret = 0;
 
-	if (fd < 0)
-		return; /* skipped: optional, missing from a read-only root */
-	if (fstat(fd, &st) == 0 &&
-	    fchownat(fd, "", mvi_map_id(maps->uidmap, maps->nuidmap, st.st_uid),
-		     mvi_map_id(maps->gidmap, maps->ngidmap, st.st_gid), AT_EMPTY_PATH) < 0 &&
-	    errno != EROFS)
-		mvi_warn("chown the tmpfs on %s: %s", path, strerror(errno));
+	if (!f)
+		return 0;
+	if ((fd = rootfs_open(rootfd, m->path)) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "reopen %s", m->path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(NULL, target, NULL, f | (m->flags & PROTO_MOUNT_PROP_REC ? MS_REC : 0), NULL) < 0)
+		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "set the propagation of %s", m->path);
 	close(fd);
+	return ret;
+}
+
+/* One spec mount; maps: the user namespace's, or NULL.
+ * keep_rw: see rootfs_tmpfs. */
+static int mount_entry(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
+		       bool keep_rw, struct mvi_err *e)
+{
+	if (m->flags & PROTO_MOUNT_TMPFS) {
+		if (rootfs_tmpfs(rootfd, m, keep_rw, e) < 0)
+			return -1;
+		if (maps)
+			rootfs_own_tmpfs(rootfd, m->path, maps);
+		return 0;
+	}
+	if (m->flags & PROTO_MOUNT_FILES)
+		return rootfs_files_share(m, e);
+	if (!*m->tag && !(m->flags & PROTO_MOUNT_KERNFS))
+		return mvi_fail(e, MVI_EXIT_SETUP, "a spec mount on %s has no tag", m->path);
+	if (!*m->path)
+		return mvi_fail(e, MVI_EXIT_SETUP, "a spec mount has no path");
+	if (m->flags & PROTO_MOUNT_KERNFS)
+		return kernfs_mount(rootfd, m, maps, e);
+	if (m->flags & PROTO_MOUNT_FILE)
+		return rootfs_bind_file(rootfd, m, e) < 0 ? -1 : propagate(rootfd, m, e);
+	if (mount_in_root(rootfd, m->tag, m->path, "virtiofs",
+			  (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0) | rootfs_restrict_flags(m), NULL,
+			  false, e) < 0)
+		return -1;
+	return propagate(rootfd, m, e);
+}
+
+/* The /dev tmpfs m, filled, made read-only if m asks for it. */
+static int dev_readonly(int rootfd, const struct proto_mount *m, struct mvi_err *e)
+{
+	char opts[512], target[32];
+	bool ro = false;
+	int fd, ret = 0;
+
+	snprintf(opts, sizeof(opts), "%s", m->tag);
+	for (char *save, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save))
+		ro = !strcmp(o, "ro") ? true : !strcmp(o, "rw") ? false : ro;
+	if (!ro)
+		return 0;
+	if ((fd = open_in_root(rootfd, "/dev")) < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "reopen /dev");
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+		  (strstr(m->tag, "noexec") ? MS_NOEXEC : 0), NULL) < 0)
+		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make /dev read-only");
+	close(fd);
+	return ret;
 }
 
 static int mount_inside(const struct proto_spec *s, const struct proto_setup *setup,
@@ -320,49 +309,22 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 				 mvi_map_id(maps->gidmap, maps->ngidmap, 5));
 			data = pts;
 		}
-		if (own ? mount_tmpfs(rootfd, own, e) < 0
+		if (own ? rootfs_tmpfs(rootfd, own, false, e) < 0
 			: mount_in_root(rootfd, m->src, m->path, m->type, m->flags, data,
 					m->optional, e) < 0)
 			goto out;
 		if (maps && !strcmp(m->type, "tmpfs"))
-			own_tmpfs(rootfd, m->path, maps);
+			rootfs_own_tmpfs(rootfd, m->path, maps);
 		if (dev && dev_nodes(rootfd, e) < 0)
 			goto out;
 	}
 	if (dev_links(rootfd, e) < 0)
 		goto out;
 	/* After the system mounts, so a share may cover /tmp or /run. */
-	for (uint32_t i = 0; i < s->nmounts; i++) {
-		const struct proto_mount *m = &s->mounts[i];
-
-		if (m == spec_own(s, m->path))
-			continue;
-		if (m->flags & PROTO_MOUNT_TMPFS) {
-			if (mount_tmpfs(rootfd, m, e) < 0)
-				goto out;
-			if (maps)
-				own_tmpfs(rootfd, m->path, maps);
-			continue;
-		}
-		if (m->flags & PROTO_MOUNT_FILES) {
-			if (rootfs_files_share(m, e) < 0)
-				goto out;
-			continue;
-		}
-		if (!*m->tag || !*m->path) {
-			mvi_fail(e, MVI_EXIT_SETUP, "spec mount %u has no tag or no path", i);
+	for (uint32_t i = 0; i < s->nmounts; i++)
+		if (&s->mounts[i] != spec_own(s, s->mounts[i].path) &&
+		    mount_entry(rootfd, &s->mounts[i], maps, false, e) < 0)
 			goto out;
-		}
-		if (m->flags & PROTO_MOUNT_FILE) {
-			if (rootfs_bind_file(rootfd, m, e) < 0)
-				goto out;
-			continue;
-		}
-		if (mount_in_root(rootfd, m->tag, m->path, "virtiofs",
-				  (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0) | rootfs_restrict_flags(m), NULL,
-				  false, e) < 0)
-			goto out;
-	}
 	/* Last, so read-only and masked paths also cover what is mounted. */
 	if (setup && confine_setup_root(rootfd, setup, e) < 0)
 		goto out;
@@ -372,11 +334,91 @@ out:
 	return ret;
 }
 
+/* With PROTO_SPEC_ALL_MOUNTS: the spec's mounts only, in its order, as
+ * runc mounts the config's. A /dev tmpfs gets the default nodes as soon as
+ * it is mounted and the links, the config's devices and its read-only
+ * remount (if it asks for one) after everything else, as runc. */
+static int mount_all(const struct proto_spec *s, const struct proto_setup *setup,
+		     struct mvi_err *e)
+{
+	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const struct proto_setup *maps = setup && setup->nuidmap ? setup : NULL;
+	const struct proto_mount *dev = NULL;
+	int ret = -1;
+
+	if (rootfd < 0)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
+	for (uint32_t i = 0; i < s->nmounts; i++) {
+		const struct proto_mount *m = &s->mounts[i];
+		bool is_dev = (m->flags & PROTO_MOUNT_TMPFS) && !strcmp(m->path, "/dev");
+
+		if (mount_entry(rootfd, m, maps, is_dev, e) < 0)
+			goto out;
+		if (is_dev && dev_nodes(rootfd, e) < 0)
+			goto out;
+		if (is_dev)
+			dev = m;
+	}
+	if (dev && dev_links(rootfd, e) < 0)
+		goto out;
+	if (setup && confine_setup_root(rootfd, setup, e) < 0)
+		goto out;
+	if (dev && dev_readonly(rootfd, dev, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	close(rootfd);
+	return ret;
+}
+
+/* Detach every mount of the initramfs but the root's (its /proc, /sys,
+ * /dev, the cgroup hierarchies and the files shares): what runc's
+ * pivot_root and detach of the old root achieve, which rootfs does not
+ * allow. Nothing in the container can reach them any more, and a process
+ * with a user namespace finds no procfs or sysfs without the masked paths
+ * over it, so it cannot mount a fresh one (mount_too_revealing). mvinit
+ * keeps what it holds open there (its /proc/sys, cgroup files), which
+ * works on a detached mount. */
+static int detach_initramfs(struct mvi_err *e)
+{
+	char line[4096], paths[64][256];
+	int n = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "read the initramfs's mounts");
+	while (fgets(line, sizeof(line), f)) {
+		char mp[256];
+
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ...; no mount point of
+		 * mvinit's has a space (which mountinfo escapes). */
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mp) != 1 || !strcmp(mp, "/") ||
+		    !strncmp(mp, MVI_NEWROOT, strlen(MVI_NEWROOT)))
+			continue;
+		if (n == 64) {
+			fclose(f);
+			return mvi_fail(e, MVI_EXIT_SETUP, "more than 64 mounts in the initramfs");
+		}
+		snprintf(paths[n++], sizeof(paths[0]), "%s", mp);
+	}
+	fclose(f);
+	/* The last listed first: a child before its parent, whose detach
+	 * would take it along anyway. */
+	while (n-- > 0)
+		if (umount2(paths[n], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "detach the initramfs's %s",
+					    paths[n]);
+	return 0;
+}
+
 /* switch_root(8): the initramfs is rootfs, which cannot be pivot_root'ed
- * away, so the new root is moved over it. The initramfs's files stay (only
- * mvinit itself, so nothing worth freeing). */
+ * away, so the new root is moved over it, after its other mounts are
+ * detached. The initramfs's files stay (only mvinit itself, so nothing
+ * worth freeing). */
 static int switch_root(struct mvi_err *e)
 {
+	if (detach_initramfs(e) < 0)
+		return -1;
 	if (chdir(MVI_NEWROOT) < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chdir %s", MVI_NEWROOT);
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
@@ -411,7 +453,9 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
 	/* In the initramfs, which the switch covers. */
 	if (setup && mvi_cgroup_setup(setup, cg, e) < 0)
 		return -1;
-	if (mount_root(s, e) < 0 || mount_inside(s, setup, e) < 0 || switch_root(e) < 0)
+	if (mount_root(s, e) < 0 ||
+	    (s->flags & PROTO_SPEC_ALL_MOUNTS ? mount_all(s, setup, e) : mount_inside(s, setup, e)) < 0 ||
+	    switch_root(e) < 0)
 		return -1;
 	if (*s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "sethostname \"%s\"", s->hostname);

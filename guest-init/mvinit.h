@@ -190,6 +190,33 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
 int rootfs_open(int rootfd, const char *path);
 int rootfs_dir(int rootfd, const char *path);
 
+/* Mount type from src on directory path inside the root (made if missing),
+ * with flags (MS_RDONLY enforced by a remount if the filesystem ignores it)
+ * and data. 0 or -1 with e (MVI_EXIT_SETUP). */
+int rootfs_mount(int rootfd, const char *src, const char *path, const char *type,
+		 unsigned long flags, const char *data, struct mvi_err *e);
+
+/* ---- tmpfs.c ---- */
+
+/* Mount TMPFS m (its tag the options: flags, size, mode, inodes, owner,
+ * tmpcopyup; others refused) in the root rootfd, in the mode of the
+ * directory it covers when there is one (runc's rule). keep_rw: mount it
+ * read-write even if it is to be read-only (the caller fills it and
+ * remounts it). 0 or -1 with e (MVI_EXIT_SETUP). */
+int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct mvi_err *e);
+
+/* With a user namespace (maps), give the tmpfs at path to the container's
+ * root; warns on failure (a read-only one stays as it is). */
+void rootfs_own_tmpfs(int rootfd, const char *path, const struct proto_setup *maps);
+
+/* ---- kernfs.c ---- */
+
+/* Mount KERNFS m (proc, sysfs, devpts or mqueue) in the root rootfd with its
+ * source and options; with maps (a user namespace's, else NULL) a devpts
+ * gid= is the guest's id of the container's. 0 or -1 with e. */
+int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
+		 struct mvi_err *e);
+
 /* ---- filebind.c (container.c's single-file binds) ---- */
 
 /* Mount FILES share m (its tag one name) out of the container's view,

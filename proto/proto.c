@@ -80,6 +80,8 @@ static void put_spec(struct proto_buf *b, const struct proto_spec *s)
 		put_str(b, s->mounts[i].tag);
 		put_str(b, s->mounts[i].path);
 		put_u32(b, s->mounts[i].flags);
+		put_str(b, s->mounts[i].fstype ? s->mounts[i].fstype : "");
+		put_str(b, s->mounts[i].source ? s->mounts[i].source : "");
 	}
 	put_u32(b, s->nrlimits);
 	for (uint32_t i = 0; i < s->nrlimits; i++) {
@@ -221,6 +223,8 @@ static int get_spec(struct rd *r, struct proto_spec *s, const char **scratch, si
 		s->mounts[i].tag = get_str(r);
 		s->mounts[i].path = get_str(r);
 		s->mounts[i].flags = get_u32(r);
+		s->mounts[i].fstype = get_str(r);
+		s->mounts[i].source = get_str(r);
 	}
 	s->nrlimits = get_u32(r);
 	if (s->nrlimits > PROTO_MAX_RLIMITS)

@@ -39,7 +39,7 @@
 #define PROTO_HDR_LEN 8
 #define PROTO_MAX_MSG (1u << 20)
 #define PROTO_MAX_STRS 8192   /* argv + env + groups + mounts, per SPEC */
-#define PROTO_MAX_MOUNTS 64
+#define PROTO_MAX_MOUNTS 96 /* mvm's files, volumes, tmpfs and --mount, and the FILES shares */
 #define PROTO_MAX_RLIMITS 16
 #define PROTO_MAX_GROUPS 64
 
@@ -115,11 +115,31 @@ enum proto_type {
 #define PROTO_MOUNT_NOSUID 0x10
 #define PROTO_MOUNT_NODEV 0x20
 #define PROTO_MOUNT_NOEXEC 0x40
+/* On a share or a FILE bind: the propagation mvinit gives the mount (the
+ * config's shared, slave, private or unbindable; at most one), with
+ * PROTO_MOUNT_PROP_REC for its r-form. */
+#define PROTO_MOUNT_SHARED 0x80
+#define PROTO_MOUNT_SLAVE 0x100
+#define PROTO_MOUNT_PRIVATE 0x200
+#define PROTO_MOUNT_UNBINDABLE 0x400
+#define PROTO_MOUNT_PROP_REC 0x800
+#define PROTO_MOUNT_PROP_MASK 0xf80
+/* A filesystem of the guest kernel's own at path: fstype proc, sysfs,
+ * devpts or mqueue, mounted from source; tag is its options, comma-
+ * separated: ro, rw, nosuid, nodev, noexec and the type's data (mvinit
+ * refuses others). */
+#define PROTO_MOUNT_KERNFS 0x1000
+
+/* The spec's mounts are all of the container's, in the config's order, the
+ * system filesystems among them (KERNFS, TMPFS): mvinit adds none of its own. */
+#define PROTO_SPEC_ALL_MOUNTS 0x4
 
 struct proto_mount {
 	const char *tag;   /* virtio-fs tag of the share ("SHARE/NAME" for a FILE) */
 	const char *path;  /* where it goes in the container */
 	uint32_t flags;    /* PROTO_MOUNT_* */
+	const char *fstype, *source; /* a KERNFS's type; a KERNFS's or TMPFS's source
+				      * (NULL encodes as "": "tmpfs" for a TMPFS) */
 };
 
 struct proto_rlimit {

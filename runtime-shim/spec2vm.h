@@ -31,6 +31,7 @@
 #define S2V_MAX_VOLUMES 12       /* mvm's MVM_MAX_VOLUMES */
 #define S2V_MAX_FILES 32         /* mvm's MVM_MAX_FILES */
 #define S2V_MAX_TMPFS 16         /* mvm's MVM_MAX_TMPFS */
+#define S2V_MAX_KERNFS 16        /* mvm's MVM_MAX_KERNFS: proc, sysfs, devpts, mqueue */
 #define S2V_MAX_ENV 1024         /* mvm's MVM_MAX_ENV */
 #define S2V_MAX_NOTES 48
 
@@ -71,13 +72,14 @@ struct s2v_plan {
 	int nnotes;
 	struct s2v_file files[S2V_MAX_FILES];
 	int nfiles;
-	/* Every bind and tmpfs destination, and whether a file goes there: with
+	/* Every mount's destination (once; a system filesystem's only when no
+	 * earlier mount covers it), and whether a file goes there: with
 	 * root.readonly the guest cannot create missing mount points, so mvrun
 	 * does (mountpoint.c), as runc's setup would before the root goes ro. */
 	struct s2v_mountpoint {
 		char *path;
 		bool file;
-	} mps[S2V_MAX_VOLUMES + S2V_MAX_FILES + S2V_MAX_TMPFS];
+	} mps[S2V_MAX_VOLUMES + S2V_MAX_FILES + S2V_MAX_TMPFS + S2V_MAX_KERNFS + 1];
 	int nmps;
 	/* What mvinit applies (proto/confine.h): CONFINE, then SETUP if the
 	 * config has any; mvm reads it from in->confine_fd. */

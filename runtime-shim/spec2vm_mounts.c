@@ -1,12 +1,12 @@
-/* config.json mounts → mvm --volume HOST:GUEST[:ro], --file and --tmpfs.
+/* config.json mounts → mvm --volume HOST:GUEST[:OPTS], --file and --mount,
+ * in the config's order, which mvinit mounts them in.
  *
- * mvinit gives every container its own proc, sysfs, devpts, mqueue and tmpfs
- * at the usual places (guest-init/container.c), so those entries are the
- * guest's own; a tmpfs on /dev or /dev/shm goes to mvinit (--tmpfs) for its
- * options (docker's --shm-size), and replaces mvinit's default one (see
- * guest-init/dev.c). Bind mounts of host directories become virtio-fs shares,
- * single files are staged and shared (launch.c), and a tmpfs elsewhere is
- * the guest's own. Everything else fails create. */
+ * proc, sysfs, devpts, mqueue and tmpfs are the guest kernel's own, with
+ * their source and options (--mount; mvinit makes the default device nodes
+ * in a /dev tmpfs, see guest-init/dev.c), and mvinit adds none the config
+ * does not list. Bind mounts of host directories become virtio-fs shares,
+ * single files are staged and shared (launch.c). Everything else fails
+ * create. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,13 +16,8 @@
 
 #include "runtime-shim/spec2vm_int.h"
 
-static const struct {
-	const char *type, *dest;
-} provided[] = {
-	{ "proc", "/proc" },	 { "sysfs", "/sys" },	   { "devpts", "/dev/pts" },
-	{ "mqueue", "/dev/mqueue" }, { "devtmpfs", "/dev" },
-	{ "tmpfs", "/run" },	 { "tmpfs", "/tmp" },
-};
+/* The filesystems the guest's kernel mounts itself (guest_fs). */
+static const char *const guest_types[] = { "tmpfs", "proc", "sysfs", "devpts", "mqueue" };
 
 /* Bind options that change nothing mvm has to do. */
 static const char *const harmless[] = {
@@ -36,6 +31,10 @@ static const char *const harmless[] = {
 /* In-guest restrictions on a share, which mvinit applies (mvm's own view
  * of every share has them all already). */
 static const char *const guest_only[] = { "nosuid", "nodev", "noexec" };
+
+/* A bind's propagation, which mvinit gives the share in the guest. */
+static const char *const propagations[] = { "shared", "rshared", "slave", "rslave",
+					    "private", "rprivate", "unbindable", "runbindable" };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -85,49 +84,97 @@ static bool is_bind(const struct cfg_mount *m)
 	return false;
 }
 
+/* Is dest under (not at) the destination of a mount that comes before the
+ * first one at dest? Its mount point is then made inside that mount, in the
+ * guest, as runc does (/dev/pts in the /dev tmpfs), not in the image. */
+static bool covered(const struct cfg *c, const char *dest)
+{
+	for (int i = 0; i < c->nmounts; i++) {
+		char d[PATH_MAX];
+		size_t l;
+		normalise(c->mounts[i].destination, d, sizeof(d));
+		l = strlen(d);
+		if (!strcmp(d, dest))
+			return false;
+		if (l == 1 ? dest[1] != 0 : !strncmp(dest, d, l) && dest[l] == '/')
+			return true;
+	}
+	return false;
+}
+
+static void drop_covered(const struct cfg *c, struct s2v_plan *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nmps; i++)
+		if (covered(c, p->mps[i].path))
+			free(p->mps[i].path);
+		else
+			p->mps[n++] = p->mps[i];
+	p->nmps = n;
+}
+
 static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struct shim_err *err)
 {
 	if (p->nmps == (int)(sizeof(p->mps) / sizeof(p->mps[0])))
-		return 0; /* every kind was counted against its own limit first */
+		return 0; /* too many: mvinit names the one it cannot make */
+	for (int i = 0; i < p->nmps; i++)
+		if (!strcmp(p->mps[i].path, dest))
+			return 0;
 	if (!(p->mps[p->nmps].path = strdup(dest)))
 		return shim_errf(err, CFG_EXIT, "out of memory");
 	p->mps[p->nmps++].file = file;
 	return 0;
 }
 
-/* A tmpfs of the guest's own: mvm --tmpfs DEST:OPTIONS, with the options
- * mvinit knows (guest-init/container.c mount_tmpfs) and the harmless ones
- * dropped. */
-static int tmpfs_mount(const struct cfg_mount *m, const char *f, const char *dest,
-		       struct s2v_plan *p, int *ntmpfs, struct shim_err *err)
+/* A filesystem of the guest's own (tmpfs, proc, sysfs, devpts, mqueue):
+ * mvm --mount TYPE:SOURCE:DEST:OPTIONS, with the options mvinit knows
+ * (guest-init/kernfs.c, tmpfs.c) and the harmless ones dropped. *n counts tmpfs and
+ * the others apart, against mvm's limits. */
+static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, const char *dest,
+		    struct s2v_plan *p, int n[2], struct shim_err *err)
 {
 	static const char *const flags[] = { "ro", "rw", "nosuid", "nodev", "noexec", "exec" };
-	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=",
-					    "gid=" };
+	static const struct {
+		const char *type, *keys[6];
+	} data[] = {
+		{ "tmpfs", { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" } },
+		{ "devpts", { "newinstance", "ptmxmode=", "mode=", "gid=", "uid=", "max=" } },
+		{ "proc", { "hidepid=", "subset=" } },
+		{ "sysfs", { NULL } },
+		{ "mqueue", { NULL } },
+	};
+	bool tmpfs = !strcmp(type, "tmpfs");
+	const char *src = m->source && m->source[0] ? m->source : type;
 	char opts[512] = "";
-	size_t len = 0;
-	if (++*ntmpfs > S2V_MAX_TMPFS)
-		return s2v_bad(err, f, "more than %d tmpfs mounts", S2V_MAX_TMPFS);
+	size_t len = 0, t = 0;
+
+	while (t < sizeof(data) / sizeof(data[0]) && strcmp(data[t].type, type))
+		t++;
+	if (tmpfs ? ++n[0] > S2V_MAX_TMPFS : ++n[1] > S2V_MAX_KERNFS)
+		return s2v_bad(err, f, "more than %d %s mounts", tmpfs ? S2V_MAX_TMPFS : S2V_MAX_KERNFS,
+			       tmpfs ? "tmpfs" : "proc, sysfs, devpts and mqueue");
 	if (!strcmp(dest, "/"))
-		return s2v_bad(err, f, "a tmpfs cannot cover the root");
-	if (strchr(dest, ':'))
-		return s2v_bad(err, f, "mvm cannot mount a tmpfs on a path that contains ':' (%s)", dest);
+		return s2v_bad(err, f, "a %s cannot cover the root", type);
+	if (strchr(dest, ':') || strchr(src, ':'))
+		return s2v_bad(err, f, "mvm cannot mount a %s from or on a path that contains ':' "
+				       "(%s on %s)", type, src, dest);
 	for (int i = 0; i < m->noptions; i++) {
 		const char *o = m->options[i];
-		bool keep = in_list(o, flags, sizeof(flags) / sizeof(flags[0]));
-		for (size_t k = 0; !keep && k < sizeof(keys) / sizeof(keys[0]); k++)
-			keep = !strncmp(o, keys[k], strlen(keys[k]));
+		bool keep = in_list(o, flags, sizeof(flags) / sizeof(flags[0])) ||
+			    (tmpfs && !strcmp(o, "tmpcopyup")); /* mvinit copies the image's files in */
+		for (size_t k = 0; !keep && k < 6 && data[t].keys[k]; k++)
+			keep = data[t].keys[k][strlen(data[t].keys[k]) - 1] == '='
+				       ? !strncmp(o, data[t].keys[k], strlen(data[t].keys[k]))
+				       : !strcmp(o, data[t].keys[k]);
 		if (keep) {
 			if (strchr(o, ':') || len + strlen(o) + 2 >= sizeof(opts))
-				return s2v_bad(err, f, "tmpfs option \"%s\" is not supported", o);
+				return s2v_bad(err, f, "%s option \"%s\" is not supported", type, o);
 			len += (size_t)snprintf(opts + len, sizeof(opts) - len, "%s%s", len ? "," : "", o);
-		} else if (!strcmp(o, "tmpcopyup")) { /* mvinit copies the image's files in */
-			len += (size_t)snprintf(opts + len, sizeof(opts) - len, "%stmpcopyup", len ? "," : "");
 		} else if (!in_list(o, harmless, sizeof(harmless) / sizeof(harmless[0]))) {
-			return s2v_bad(err, f, "tmpfs option \"%s\" is not supported", o);
+			return s2v_bad(err, f, "%s option \"%s\" is not supported", type, o);
 		}
 	}
-	if (s2v_push(p, "--tmpfs") < 0 || s2v_push(p, "%s:%s", dest, opts) < 0)
+	if (s2v_push(p, "--mount") < 0 || s2v_push(p, "%s:%s:%s:%s", type, src, dest, opts) < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, false, err);
 }
@@ -166,6 +213,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	char src[PATH_MAX], fs[64];
 	bool ro = false;
 	unsigned restricted = 0; /* bit i: guest_only[i] */
+	const char *prop = NULL; /* the last one, as runc applies each in turn */
 	snprintf(fs, sizeof(fs), "%s.source", f);
 	if (!m->source || !m->source[0])
 		return s2v_bad(err, fs, "missing (a bind mount needs one)");
@@ -183,17 +231,23 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 				restricted |= !strcmp(o, guest_only[k]) << k;
 		else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
 			return s2v_bad(err, f, "idmapped mounts are not supported yet");
+		else if (in_list(o, propagations, sizeof(propagations) / sizeof(propagations[0])))
+			prop = o;
 		else if (!in_list(o, harmless, sizeof(harmless) / sizeof(harmless[0])))
-			return s2v_bad(err, f, "bind mount option \"%s\" is not supported", o);
+			/* runc passes it as mount data, which a bind ignores. */
+			s2v_note(p, "%s: bind mount option \"%s\" ignored (a bind mount takes no data)",
+				 f, o);
 	}
-	/* mvm's options: ":ro,nosuid,nodev,noexec", as they apply. */
-	char mo[32] = "";
+	/* mvm's options: ":ro,nosuid,nodev,noexec,PROPAGATION", as they apply. */
+	char mo[64] = "";
 	size_t ml = 0;
 	if (ro)
 		ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, ":ro");
 	for (unsigned k = 0; k < 3; k++)
 		if (restricted >> k & 1)
 			ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, "%s%s", ml ? "," : ":", guest_only[k]);
+	if (prop)
+		ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, "%s%s", ml ? "," : ":", prop);
 	struct stat st;
 	if (stat(src, &st) < 0)
 		return s2v_bad(err, fs, "%s: %s", src, strerror(errno));
@@ -218,7 +272,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 	       struct shim_err *err)
 {
-	int nvol = 0, ntmpfs = 0;
+	int nvol = 0, n[2] = { 0, 0 };
 	bool cgroupfs = false;
 	for (int i = 0; i < c->nmounts; i++) {
 		const struct cfg_mount *m = &c->mounts[i];
@@ -237,26 +291,28 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 			snprintf(ft, sizeof(ft), "%s.type", f);
 			return s2v_bad(err, ft, "missing (required unless the mount is a bind)");
 		}
-		bool ok = false;
-		for (size_t k = 0; k < sizeof(provided) / sizeof(provided[0]); k++)
-			ok |= !strcmp(m->type, provided[k].type) && !strcmp(dest, provided[k].dest);
-		if (ok)
-			continue;
 		if ((!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) &&
 		    !strcmp(dest, "/sys/fs/cgroup")) {
+			/* runc makes every mount point before the root goes read-only. */
+			if (add_mountpoint(p, dest, false, err) < 0)
+				return -1;
 			cgroupfs = true;
 			continue;
 		}
-		if (!strcmp(m->type, "tmpfs")) {
-			if (tmpfs_mount(m, f, dest, p, &ntmpfs, err) < 0)
+		/* The host's devtmpfs is not the guest's: /dev is a tmpfs, as runc's. */
+		const char *type = !strcmp(m->type, "devtmpfs") && !strcmp(dest, "/dev") ? "tmpfs"
+											  : m->type;
+		if (in_list(type, guest_types, sizeof(guest_types) / sizeof(guest_types[0]))) {
+			if (guest_fs(m, type, f, dest, p, n, err) < 0)
 				return -1;
 			continue;
 		}
 		return s2v_bad(err, f, "a %s mount at %s is not supported (mvrun shares host "
 				       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs "
-				       "are the guest's own at their usual places)", m->type, dest);
+				       "are the guest's own)", m->type, dest);
 	}
 	if (cgroupfs)
 		s2v_note(p, "mounts: the guest has no cgroup filesystem at /sys/fs/cgroup yet");
+	drop_covered(c, p);
 	return 0;
 }

@@ -87,6 +87,7 @@ run_suite hostile tests/vmhost/run --module tun -- tests/box/hostile-tests.sh
 run_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tests.sh
 run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
 run_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh
+run_suite oci-mount tests/vmhost/run --module tun -- tests/oci/mount-tests.sh
 run_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
 run_suite install tests/vmhost/run --module tun -- tests/e2e/install-tests.sh
 # The guest's network: tap and tc redirect, and the engines' bridges and NAT.

@@ -16,6 +16,7 @@ const char mvm_usage[] =
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
 	"           [--root DIR [--read-only] [--volume HOST:GUEST[:OPTS]]... [--env K=V]...\n"
 	"            [--file HOSTFILE:GUEST[:OPTS]]... [--tmpfs GUEST[:OPTIONS]]...\n"
+	"            [--mount TYPE:SOURCE:GUEST[:OPTIONS]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty [--no-onlcr]]\n"
 	"            [--groups G[,G...]] [--umask OCTAL] [--rlimit RES:SOFT:HARD]... [--confine-fd N]\n"
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
@@ -49,9 +50,26 @@ static uint64_t host_ram_mib(void)
 	return (uint64_t)pages * (uint64_t)psz >> 20;
 }
 
+/* The propagation options of a share, as PROTO_MOUNT_* bits; 0 for another. */
+static uint32_t propagation(const char *t)
+{
+	static const struct {
+		const char *name;
+		uint32_t flag;
+	} props[] = { { "shared", PROTO_MOUNT_SHARED }, { "slave", PROTO_MOUNT_SLAVE },
+		      { "private", PROTO_MOUNT_PRIVATE }, { "unbindable", PROTO_MOUNT_UNBINDABLE } };
+	uint32_t rec = t[0] == 'r' && strcmp(t, "rw") ? PROTO_MOUNT_PROP_REC : 0;
+
+	for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
+		if (!strcmp(t + (rec ? 1 : 0), props[i].name))
+			return props[i].flag | rec;
+	return 0;
+}
+
 /* HOST:GUEST[:OPTIONS] for --volume and --file, split in place; OPTIONS
  * is a comma-separated list of ro, rw, nosuid, nodev and noexec (the last
- * three into *restrict_flags as PROTO_MOUNT_* bits). */
+ * three into *restrict_flags as PROTO_MOUNT_* bits) and a propagation
+ * (shared, slave, private, unbindable, or one with an r; the last wins). */
 static int parse_mapping(const char *opt, const char *what, char *v, const char **guest_out,
 			 bool *ro, uint32_t *restrict_flags, struct mvm_err *err)
 {
@@ -77,9 +95,11 @@ static int parse_mapping(const char *opt, const char *what, char *v, const char 
 				*restrict_flags |= PROTO_MOUNT_NODEV;
 			else if (strcmp(t, "noexec") == 0)
 				*restrict_flags |= PROTO_MOUNT_NOEXEC;
+			else if (propagation(t))
+				*restrict_flags = (*restrict_flags & ~PROTO_MOUNT_PROP_MASK) | propagation(t);
 			else
 				return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: option \"%s\" is not ro, rw, "
-						"nosuid, nodev or noexec", opt, orig, t);
+						"nosuid, nodev, noexec or a propagation", opt, orig, t);
 		}
 	}
 	if (guest[0] != '/')
@@ -97,6 +117,7 @@ static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
 	if (parse_mapping("volume", "DIR", v, &m->guest, &m->ro, &m->restrict_flags, err) < 0)
 		return -1;
 	m->host = v;
+	m->seq = a->nmountargs++;
 	a->nvolumes++;
 	return 0;
 }
@@ -110,10 +131,63 @@ static int parse_file(struct mvm_args *a, char *v, struct mvm_err *err)
 	if (parse_mapping("file", "FILE", v, &f->guest, &f->ro, &f->restrict_flags, err) < 0)
 		return -1;
 	f->host = v;
+	f->seq = a->nmountargs++;
 	if (!strrchr(v, '/') || !strrchr(v, '/')[1])
 		return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the host file must be a path with a "
 				"directory", orig);
 	a->nfiles++;
+	return 0;
+}
+
+/* DEST[:OPTIONS] of a tmpfs from source (NULL: "tmpfs"), split in place. */
+static int add_tmpfs(struct mvm_args *a, const char *source, char *v, struct mvm_err *err)
+{
+	if (a->ntmpfs == MVM_MAX_TMPFS)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs: at most %d", MVM_MAX_TMPFS);
+	if (v[0] != '/')
+		return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs %s: the container path must be absolute",
+				v);
+	a->tmpfs_dest[a->ntmpfs] = v;
+	a->tmpfs_opts[a->ntmpfs] = "";
+	if (strchr(v, ':')) {
+		*strchr(v, ':') = 0;
+		a->tmpfs_opts[a->ntmpfs] = v + strlen(v) + 1;
+	}
+	a->tmpfs_source[a->ntmpfs] = source;
+	a->tmpfs_seq[a->ntmpfs++] = a->nmountargs++;
+	return 0;
+}
+
+/* --mount TYPE:SOURCE:DEST[:OPTIONS], split in place. */
+static int parse_kernfs(struct mvm_args *a, char *v, struct mvm_err *err)
+{
+	static const char *const types[] = { "proc", "sysfs", "devpts", "mqueue" };
+	char *orig = strdupa(v), *src = strchr(v, ':'), *dest = src ? strchr(src + 1, ':') : NULL;
+	bool known = false;
+
+	if (!dest)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--mount %s: expected TYPE:SOURCE:DEST[:OPTIONS]",
+				orig);
+	*src++ = 0;
+	*dest++ = 0;
+	if (!strcmp(v, "tmpfs"))
+		return add_tmpfs(a, src, dest, err);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		known |= !strcmp(v, types[i]);
+	if (!known)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--mount %s: the type is not proc, sysfs, devpts, "
+				"mqueue or tmpfs", orig);
+	if (a->nkernfs == MVM_MAX_KERNFS)
+		return mvm_errf(err, MVM_EXIT_BADARG, "--mount: at most %d", MVM_MAX_KERNFS);
+	if (dest[0] != '/')
+		return mvm_errf(err, MVM_EXIT_BADARG, "--mount %s: the container path must be absolute",
+				orig);
+	struct mvm_kernfs *k = &a->kernfs[a->nkernfs++];
+	*k = (struct mvm_kernfs){ v, src, dest, "", a->nmountargs++ };
+	if (strchr(dest, ':')) {
+		*strchr(dest, ':') = 0;
+		k->opts = dest + strlen(dest) + 1;
+	}
 	return 0;
 }
 
@@ -149,7 +223,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
 	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET,
-	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC, O_NO_ONLCR };
+	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC, O_NO_ONLCR, O_MOUNT };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -166,6 +240,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "volume", required_argument, 0, O_VOLUME },
 		{ "file", required_argument, 0, O_FILE },
 		{ "tmpfs", required_argument, 0, O_TMPFS },
+		{ "mount", required_argument, 0, O_MOUNT },
 		{ "env", required_argument, 0, O_ENV },
 		{ "cwd", required_argument, 0, O_CWD },
 		{ "user", required_argument, 0, O_USER },
@@ -270,18 +345,12 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 				return -1;
 			break;
 		case O_TMPFS:
-			if (a->ntmpfs == MVM_MAX_TMPFS)
-				return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs: at most %d", MVM_MAX_TMPFS);
-			if (optarg[0] != '/')
-				return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs %s: the container path must "
-						"be absolute", optarg);
-			a->tmpfs_dest[a->ntmpfs] = optarg;
-			a->tmpfs_opts[a->ntmpfs] = "";
-			if (strchr(optarg, ':')) {
-				*strchr(optarg, ':') = 0;
-				a->tmpfs_opts[a->ntmpfs] = optarg + strlen(optarg) + 1;
-			}
-			a->ntmpfs++;
+			if (add_tmpfs(a, NULL, optarg, err) < 0)
+				return -1;
+			break;
+		case O_MOUNT:
+			if (parse_kernfs(a, optarg, err) < 0)
+				return -1;
 			break;
 		case O_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=')

@@ -20,6 +20,7 @@ struct mvm_volume {
 	const char *host, *guest; /* host directory, absolute path in the container */
 	bool ro;
 	uint32_t restrict_flags;  /* PROTO_MOUNT_NOSUID, _NODEV, _NOEXEC, for the guest */
+	int seq;                  /* where it came among the mount options */
 };
 
 #define MVM_MAX_FILES 32
@@ -34,6 +35,16 @@ struct mvm_file {
 	const char *host, *guest;
 	bool ro;
 	uint32_t restrict_flags;  /* as a volume's */
+	int seq;
+};
+
+#define MVM_MAX_KERNFS 16
+
+/* --mount TYPE:SOURCE:DEST[:OPTIONS] for a TYPE of proc, sysfs, devpts or
+ * mqueue (a tmpfs goes with --tmpfs's); OPTIONS are for mvinit to check. */
+struct mvm_kernfs {
+	const char *type, *source, *dest, *opts;
+	int seq;
 };
 
 struct mvm_args {
@@ -52,8 +63,14 @@ struct mvm_args {
 	struct mvm_volume volumes[MVM_MAX_VOLUMES];
 	int nfiles;
 	struct mvm_file files[MVM_MAX_FILES];
-	int ntmpfs;                 /* --tmpfs DEST[:OPTIONS], mounted before the volumes */
+	int ntmpfs;                 /* --tmpfs DEST[:OPTIONS] and --mount tmpfs:SOURCE:DEST[:OPTIONS] */
 	const char *tmpfs_dest[MVM_MAX_TMPFS], *tmpfs_opts[MVM_MAX_TMPFS];
+	const char *tmpfs_source[MVM_MAX_TMPFS]; /* NULL: "tmpfs" */
+	int tmpfs_seq[MVM_MAX_TMPFS];
+	int nkernfs;
+	struct mvm_kernfs kernfs[MVM_MAX_KERNFS];
+	int nmountargs;             /* mount options so far: the guest mounts them in this
+				     * order (each one's seq); with a --mount, only them */
 	int nenv;
 	const char *env[MVM_MAX_ENV];
 	int argc;                   /* the command after "--" */

@@ -74,21 +74,37 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
 	s->argv = (const char **)a->argv;
 	s->envc = (uint32_t)a->nenv;
 	s->env = (const char **)a->env;
-	/* tmpfs first: binds under /var/tmp or /run/x go on top of it. */
-	for (int i = 0; i < a->ntmpfs; i++)
-		s->mounts[s->nmounts++] = (struct proto_mount){ a->tmpfs_opts[i], a->tmpfs_dest[i],
-								PROTO_MOUNT_TMPFS };
-	for (int i = 0; i < a->nvolumes; i++)
-		s->mounts[s->nmounts++] = (struct proto_mount){ vol_tags[i], a->volumes[i].guest,
-								(a->volumes[i].ro ? PROTO_MOUNT_RO : 0) |
-								a->volumes[i].restrict_flags };
+	/* The FILES shares first (out of the container's view), then the
+	 * mounts in the order of their options, the config's. */
 	for (int d = 0; d < f->ndirs; d++)
-		s->mounts[s->nmounts++] = (struct proto_mount){ f->dir_tags[d], "",
-			PROTO_MOUNT_FILES | (f->dir_ro[d] ? PROTO_MOUNT_RO : 0) };
-	for (int i = 0; i < a->nfiles; i++)
-		s->mounts[s->nmounts++] = (struct proto_mount){ f->file_tags[i], a->files[i].guest,
-			PROTO_MOUNT_FILE | (a->files[i].ro ? PROTO_MOUNT_RO : 0) |
-			a->files[i].restrict_flags };
+		s->mounts[s->nmounts++] = (struct proto_mount){ .tag = f->dir_tags[d], .path = "",
+			.flags = PROTO_MOUNT_FILES | (f->dir_ro[d] ? PROTO_MOUNT_RO : 0) };
+	for (int seq = 0; seq < a->nmountargs; seq++) {
+		struct proto_mount *m = &s->mounts[s->nmounts];
+		for (int i = 0; i < a->ntmpfs; i++)
+			if (a->tmpfs_seq[i] == seq)
+				*m = (struct proto_mount){ a->tmpfs_opts[i], a->tmpfs_dest[i],
+							   PROTO_MOUNT_TMPFS, "tmpfs",
+							   a->tmpfs_source[i] };
+		for (int i = 0; i < a->nkernfs; i++)
+			if (a->kernfs[i].seq == seq)
+				*m = (struct proto_mount){ a->kernfs[i].opts, a->kernfs[i].dest,
+							   PROTO_MOUNT_KERNFS, a->kernfs[i].type,
+							   a->kernfs[i].source };
+		for (int i = 0; i < a->nvolumes; i++)
+			if (a->volumes[i].seq == seq)
+				*m = (struct proto_mount){ .tag = vol_tags[i], .path = a->volumes[i].guest,
+							   .flags = (a->volumes[i].ro ? PROTO_MOUNT_RO : 0) |
+								    a->volumes[i].restrict_flags };
+		for (int i = 0; i < a->nfiles; i++)
+			if (a->files[i].seq == seq)
+				*m = (struct proto_mount){ .tag = f->file_tags[i], .path = a->files[i].guest,
+					.flags = PROTO_MOUNT_FILE | (a->files[i].ro ? PROTO_MOUNT_RO : 0) |
+						 a->files[i].restrict_flags };
+		s->nmounts++;
+	}
+	if (a->nkernfs)
+		s->flags |= PROTO_SPEC_ALL_MOUNTS;
 	struct winsize ws;
 	if (a->tty && ioctl(0, TIOCGWINSZ, &ws) == 0) {
 		s->rows = ws.ws_row;

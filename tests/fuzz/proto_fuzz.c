@@ -75,7 +75,8 @@ static void fuzz_spec(const uint8_t *p, size_t len, size_t nscratch)
 	for (uint32_t i = 0; i < s.envc; i++)
 		check(inside(s.env[i], p, len), "env outside the payload");
 	for (uint32_t i = 0; i < s.nmounts; i++)
-		check(inside(s.mounts[i].tag, p, len) && inside(s.mounts[i].path, p, len),
+		check(inside(s.mounts[i].tag, p, len) && inside(s.mounts[i].path, p, len) &&
+		      inside(s.mounts[i].fstype, p, len) && inside(s.mounts[i].source, p, len),
 		      "a mount string outside the payload");
 
 	struct proto_buf b = { 0 };
@@ -259,7 +260,7 @@ static void write_seeds(const char *dir)
 				.ngroups = 2, .groups = { 10, 20 }, .rows = 24, .cols = 80,
 				.cwd = "/", .hostname = "box", .root_tag = "root", .argc = 3,
 				.argv = argv, .envc = 2, .env = env, .nmounts = 1,
-				.mounts = { { "vol0", "/data", PROTO_MOUNT_RO } }, .nrlimits = 1,
+				.mounts = { { "vol0", "/data", PROTO_MOUNT_RO, "", "" } }, .nrlimits = 1,
 				.rlimits = { { 7, 1024, 4096 } } };
 	static const uint8_t bpf[16] = { 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f, 0x06, 0, 0, 0, 0, 0, 0, 0 };
 	struct proto_confine conf = { .flags = PROTO_CONFINE_ALL, .caps = { 0x20000420, 1, 2, 3, 4 },

@@ -206,6 +206,7 @@ c['linux']['namespaces'].append({'type': 'user'})
 c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
 c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
 c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/uvol', 'options': ['rbind', 'rw']})
+c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'nodev']})
 "
 rm -rf "$W/uvol"; mkdir -p "$W/uvol"
 chown 100000:200000 "$W/uvol"; chmod 777 "$W/uvol"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vmm/args.h"
+#include "vmm/box.h"
 #include "vmm/vm.h"
 
 static struct mvm_args a;
@@ -208,8 +209,8 @@ Test(args, volumes_and_files)
 	       "/r", "--file", b2, "--", "sh");
 	REJECT("--file /s/f0: expected HOSTFILE:GUESTFILE[:ro]", "--kernel", "k", "--root", "/r",
 	       "--file", b3, "--", "sh");
-	REJECT("--file /s/f0:/x:rx: option \"rx\" is not ro, rw, nosuid, nodev or noexec", "--kernel",
-	       "k", "--root", "/r", "--file", b4, "--", "sh");
+	REJECT("--file /s/f0:/x:rx: option \"rx\" is not ro, rw, nosuid, nodev, noexec or a "
+	       "propagation", "--kernel", "k", "--root", "/r", "--file", b4, "--", "sh");
 }
 
 Test(args, mount_restrictions)
@@ -221,4 +222,66 @@ Test(args, mount_restrictions)
 	cr_assert_eq(a.volumes[0].restrict_flags, PROTO_MOUNT_NOSUID | PROTO_MOUNT_NOEXEC);
 	cr_assert_not(a.files[0].ro);
 	cr_assert_eq(a.files[0].restrict_flags, PROTO_MOUNT_NODEV);
+}
+
+/* A propagation for the guest to apply: the last one named wins. */
+Test(args, mount_propagation)
+{
+	char v[] = "/srv:/data:shared,ro,rslave", v2[] = "/srv:/d2:runbindable,private",
+	     f[] = "/s/files/f0:/etc/x:rshared,nodev";
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--volume", v, "--volume", v2, "--file",
+			   f, "--", "sh"),
+		     0, "%s", err.msg);
+	cr_assert(a.volumes[0].ro);
+	cr_assert_eq(a.volumes[0].restrict_flags, PROTO_MOUNT_SLAVE | PROTO_MOUNT_PROP_REC);
+	cr_assert_eq(a.volumes[1].restrict_flags, PROTO_MOUNT_PRIVATE);
+	cr_assert_eq(a.files[0].restrict_flags,
+		     PROTO_MOUNT_NODEV | PROTO_MOUNT_SHARED | PROTO_MOUNT_PROP_REC);
+}
+
+/* --mount: the guest's own filesystems with their sources; the spec lists
+ * every mount in the order of the options (the FILES shares first, out of
+ * the container's view) and says that mvinit adds none of its own. */
+Test(args, mounts_in_order)
+{
+	char m1[] = "proc:proc:/proc:", m2[] = "tmpfs:shm:/dev/shm:mode=1777", v[] = "/srv:/data",
+	     t[] = "/run:size=1m", f[] = "/s/files/f0:/etc/hosts:ro", m3[] = "devpts:x:/dev/pts:gid=5";
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--mount", m1, "--volume", v, "--file", f,
+			   "--mount", m2, "--tmpfs", t, "--mount", m3, "--", "sh"),
+		     0, "%s", err.msg);
+	struct box_files bf;
+	struct proto_spec s;
+	cr_assert_eq(box_spec(&a, &bf, &s, &err), 0, "%s", err.msg);
+	cr_assert(s.flags & PROTO_SPEC_ALL_MOUNTS);
+	cr_assert_eq(s.nmounts, 7);
+	const struct {
+		const char *path;
+		uint32_t flags;
+		const char *fstype, *source, *tag;
+	} want[] = {
+		{ "", PROTO_MOUNT_FILES | PROTO_MOUNT_RO, NULL, NULL, "files0" },
+		{ "/proc", PROTO_MOUNT_KERNFS, "proc", "proc", "" },
+		{ "/data", 0, NULL, NULL, "vol0" },
+		{ "/etc/hosts", PROTO_MOUNT_FILE | PROTO_MOUNT_RO, NULL, NULL, "files0/f0" },
+		{ "/dev/shm", PROTO_MOUNT_TMPFS, "tmpfs", "shm", "mode=1777" },
+		{ "/run", PROTO_MOUNT_TMPFS, "tmpfs", NULL, "size=1m" },
+		{ "/dev/pts", PROTO_MOUNT_KERNFS, "devpts", "x", "gid=5" },
+	};
+	for (int i = 0; i < 7; i++) {
+		cr_assert_str_eq(s.mounts[i].path, want[i].path, "mount %d", i);
+		cr_assert_eq(s.mounts[i].flags, want[i].flags, "mount %d", i);
+		cr_assert_str_eq(s.mounts[i].tag, want[i].tag, "mount %d", i);
+		if (want[i].fstype)
+			cr_assert_str_eq(s.mounts[i].fstype, want[i].fstype, "mount %d", i);
+		if (want[i].source)
+			cr_assert_str_eq(s.mounts[i].source, want[i].source, "mount %d", i);
+		else
+			cr_assert_null(s.mounts[i].source, "mount %d", i);
+	}
+	char bad[] = "ext4:/dev/vda:/x";
+	REJECT("--mount ext4:/dev/vda:/x: the type is not proc, sysfs, devpts, mqueue or tmpfs",
+	       "--kernel", "k", "--root", "/r", "--mount", bad, "--", "sh");
+	char bad2[] = "proc:/proc";
+	REJECT("--mount proc:/proc: expected TYPE:SOURCE:DEST[:OPTIONS]", "--kernel", "k", "--root",
+	       "/r", "--mount", bad2, "--", "sh");
 }

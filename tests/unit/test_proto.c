@@ -88,9 +88,11 @@ static void full_spec(struct proto_spec *s)
 	s->argv = full_argv;
 	s->envc = 3;
 	s->env = full_env;
-	s->nmounts = 2;
-	s->mounts[0] = (struct proto_mount){ "vol0", "/data", PROTO_MOUNT_RO };
-	s->mounts[1] = (struct proto_mount){ "vol1", "/mnt/x y", 0 };
+	s->nmounts = 3;
+	s->mounts[0] = (struct proto_mount){ "vol0", "/data", PROTO_MOUNT_RO, NULL, NULL };
+	s->mounts[1] = (struct proto_mount){ "vol1", "/mnt/x y", 0, NULL, NULL };
+	s->mounts[2] = (struct proto_mount){ "nosuid,gid=5", "/dev/pts", PROTO_MOUNT_KERNFS, "devpts",
+					     "devpts" };
 	s->nrlimits = 2;
 	s->rlimits[0] = (struct proto_rlimit){ 7, 1024, 4096 };
 	s->rlimits[1] = (struct proto_rlimit){ 3, 0x123456789abcdefULL, UINT64_MAX };
@@ -123,6 +125,8 @@ static void assert_spec_eq(const struct proto_spec *a, const struct proto_spec *
 		cr_assert_str_eq(a->mounts[i].tag, b->mounts[i].tag);
 		cr_assert_str_eq(a->mounts[i].path, b->mounts[i].path);
 		cr_assert_eq(a->mounts[i].flags, b->mounts[i].flags);
+		cr_assert_str_eq(a->mounts[i].fstype ? a->mounts[i].fstype : "", b->mounts[i].fstype);
+		cr_assert_str_eq(a->mounts[i].source ? a->mounts[i].source : "", b->mounts[i].source);
 	}
 	cr_assert_eq(a->nrlimits, b->nrlimits);
 	for (uint32_t i = 0; i < a->nrlimits; i++) {
@@ -200,7 +204,7 @@ Test(proto, spec_layout_matches_the_hand_written_one)
 	struct proto_spec s = { .flags = 1, .uid = 2, .gid = 3, .umask = 4, .ngroups = 1,
 				.groups = { 5 }, .rows = 6, .cols = 7, .cwd = "/", .hostname = "h",
 				.root_tag = "root", .argc = 1, .argv = argv, .envc = 1, .env = env,
-				.nmounts = 1, .mounts = { { "t", "/m", 1 } }, .nrlimits = 1,
+				.nmounts = 1, .mounts = { { "t", "/m", 1, NULL, NULL } }, .nrlimits = 1,
 				.rlimits = { { 8, 9, 10 } } };
 	struct raw r = { .n = 0 };
 	r_u32(&r, 1), r_u32(&r, 2), r_u32(&r, 3), r_u32(&r, 4), r_u16(&r, 6), r_u16(&r, 7);
@@ -208,7 +212,7 @@ Test(proto, spec_layout_matches_the_hand_written_one)
 	r_u32(&r, 1), r_u32(&r, 5);
 	r_u32(&r, 1), r_str(&r, "true");
 	r_u32(&r, 1), r_str(&r, "A=1");
-	r_u32(&r, 1), r_str(&r, "t"), r_str(&r, "/m"), r_u32(&r, 1);
+	r_u32(&r, 1), r_str(&r, "t"), r_str(&r, "/m"), r_u32(&r, 1), r_str(&r, ""), r_str(&r, "");
 	r_u32(&r, 1), r_u32(&r, 8), r_u64(&r, 9), r_u64(&r, 10);
 
 	struct proto_buf b = { 0 };
@@ -347,7 +351,7 @@ Test(proto, spec_at_every_limit_round_trips)
 	for (uint32_t i = 0; i < PROTO_MAX_MOUNTS; i++) {
 		snprintf(names[i][0], 16, "vol%u", i);
 		snprintf(names[i][1], 16, "/m/%u", i);
-		in.mounts[i] = (struct proto_mount){ names[i][0], names[i][1], i & 1 };
+		in.mounts[i] = (struct proto_mount){ names[i][0], names[i][1], i & 1, "", "" };
 	}
 	in.nrlimits = PROTO_MAX_RLIMITS;
 	for (uint32_t i = 0; i < PROTO_MAX_RLIMITS; i++)
@@ -559,8 +563,10 @@ Test(proto, bad_strings_anywhere_in_a_spec_are_rejected)
 		cr_assert_eq(decode_spec_copy(q, plen, &out, scratch, 16), -1, "NUL inside at %u",
 			     i - 1);
 	}
-	/* cwd, hostname, root_tag, 3 argv, 3 env, 2 x (tag, path) */
-	cr_assert_eq(nuls, 13);
+	/* cwd, hostname, root_tag, 3 argv, 3 env, 2 x (tag, path), the devpts's
+	 * tag, path, fstype and source (the shares' empty ones end no printable
+	 * string) */
+	cr_assert_eq(nuls, 17);
 	free(q);
 	proto_buf_free(&b);
 }
@@ -585,7 +591,7 @@ static void r_spec(struct raw *r, uint32_t ngroups, uint32_t argc, uint32_t envc
 		r_str(r, "K=V");
 	r_u32(r, nmounts);
 	for (uint32_t i = 0; i < nmounts; i++)
-		r_str(r, "tag"), r_str(r, "/p"), r_u32(r, 0);
+		r_str(r, "tag"), r_str(r, "/p"), r_u32(r, 0), r_str(r, ""), r_str(r, "");
 	r_u32(r, nrlimits);
 	for (uint32_t i = 0; i < nrlimits; i++)
 		r_u32(r, i), r_u64(r, 1), r_u64(r, 2);

@@ -314,7 +314,8 @@ Test(spec2vm, bind_mounts)
 		 " {'destination': '/sys/fs/cgroup', 'type': 'cgroup', 'source': 'cgroup'}]",
 		 bundle);
 	OK(extra);
-	cr_assert(strstr(args(), " --env PATH=/bin --volume B/data:/data:ro --volume B/data:/srv/x:nosuid -- "),
+	cr_assert(strstr(args(), " --env PATH=/bin --mount proc:proc:/proc: --volume B/data:/data:ro "
+				 "--volume B/data:/srv/x:nosuid -- "),
 		  "%s", args());
 	cr_assert(!noted("nosuid"), "nosuid is applied in the guest");
 	cr_assert(noted("mounts: the guest has no cgroup filesystem at /sys/fs/cgroup yet"));
@@ -340,8 +341,14 @@ Test(spec2vm, bind_mounts)
 	in.state_dir = NULL;
 	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind'}]",
 	       "config.json: mounts[0].source: missing (a bind mount needs one)");
-	REFUSE(", 'mounts': [{'destination': '/m', 'source': 'data', 'options': ['rbind', 'uid=1']}]",
-	       "config.json: mounts[0]: bind mount option \"uid=1\" is not supported");
+	/* runc passes other options as data, which a bind ignores; the
+	 * propagation (the last one named) is mvinit's to apply. */
+	OK(", 'mounts': [{'destination': '/m', 'source': 'data',"
+	   " 'options': ['rbind', 'mode=755', 'shared', 'nosuid', 'rslave']}]");
+	cr_assert(strstr(args(), " --volume B/data:/m:nosuid,rslave -- "), "%s", args());
+	cr_assert(noted("mounts[0]: bind mount option \"mode=755\" ignored (a bind mount takes no data)"));
+	cr_assert_eq(plan.nnotes, 1);
+	mvm_accepts();
 	REFUSE(", 'mounts': [{'destination': '/m', 'source': 'data', 'options': ['bind', 'idmap']}]",
 	       "config.json: mounts[0]: idmapped mounts are not supported yet");
 	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'bind', 'source': 'data',"
@@ -359,15 +366,33 @@ Test(spec2vm, bind_mounts)
 
 Test(spec2vm, other_mounts)
 {
-	OK(", 'mounts': [{'destination': '/dev/shm', 'type': 'tmpfs', 'source': 'shm'},"
-	   " {'destination': '/dev/', 'type': 'tmpfs'}, {'destination': '/run', 'type': 'tmpfs'}]");
-	cr_assert_null(strstr(args(), "--volume"));
+	/* The guest's own filesystems, with their sources and options, in the
+	 * config's order among the binds. */
+	OK(", 'mounts': [{'destination': '/proc', 'type': 'proc', 'source': 'proc'},"
+	   " {'destination': '/dev/', 'type': 'tmpfs', 'options': ['nosuid', 'strictatime', 'mode=755']},"
+	   " {'destination': '/dev/pts', 'type': 'devpts', 'source': 'devpts', 'options': ['nosuid',"
+	   "  'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5']},"
+	   " {'destination': '/data', 'type': 'bind', 'source': 'data'},"
+	   " {'destination': '/dev/shm', 'type': 'tmpfs', 'source': 'shm'},"
+	   " {'destination': '/sys', 'type': 'sysfs', 'source': 'sysfs', 'options': ['ro', 'rprivate']},"
+	   " {'destination': '/dev/mqueue', 'type': 'mqueue', 'source': 'mqueue'},"
+	   " {'destination': '/run', 'type': 'tmpfs'}]");
+	cr_assert(strstr(args(), " --mount proc:proc:/proc: --mount tmpfs:tmpfs:/dev:nosuid,mode=755 "
+			 "--mount devpts:devpts:/dev/pts:nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,"
+			 "gid=5 --volume B/data:/data --mount tmpfs:shm:/dev/shm: --mount sysfs:sysfs:/sys:ro "
+			 "--mount mqueue:mqueue:/dev/mqueue: --mount tmpfs:tmpfs:/run: -- "), "%s", args());
+	mvm_accepts();
+	REFUSE(", 'mounts': [{'destination': '/proc', 'type': 'proc', 'options': ['hidepid=2', 'gid=3']}]",
+	       "config.json: mounts[0]: proc option \"gid=3\" is not supported");
+	REFUSE(", 'mounts': [{'destination': '/m', 'type': 'sysfs', 'source': 'a:b'}]",
+	       "config.json: mounts[0]: mvm cannot mount a sysfs from or on a path that contains ':' "
+	       "(a:b on /m)");
 	/* Elsewhere, a tmpfs of the guest's own with the options mvinit knows. */
 	OK(", 'mounts': [{'destination': '/var/tmp', 'type': 'tmpfs', 'source': 'tmpfs',"
 	   " 'options': ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'size=65536k', 'mode=1777']},"
 	   " {'destination': '/data', 'type': 'tmpfs'}]");
-	cr_assert(strstr(args(), " --tmpfs /var/tmp:rw,nosuid,nodev,tmpcopyup,size=65536k,mode=1777 "
-			 "--tmpfs /data: -- "), "%s", args());
+	cr_assert(strstr(args(), " --mount tmpfs:tmpfs:/var/tmp:rw,nosuid,nodev,tmpcopyup,size=65536k,"
+			 "mode=1777 --mount tmpfs:tmpfs:/data: -- "), "%s", args());
 	cr_assert_eq(plan.nnotes, 0, "tmpcopyup is mvinit's: %s", plan.notes[0]);
 	mvm_accepts();
 	REFUSE(", 'mounts': [{'destination': '/data', 'type': 'tmpfs', 'options': ['huge=always']}]",
@@ -377,7 +402,7 @@ Test(spec2vm, other_mounts)
 	REFUSE(", 'mounts': [{'destination': '/mnt', 'type': 'nfs', 'source': 'h:/x'}]",
 	       "config.json: mounts[0]: a nfs mount at /mnt is not supported (mvrun shares host "
 	       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs are the guest's "
-	       "own at their usual places)");
+	       "own)");
 	REFUSE(", 'mounts': [{'destination': '/mnt', 'source': 'x'}]",
 	       "config.json: mounts[0].type: missing (required unless the mount is a bind)");
 	char extra[4096] = ", 'mounts': [";
@@ -387,6 +412,29 @@ Test(spec2vm, other_mounts)
 	strcat(extra, "]");
 	REFUSE(extra, "config.json: mounts[12]: more than 12 bind mounts; mvm shares at most 12 "
 		      "directories");
+}
+
+/* Every mount point mvrun makes in the image for a read-only root, as runc
+ * makes them: the system filesystems' too (a FROM scratch image has no
+ * /proc), but not one under an earlier mount (/dev/pts is made in the /dev
+ * tmpfs), and each once. */
+Test(spec2vm, mount_points)
+{
+	OK(", 'mounts': [{'destination': '/proc', 'type': 'proc', 'source': 'proc'},"
+	   " {'destination': '/dev', 'type': 'tmpfs', 'source': 'tmpfs'},"
+	   " {'destination': '/dev/pts', 'type': 'devpts', 'source': 'devpts'},"
+	   " {'destination': '/dev/shm', 'type': 'tmpfs', 'source': 'shm'},"
+	   " {'destination': '/sys', 'type': 'sysfs', 'source': 'sysfs'},"
+	   " {'destination': '/sys/fs/cgroup', 'type': 'cgroup', 'source': 'cgroup'},"
+	   " {'destination': '/proc', 'type': 'proc', 'source': 'proc'},"
+	   " {'destination': '/run', 'type': 'tmpfs', 'source': 'tmpfs'},"
+	   " {'destination': '/data', 'type': 'bind', 'source': 'data'}]");
+	const char *want[] = { "/proc", "/dev", "/sys", "/run", "/data" };
+	cr_assert_eq(plan.nmps, 5);
+	for (int i = 0; i < 5; i++) {
+		cr_assert_str_eq(plan.mps[i].path, want[i]);
+		cr_assert(!plan.mps[i].file);
+	}
 }
 
 Test(spec2vm, process_refusals_and_notes)
