@@ -45,6 +45,8 @@ struct mvm_args {
 	/* Container mode (--root): a process from a shared rootfs. */
 	const char *root;           /* host directory shared as the container's / */
 	bool read_only, tty;
+	bool share_privileges;      /* --share-privileges: set-id bits and file capabilities may
+				     * land on the shares (OCI containers, as under runc) */
 	const char *cwd, *hostname; /* NULL: "/" and unchanged */
 	uint32_t uid, gid;
 	int nvolumes;

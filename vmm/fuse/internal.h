@@ -110,6 +110,24 @@ int vfs_adopt(struct vfs_call *c, int dirfd, int fd, mode_t mode, bool setmode,
 /* The inode for nodeid, which must be a directory: 0, -ESTALE, -ENOTDIR. */
 int vfs_dir(struct vfs_server *s, uint64_t nodeid, struct vfs_inode **out);
 
+/* policy.c: the checks of struct vfs_policy and of files-only shares. */
+/* Is uid (gid) one that may own a node on the host? */
+bool vfs_uid_ok(const struct vfs_server *s, uint32_t uid);
+bool vfs_gid_ok(const struct vfs_server *s, uint32_t gid);
+/* mode with the bits the policy does not let land on a node of type. */
+mode_t vfs_allowed_mode(const struct vfs_server *s, mode_t type, mode_t mode);
+/* 0 if MKNOD may make a node of type and rdev, else -EPERM. */
+int vfs_mknod_ok(const struct vfs_server *s, mode_t type, uint64_t rdev);
+/* 0 if the xattr may be set, else -EPERM. */
+int vfs_xattr_ok(const struct vfs_server *s, const char *name, const void *value, uint32_t len);
+/* 0 if the requester's ids may own a new node, else -EOVERFLOW (what the
+ * kernel gives a creator whose ids the filesystem cannot map). */
+int vfs_creator_ok(const struct vfs_call *c);
+/* On a files-only share: 0 if the request may go on, else its error. */
+int vfs_files_only(const struct vfs_call *c);
+/* Free the files-only names (the share is a whole one again). */
+void vfs_free_only(struct vfs_server *s);
+
 /* Op handlers, one per opcode. */
 typedef int vfs_op_fn(struct vfs_call *c);
 vfs_op_fn vfs_op_lookup, vfs_op_forget, vfs_op_batch_forget, vfs_op_getattr, vfs_op_setattr,

@@ -80,6 +80,7 @@ void vfs_fini(struct vfs_server *s)
 	/* The root inode owns root_fd once it exists. */
 	bool root_owned = s->inodes && s->inode_top > FUSE_ROOT_ID;
 	vfs_tables_fini(s);
+	vfs_free_only(s);
 	if (!root_owned && s->root_fd >= 0)
 		close(s->root_fd);
 	if (s->proc_fd >= 0)
@@ -223,6 +224,11 @@ static int dispatch(struct vfs_call *c)
 		return -EIO;
 	if (c->s->readonly && (r->op->flags & VFS_OP_MODIFIES))
 		return -EROFS;
+	if (c->s->only) {
+		int rc = vfs_files_only(c);
+		if (rc < 0)
+			return rc;
+	}
 	return handlers[op](c);
 }
 
