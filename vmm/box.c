@@ -208,6 +208,7 @@ static int share(struct box *b, struct jail *j, const char *tag, const char *dir
 			return -1;
 	}
 	b->nfs++;
+	vfs_set_budget(&d->srv, &b->budget);
 	vfs_set_policy(&d->srv, &b->policy);
 	if (names && vfs_expose_only(&d->srv, names, (uint32_t)nnames) < 0)
 		return mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs %s: out of memory", tag);
@@ -225,6 +226,7 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jai
 {
 	if (box_spec(a, &b->files, &b->spec, err) < 0)
 		return -1;
+	b->budget = (struct vfs_budget){ .max_inodes = VFS_MAX_INODES, .max_handles = VFS_MAX_HANDLES };
 	memset(&b->policy, 0, sizeof(b->policy));
 	b->policy.setid = a->share_privileges;
 	if (a->confine_fd >= 0 && read_confine(b, a->confine_fd, err) < 0)

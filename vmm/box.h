@@ -42,6 +42,7 @@ struct box {
 	struct vfsdev fs[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS];
 	struct box_files files;
 	struct vfs_policy policy; /* every share's: --share-privileges and SETUP's */
+	struct vfs_budget budget; /* the inodes and handles of all the shares */
 	struct termios saved;
 	bool raw; /* the caller's terminal is in raw mode until box_fini */
 };

@@ -25,6 +25,21 @@
 struct vfs_inode;
 struct vfs_fh;
 
+/* What the guest may make mvm hold, per VM (all its shares together): host
+ * fds for the inodes it knows (O_PATH) and for its open files and
+ * directories, each directory handle with at most VFS_DENTS_BUF bytes of
+ * entries. mvm's RLIMIT_NOFILE is these plus its own (vmm/main.c). */
+#define VFS_MAX_INODES (128u << 10)
+#define VFS_MAX_HANDLES (8u << 10)
+
+/* A count of what servers hold against their caps; past a cap the request
+ * that would take more fails with -ENFILE. Servers that share one must be
+ * called from one thread. */
+struct vfs_budget {
+	uint32_t inodes, max_inodes;
+	uint32_t handles, max_handles;
+};
+
 #define VFS_POLICY_MAX_DEVS 64   /* proto/confine.h PROTO_MAX_DEVICES */
 #define VFS_POLICY_MAX_IDS 64    /* proto/confine.h PROTO_MAX_IDMAPS */
 
@@ -69,6 +84,8 @@ struct vfs_server {
 	struct vfs_fh *fhs;
 	uint32_t fh_cap, fh_top, fh_free, fhs_live;
 
+	struct vfs_budget *budget; /* &own, or one shared with the VM's other shares */
+	struct vfs_budget own;
 	struct vfs_policy policy;
 	char **only;            /* files-only share: the root's only names, or NULL */
 	uint32_t nonly;
@@ -88,6 +105,11 @@ int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct m
  * reopen inodes through proc_fd (a /proc/self/fd directory fd). Takes both
  * fds, also on failure. Returns 0 or -1 with err, as vfs_init. */
 int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct mvm_err *err);
+
+/* Count the server's holdings against b (shared with other servers of the
+ * same thread) from now on, instead of its own budget of VFS_MAX_INODES
+ * and VFS_MAX_HANDLES. b must outlive the server. */
+void vfs_set_budget(struct vfs_server *s, struct vfs_budget *b);
 
 /* Replace the server's policy (vfs_init starts with a zeroed one). */
 void vfs_set_policy(struct vfs_server *s, const struct vfs_policy *p);

@@ -72,12 +72,15 @@ void vfs_tables_reset(struct vfs_server *s);
 struct vfs_inode *vfs_inode_get(struct vfs_server *s, uint64_t nodeid);
 /* Count one lookup of the inode O_PATH fd refers to (st is its stat): the
  * known inode for (st_dev, st_ino) if there is one (fd is closed), else a
- * new one that takes fd. Returns the nodeid, or -errno (fd closed). */
+ * new one that takes fd (-ENFILE past the budget). Returns the nodeid, or
+ * -errno (fd closed). */
 int64_t vfs_inode_add(struct vfs_server *s, int fd, const struct stat *st);
 /* Drop n lookups; the inode goes (and its fd closes) at zero. The root and
  * unknown nodeids are left alone. */
 void vfs_inode_forget(struct vfs_server *s, uint64_t nodeid, uint64_t n);
-/* Register an open fd as a handle (taking it). Returns the fh, or -errno
+/* Is there room under the budget for one more handle? */
+bool vfs_fh_room(const struct vfs_server *s);
+/* Register an open fd as a handle (taking it). -ENFILE past the budget. Returns the fh, or -errno
  * (fd closed). */
 int64_t vfs_fh_add(struct vfs_server *s, int fd, enum vfs_fh_kind kind);
 /* The handle for a guest fh of that kind, or NULL. */

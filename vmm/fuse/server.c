@@ -50,6 +50,8 @@ int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, s
 	s->proc_fd = proc_fd;
 	s->readonly = readonly;
 	s->timeout_sec = VFS_DEFAULT_TIMEOUT;
+	s->own = (struct vfs_budget){ .max_inodes = VFS_MAX_INODES, .max_handles = VFS_MAX_HANDLES };
+	s->budget = &s->own;
 	struct stat st;
 	if (fstat(root_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		mvm_errf(err, MVM_EXIT_BADARG, "virtio-fs: the share is not a directory");
@@ -91,6 +93,15 @@ void vfs_fini(struct vfs_server *s)
 	s->root_fd = s->proc_fd = -1;
 	s->initialized = false;
 	s->live = false;
+}
+
+void vfs_set_budget(struct vfs_server *s, struct vfs_budget *b)
+{
+	s->budget->inodes -= s->inodes_live;
+	s->budget->handles -= s->fhs_live;
+	b->inodes += s->inodes_live;
+	b->handles += s->fhs_live;
+	s->budget = b;
 }
 
 void vfs_reset(struct vfs_server *s)
