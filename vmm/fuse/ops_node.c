@@ -221,8 +221,7 @@ int vfs_op_setattr(struct vfs_call *c)
 		chmod = true;
 	} else if (v & FATTR_KILL_SUIDGID) {
 		struct stat st;
-		int rc = vfs_stat(in->fd, &st);
-		if (rc < 0)
+		if ((rc = vfs_stat(in->fd, &st)) < 0)
 			return rc;
 		mode = st.st_mode & 07777 & ~S_ISUID;
 		if (st.st_mode & S_IXGRP)
@@ -245,7 +244,7 @@ int vfs_op_setattr(struct vfs_call *c)
 		int fd = h ? h->fd : vfs_reopen(s, in->fd, in->type, O_WRONLY);
 		if (fd < 0)
 			return fd;
-		int rc = ftruncate(fd, (off_t)a->size) < 0 ? -errno : 0;
+		rc = ftruncate(fd, (off_t)a->size) < 0 ? -errno : 0;
 		if (!h)
 			close(fd);
 		if (rc < 0)
