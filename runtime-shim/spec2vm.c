@@ -313,6 +313,10 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	PUSH("%s", p->rootfs);
 	if (c->root_readonly)
 		PUSH("--read-only");
+	/* As under runc, the container may leave set-id files and file
+	 * capabilities on its shares (within its id maps: mvm takes them from
+	 * SETUP); `mvrun box` may not. */
+	PUSH("--share-privileges");
 	if (pr->terminal)
 		PUSH("--tty");
 	if (pr->terminal && in->own_terminal)

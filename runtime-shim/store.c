@@ -223,6 +223,56 @@ int store_save_config(const char *root, const char *id, const char *text, struct
 	return write_atomic(path, text, err);
 }
 
+/* The state directory holds files and the single-file-bind staging
+ * directories (files/, files-ro/), which hold files: two levels. Deeper
+ * trees are not mvrun's, so removal stops there. */
+#define STORE_REMOVE_DEPTH 2
+
+/* Empty the directory dfd (taken) and its subdirectories, at most depth
+ * levels down. Entries are removed relative to dfd, and a subdirectory is
+ * entered only by openat(O_NOFOLLOW | O_DIRECTORY): a symlink is unlinked
+ * as itself, never followed, so nothing outside dir is touched. */
+static int empty_dir(int dfd, const char *dir, int depth, struct shim_err *err)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return shim_errno(err, STORE_EXIT, "%s", dir);
+	}
+	struct dirent *e;
+	int r = 0;
+	while (r == 0 && (errno = 0, e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			r = shim_errno(err, STORE_EXIT, "remove %s/%s", dir, e->d_name);
+			break;
+		}
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		if (depth <= 0) {
+			r = shim_errf(err, STORE_EXIT, "remove %s: nested deeper than mvrun makes", sub);
+			break;
+		}
+		int sfd = openat(dirfd(d), e->d_name,
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0) {
+			r = shim_errno(err, STORE_EXIT, "remove %s", sub);
+			break;
+		}
+		if (empty_dir(sfd, sub, depth - 1, err) < 0)
+			r = -1;
+		else if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			r = shim_errno(err, STORE_EXIT, "remove %s", sub);
+	}
+	if (r == 0 && errno)
+		r = shim_errno(err, STORE_EXIT, "read %s", dir);
+	closedir(d);
+	return r;
+}
+
 int store_remove(const char *root, const char *id, struct shim_err *err)
 {
 	char dir[PATH_MAX];
@@ -231,23 +281,8 @@ int store_remove(const char *root, const char *id, struct shim_err *err)
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : shim_errno(err, STORE_EXIT, "%s", dir);
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return shim_errno(err, STORE_EXIT, "%s", dir);
-	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		/* Only files live here; a directory would be someone else's. */
-		if (unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT) {
-			shim_errno(err, STORE_EXIT, "remove %s/%s", dir, e->d_name);
-			closedir(d);
-			return -1;
-		}
-	}
-	closedir(d);
+	if (empty_dir(dfd, dir, STORE_REMOVE_DEPTH - 1, err) < 0)
+		return -1;
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		return shim_errno(err, STORE_EXIT, "remove %s", dir);
 	return 0;

@@ -65,7 +65,9 @@ int store_read(const char *root, const char *id, struct store_state *st, bool *m
 /* Write `text` as ROOT/ID/config.json, atomically. */
 int store_save_config(const char *root, const char *id, const char *text, struct shim_err *err);
 
-/* Remove ROOT/ID and everything in it. A missing directory is fine. */
+/* Remove ROOT/ID and everything in it: its files and the files of its
+ * staging directories, two levels at most, never following a symlink. A
+ * missing directory is fine. */
 int store_remove(const char *root, const char *id, struct shim_err *err);
 
 /* The status now: the recorded one while mvm (same pid, same start time) is

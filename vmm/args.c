@@ -14,7 +14,7 @@
 const char mvm_usage[] =
 	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
-	"           [--root DIR [--read-only] [--volume HOST:GUEST[:OPTS]]... [--env K=V]...\n"
+	"           [--root DIR [--read-only] [--share-privileges] [--volume HOST:GUEST[:OPTS]]... [--env K=V]...\n"
 	"            [--file HOSTFILE:GUEST[:OPTS]]... [--tmpfs GUEST[:OPTIONS]]...\n"
 	"            [--mount TYPE:SOURCE:GUEST[:OPTIONS]]...\n"
 	"            [--cwd DIR] [--user UID[:GID]] [--hostname NAME] [--tty [--no-onlcr]]\n"
@@ -223,7 +223,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
 	       O_HOSTNAME, O_TTY, O_UDS, O_WAIT, O_CTLSOCK, O_READYFD, O_FILE, O_TMPFS, O_NET,
-	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC, O_NO_ONLCR, O_MOUNT };
+	       O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF, O_CHECK_HOST, O_SEC_TEST, O_PROC, O_NO_ONLCR, O_MOUNT,
+	       O_SHAREPRIV };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -237,6 +238,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		{ "version", no_argument, 0, O_VERSION },
 		{ "root", required_argument, 0, O_ROOT },
 		{ "read-only", no_argument, 0, O_RO },
+		{ "share-privileges", no_argument, 0, O_SHAREPRIV },
 		{ "volume", required_argument, 0, O_VOLUME },
 		{ "file", required_argument, 0, O_FILE },
 		{ "tmpfs", required_argument, 0, O_TMPFS },
@@ -320,6 +322,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_REPORT: a->report = true; break;
 		case O_ROOT: a->root = optarg; break;
 		case O_RO: a->read_only = true; break;
+		case O_SHAREPRIV: a->share_privileges = true; break;
 		case O_TTY: a->tty = true; break;
 		case O_NO_ONLCR: a->no_onlcr = true; break;
 		case O_CWD: a->cwd = optarg; break;

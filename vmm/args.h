@@ -57,6 +57,8 @@ struct mvm_args {
 	const char *root;           /* host directory shared as the container's / */
 	bool read_only, tty;
 	bool no_onlcr;         /* with tty: the guest's pty keeps "\n" (runc's on a caller's terminal) */
+	bool share_privileges;      /* --share-privileges: set-id bits and file capabilities may
+				     * land on the shares (OCI containers, as under runc) */
 	const char *cwd, *hostname; /* NULL: "/" and unchanged */
 	uint32_t uid, gid;
 	int nvolumes;

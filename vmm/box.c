@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "proto/confine.h"
@@ -21,6 +22,7 @@ static const char *const vol_tags[MVM_MAX_VOLUMES] = {
 static int file_dirs(const struct mvm_args *a, struct box_files *f, struct mvm_err *err)
 {
 	f->ndirs = 0;
+	memset(f->nnames, 0, sizeof(f->nnames));
 	for (int i = 0; i < a->nfiles; i++) {
 		const struct mvm_file *m = &a->files[i];
 		const char *slash = strrchr(m->host, '/'); /* args_parse checked there is one */
@@ -44,6 +46,7 @@ static int file_dirs(const struct mvm_args *a, struct box_files *f, struct mvm_e
 					"shared together, so all must be ro or all rw", m->host);
 		}
 		snprintf(f->file_tags[i], sizeof(f->file_tags[i]), "files%d/%s", d, name);
+		f->names[d][f->nnames[d]++] = name;
 	}
 	return 0;
 }
@@ -122,12 +125,41 @@ static bool hooks_ok(const uint8_t *p, size_t len)
 	return ok;
 }
 
+/* What the shares take from SETUP: the device nodes of linux.devices (the
+ * only ones MKNOD may make) and the id maps' host ranges (the only owners). */
+static void setup_policy(struct vfs_policy *p, const struct proto_setup *s)
+{
+	p->ndevs = 0;
+	for (uint32_t i = 0; i < s->ndevices && p->ndevs < VFS_POLICY_MAX_DEVS; i++) {
+		const struct proto_device *d = &s->devices[i];
+		if (d->type == 'b' || d->type == 'c')
+			p->devs[p->ndevs++] = (struct vfs_devnode){ d->type == 'b' ? S_IFBLK : S_IFCHR,
+								    d->major, d->minor };
+	}
+	p->nuids = s->nuidmap < VFS_POLICY_MAX_IDS ? s->nuidmap : VFS_POLICY_MAX_IDS;
+	p->ngids = s->ngidmap < VFS_POLICY_MAX_IDS ? s->ngidmap : VFS_POLICY_MAX_IDS;
+	for (uint32_t i = 0; i < p->nuids; i++)
+		p->uids[i] = (struct vfs_idrange){ s->uidmap[i].outside, s->uidmap[i].count };
+	for (uint32_t i = 0; i < p->ngids; i++)
+		p->gids[i] = (struct vfs_idrange){ s->gidmap[i].outside, s->gidmap[i].count };
+}
+
+/* A well-formed SETUP payload? If so, its share policy goes into p. */
+static bool setup_ok(const uint8_t *m, size_t len, struct vfs_policy *p)
+{
+	struct proto_setup *s = malloc(sizeof(*s)); /* large */
+	bool ok = s && proto_decode_setup(m, len, s) == 0;
+	if (ok)
+		setup_policy(p, s);
+	free(s);
+	return ok;
+}
+
 /* The messages mvrun wrote to --confine-fd: a CONFINE, a SETUP and a HOOKS,
  * each at most once and in that order, checked by their decoders; they
  * announce themselves in the SPEC's flags. */
 static int read_confine(struct box *b, int fd, struct mvm_err *err)
 {
-	static struct proto_setup setup; /* large; only decoded to check it */
 	struct proto_buf *x = &b->confine;
 	uint8_t chunk[4096];
 	ssize_t n;
@@ -158,7 +190,7 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 		    proto_decode_confine(p, h.len, &c) == 0)
 			b->spec.flags |= PROTO_SPEC_CONFINE;
 		else if (h.type == PROTO_SETUP && !(b->spec.flags & later) &&
-			 proto_decode_setup(p, h.len, &setup) == 0)
+			 setup_ok(p, h.len, &b->policy))
 			b->spec.flags |= PROTO_SPEC_SETUP;
 		else if (h.type == PROTO_HOOKS && !(b->spec.flags & PROTO_SPEC_HOOKS) &&
 			 hooks_ok(p, h.len))
@@ -171,21 +203,33 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 	return 0;
 }
 
-/* One share: through the jail when there is one, else by path. */
-static int share(struct vfsdev *d, struct jail *j, const char *tag, const char *dir, bool ro,
-		 struct mvm_err *err)
+/* One share: through the jail when there is one, else by path; with the
+ * box's policy, and files-only when names is not NULL. */
+static int share(struct box *b, struct jail *j, const char *tag, const char *dir, bool ro,
+		 const char *const *names, int nnames, struct mvm_err *err)
 {
-	if (!j)
-		return vfsdev_init(d, tag, dir, ro, err);
-	int root = jail_share(j, tag, dir, ro, err);
-	if (root < 0)
-		return -1;
-	int proc = jail_proc_fd(j, err);
-	if (proc < 0) {
-		close(root);
-		return -1;
+	struct vfsdev *d = &b->fs[b->nfs];
+	if (!j) {
+		if (vfsdev_init(d, tag, dir, ro, err) < 0)
+			return -1;
+	} else {
+		int root = jail_share(j, tag, dir, ro, err);
+		if (root < 0)
+			return -1;
+		int proc = jail_proc_fd(j, err);
+		if (proc < 0) {
+			close(root);
+			return -1;
+		}
+		if (vfsdev_init_fd(d, tag, root, proc, ro, err) < 0)
+			return -1;
 	}
-	return vfsdev_init_fd(d, tag, root, proc, ro, err);
+	b->nfs++;
+	vfs_set_budget(&d->srv, &b->budget);
+	vfs_set_policy(&d->srv, &b->policy);
+	if (names && vfs_expose_only(&d->srv, names, (uint32_t)nnames) < 0)
+		return mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs %s: out of memory", tag);
+	return 0;
 }
 
 /* The VM is over (I/O thread): the namespace's interface without the join. */
@@ -199,6 +243,9 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jai
 {
 	if (box_spec(a, &b->files, &b->spec, err) < 0)
 		return -1;
+	b->budget = (struct vfs_budget){ .max_inodes = VFS_MAX_INODES, .max_handles = VFS_MAX_HANDLES };
+	memset(&b->policy, 0, sizeof(b->policy));
+	b->policy.setid = a->share_privileges;
 	if (a->confine_fd >= 0 && read_confine(b, a->confine_fd, err) < 0)
 		return -1;
 	b->ctr_made = true; /* ctr_init marks every fd unset before it can fail */
@@ -209,20 +256,16 @@ int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jai
 		ctr_set_ready_fd(&b->ctr, a->ready_fd);
 	if (a->control_socket && ctr_listen(&b->ctr, a->control_socket, err) < 0)
 		return -1;
-	if (share(&b->fs[0], j, "root", a->root, a->read_only, err) < 0)
+	b->nfs = 0;
+	if (share(b, j, "root", a->root, a->read_only, NULL, 0, err) < 0)
 		return -1;
-	b->nfs = 1;
-	for (int i = 0; i < a->nvolumes; i++) {
-		if (share(&b->fs[b->nfs], j, vol_tags[i], a->volumes[i].host, a->volumes[i].ro, err) < 0)
+	for (int i = 0; i < a->nvolumes; i++)
+		if (share(b, j, vol_tags[i], a->volumes[i].host, a->volumes[i].ro, NULL, 0, err) < 0)
 			return -1;
-		b->nfs++;
-	}
-	for (int d = 0; d < b->files.ndirs; d++) {
-		if (share(&b->fs[b->nfs], j, b->files.dir_tags[d], b->files.dirs[d],
-			  b->files.dir_ro[d], err) < 0)
+	for (int d = 0; d < b->files.ndirs; d++)
+		if (share(b, j, b->files.dir_tags[d], b->files.dirs[d], b->files.dir_ro[d],
+			  b->files.names[d], b->files.nnames[d], err) < 0)
 			return -1;
-		b->nfs++;
-	}
 	if (vsock_init(&b->vsock, BOX_GUEST_CID, a->vsock_uds, ctr_accept, &b->ctr, err) < 0)
 		return -1;
 	b->vsock_ok = true;

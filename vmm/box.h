@@ -25,6 +25,8 @@ struct box_files {
 	bool dir_ro[MVM_MAX_FILE_DIRS];
 	char dir_tags[MVM_MAX_FILE_DIRS][16];
 	char file_tags[MVM_MAX_FILES][16 + 256]; /* "filesD/NAME" */
+	int nnames[MVM_MAX_FILE_DIRS];           /* the files of each share, by name: */
+	const char *names[MVM_MAX_FILE_DIRS][MVM_MAX_FILES]; /* its only entries */
 };
 
 struct box {
@@ -39,6 +41,8 @@ struct box {
 	int nfs;
 	struct vfsdev fs[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS];
 	struct box_files files;
+	struct vfs_policy policy; /* every share's: --share-privileges and SETUP's */
+	struct vfs_budget budget; /* the inodes and handles of all the shares */
 	struct termios saved;
 	bool raw; /* the caller's terminal is in raw mode until box_fini */
 };

@@ -23,17 +23,29 @@ int jail_begin(struct jail *j, struct mvm_err *err)
 	j->begun = true;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "jail: make / private");
-	/* A proc of our own with only the pid directories (Linux 5.8+), so
-	 * the fd the virtio-fs servers reopen through leads to no /proc/sys. */
+	/* The virtio-fs servers reopen inodes through /proc/self/fd, and need
+	 * nothing else of proc. So they get that one directory as a detached
+	 * mount of its own (a clone of a private proc with only the pid
+	 * directories, Linux 5.8+): ".." at the root of a mount with no parent
+	 * stays there, so no other process's /proc/PID/root is reachable from
+	 * it, and once the old root is gone no proc is mounted in the jail.
+	 * Before Linux 6.5 open_tree clones only mounts of our namespace, so
+	 * the private proc is stacked on our /proc (this namespace's only)
+	 * for the clone, and taken off again. */
 	int fs = fsopen("proc", FSOPEN_CLOEXEC), m = -1;
 	if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "subset", "pid", 0) == 0 &&
 	    fsconfig(fs, FSCONFIG_SET_STRING, "hidepid", "invisible", 0) == 0 &&
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
 		m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (m >= 0)
-		j->proc_fd = openat(m, "self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (j->proc_fd < 0)
-		j->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool stacked = m >= 0 && move_mount(m, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) == 0;
+	j->proc_fd = open_tree(AT_FDCWD, "/proc/self/fd", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int saved = errno;
+	if (stacked && umount2("/proc", MNT_DETACH) < 0 && j->proc_fd >= 0) {
+		close(j->proc_fd);
+		j->proc_fd = -1;
+		saved = errno;
+	}
+	errno = saved;
 	if (fs >= 0)
 		close(fs);
 	if (m >= 0)

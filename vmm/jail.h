@@ -1,6 +1,7 @@
 /* mvm's jail. jail_begin() (first thing in main) puts mvm in new mount, IPC
- * and UTS namespaces and makes a private proc instance (subset=pid: no
- * /proc/sys) whose /proc/self/fd the virtio-fs servers reopen through.
+ * and UTS namespaces and clones /proc/self/fd of a private proc instance
+ * (subset=pid) as a detached mount, which the virtio-fs servers reopen
+ * through: nothing above that directory is reachable from it.
  * jail_share() clones each shared directory's mount tree (open_tree), so the
  * server's root fd and the jail's bind mount are the same mounts, submounts
  * included. jail_enter() (last thing before the vCPUs run) builds a
@@ -42,7 +43,8 @@ int jail_begin(struct jail *j, struct mvm_err *err);
  * fd of its root for the caller to keep, or -1 with err. */
 int jail_share(struct jail *j, const char *name, const char *path, bool ro, struct mvm_err *err);
 
-/* A new fd of the private /proc/self/fd, or -1 with err. */
+/* A new fd of the private /proc/self/fd (a mount of its own: ".." from it
+ * stays in it), or -1 with err. */
 int jail_proc_fd(struct jail *j, struct mvm_err *err);
 
 /* Build the jail, pivot into it, drop what mvm no longer needs (above):

@@ -186,6 +186,9 @@ static int check_surface(const struct vm *vm, struct mvm_err *err)
 	return 0;
 }
 
+#define MVM_OWN_FDS 4096
+#define MVM_NOFILE (VFS_MAX_INODES + VFS_MAX_HANDLES + MVM_OWN_FDS)
+
 int main(int argc, char **argv)
 {
 	struct timespec t0;
@@ -197,11 +200,13 @@ int main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 1);
 	/* A closed stdout or socket peer is an error return, not a death. */
 	signal(SIGPIPE, SIG_IGN);
-	/* The virtio-fs server holds an O_PATH fd per inode the guest knows
-	 * (untarring 5,000 files is 5,000 of them): like virtiofsd, ask for a
-	 * million (root may raise the hard limit up to fs.nr_open), else take
-	 * the whole hard limit rather than the usual soft 1024. */
-	struct rlimit nofile, want = { 1 << 20, 1 << 20 };
+	/* The virtio-fs servers hold an O_PATH fd per inode the guest knows
+	 * (untarring 5,000 files is 5,000 of them) and one per open file, up
+	 * to their caps (vmm/fuse/fuse_server.h); mvm's own fds (devices, the
+	 * loop's 256 slots, vsock's 1,024 connections, exec sessions) fit in
+	 * MVM_OWN_FDS. Ask for that much (root may raise the hard limit), else
+	 * take the whole hard limit rather than the usual soft 1024. */
+	struct rlimit nofile, want = { MVM_NOFILE, MVM_NOFILE };
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < want.rlim_cur &&
 	    setrlimit(RLIMIT_NOFILE, &want) < 0 && nofile.rlim_cur < nofile.rlim_max) {
 		nofile.rlim_cur = nofile.rlim_max;

@@ -90,8 +90,9 @@ void vm_gate_wait(struct vm *vm)
 void vm_main_enter(struct vm *vm)
 {
 	if (vm->sec_on) {
-		/* No thread is made after this one (the filters allow no clone);
-		 * the limit says so too for a non-root mvm. */
+		/* No thread or process is made after this one: no filter allows
+		 * clone, clone3, fork, vfork or execve. The limit binds only a
+		 * non-root mvm (the kernel never applies it to uid 0). */
 		struct rlimit none = { 0, 0 };
 		setrlimit(RLIMIT_NPROC, &none);
 		vm_sec_enter(vm, &vm->sec_main);

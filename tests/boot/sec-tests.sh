@@ -76,6 +76,10 @@ else
 		t_bad "new mount, IPC and UTS namespaces" "shares the host's:$same"
 	lim=$(awk '/^Max core file size/ { print $5, $6 }' /proc/$pid/limits)
 	[ "$lim" = "0 0" ] && t_ok "RLIMIT_CORE 0" || t_bad "RLIMIT_CORE 0" "$lim"
+	# The virtio-fs caps (128 Ki inodes, 8 Ki handles) plus mvm's own 4 Ki.
+	lim=$(awk '/^Max open files/ { print $4, $5 }' /proc/$pid/limits)
+	[ "$lim" = "143360 143360" ] && t_ok "RLIMIT_NOFILE is what the virtio-fs caps need, soft = hard" ||
+		t_bad "RLIMIT_NOFILE is what the virtio-fs caps need" "$lim"
 fi
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null

@@ -275,6 +275,26 @@ if [ -z "$HOSTMEM" ]; then
 fi
 rm -f "$V"/mem "$V"/kvm "$V"/hmem "$V"/hkvm "$V"/blk "$V"/hblk "$R/memroot"
 
+# Privileges planted on the host through a share: mvrun box runs untrusted
+# code, so no device node, set-id file or file capability may land.
+escape_case "device nodes, set-id files and file capabilities on a share" 'out:^fcap: done' -- '
+mknod /mnt/v/pnull c 1 3; mknod /mnt/v/ploop b 7 0; mknod /proot c 1 3; mkfifo /mnt/v/pfifo
+cp /bin/busybox /mnt/v/psuid && chmod 4755 /mnt/v/psuid; cp /bin/busybox /mnt/v/psgid && chmod 2755 /mnt/v/psgid
+touch /mnt/v/psuid2 && chown 0:0 /mnt/v/psuid2 && chmod 6711 /mnt/v/psuid2
+mkdir /mnt/v/psgdir && chmod 2755 /mnt/v/psgdir && cp /bin/busybox /mnt/v/psgdir/inherits
+escape fcap /mnt/v/psuid /mnt/v/pfifo /proot-missing
+ls -ln /mnt/v'
+planted=$(find "$V" \( -type b -o -type c -o \( -type f -perm /6000 \) \) -printf '%p %M\n' 2>&1
+	ls -l "$R/proot" 2>/dev/null)
+caps=$(python3 -c 'import os,sys
+for p in sys.argv[1:]:
+    try: os.getxattr(p, "security.capability"); print(p)
+    except OSError: pass' "$V"/p* "$V/psgdir/inherits")
+[ -p "$V/pfifo" ] && [ -z "$planted" ] && [ -z "$caps" ] &&
+	t_ok "none of them landed on the host (a fifo did)" ||
+	t_bad "none of them landed on the host (a fifo did)" "planted: $planted caps: $caps fifo: $(ls -l "$V/pfifo" 2>&1)"
+rm -rf "$V"/p* "$R/proot"
+
 escape_case "a :ro volume remounted rw, or its tag mounted again rw" \
 	'err:Read-only file system' -- '
 mount -o remount,rw /mnt/ro; echo PWNED >>/mnt/ro/f; touch /mnt/ro/new

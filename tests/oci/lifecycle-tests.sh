@@ -331,6 +331,13 @@ grep -qE '^tmpfs /var/tmp tmpfs rw,nosuid,nodev,.*size=1024k' "$W/c10.out" && t_
 [ ! -s "$ROOT/c10/files/f0" ] && t_ok "the host's view of a stage is the empty file (the bind is mvm's own)" ||
 	t_bad "the host's view of a stage is the empty file" "$(cat "$ROOT/c10/files/f0")"
 rt delete c10
+t_check "delete after single-file binds" 0 errlines:0
+[ ! -e "$ROOT/c10" ] && t_ok "delete removes the state directory and its stages" ||
+	t_bad "delete removes the state directory and its stages" "$(ls -AR "$ROOT/c10")"
+rt run --bundle "$W/b10" c10r
+t_check "run with single-file binds" 0 'out:^10\.1\.2\.3 filebind$'
+[ ! -e "$ROOT/c10r" ] && t_ok "run leaves no state directory after single-file binds" ||
+	t_bad "run leaves no state directory after single-file binds" "$(ls -AR "$ROOT/c10r")"
 
 # --- a state path longer than a unix socket address (dockerd's: --root
 # <exec-root>/runtime-runc/moby and 64-character ids) ------------------------

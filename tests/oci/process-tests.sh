@@ -272,4 +272,45 @@ t_check "user namespace without root in the map: the user, its terminal, no capa
 t_exec 10 stat -c '%u:%g' "$W/uvol/by-1000"
 t_check "and its file is owned by the mapped ids on the host" 0 'out:^101000:101000$'
 
+# --- what a container may plant on its shares (README "Security") ----------
+# As under runc, root may leave set-id files on a rw bind; mvm, stricter,
+# makes only the device nodes linux.devices names.
+rm -rf "$W/pvol"; mkdir -p "$W/pvol"
+bundle b14 '["sh", "-c", "mknod /vol/zero c 1 5 && echo zero-made; mknod /vol/mem c 1 1 || echo mem-refused; mknod /vol/fifo p && echo fifo-made; cp /bin/busybox /vol/suid && chmod 4755 /vol/suid && echo suid-made"]' "
+for s in ('bounding', 'effective', 'permitted'):
+    c['process']['capabilities'][s] += ['CAP_MKNOD', 'CAP_FSETID', 'CAP_CHOWN', 'CAP_FOWNER']
+c['linux']['resources']['devices'].append({'allow': True, 'type': 'c', 'major': 1, 'access': 'rwm'})
+c['linux']['devices'] = [{'path': '/dev/myzero', 'type': 'c', 'major': 1, 'minor': 5, 'fileMode': 0o666}]
+c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/pvol', 'options': ['rbind', 'rw']})
+"
+rt run --bundle "$W/b14" c14
+t_check "shares: a container makes the device nodes linux.devices names, and no other" 0 \
+	'out:^zero-made$' 'out:^mem-refused$' 'out:^fifo-made$' 'out:^suid-made$'
+[ "$(stat -c '%F %t:%T' "$W/pvol/zero" 2>&1)" = "character special file 1:5" ] && [ ! -e "$W/pvol/mem" ] &&
+	[ "$(stat -c %a "$W/pvol/suid")" = 4755 ] && [ ! -e "$ROOT/c14" ] &&
+	t_ok "shares: on the host, the listed node and the set-id file, no other node; run left no state" ||
+	t_bad "shares: on the host, the listed node and the set-id file, no other node" "$(ls -l "$W/pvol" "$ROOT" 2>&1)"
+
+# A single-file bind's share holds the bound file and nothing else may be
+# made there, even by a container that mounts the share's tag itself.
+printf 'host-line\n' >"$W/fhosts"
+bundle b15 '["sh", "-c", "mkdir -p /tmp/x && mount -t virtiofs files0 /tmp/x && echo mounted; ls /tmp/x || echo list-refused; cat /tmp/x/f0; touch /tmp/x/new || echo create-refused; mknod /tmp/x/fifo p || echo mknod-refused; ln /tmp/x/f0 /tmp/x/l || echo link-refused; mv /tmp/x/f0 /tmp/x/g || echo rename-refused; rm -f /tmp/x/f0 || echo unlink-refused; echo appended >>/tmp/x/f0 && echo wrote"]' "
+for s in ('bounding', 'effective', 'permitted'):
+    c['process']['capabilities'][s].append('CAP_SYS_ADMIN')
+c['mounts'].append({'destination': '/etc/hosts', 'type': 'bind', 'source': '$W/fhosts', 'options': ['rbind', 'rw']})
+"
+create c15 b15
+rt start c15
+st=$(exited c15 b15)
+cp "$W/c15.out" "$T_OUT"; cp "$W/c15.err" "$T_ERR"; T_STATUS=$st
+t_check "file binds: the staging share refuses to list, create, link, rename or remove" 0 'out:^mounted$' \
+	'out:^list-refused$' 'out:^host-line$' 'out:^create-refused$' 'out:^mknod-refused$' \
+	'out:^link-refused$' 'out:^rename-refused$' 'out:^unlink-refused$' 'out:^wrote$'
+[ "$(ls -A "$ROOT/c15/files")" = f0 ] && [ "$(cat "$W/fhosts")" = "host-line
+appended" ] && t_ok "file binds: the staging directory holds only the stage; the bound file took the write" ||
+	t_bad "file binds: the staging directory holds only the stage" "$(ls -Al "$ROOT/c15/files"; cat "$W/fhosts")"
+rt delete c15
+t_check "file binds: delete" 0 errlines:0
+[ ! -e "$ROOT/c15" ] && t_ok "file binds: delete leaves nothing" || t_bad "file binds: delete leaves nothing" "$(ls -AR "$ROOT/c15")"
+
 t_summary oci-process

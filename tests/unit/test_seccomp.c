@@ -16,7 +16,7 @@
 
 #include "vmm/seccomp.h"
 
-enum act { A_UNAME, A_WRITE_ALLOWED, A_WRITE_OTHER, A_KVM_RUN, A_KVM_OTHER, A_MMAP_EXEC };
+enum act { A_UNAME, A_WRITE_ALLOWED, A_WRITE_OTHER, A_KVM_RUN, A_KVM_OTHER, A_MMAP_EXEC, A_CLONE };
 
 /* Run `act` in a child under kind's filter; return its wait status and
  * what it wrote on stderr. */
@@ -46,6 +46,7 @@ static int run(enum sec_kind kind, enum sec_mode mode, enum act act, char *err, 
 		case A_MMAP_EXEC:
 			syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			break;
+		case A_CLONE: syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); break;
 		}
 		syscall(SYS_exit_group, 0); /* the vCPU and I/O kinds trap this too */
 	}
@@ -125,6 +126,22 @@ Test(seccomp, the_dying_syscall_is_allowed_nowhere)
 {
 	for (int k = 0; k < SEC_NKINDS; k++)
 		cr_assert(!sec_allows((enum sec_kind)k, SEC_DIE_SYSCALL), "%s", sec_kind_name(k));
+}
+
+/* What keeps mvm from making a process or thread once the guest runs
+ * (RLIMIT_NPROC does not bind uid 0): no thread kind's list has a way to. */
+Test(seccomp, no_thread_kind_may_make_a_process_or_thread)
+{
+	static const char *const forbidden[] = { "clone", "clone3", "fork", "vfork", "execve",
+						 "execveat", "unshare", "setns" };
+	for (int k = 0; k < SEC_NKINDS; k++) {
+		for (size_t i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++)
+			cr_assert(!sec_allows((enum sec_kind)k, forbidden[i]), "%s allows %s",
+				  sec_kind_name(k), forbidden[i]);
+		char err[512];
+		int st = run((enum sec_kind)k, SEC_KILL, A_CLONE, err, sizeof(err));
+		assert_killed(st, err, "clone");
+	}
 }
 
 Test(seccomp, counts)

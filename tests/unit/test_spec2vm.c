@@ -146,7 +146,7 @@ Test(spec2vm, minimal_config)
 {
 	OK("");
 	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
-	     "--hostname box --cwd / --user 0:0 --env PATH=/bin -- sh");
+	     "--share-privileges --hostname box --cwd / --user 0:0 --env PATH=/bin -- sh");
 	cr_assert_str_eq(plan.argv[0], "/opt/mvm");
 	cr_assert_eq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
 	cr_assert_eq(plan.cpus, 1);
@@ -165,7 +165,7 @@ Test(spec2vm, every_process_option)
 	   " 'process': {'args': ['/bin/app', '--flag', '--'], 'env': ['A=1', 'B=x y'], 'cwd': '/srv',"
 	   "  'terminal': true, 'user': {'uid': 1000, 'gid': 50, 'umask': 18}}");
 	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
-	     "--read-only --tty --hostname box --cwd /srv --user 1000:50 --env A=1 --env B=x y "
+	     "--read-only --share-privileges --tty --hostname box --cwd /srv --user 1000:50 --env A=1 --env B=x y "
 	     "--umask 22 --wait-start --control-socket /run/mvrun/c1/ctl.sock -- /bin/app --flag --");
 	cr_assert(plan.tty);
 	mvm_accepts();
@@ -173,7 +173,7 @@ Test(spec2vm, every_process_option)
 	in.ready_fd = 3;
 	in.initrd = NULL;
 	OK(", 'hostname': ''");
-	ARGS("--kernel /opt/vmlinux --mem 256 --cpus 1 --root B/rootfs --cwd / --user 0:0 "
+	ARGS("--kernel /opt/vmlinux --mem 256 --cpus 1 --root B/rootfs --share-privileges --cwd / --user 0:0 "
 	     "--env PATH=/bin --ready-fd 3 -- sh");
 }
 

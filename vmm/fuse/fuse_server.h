@@ -25,6 +25,41 @@
 struct vfs_inode;
 struct vfs_fh;
 
+/* What the guest may make mvm hold, per VM (all its shares together): host
+ * fds for the inodes it knows (O_PATH) and for its open files and
+ * directories, each directory handle with at most VFS_DENTS_BUF bytes of
+ * entries. mvm's RLIMIT_NOFILE is these plus its own (vmm/main.c). */
+#define VFS_MAX_INODES (128u << 10)
+#define VFS_MAX_HANDLES (8u << 10)
+
+/* A count of what servers hold against their caps; past a cap the request
+ * that would take more fails with -ENFILE. Servers that share one must be
+ * called from one thread. */
+struct vfs_budget {
+	uint32_t inodes, max_inodes;
+	uint32_t handles, max_handles;
+};
+
+#define VFS_POLICY_MAX_DEVS 64   /* proto/confine.h PROTO_MAX_DEVICES */
+#define VFS_POLICY_MAX_IDS 64    /* proto/confine.h PROTO_MAX_IDMAPS */
+
+/* What the guest may plant on the host through a share. A zeroed policy is
+ * the strictest: no set-id bit on a non-directory, no file capability, no
+ * device node; owners are not limited. */
+struct vfs_policy {
+	bool setid;        /* set-id bits and security.capability may land (runc's
+			    * containers may make them too) */
+	uint32_t ndevs;    /* the only device nodes MKNOD may make */
+	struct vfs_devnode {
+		uint32_t type; /* S_IFCHR or S_IFBLK */
+		uint32_t major, minor;
+	} devs[VFS_POLICY_MAX_DEVS];
+	uint32_t nuids, ngids; /* host id ranges owners must fall in; 0: any id */
+	struct vfs_idrange {
+		uint32_t first, count;
+	} uids[VFS_POLICY_MAX_IDS], gids[VFS_POLICY_MAX_IDS];
+};
+
 /* One per shared directory. The fields are the server's own: callers use
  * only the functions below (and may change timeout_sec between requests). */
 struct vfs_server {
@@ -49,6 +84,12 @@ struct vfs_server {
 	struct vfs_fh *fhs;
 	uint32_t fh_cap, fh_top, fh_free, fhs_live;
 
+	struct vfs_budget *budget; /* &own, or one shared with the VM's other shares */
+	struct vfs_budget own;
+	struct vfs_policy policy;
+	char **only;            /* files-only share: the root's only names, or NULL */
+	uint32_t nonly;
+
 	uint8_t *argbuf;        /* local copy of the current request's args */
 	uint8_t *scratch;       /* dirents, xattr values, link targets */
 };
@@ -64,6 +105,21 @@ int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct m
  * reopen inodes through proc_fd (a /proc/self/fd directory fd). Takes both
  * fds, also on failure. Returns 0 or -1 with err, as vfs_init. */
 int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct mvm_err *err);
+
+/* Count the server's holdings against b (shared with other servers of the
+ * same thread) from now on, instead of its own budget of VFS_MAX_INODES
+ * and VFS_MAX_HANDLES. b must outlive the server. */
+void vfs_set_budget(struct vfs_server *s, struct vfs_budget *b);
+
+/* Replace the server's policy (vfs_init starts with a zeroed one). */
+void vfs_set_policy(struct vfs_server *s, const struct vfs_policy *p);
+
+/* Make the share a files-only one: the guest sees only these n names in the
+ * root (regular files), may read and write them, and gets -EPERM for every
+ * op that would create, link, rename or remove a name, list the root or
+ * change the root itself. Returns 0, or -ENOMEM / -EINVAL (a name that is
+ * not one path component). */
+int vfs_expose_only(struct vfs_server *s, const char *const *names, uint32_t n);
 
 /* Close every fd and free everything. Safe on a zeroed server, after a
  * failed vfs_init, and twice. */

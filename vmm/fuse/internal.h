@@ -72,12 +72,15 @@ void vfs_tables_reset(struct vfs_server *s);
 struct vfs_inode *vfs_inode_get(struct vfs_server *s, uint64_t nodeid);
 /* Count one lookup of the inode O_PATH fd refers to (st is its stat): the
  * known inode for (st_dev, st_ino) if there is one (fd is closed), else a
- * new one that takes fd. Returns the nodeid, or -errno (fd closed). */
+ * new one that takes fd (-ENFILE past the budget). Returns the nodeid, or
+ * -errno (fd closed). */
 int64_t vfs_inode_add(struct vfs_server *s, int fd, const struct stat *st);
 /* Drop n lookups; the inode goes (and its fd closes) at zero. The root and
  * unknown nodeids are left alone. */
 void vfs_inode_forget(struct vfs_server *s, uint64_t nodeid, uint64_t n);
-/* Register an open fd as a handle (taking it). Returns the fh, or -errno
+/* Is there room under the budget for one more handle? */
+bool vfs_fh_room(const struct vfs_server *s);
+/* Register an open fd as a handle (taking it). -ENFILE past the budget. Returns the fh, or -errno
  * (fd closed). */
 int64_t vfs_fh_add(struct vfs_server *s, int fd, enum vfs_fh_kind kind);
 /* The handle for a guest fh of that kind, or NULL. */
@@ -109,6 +112,24 @@ int vfs_adopt(struct vfs_call *c, int dirfd, int fd, mode_t mode, bool setmode,
 	      struct fuse_entry_out *e);
 /* The inode for nodeid, which must be a directory: 0, -ESTALE, -ENOTDIR. */
 int vfs_dir(struct vfs_server *s, uint64_t nodeid, struct vfs_inode **out);
+
+/* policy.c: the checks of struct vfs_policy and of files-only shares. */
+/* Is uid (gid) one that may own a node on the host? */
+bool vfs_uid_ok(const struct vfs_server *s, uint32_t uid);
+bool vfs_gid_ok(const struct vfs_server *s, uint32_t gid);
+/* mode with the bits the policy does not let land on a node of type. */
+mode_t vfs_allowed_mode(const struct vfs_server *s, mode_t type, mode_t mode);
+/* 0 if MKNOD may make a node of type and rdev, else -EPERM. */
+int vfs_mknod_ok(const struct vfs_server *s, mode_t type, uint64_t rdev);
+/* 0 if the xattr may be set, else -EPERM. */
+int vfs_xattr_ok(const struct vfs_server *s, const char *name, const void *value, uint32_t len);
+/* 0 if the requester's ids may own a new node, else -EOVERFLOW (what the
+ * kernel gives a creator whose ids the filesystem cannot map). */
+int vfs_creator_ok(const struct vfs_call *c);
+/* On a files-only share: 0 if the request may go on, else its error. */
+int vfs_files_only(const struct vfs_call *c);
+/* Free the files-only names (the share is a whole one again). */
+void vfs_free_only(struct vfs_server *s);
 
 /* Op handlers, one per opcode. */
 typedef int vfs_op_fn(struct vfs_call *c);

@@ -19,6 +19,8 @@ int vfs_op_opendir(struct vfs_call *c)
 	int rc = vfs_dir(c->s, c->r->h.nodeid, &in);
 	if (rc < 0)
 		return rc;
+	if (!vfs_fh_room(c->s))
+		return -ENFILE;
 	int fd = vfs_reopen(c->s, in->fd, in->type, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;

@@ -80,7 +80,9 @@ int vfs_op_mknod(struct vfs_call *c)
 	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
 	    type != S_IFSOCK)
 		return -EINVAL;
-	mode_t perm = m->mode & 07777 & ~m->umask;
+	if ((rc = vfs_creator_ok(c)) < 0 || (rc = vfs_mknod_ok(c->s, type, m->rdev)) < 0)
+		return rc;
+	mode_t perm = vfs_allowed_mode(c->s, type, m->mode & 07777 & ~m->umask);
 	/* rdev is the kernel's new_encode_dev() form, which mknod takes. */
 	if (mknodat(dir->fd, c->r->name, type | (perm & 0777), m->rdev) < 0)
 		return -errno;
@@ -94,7 +96,9 @@ int vfs_op_mkdir(struct vfs_call *c)
 	int rc = vfs_dir(c->s, c->r->h.nodeid, &dir);
 	if (rc < 0)
 		return rc;
-	mode_t perm = m->mode & 07777 & ~m->umask;
+	if ((rc = vfs_creator_ok(c)) < 0)
+		return rc;
+	mode_t perm = vfs_allowed_mode(c->s, S_IFDIR, m->mode & 07777 & ~m->umask);
 	if (mkdirat(dir->fd, c->r->name, perm & 0777) < 0)
 		return -errno;
 	return made(c, dir, c->r->name, perm, true);
@@ -105,6 +109,8 @@ int vfs_op_symlink(struct vfs_call *c)
 	struct vfs_inode *dir;
 	int rc = vfs_dir(c->s, c->r->h.nodeid, &dir);
 	if (rc < 0)
+		return rc;
+	if ((rc = vfs_creator_ok(c)) < 0)
 		return rc;
 	/* The target is stored, never resolved here: the guest resolves it. */
 	if (symlinkat(c->r->name2, dir->fd, c->r->name) < 0)

@@ -41,6 +41,8 @@ int vfs_op_open(struct vfs_call *c)
 		return -ESTALE;
 	if (in->type == S_IFDIR)
 		return -EISDIR;
+	if (!vfs_fh_room(s))
+		return -ENFILE;
 	int fl = open_flags(o->flags, s->readonly);
 	if (fl < 0)
 		return fl;
@@ -91,7 +93,11 @@ int vfs_op_create(struct vfs_call *c)
 	int fl = open_flags(ci->flags, false);
 	if (fl < 0)
 		return fl;
-	mode_t perm = ci->mode & 07777 & ~ci->umask;
+	if ((rc = vfs_creator_ok(c)) < 0)
+		return rc;
+	if (!vfs_fh_room(s))
+		return -ENFILE; /* before the file is made */
+	mode_t perm = vfs_allowed_mode(s, S_IFREG, ci->mode & 07777 & ~ci->umask);
 	struct fuse_entry_out e;
 	/* O_EXCL always: O_CREAT alone would open a device or fifo that a
 	 * racing MKNOD put there. */

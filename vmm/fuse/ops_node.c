@@ -167,6 +167,25 @@ static int set_time(struct timespec *ts, uint32_t valid, uint32_t set, uint32_t 
 	return 0;
 }
 
+/* With id maps, a chown or chmod as the kernel allows one in a user
+ * namespace: the new ids mapped (-EINVAL, as chown(2) for an id the
+ * namespace cannot name), and the node's owner mapped (-EPERM: neither
+ * CAP_CHOWN nor CAP_FOWNER reaches an unmapped owner's node). */
+static int owner_change_ok(struct vfs_server *s, struct vfs_inode *in,
+			   const struct fuse_setattr_in *a)
+{
+	uint32_t v = a->valid;
+	if (!(v & (FATTR_UID | FATTR_GID | FATTR_MODE)) || (!s->policy.nuids && !s->policy.ngids))
+		return 0;
+	if (((v & FATTR_UID) && !vfs_uid_ok(s, a->uid)) || ((v & FATTR_GID) && !vfs_gid_ok(s, a->gid)))
+		return -EINVAL;
+	struct stat st;
+	int rc = vfs_stat(in->fd, &st);
+	if (rc < 0)
+		return rc;
+	return vfs_uid_ok(s, st.st_uid) ? 0 : -EPERM;
+}
+
 /* chown before chmod (chown clears set-id bits), truncate before the times
  * (truncate sets mtime). With FATTR_FH the guest's open file is used. */
 int vfs_op_setattr(struct vfs_call *c)
@@ -186,6 +205,9 @@ int vfs_op_setattr(struct vfs_call *c)
 	char name[16];
 	vfs_fdname(name, in->fd);
 
+	int rc = owner_change_ok(s, in, a);
+	if (rc < 0)
+		return rc;
 	if (v & (FATTR_UID | FATTR_GID)) {
 		uid_t uid = v & FATTR_UID ? a->uid : (uid_t)-1;
 		gid_t gid = v & FATTR_GID ? a->gid : (gid_t)-1;
@@ -195,12 +217,11 @@ int vfs_op_setattr(struct vfs_call *c)
 	mode_t mode = 0;
 	bool chmod = false;
 	if (v & FATTR_MODE) {
-		mode = a->mode & 07777;
+		mode = vfs_allowed_mode(s, in->type, a->mode & 07777);
 		chmod = true;
 	} else if (v & FATTR_KILL_SUIDGID) {
 		struct stat st;
-		int rc = vfs_stat(in->fd, &st);
-		if (rc < 0)
+		if ((rc = vfs_stat(in->fd, &st)) < 0)
 			return rc;
 		mode = st.st_mode & 07777 & ~S_ISUID;
 		if (st.st_mode & S_IXGRP)
@@ -223,7 +244,7 @@ int vfs_op_setattr(struct vfs_call *c)
 		int fd = h ? h->fd : vfs_reopen(s, in->fd, in->type, O_WRONLY);
 		if (fd < 0)
 			return fd;
-		int rc = ftruncate(fd, (off_t)a->size) < 0 ? -errno : 0;
+		rc = ftruncate(fd, (off_t)a->size) < 0 ? -errno : 0;
 		if (!h)
 			close(fd);
 		if (rc < 0)

@@ -38,11 +38,13 @@ int vfs_op_setxattr(struct vfs_call *c)
 		return -EPERM;
 	if (x->flags & ~(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
+	int rc = vfs_xattr_ok(c->s, c->r->name, c->r->value, c->r->valuelen);
+	if (rc < 0)
+		return rc;
 	int fd = xattr_fd(c);
 	if (fd < 0)
 		return fd == -ENOTSUP ? -EPERM : fd;
-	int rc = fsetxattr(fd, c->r->name, c->r->value, c->r->valuelen, (int)x->flags);
-	rc = rc < 0 ? -errno : 0;
+	rc = fsetxattr(fd, c->r->name, c->r->value, c->r->valuelen, (int)x->flags) < 0 ? -errno : 0;
 	close(fd);
 	return rc;
 }

@@ -50,6 +50,8 @@ int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, s
 	s->proc_fd = proc_fd;
 	s->readonly = readonly;
 	s->timeout_sec = VFS_DEFAULT_TIMEOUT;
+	s->own = (struct vfs_budget){ .max_inodes = VFS_MAX_INODES, .max_handles = VFS_MAX_HANDLES };
+	s->budget = &s->own;
 	struct stat st;
 	if (fstat(root_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		mvm_errf(err, MVM_EXIT_BADARG, "virtio-fs: the share is not a directory");
@@ -80,6 +82,7 @@ void vfs_fini(struct vfs_server *s)
 	/* The root inode owns root_fd once it exists. */
 	bool root_owned = s->inodes && s->inode_top > FUSE_ROOT_ID;
 	vfs_tables_fini(s);
+	vfs_free_only(s);
 	if (!root_owned && s->root_fd >= 0)
 		close(s->root_fd);
 	if (s->proc_fd >= 0)
@@ -90,6 +93,15 @@ void vfs_fini(struct vfs_server *s)
 	s->root_fd = s->proc_fd = -1;
 	s->initialized = false;
 	s->live = false;
+}
+
+void vfs_set_budget(struct vfs_server *s, struct vfs_budget *b)
+{
+	s->budget->inodes -= s->inodes_live;
+	s->budget->handles -= s->fhs_live;
+	b->inodes += s->inodes_live;
+	b->handles += s->fhs_live;
+	s->budget = b;
 }
 
 void vfs_reset(struct vfs_server *s)
@@ -223,6 +235,11 @@ static int dispatch(struct vfs_call *c)
 		return -EIO;
 	if (c->s->readonly && (r->op->flags & VFS_OP_MODIFIES))
 		return -EROFS;
+	if (c->s->only) {
+		int rc = vfs_files_only(c);
+		if (rc < 0)
+			return rc;
+	}
 	return handlers[op](c);
 }
 

@@ -84,6 +84,7 @@ static void close_fhs(struct vfs_server *s)
 	}
 	s->fh_top = 1;
 	s->fh_free = 0;
+	s->budget->handles -= s->fhs_live;
 	s->fhs_live = 0;
 }
 
@@ -101,6 +102,7 @@ void vfs_tables_reset(struct vfs_server *s)
 	s->inode_free = 0;
 	if (s->inode_top > 2)
 		s->inode_top = 2;
+	s->budget->inodes -= s->inodes_live - (s->inode_top - 1);
 	s->inodes_live = s->inode_top - 1;
 	if (s->inodes_live)
 		bucket_insert(s, 1);
@@ -115,6 +117,8 @@ void vfs_tables_fini(struct vfs_server *s)
 			if (s->inodes[i].fd >= 0)
 				close(s->inodes[i].fd);
 	}
+	if (s->budget)
+		s->budget->inodes -= s->inodes_live;
 	free(s->inodes);
 	free(s->buckets);
 	free(s->fhs);
@@ -166,6 +170,10 @@ int64_t vfs_inode_add(struct vfs_server *s, int fd, const struct stat *st)
 			return i;
 		}
 	}
+	if (s->budget->inodes >= s->budget->max_inodes) {
+		close(fd);
+		return -ENFILE;
+	}
 	if (s->inodes_live >= s->nbuckets && rehash(s) < 0) {
 		close(fd);
 		return -ENOMEM;
@@ -184,6 +192,7 @@ int64_t vfs_inode_add(struct vfs_server *s, int fd, const struct stat *st)
 	n->gen++;
 	bucket_insert(s, slot);
 	s->inodes_live++;
+	s->budget->inodes++;
 	return slot;
 }
 
@@ -201,11 +210,21 @@ void vfs_inode_forget(struct vfs_server *s, uint64_t nodeid, uint64_t n)
 	in->next = s->inode_free;
 	s->inode_free = nodeid;
 	s->inodes_live--;
+	s->budget->inodes--;
+}
+
+bool vfs_fh_room(const struct vfs_server *s)
+{
+	return s->budget->handles < s->budget->max_handles;
 }
 
 int64_t vfs_fh_add(struct vfs_server *s, int fd, enum vfs_fh_kind kind)
 {
 	uint32_t i;
+	if (!vfs_fh_room(s)) {
+		close(fd);
+		return -ENFILE;
+	}
 	if (s->fh_free) {
 		i = s->fh_free;
 		s->fh_free = s->fhs[i].next;
@@ -235,6 +254,7 @@ int64_t vfs_fh_add(struct vfs_server *s, int fd, enum vfs_fh_kind kind)
 	if (h->gen == 0)
 		h->gen = 1;
 	s->fhs_live++;
+	s->budget->handles++;
 	return (int64_t)((uint64_t)h->gen << 32 | i);
 }
 
@@ -264,5 +284,6 @@ int vfs_fh_close(struct vfs_server *s, uint64_t fh, enum vfs_fh_kind kind)
 	h->next = s->fh_free;
 	s->fh_free = i;
 	s->fhs_live--;
+	s->budget->handles--;
 	return 0;
 }

