@@ -584,6 +584,7 @@ Test(config, a_process_from_a_pipe)
 	cr_assert_eq(c.process.nargs, 2);
 	cr_assert_eq(strlen(c.process.args[1]), 4900);
 	memset(&err, 0, sizeof(err));
+	cfg_free(&c);
 	cr_assert_eq(cfg_load_process("/tmp", &c, &err), -1);
 	EXPECT_MSG("/tmp: not a file of at most 64 MiB");
 }
