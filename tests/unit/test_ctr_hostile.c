@@ -317,6 +317,22 @@ static void read_line(int fd, char *line, size_t cap)
 	line[n] = 0;
 }
 
+/* Lower RLIMIT_NOFILE to a few above what is open and take every fd number
+ * left (at most 64, in hog). old gets the limit to put back. Returns how
+ * many were taken. */
+static int hog_fds(int *hog, struct rlimit *old)
+{
+	struct rlimit lim;
+	getrlimit(RLIMIT_NOFILE, old);
+	lim = *old;
+	lim.rlim_cur = (rlim_t)open_fds() + 16;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	int n = 0;
+	while (n < 64 && (hog[n] = dup(0)) >= 0)
+		n++;
+	return n;
+}
+
 Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_spin)
 {
 	static char path[64]; /* ctr_fini unlinks it */
@@ -326,14 +342,8 @@ Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_
 	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);
 	int cl = connect_to(path), cl2 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	/* Every fd number below the limit taken. */
-	struct rlimit old, lim;
-	getrlimit(RLIMIT_NOFILE, &old);
-	lim = old;
-	lim.rlim_cur = (rlim_t)open_fds() + 16;
-	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
-	int hog[64], nhog = 0;
-	while (nhog < 64 && (hog[nhog] = dup(0)) >= 0)
-		nhog++;
+	struct rlimit old;
+	int hog[64], nhog = hog_fds(hog, &old);
 	cr_assert_eq(errno, EMFILE);
 	int calls = pump(&loop);
 	setrlimit(RLIMIT_NOFILE, &old);
@@ -366,14 +376,8 @@ Test(ctr_hostile, the_control_socket_with_no_reserve_fd_pauses_until_an_fd_is_fr
 	close(c->reserve_fd); /* as when taking it back failed */
 	c->reserve_fd = -1;
 	int cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct rlimit old, lim;
-	getrlimit(RLIMIT_NOFILE, &old);
-	lim = old;
-	lim.rlim_cur = (rlim_t)open_fds() + 16;
-	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
-	int hog[64], nhog = 0;
-	while (nhog < 64 && (hog[nhog] = dup(0)) >= 0)
-		nhog++;
+	struct rlimit old;
+	int hog[64], nhog = hog_fds(hog, &old);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	strcpy(sa.sun_path, path);
 	cr_assert_eq(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
