@@ -1,9 +1,9 @@
 #!/bin/bash
 # What a hostile process in the guest can do to mvm over AF_VSOCK, end to
-# end: repeated, parallel and half-open streams to every mvm port, and a
-# stdout flood with a stalled reader. After each, the container still
-# answers (its output arrives, signals reach it) and mvm exits when the guest
-# powers off. Needs a host that boots Linux under KVM: run it through
+# end: repeated, parallel and half-open streams to every mvm port, a stdout
+# flood with a stalled reader, and thousands of open files on a share. After
+# each, the container still answers (its output arrives, signals reach it)
+# and mvm exits when the guest powers off. Needs a host that boots Linux under KVM: run it through
 # tests/vmhost/run --module tun (the OCI case). The guest program is
 # tests/box/vsockhostile.c.
 cd "$(dirname "$0")/../.."
@@ -49,6 +49,13 @@ if [ "$heard" = 1 ]; then
 else
 	t_bad "a stalled stdout reader does not stop signals or stderr" "no got-term while stdout was stalled"
 fi
+
+# Thousands of open files on a share: past mvm's virtio-fs budget (8,192
+# open files and directories a VM) the guest's opens fail with ENFILE, mvm
+# holds no more, and once they are closed opens work again.
+box "$R" -- vsockhostile handles 9000 /bin/busybox
+t_check "9000 opens on a share: the budget refuses the rest with ENFILE, then opens work again" 9 \
+	'out:^handles opened=8[01][0-9]{2} first-error=ENFILE$' 'out:^reopen ok$'
 
 # An OCI container whose process storms mvm's ports: afterwards it still
 # answers exec, kill and delete, and mvm exits when the guest powers off.

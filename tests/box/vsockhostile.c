@@ -9,6 +9,8 @@
  *   vsockhostile flood MIB MiB to stdout, "flooding" first on stderr; on
  *                          SIGTERM "got-term" on stderr and exit 5 */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,12 +100,42 @@ static int flood(long mib)
 	return 0;
 }
 
+/* Open PATH n times and hold every fd: past mvm's virtio-fs budget the
+ * opens fail (ENFILE), mvm stays up; after they are closed, opens work
+ * again. */
+static int handles(int n, const char *path)
+{
+	struct rlimit lim = { (rlim_t)n + 64, (rlim_t)n + 64 };
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return perror("setrlimit"), 1;
+	int *fds = calloc((size_t)n, sizeof(int));
+	int opened = 0, first_err = 0;
+	for (int i = 0; fds && i < n; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			fds[opened++] = fd;
+		else if (!first_err)
+			first_err = errno;
+	}
+	printf("handles opened=%d first-error=%s\n", opened,
+	       first_err == ENFILE ? "ENFILE" : first_err ? strerror(first_err) : "none");
+	for (int i = 0; i < opened; i++)
+		close(fds[i]);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	printf("reopen %s\n", fd >= 0 ? "ok" : strerror(errno));
+	fflush(stdout);
+	free(fds);
+	return 9;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "handles") == 0)
+		return handles(atoi(argv[2]), argv[3]);
 	if (argc == 3 && strcmp(argv[1], "storm") == 0)
 		return storm(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "flood") == 0)
 		return flood(atol(argv[2]));
-	fprintf(stderr, "usage: vsockhostile storm N | flood MIB\n");
+	fprintf(stderr, "usage: vsockhostile storm N | flood MIB | handles N PATH\n");
 	return 2;
 }
