@@ -337,7 +337,12 @@ static int prepare(struct launch *l, struct shim_err *err)
 	}
 	if (l->plan.netns_path && open_netns(l, err) < 0)
 		return -1;
-	for (int i = 0; l->cfg.root_readonly && i < l->plan.nmps; i++)
+	/* The mount points go in first, as runc makes them: with a read-only
+	 * root the guest could not, and with a user namespace mvm refuses the
+	 * guest's creations as an unmapped owner (the share policy), which
+	 * mvinit's own, as guest root, would be. */
+	bool make_mps = l->cfg.root_readonly || l->cfg.lx.nuid_mappings > 0;
+	for (int i = 0; make_mps && i < l->plan.nmps; i++)
 		if (mp_create(l->plan.rootfs, l->plan.mps[i].path, l->plan.mps[i].file, err) < 0)
 			return -1;
 	if (l->plan.tty && !o->console_socket && !o->foreground)

@@ -32,8 +32,9 @@ VMADDR_CID_ANY = 0xFFFFFFFF
 # proto.h
 VERSION = 1
 HELLO, SPEC, READY, ERROR, START, SIGNAL, RESIZE, EXIT = range(1, 9)
+STARTED = 22  # proto.h: the process has been executed (after START, before EXIT)
 NAMES = {1: "HELLO", 2: "SPEC", 3: "READY", 4: "ERROR", 5: "START", 6: "SIGNAL",
-         7: "RESIZE", 8: "EXIT"}
+         7: "RESIZE", 8: "EXIT", 22: "STARTED"}
 SPEC_TTY, SPEC_READONLY_ROOT, MOUNT_RO = 1, 2, 1
 P_CONTROL, P_STDIN, P_STDOUT, P_STDERR, P_TTY = 1024, 1025, 1026, 1027, 1028
 STREAMS = {P_STDIN: "stdin", P_STDOUT: "stdout", P_STDERR: "stderr", P_TTY: "tty"}
@@ -58,7 +59,8 @@ def spec(argv, env=("PATH=/usr/sbin:/usr/bin:/sbin:/bin",), cwd="/", hostname=""
     p += struct.pack("<I", len(env)) + b"".join(pstr(e) for e in env)
     p += struct.pack("<I", len(mounts))
     for tag, path, fl in mounts:
-        p += pstr(tag) + pstr(path) + struct.pack("<I", fl)
+        # A share's mount: no kernel fstype or source (proto_mount).
+        p += pstr(tag) + pstr(path) + struct.pack("<I", fl) + pstr("") + pstr("")
     p += struct.pack("<I", len(rlimits))
     for res, soft, hard in rlimits:
         p += struct.pack("<IQQ", res, soft, hard)
@@ -191,8 +193,13 @@ class VM:
         self.conns[P_CONTROL].sendall(data)
 
     def next_msg(self, what):
-        self.until(lambda: self.msgs, what)
-        return self.msgs.pop(0)
+        """The next message but STARTED, which is noted in self.started."""
+        while True:
+            self.until(lambda: self.msgs, what)
+            m = self.msgs.pop(0)
+            if m[0] != STARTED:
+                return m
+            self.started = True
 
     # -- the conversation
 

@@ -207,11 +207,14 @@ c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
 c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
 c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/uvol', 'options': ['rbind', 'rw']})
 c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'nodev']})
+c['mounts'].append({'destination': '/newvol', 'type': 'bind', 'source': '$W/uvol', 'options': ['rbind', 'ro']})
 "
-rm -rf "$W/uvol"; mkdir -p "$W/uvol"
+# /newvol is missing in the image: its mount point is made on the host, as
+# runc makes it (the guest, as an unmapped owner, may not create it).
+rm -rf "$W/uvol" "$W/rootfs/newvol"; mkdir -p "$W/uvol"
 chown 100000:200000 "$W/uvol"; chmod 777 "$W/uvol"
 echo top-secret >"$W/uvol/secret"; chmod 600 "$W/uvol/secret"
-bundle b11 '["sh", "-c", "id; cat /proc/self/uid_map /proc/self/gid_map; touch /vol/by-root; mkdir /vol/dir; stat -c \"root-owner=%u:%g\" /; stat -c \"tmp-owner=%u:%g\" /tmp; cat /vol/secret || echo secret-refused; mknod /tmp/null c 1 3 || echo mknod-refused; echo up; exec sleep 1000"]' "$userns_edit"
+bundle b11 '["sh", "-c", "id; cat /proc/self/uid_map /proc/self/gid_map; touch /vol/by-root; mkdir /vol/dir; stat -c \"root-owner=%u:%g\" /; stat -c \"tmp-owner=%u:%g\" /tmp; cat /vol/secret || echo secret-refused; mknod /tmp/null c 1 3 || echo mknod-refused; [ -d /newvol/dir ] && echo newvol-mounted; echo up; exec sleep 1000"]' "$userns_edit"
 create c11 b11
 rt start c11
 wait_out c11 '^up$'
@@ -221,6 +224,7 @@ t_check "user namespace: the process is root of it, with the config's maps" 0 \
 t_check "user namespace: host root's files are nobody's, and closed to the container's root" 0 \
 	'out:^root-owner=65534:65534$' 'out:^secret-refused$' 'out:^mknod-refused$'
 t_check "user namespace: the tmpfs on /tmp is the container root's" 0 'out:^tmp-owner=0:0$'
+t_check "user namespace: a bind whose mount point the image lacks is mounted" 0 'out:^newvol-mounted$'
 t_exec 10 sh -c 'stat -c %u:%g "$0" "$1" | sort | uniq -c' "$W/uvol/by-root" "$W/uvol/dir"
 t_check "user namespace: what it writes to a share is owned by the mapped ids on the host" 0 \
 	'out:^ *2 100000:200000$'
