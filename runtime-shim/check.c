@@ -177,7 +177,7 @@ int shim_check(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 {
 	(void)g;
 	if (argc > 1)
-		return shim_operands(argc, argv, 0, "mvrun check", err), err->status;
+		return shim_operands(argc, argv, 0, err), err->status;
 	struct report r = { 0 };
 	char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], p[PATH_MAX];
 	struct shim_err e = { 0 };

@@ -42,8 +42,7 @@ int shim_create(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	while ((c = shim_getopt(argc, argv, "b:", opts, err)) != -1)
 		if (c == -2 || shim_create_opt(c, &o, err) != 0)
 			return err->status ? err->status : 1;
-	if (shim_operands(argc, argv, 1, "mvrun create [--bundle DIR] [--pid-file FILE] "
-					 "[--console-socket SOCK] ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	o.id = argv[optind];
 	pid_t pid;

@@ -107,7 +107,7 @@ int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 			return err->status;
 		force = true;
 	}
-	if (shim_operands(argc, argv, 1, "mvrun delete [--force] ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	struct shim_err e = { 0 };
 	if (shim_destroy(g, argv[optind], force, &e) == 0)

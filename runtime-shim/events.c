@@ -97,7 +97,7 @@ int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 			return shim_errf(err, 1, "events: --interval %s: not a duration (5s, 500ms, 1m30s)",
 					 optarg), 1;
 	}
-	if (shim_operands(argc, argv, 1, "mvrun events [--stats] [--interval DURATION] ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	const char *id = argv[optind];
 	struct store_state st;

@@ -9,11 +9,6 @@
 
 #include "runtime-shim/confine.h"
 
-#define EXEC_USAGE                                                                           \
-	"mvrun exec [--process FILE] [--detach] [--pid-file FILE] [--tty] [--console-socket " \
-	"SOCK] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids G]... "        \
-	"[--cap CAP]... [--no-new-privs] [--ignore-paused] [--cgroup [:]SUB] ID [ARGS...]"
-
 /* --additional-gids G, or a comma-separated list of them. */
 static int add_gids(struct exec_opts *o, const char *v, struct shim_err *err)
 {
@@ -88,11 +83,13 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
 		default: break;
 		}
 	}
+	char usage[512];
+	shim_usage("exec", usage, sizeof(usage));
 	if (argc - optind < 1)
-		return shim_errf(err, 1, "exec: missing argument (usage: %s)", EXEC_USAGE);
+		return shim_errf(err, 1, "exec: missing argument (usage: %s)", usage);
 	if (!o->process && argc - optind < 2)
 		return shim_errf(err, 1, "exec: no command: give ARGS or --process (usage: %s)",
-				 EXEC_USAGE);
+				 usage);
 	if (o->process && argc - optind > 1)
 		return shim_errf(err, 1, "exec: ARGS and --process are exclusive");
 	if (o->tty && o->detach && !o->console_socket)

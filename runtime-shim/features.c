@@ -103,7 +103,7 @@ int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *er
 	static const struct option opts[] = { { 0, 0, 0, 0 } };
 	(void)g;
 	if (shim_getopt(argc, argv, "", opts, err) != -1 ||
-	    shim_operands(argc, argv, 0, "mvrun features", err) < 0)
+	    shim_operands(argc, argv, 0, err) < 0)
 		return err->status;
 	json_error_t je;
 	json_t *o = json_loads(features, 0, &je);

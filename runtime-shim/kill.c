@@ -36,8 +36,7 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	}
 	int n = argc - optind;
 	if (n < 1 || n > 2)
-		return shim_operands(argc, argv, n < 1 ? 1 : 2, "mvrun kill [--all] ID [SIGNAL]", err),
-		       err->status;
+		return shim_operands(argc, argv, n < 1 ? 1 : 2, err), err->status;
 	const char *id = argv[optind];
 	int sig = SIGTERM;
 	if (n == 2 && (sig = shim_parse_signal(argv[optind + 1])) < 0)

@@ -89,7 +89,7 @@ int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		else if (strcmp(optarg, "table"))
 			return shim_errf(err, 1, "list: --format %s: must be table or json", optarg), 1;
 	}
-	if (shim_operands(argc, argv, 0, "mvrun list [-q] [--format table|json]", err) < 0)
+	if (shim_operands(argc, argv, 0, err) < 0)
 		return err->status;
 	struct row *rows = NULL;
 	int n = 0;

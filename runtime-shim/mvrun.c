@@ -2,6 +2,7 @@
  * {name, handler} table (one file per verb); the handler fills an error
  * object that is reported here, once, on stderr and in --log. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,40 +10,13 @@
 #include "proto/version.h"
 #include "runtime-shim/shim.h"
 
-static int verb_box(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
-{
-	(void)g;
-	(void)err;
-	return shim_box(argc, argv);
-}
-
-static const struct shim_verb verbs[] = {
-	{ "create", shim_create, "create a container from a bundle (runs until start)" },
-	{ "start", shim_start, "start the process of a created container" },
-	{ "state", shim_state, "print a container's state as JSON" },
-	{ "kill", shim_kill, "send a signal to a container's process (default SIGTERM)" },
-	{ "delete", shim_delete, "delete a stopped container (--force: any)" },
-	{ "run", shim_run, "create and start a container, and wait for it unless --detach" },
-	{ "exec", shim_exec, "run another process in a running container" },
-	{ "pause", shim_pause, "freeze a running container's VM" },
-	{ "resume", shim_resume, "thaw a paused container's VM" },
-	{ "ps", shim_ps, "list a container's host processes (--format json: their pids)" },
-	{ "update", shim_update, "change a running container's cgroup limits" },
-	{ "events", shim_events, "print a container's stats as JSON every --interval (--stats: once)" },
-	{ "list", shim_list, "list the containers under --root" },
-	{ "spec", shim_spec, "write a default config.json" },
-	{ "features", shim_features, "print what this mvrun supports, as JSON" },
-	{ "check", shim_check, "say whether this host can run mvrun, one line an item" },
-	{ "setup", shim_setup, "register mvrun with docker, podman or containerd (kubernetes: a RuntimeClass)" },
-	{ "box", verb_box, "run CMD from a host rootfs in a microVM: mvrun box ROOTFS -- CMD" },
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mvrun [global options] COMMAND [options] [args]\n"
 		   "mvrun runs containers, each in its own KVM microVM.\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	const struct shim_verb *v;
+	for (size_t i = 0; (v = shim_verb_at(i)); i++)
+		fprintf(f, "  %-9s %s\n", v->name, v->summary);
 	fprintf(f, "  %-9s %s\n", "help", "show this text");
 	fprintf(f, "\nglobal options:\n"
 		   "  --root DIR             container state (default " SHIM_DEFAULT_ROOT ")\n"
@@ -68,6 +42,25 @@ static void debug_command(const struct shim_ctx *g, int argc, char **argv)
 		n += (size_t)w < sizeof(line) - n ? (size_t)w : sizeof(line) - n - 1;
 	}
 	shim_debug(g, "mvrun %s: %s (root %s)", MVRUN_VERSION, line, g->root);
+}
+
+/* VERB --help (or -h) among the options before the first operand: print
+ * the verb's usage and options, as runc's VERB --help. A verb with its own
+ * help (box) parses it itself. */
+static bool verb_help(const struct shim_verb *v, int argc, char **argv)
+{
+	if (!v->options)
+		return false;
+	for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
+		if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h"))
+			continue;
+		char usage[512];
+		printf("usage: %s\n%s\n", shim_usage(v->name, usage, sizeof(usage)), v->summary);
+		if (v->options[0])
+			printf("\noptions:\n%s", v->options);
+		return true;
+	}
+	return false;
 }
 
 static int version(void)
@@ -139,13 +132,14 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(v, verbs[i].name))
-			continue;
+	const struct shim_verb *verb = shim_verb_find(v);
+	if (verb) {
+		if (verb_help(verb, argc, argv))
+			return 0;
 		if (g.debug)
 			debug_command(&g, argc, argv);
 		optind = 0; /* the verb parses its own options from argv[0] */
-		int status = verbs[i].run(&g, argc, argv, &err);
+		int status = verb->run(&g, argc, argv, &err);
 		if (err.status) {
 			shim_report(&g, &err);
 			status = err.status;

@@ -16,7 +16,7 @@ int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struc
 	int c;
 	while ((c = shim_getopt(argc, argv, "", opts, err)) != -1)
 		return err->status;
-	if (shim_operands(argc, argv, 1, pause ? "mvrun pause ID" : "mvrun resume ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	const char *id = argv[optind];
 	struct store_state st;

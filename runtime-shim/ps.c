@@ -123,9 +123,7 @@ int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 			return shim_errf(err, 1, "ps: --format %s: must be table or json", optarg), 1;
 	}
 	if (optind >= argc)
-		return shim_operands(argc, argv, 1, "mvrun ps [--format table|json] ID [PS_ARGS...]",
-				     err),
-		       err->status;
+		return shim_operands(argc, argv, 1, err), err->status;
 	const char *id = argv[optind];
 	struct store_state st;
 	if (store_read(g->root, id, &st, NULL, err) < 0)

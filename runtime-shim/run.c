@@ -50,8 +50,7 @@ int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		else if (c == 'K')
 			keep = true;
 	}
-	if (shim_operands(argc, argv, 1, "mvrun run [--detach] [--bundle DIR] [--pid-file FILE] "
-					 "[--console-socket SOCK] ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	o.id = argv[optind];
 	o.foreground = !detach;

@@ -94,7 +94,6 @@ int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	(void)g;
 	static const struct option opts[] = { { "config", required_argument, 0, 'c' }, { 0, 0, 0, 0 } };
 	const char *config = NULL, *name = NULL;
-	static const char usage[] = "mvrun setup docker|podman|containerd|kubernetes [--config FILE]";
 	/* The engine may come first (mvrun setup docker --config F): take it,
 	 * then parse the options after it. */
 	if (argc > 1 && argv[1][0] != '-') {
@@ -110,7 +109,7 @@ int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		config = optarg;
 	}
 	if (argc - optind != (name ? 0 : 1))
-		return shim_operands(argc, argv, name ? 0 : 1, usage, err), err->status;
+		return shim_operands(argc, argv, name ? 0 : 1, err), err->status;
 	if (!name)
 		name = argv[optind];
 	if (!strcmp(name, "kubernetes")) {
@@ -121,8 +120,10 @@ int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
 		if (!strcmp(engines[i].name, name))
 			e = &engines[i];
+	char usage[256];
 	if (!e)
-		return shim_errf(err, 1, "setup: unknown engine \"%s\" (%s)", name, usage), 1;
+		return shim_errf(err, 1, "setup: unknown engine \"%s\" (%s)", name,
+				 shim_usage("setup", usage, sizeof(usage))), 1;
 	if (!config)
 		config = e->config;
 	char self[PATH_MAX];

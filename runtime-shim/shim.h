@@ -30,8 +30,16 @@ struct shim_ctx {
 struct shim_verb {
 	const char *name;
 	int (*run)(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-	const char *summary;
+	const char *summary; /* one line for mvrun help */
+	const char *usage;   /* the operands and main options, after "mvrun VERB " */
+	const char *options; /* one line an option for VERB --help; NULL: the verb has its own */
 };
+
+/* The i-th verb of the table (verbs.c), or NULL past the end. */
+const struct shim_verb *shim_verb_at(size_t i);
+
+/* The verb called name, or NULL. */
+const struct shim_verb *shim_verb_find(const char *name);
 
 int shim_create(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
 int shim_start(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
@@ -129,8 +137,11 @@ int shim_getopt(int argc, char **argv, const char *shortopts, const struct optio
 		struct shim_err *err);
 
 /* Expect exactly `want` operands at argv[optind...]; else an error naming
- * the verb's usage. */
-int shim_operands(int argc, char **argv, int want, const char *usage, struct shim_err *err);
+ * the usage of verb argv[0] (the verb table's). */
+int shim_operands(int argc, char **argv, int want, struct shim_err *err);
+
+/* "mvrun VERB USAGE" for verb name, in buf; returns buf. */
+const char *shim_usage(const char *name, char *buf, size_t size);
 
 /* --- the lifecycle steps shared by create, run, start and delete --- */
 

@@ -68,7 +68,7 @@ int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 			return shim_errf(err, 1, "spec: rootless containers are not supported"), 1;
 		bundle = optarg;
 	}
-	if (shim_operands(argc, argv, 0, "mvrun spec [--bundle DIR]", err) < 0)
+	if (shim_operands(argc, argv, 0, err) < 0)
 		return err->status;
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))

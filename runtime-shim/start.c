@@ -138,7 +138,7 @@ int shim_start(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 {
 	static const struct option opts[] = { { 0, 0, 0, 0 } };
 	if (shim_getopt(argc, argv, "", opts, err) != -1 ||
-	    shim_operands(argc, argv, 1, "mvrun start ID", err) < 0)
+	    shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	return shim_start_container(g, argv[optind], err) < 0 ? err->status : 0;
 }

@@ -11,7 +11,7 @@ int shim_state(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	int c;
 	while ((c = shim_getopt(argc, argv, "", opts, err)) != -1)
 		return err->status;
-	if (shim_operands(argc, argv, 1, "mvrun state ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
 	struct store_state st;
 	if (store_read(g->root, argv[optind], &st, NULL, err) < 0)

@@ -171,8 +171,7 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		else if (nflags < 16)
 			flags[nflags].opt = o, flags[nflags++].v = v;
 	}
-	if (shim_operands(argc, argv, 1, "mvrun update [--resources FILE|-] [--memory N] "
-					 "[--cpu-quota N] ... ID", err) < 0)
+	if (shim_operands(argc, argv, 1, err) < 0)
 		goto out;
 	const char *cpus = r->cpuset_cpus, *mems = r->cpuset_mems;
 	if (file && read_resources(file, &c, err) < 0)

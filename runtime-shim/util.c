@@ -73,8 +73,17 @@ int shim_getopt(int argc, char **argv, const char *shortopts, const struct optio
 	return c;
 }
 
-int shim_operands(int argc, char **argv, int want, const char *usage, struct shim_err *err)
+const char *shim_usage(const char *name, char *buf, size_t size)
 {
+	const struct shim_verb *v = shim_verb_find(name);
+	snprintf(buf, size, "mvrun %s%s%s", name, v && v->usage[0] ? " " : "", v ? v->usage : "");
+	return buf;
+}
+
+int shim_operands(int argc, char **argv, int want, struct shim_err *err)
+{
+	char usage[512];
+	shim_usage(argv[0], usage, sizeof(usage));
 	int have = argc - optind;
 	if (have == want)
 		return 0;
