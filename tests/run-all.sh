@@ -77,6 +77,7 @@ fi
 run_suite mvm-cli tests/boot/cli-tests.sh
 run_suite oci-cli tests/oci/cli-tests.sh
 run_suite setup tests/oci/setup-tests.sh
+run_suite docs tests/oci/doc-tests.sh
 run_suite vmhost tests/vmhost/selftest
 run_suite fuzz tests/fuzz/run.sh build/fuzz/*_fuzz
 run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh

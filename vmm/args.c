@@ -22,7 +22,7 @@ const char mvm_usage[] =
 	"            [--vsock-uds PATH] [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            -- CMD [ARG...]]\n"
 	"           [--seccomp kill|log]\n"
-	"       mvm --print-seccomp | --print-surface | --check-host\n"
+	"       mvm --print-seccomp | --print-surface | --check-host | --version | --help\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs CMD from that rootfs in it. Exit status: the guest's (0 after a clean\n"
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
 	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";

@@ -169,16 +169,4 @@ t_check "setup of an unknown engine" 1 'err:setup: unknown engine "lxc"' errline
 st
 t_check "setup without an engine" 1 'err:usage: mvrun setup' errlines:1
 
-# The man page lists every verb of `mvrun help`, and renders without warnings.
-missing=""
-for v in $("$MVRUN" help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
-	grep -qE "^\.B $v( |$)" docs/mvrun.8 || missing="$missing $v"
-done
-[ -n "$("$MVRUN" help | sed -n 's/^  \([a-z]*\) .*/\1/p')" ] && [ -z "$missing" ] &&
-	t_ok "mvrun(8) lists every verb of mvrun help" || t_bad "mvrun(8) lists every verb of mvrun help" "missing:$missing"
-t_exec 20 groff -man -ww -z docs/mvrun.8
-t_check "mvrun(8) renders without warnings" 0 errlines:0
-t_exec 20 groff -man -ww -z docs/mvm.8
-t_check "mvm(8) renders without warnings" 0 errlines:0
-
 t_summary setup
