@@ -1,0 +1,108 @@
+/* Save a stopped VM's KVM state into a snapshot, restore it into a new VM
+ * with a copy of the guest's RAM, and run on: the guest goes on from where
+ * it stopped, with its registers (a value held in BX, the port in DX). */
+#include "tests/kvm/kvmtest.h"
+#include "vmm/snap_kvm.h"
+
+/* Prints 'A', halts (the save point), then prints BH and BL: "YX". */
+static const uint8_t halves_code[] = {
+	0xbb, 0x58, 0x59, /* mov bx, 0x5958  */
+	0xba, 0xf8, 0x03, /* mov dx, 0x3f8   */
+	0xb0, 0x41,       /* mov al, 'A'     */
+	0xee,             /* out dx, al      */
+	0xf4,             /* hlt: saved here */
+	0x88, 0xf8,       /* mov al, bh      */
+	0xee,             /* out dx, al      */
+	0x88, 0xd8,       /* mov al, bl      */
+	0xee,             /* out dx, al      */
+	0xf4,             /* hlt             */
+	0xeb, 0xfd,       /* jmp hlt         */
+};
+
+struct restored {
+	struct vm vm;
+	int pipe[2];
+	struct mvm_err err;
+};
+
+static struct restored *new_vm(uint64_t mem, int ncpus)
+{
+	struct restored *r = calloc(1, sizeof(*r));
+	cr_assert_not_null(r);
+	cr_assert_eq(pipe2(r->pipe, O_CLOEXEC), 0);
+	struct vm_config c = { .mem_bytes = mem, .ncpus = ncpus, .console_fd = r->pipe[1] };
+	cr_assert_eq(vm_create(&r->vm, &c, NULL, &r->err), 0, "%s", r->err.msg);
+	return r;
+}
+
+static void free_vm(struct restored *r)
+{
+	vm_destroy(&r->vm);
+	close(r->pipe[0]);
+	close(r->pipe[1]);
+	free(r);
+}
+
+/* Run the first VM to its save point and take its state. */
+static void save_first(const uint8_t **snap, size_t *len, struct snap_writer *w)
+{
+	kt_create(1 << 20, 1, true);
+	KT_LOAD(halves_code);
+	kt_run();
+	kt_assert_stop(VM_STOP_HALT);
+	cr_assert_str_eq(kt_console(), "A");
+	memset(w, 0, sizeof(*w));
+	memset(&kt.err, 0, sizeof(kt.err));
+	cr_assert_eq(snap_kvm_save(kt.vm, w, &kt.err), 0, "%s", kt.err.msg);
+	cr_assert_eq(snap_finish(w, snap, len, &kt.err), 0, "%s", kt.err.msg);
+}
+
+Test(kvm_snapshot, restore_goes_on_where_it_stopped, .fini = kt_fini, .timeout = 10)
+{
+	const uint8_t *snap;
+	size_t len;
+	struct snap_writer w;
+	save_first(&snap, &len, &w);
+
+	struct snap_view v;
+	cr_assert_eq(snap_parse(snap, len, &v, &kt.err), 0, "%s", kt.err.msg);
+	cr_assert_not_null(snap_find(&v, SNAP_CPU_REGS, 0));
+	cr_assert_not_null(snap_find(&v, SNAP_CPU_MSRS, 0));
+
+	struct restored *b = new_vm(1 << 20, 1);
+	for (int i = 0; i < kt.vm->gm.nr; i++)
+		memcpy(b->vm.gm.r[i].hva, kt.vm->gm.r[i].hva, kt.vm->gm.r[i].size);
+	cr_assert_eq(snap_kvm_restore(&b->vm, &v, &b->err), 0, "%s", b->err.msg);
+	snap_view_free(&v);
+	snap_writer_free(&w);
+	cr_assert_eq(vm_run(&b->vm, &b->err), 0, "%s", b->err.msg);
+	cr_assert_eq(vmstop_reason(&b->vm.stop), VM_STOP_HALT, "%s", b->vm.stop.detail);
+	char got[16] = { 0 };
+	cr_assert_eq(fcntl(b->pipe[0], F_SETFL, O_NONBLOCK), 0);
+	ssize_t n = read(b->pipe[0], got, sizeof(got) - 1);
+	cr_assert_str_eq(n > 0 ? got : "", "YX",
+			 "the restored guest printed \"%s\": registers or RIP not restored", got);
+	free_vm(b);
+}
+
+Test(kvm_snapshot, another_shape_is_refused, .fini = kt_fini, .timeout = 10)
+{
+	const uint8_t *snap;
+	size_t len;
+	struct snap_writer w;
+	save_first(&snap, &len, &w);
+	struct snap_view v;
+	cr_assert_eq(snap_parse(snap, len, &v, &kt.err), 0, "%s", kt.err.msg);
+
+	struct restored *b = new_vm(2 << 20, 1);
+	cr_assert_eq(snap_kvm_restore(&b->vm, &v, &b->err), -1, "2 MiB VM took a 1 MiB snapshot");
+	cr_assert(strstr(b->err.msg, "of a VM with 1048576 bytes, 1 vCPUs"), "%s", b->err.msg);
+	free_vm(b);
+
+	b = new_vm(1 << 20, 2);
+	cr_assert_eq(snap_kvm_restore(&b->vm, &v, &b->err), -1, "2 vCPUs took a 1-vCPU snapshot");
+	cr_assert(strstr(b->err.msg, "this one has 1048576 bytes, 2 vCPUs"), "%s", b->err.msg);
+	free_vm(b);
+	snap_view_free(&v);
+	snap_writer_free(&w);
+}
