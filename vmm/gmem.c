@@ -1,17 +1,22 @@
 #include "vmm/gmem.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/layout.h"
 
-int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err)
+/* Map RAM anonymously (fd -1) or from a file, private either way. */
+static int map_ram(struct gmem *gm, int fd, uint64_t bytes, struct mvm_err *err)
 {
 	memset(gm, 0, sizeof(*gm));
 	if (bytes == 0 || bytes % 4096)
 		return mvm_errf(err, MVM_EXIT_BADARG, "guest memory must be a non-zero multiple of 4 KiB");
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		       MAP_PRIVATE | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
 	if (p == MAP_FAILED)
 		return mvm_errno(err, MVM_EXIT_INTERNAL, "mmap of %llu MiB guest RAM",
 				 (unsigned long long)(bytes >> 20));
@@ -26,6 +31,54 @@ int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err)
 		gm->r[1] = (struct gmem_region){ .gpa = LAYOUT_GAP_END, .size = bytes - low,
 						 .hva = gm->base + low };
 		gm->nr = 2;
+	}
+	return 0;
+}
+
+int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err)
+{
+	return map_ram(gm, -1, bytes, err);
+}
+
+int gmem_map_file(struct gmem *gm, int fd, uint64_t bytes, struct mvm_err *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "memory file");
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != bytes)
+		return mvm_errf(err, MVM_EXIT_BADARG, "memory file: %lld bytes, the VM has %llu",
+				(long long)st.st_size, (unsigned long long)bytes);
+	return map_ram(gm, fd, bytes, err);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		if (v)
+			return false;
+	}
+	return true;
+}
+
+int gmem_save(const struct gmem *gm, int fd, struct mvm_err *err)
+{
+	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)gm->size) < 0)
+		return mvm_errno(err, MVM_EXIT_INTERNAL, "memory file: truncate");
+	enum { PAGE = 4096 };
+	for (uint64_t off = 0; off < gm->size; off += PAGE) {
+		const uint8_t *p = gm->base + off;
+		if (all_zero(p, PAGE))
+			continue; /* a hole reads as zeros */
+		for (size_t done = 0; done < PAGE;) {
+			ssize_t w = pwrite(fd, p + done, PAGE - done, (off_t)(off + done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return mvm_errno(err, MVM_EXIT_INTERNAL, "memory file: write");
+			done += (size_t)w;
+		}
 	}
 	return 0;
 }

@@ -63,7 +63,8 @@ static int create_kvm(struct vm *vm, const struct vm_config *c, struct mvm_err *
 
 static int create_memory(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
 {
-	if (gmem_init(&vm->gm, c->mem_bytes, err) < 0)
+	if ((c->mem_from_file ? gmem_map_file(&vm->gm, c->mem_fd, c->mem_bytes, err)
+			      : gmem_init(&vm->gm, c->mem_bytes, err)) < 0)
 		return -1;
 	for (int i = 0; i < vm->gm.nr; i++) {
 		struct kvm_userspace_memory_region r = {

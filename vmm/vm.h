@@ -34,6 +34,8 @@ struct vm_config {
 	bool irqchip;    /* in-kernel LAPIC/IOAPIC/PIC and PIT; Linux needs it */
 	bool no_xsave;   /* hide XSAVE and AVX from the guest's CPUID */
 	int console_fd;  /* 8250 output goes here; -1: no UART at all */
+	bool mem_from_file; /* map RAM copy-on-write from mem_fd (a snapshot's memory file) */
+	int mem_fd;
 };
 
 struct vm {
