@@ -30,9 +30,8 @@ export TMPDIR=$W/tmp
 
 # --- the image: build/rootfs, imported by podman, saved as a docker archive --
 podman_conf "$W" "$MVRUN"
-if ! tar -C build/rootfs -c . | podman import -q - "$IMG" >/dev/null 2>"$W/import.err" ||
-	! podman save -q --format docker-archive -o "$W/image.tar" "$IMG" 2>>"$W/import.err"; then
-	echo "FAIL the test image: $(cat "$W/import.err")"
+if ! tar -C build/rootfs -c . | image_archive "$IMG" "$W/image.tar"; then
+	echo "FAIL the test image: $IMAGE_ERR"
 	echo "e2e: 0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
@@ -95,10 +94,7 @@ CTR_SOCK=$W/containerd/sock
 ctr_() { ctr -a "$CTR_SOCK" "$@"; }
 containerd_setup() {
 	containerd_conf "$W" "$CTR_SOCK" "$MVRUN" || return 1
-	containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
-	echo $! >"$W/containerd/containerd.pid"
-	for _ in $(seq 1 $((LIMIT * 2))); do ctr_ version >/dev/null 2>&1 && break; sleep 0.5; done
-	ctr_ version >/dev/null 2>&1 || { echo "containerd did not start: $(tail -5 "$W/containerd/log")"; return 1; }
+	containerd_start "$W" "$CTR_SOCK" "$LIMIT" || return 1
 	ctr_ image import --snapshotter native --base-name "$IMG" "$W/image.tar" >/dev/null 2>"$W/containerd/load.err" ||
 		{ echo "ctr image import: $(cat "$W/containerd/load.err")"; return 1; }
 }
