@@ -7,7 +7,7 @@ musl-tools busybox-static cpio linux-source-6.1 bc flex bison libelf-dev libssl-
 xz-utils zstd kmod qemu-system-x86 python3 clang libclang-rt-14-dev bsdutils
 libmnl-dev iperf3 slirp4netns
 podman conmon netavark aardvark-dns iptables catatonit uidmap containerd docker.io runc
-crun gnuplot-nox groff-base dpkg-dev"
+crun gnuplot-nox groff-base dpkg-dev python3-grpcio python3-grpc-tools containernetworking-plugins"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
