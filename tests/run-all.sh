@@ -90,6 +90,11 @@ run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
 run_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh
 run_suite oci-mount tests/vmhost/run --module tun -- tests/oci/mount-tests.sh
 run_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
+# Kubernetes' path: containerd's CRI plugin with a bridge CNI network. runc's
+# exec (its baseline) lands outside the container in a chrooted test host.
+crimods=()
+for m in tun veth bridge sch_ingress cls_u32 act_mirred; do crimods+=(--module "$m"); done
+run_suite cri tests/vmhost/run --switch-root "${crimods[@]}" -- tests/e2e/cri-tests.sh
 run_suite install tests/vmhost/run --module tun -- tests/e2e/install-tests.sh
 # The guest's network: tap and tc redirect, and the engines' bridges and NAT.
 netmods=()
