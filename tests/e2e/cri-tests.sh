@@ -191,7 +191,7 @@ ctr_up() {
 
 # check_pod H: a pod of two app containers, as Kubernetes users see it.
 check_pod() {
-	local h=$1 server client ip
+	local h=$1 server client id c
 	sandbox_up "$h" || return
 	ctr_up "$h" server "$SERVER_CMD"; server=$CID
 	ctr_up "$h" client "$CLIENT_CMD"; client=$CID

@@ -30,7 +30,6 @@ Exit status: 0; the command's own with exec; 125 when the RPC fails (the gRPC
 status and message on stderr); 2 on a usage error.
 """
 import hashlib
-import json
 import os
 import sys
 import tempfile
