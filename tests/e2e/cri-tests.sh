@@ -66,7 +66,7 @@ tar -C "$W/pause" --owner=0 --group=0 --numeric-owner -c pause |
 
 # --- containerd with the CRI plugin, the two images in its k8s.io namespace --
 containerd_cri_conf "$W" "$SOCK" "$MVRUN" "$PAUSE" || fail_setup "containerd's CRI config"
-out=$(containerd_start "$W" "$SOCK" 120) || fail_setup "$out"
+out=$(containerd_daemon "$W" "$SOCK" 120) || fail_setup "$out"
 for i in busybox pause; do
 	ctr -a "$SOCK" -n k8s.io image import --snapshotter native "$W/$i.tar" >/dev/null 2>"$W/import.err" ||
 		fail_setup "ctr image import $i: $(cat "$W/import.err")"

@@ -53,10 +53,10 @@ image_archive() {
 		podman save -q --format docker-archive -o "$out" "$name" 2>&1) || { IMAGE_ERR=$err; return 1; }
 }
 
-# containerd_start W SOCK LIMIT: runs containerd with W/containerd/config.toml
+# containerd_daemon W SOCK LIMIT: runs containerd with W/containerd/config.toml
 # in the background (its pid in W/containerd/containerd.pid, its log in
 # W/containerd/log) and waits up to LIMIT seconds for SOCK to answer.
-containerd_start() {
+containerd_daemon() {
 	local w=$1 sock=$2 limit=$3
 	containerd --config "$w/containerd/config.toml" >"$w/containerd/log" 2>&1 &
 	echo $! >"$w/containerd/containerd.pid"

@@ -94,7 +94,7 @@ CTR_SOCK=$W/containerd/sock
 ctr_() { ctr -a "$CTR_SOCK" "$@"; }
 containerd_setup() {
 	containerd_conf "$W" "$CTR_SOCK" "$MVRUN" || return 1
-	containerd_start "$W" "$CTR_SOCK" "$LIMIT" || return 1
+	containerd_daemon "$W" "$CTR_SOCK" "$LIMIT" || return 1
 	ctr_ image import --snapshotter native --base-name "$IMG" "$W/image.tar" >/dev/null 2>"$W/containerd/load.err" ||
 		{ echo "ctr image import: $(cat "$W/containerd/load.err")"; return 1; }
 }
