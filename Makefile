@@ -86,9 +86,12 @@ build/vmlinux: FORCE
 	@KERNEL="$(KERNEL)" ./kernel-config/build.sh $@
 kernel: build/vmlinux
 
-# The unit tests link every runtime-shim object but mvrun.c (main).
+# The unit tests link every runtime-shim object but mvrun.c (main), and
+# the parts of mvinit that run on any Linux, built for the host.
+GINIT_UNIT_SRC := guest-init/ctl.c guest-init/relay.c guest-init/util.c
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) \
-		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) $(B)/libmvm.a
+		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) \
+		 $(GINIT_UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion -ljansson -lseccomp
 
 $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a

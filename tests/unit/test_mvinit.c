@@ -1,10 +1,12 @@
 /* mvinit's host-testable parts: the pure helpers (util.c), the control
  * stream's message reassembly and sends (ctl.c) and the stdio pumps
- * (relay.c). mvinit is built only for the guest (musl, static), so its
- * sources are compiled into this test directly. */
+ * (relay.c). mvinit itself is built only for the guest (musl, static); the
+ * unit tests link these three files built for the host (Makefile). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,9 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guest-init/ctl.c"
-#include "guest-init/relay.c"
-#include "guest-init/util.c"
+#include "guest-init/mvinit.h"
 
 /* ---- util.c ---- */
 
