@@ -4,25 +4,18 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/cgroup_int.h"
 
 #define CG_FREEZE_TIMEOUT_MS 5000
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int freeze_v1(const char *d, bool frozen, struct shim_err *err)
 {
 	const char *want = frozen ? "FROZEN" : "THAWED";
 	char cur[32] = "";
-	long deadline = now_ms() + CG_FREEZE_TIMEOUT_MS;
+	long deadline = clock_ms() + CG_FREEZE_TIMEOUT_MS;
 	for (int i = 0;; i++) {
 		/* A task can hold FREEZING for long (e.g. in vfork); thawing and
 		 * freezing again gets it unstuck, as runc does. */
@@ -34,7 +27,7 @@ static int freeze_v1(const char *d, bool frozen, struct shim_err *err)
 			return shim_errno(err, 1, "cgroup: read %s/freezer.state", d);
 		if (strcmp(cur, want) == 0)
 			return 0;
-		if (now_ms() > deadline)
+		if (clock_ms() > deadline)
 			break;
 		cg_sleep_ms(i < 10 ? 1 : 10);
 	}
@@ -67,7 +60,7 @@ static void evict_kthreads(const char *d, const char *root)
 static int freeze_v2(const char *d, const char *root, bool frozen, struct shim_err *err)
 {
 	char ev[512];
-	long deadline = now_ms() + CG_FREEZE_TIMEOUT_MS;
+	long deadline = clock_ms() + CG_FREEZE_TIMEOUT_MS;
 	if (frozen)
 		evict_kthreads(d, root);
 	if (cg_write(d, "cgroup.freeze", frozen ? "1" : "0", err))
@@ -78,7 +71,7 @@ static int freeze_v2(const char *d, const char *root, bool frozen, struct shim_e
 		const char *p = strstr(ev, "frozen ");
 		if (p && (p == ev || p[-1] == '\n') && (p[7] == '1') == frozen)
 			return 0;
-		if (now_ms() > deadline)
+		if (clock_ms() > deadline)
 			break;
 		cg_sleep_ms(i < 10 ? 1 : 10);
 	}

@@ -24,19 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "runtime-shim/config.h"
 #include "runtime-shim/hooks.h"
 #include "runtime-shim/hooks_int.h"
 #include "runtime-shim/shim.h"
 
 #define HOOK_EXIT_EXEC 127
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Between fork and exec: async-signal-safe calls only. Reports an exec
  * failure's errno on `errfd` (close-on-exec, so a successful exec closes it
@@ -153,7 +147,7 @@ int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
 
 	size_t len = state ? strlen(state) : 0, off = 0;
 	bool out_open = true, exited = false;
-	long deadline = h->timeout > 0 ? now_ms() + h->timeout * 1000L : -1;
+	long deadline = h->timeout > 0 ? clock_ms() + h->timeout * 1000L : -1;
 	if (!feed(in[1], state ? state : "", len, &off)) {
 		close(in[1]);
 		in[1] = -1;
@@ -170,7 +164,7 @@ int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
 		/* Without a pidfd (kernels before 5.3) look at the child every 10 ms. */
 		int wait = pfd >= 0 ? -1 : 10;
 		if (deadline >= 0) {
-			long left = deadline - now_ms();
+			long left = deadline - clock_ms();
 			if (left < 0)
 				left = 0;
 			if (wait < 0 || left < wait)
@@ -198,7 +192,7 @@ int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
 			}
 			exited = w == r->pid;
 		}
-		if (!exited && deadline >= 0 && now_ms() >= deadline) {
+		if (!exited && deadline >= 0 && clock_ms() >= deadline) {
 			r->timed_out = true;
 			kill(r->pid, SIGKILL);
 			while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
