@@ -15,7 +15,9 @@ endif
 MUSLCC   ?= musl-gcc
 GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -s -I. -D_GNU_SOURCE -isystem build/kheaders
 
-VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
+# common/: helpers built into all three programs (mvm, mvrun, mvinit).
+COMMON_SRC := $(wildcard common/*.c)
+VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c) $(COMMON_SRC)
 VMM_OBJ  := $(VMM_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 KVMT_SRC := $(wildcard tests/kvm/*.c)
@@ -50,11 +52,11 @@ $(B)/mvm: $(B)/obj/vmm/main.o $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # mvrun exec speaks the control protocol to mvm: it links the codec too.
-$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(patsubst %.c,$(B)/obj/%.o,$(wildcard proto/*.c))
+$(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(patsubst %.c,$(B)/obj/%.o,$(wildcard proto/*.c) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson -lseccomp
 
 # The guest side is always a small static musl binary, never sanitized.
-GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c)
+GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c) $(COMMON_SRC)
 # musl-gcc sees no kernel headers; mvinit's rtnetlink code (net.c) takes the
 # libc-independent uapi ones from linux-libc-dev.
 build/kheaders.stamp:
@@ -63,7 +65,7 @@ build/kheaders.stamp:
 	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm build/kheaders/asm
 	ln -sfn /usr/include/asm-generic build/kheaders/asm-generic
 	@touch $@
-build/mvinit: $(GINIT_SRC) $(wildcard guest-init/*.h proto/*.h) build/kheaders.stamp
+build/mvinit: $(GINIT_SRC) $(wildcard guest-init/*.h proto/*.h common/*.h) build/kheaders.stamp
 	@mkdir -p build
 	$(MUSLCC) $(GCFLAGS) -o $@ $(GINIT_SRC)
 
@@ -86,9 +88,12 @@ build/vmlinux: FORCE
 	@KERNEL="$(KERNEL)" ./kernel-config/build.sh $@
 kernel: build/vmlinux
 
-# The unit tests link every runtime-shim object but mvrun.c (main).
+# The unit tests link every runtime-shim object but mvrun.c (main), and
+# the parts of mvinit that run on any Linux, built for the host.
+GINIT_UNIT_SRC := guest-init/ctl.c guest-init/relay.c guest-init/util.c
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) \
-		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) $(B)/libmvm.a
+		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) \
+		 $(GINIT_UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion -ljansson -lseccomp
 
 $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
@@ -100,16 +105,16 @@ $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 # has run FUZZ_RUNS inputs (default 10 million), under a watchdog.
 FUZZ_SRC  := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c)
+FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c) $(COMMON_SRC)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -Ibuild/gen -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h) build/gen/sysnames.h
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h common/*.h) build/gen/sysnames.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread -lmnl -lseccomp
 # config_fuzz parses config.json and plans the VM, so it also links the
 # runtime-shim sources but mvrun.c (main), and jansson.
 FUZZ_SHIM_SRC := $(filter-out runtime-shim/mvrun.c,$(SHIM_SRC))
 build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) \
-			$(wildcard vmm/*.h vmm/*/*.h proto/*.h runtime-shim/*.h) build/gen/sysnames.h
+			$(wildcard vmm/*.h vmm/*/*.h proto/*.h common/*.h runtime-shim/*.h) build/gen/sysnames.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl -lseccomp
 # toml_fuzz: the TOML scanner and mvrun setup's editors.

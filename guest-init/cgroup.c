@@ -150,6 +150,7 @@ int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e)
 		/* A kernel without the pids controller (org.mvrun.kernel): only
 		 * a limit needs it, and an UPDATE will say it is not there. */
 		mvi_warn("%s", e->msg);
+		*e = (struct mvi_err){ 0 }; /* a warning: the next error is a fresh one */
 		return 0;
 	}
 	if (dfd < 0)

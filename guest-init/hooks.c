@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "guest-init/mvinit.h"
 
 #define HOOK_OUT_MAX 4096
@@ -44,7 +45,7 @@ static int supervise(pid_t pid, struct hook_io *io, long deadline)
 		pid_t r = waitpid(pid, &ws, WNOHANG);
 		if (r == pid)
 			break;
-		if (deadline >= 0 && mvi_now_ms() >= deadline)
+		if (deadline >= 0 && clock_ms() >= deadline)
 			return -1;
 		struct pollfd p[2] = { { io->in, POLLOUT, 0 }, { io->out, POLLIN, 0 } };
 		if (poll(p, 2, 50) < 0 && errno != EINTR)
@@ -139,7 +140,7 @@ static int run_one(struct mvi *m, const struct proto_hook *h, const char *state,
 		close(io.out);
 		return mvi_fail(e, MVI_EXIT_SETUP, "%s hook %s: %s", what, h->path, se.msg);
 	}
-	ws = supervise(pid, &io, h->timeout ? mvi_now_ms() + 1000L * h->timeout : -1);
+	ws = supervise(pid, &io, h->timeout ? clock_ms() + 1000L * h->timeout : -1);
 	if (ws == -1) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

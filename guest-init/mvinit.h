@@ -72,9 +72,6 @@ int mvi_fail_sys(struct mvi_err *e, uint32_t status, int errnum, const char *fmt
 /* Print "mvinit: <formatted>" on stderr (the console). */
 void mvi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* CLOCK_MONOTONIC in milliseconds. */
-long mvi_now_ms(void);
-
 /* What the kernel command line asks of mvinit. */
 struct mvi_boot {
 	int exit_status; /* mvinit.exit=N (plain mode), 0..255 */

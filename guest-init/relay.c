@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "guest-init/mvinit.h"
 
 void pump_add(struct pumps *r, int in, int out, bool drain, int at_eof)
@@ -113,7 +114,7 @@ void pump_poll_done(struct pumps *r, const struct pollfd *pfd)
 
 void pump_drain(struct pumps *r, int timeout_ms)
 {
-	long deadline = mvi_now_ms() + timeout_ms;
+	long deadline = clock_ms() + timeout_ms;
 
 	for (int i = 0; i < r->n; i++) {
 		struct pump *p = &r->pump[i];
@@ -124,7 +125,7 @@ void pump_drain(struct pumps *r, int timeout_ms)
 		 * flushes the line discipline's pending work first. So read
 		 * until EAGAIN and mark that as the end. */
 		while (!p->done) {
-			long left = deadline - mvi_now_ms();
+			long left = deadline - clock_ms();
 			struct pollfd w = { .fd = p->out, .events = POLLOUT };
 
 			if (!pump_run(p)) {

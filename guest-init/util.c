@@ -43,14 +43,6 @@ int mvi_fail_sys(struct mvi_err *e, uint32_t status, int errnum, const char *fmt
 	return -1;
 }
 
-long mvi_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 void mvi_warn(const char *fmt, ...)
 {
 	char line[600];

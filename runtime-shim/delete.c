@@ -35,27 +35,6 @@ static int kill_and_wait(const struct store_state *st, bool frozen, struct shim_
 	return 0;
 }
 
-static void poststop(struct shim_ctx *g, const struct store_state *st)
-{
-	char dir[PATH_MAX];
-	struct shim_err e = { 0 };
-	struct cfg c;
-	if (store_path(g->root, st->id, NULL, dir, sizeof(dir), &e) < 0 ||
-	    cfg_load(dir, &c, NULL, &e) < 0) {
-		shim_warn(g, "delete %s: poststop hooks not run: %s", st->id, e.msg);
-		return;
-	}
-	if (c.nhooks[CFG_HOOK_POSTSTOP]) {
-		char *state = store_oci_state(st, STORE_STOPPED, false);
-		/* The spec: a failing poststop hook is a warning; deletion goes on. */
-		if (!state || hooks_run(c.hooks[CFG_HOOK_POSTSTOP], c.nhooks[CFG_HOOK_POSTSTOP],
-					"poststop", state, &e) < 0)
-			shim_warn(g, "delete %s: %s", st->id, e.msg[0] ? e.msg : "out of memory");
-		free(state);
-	}
-	cfg_free(&c);
-}
-
 int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err *err)
 {
 	struct store_state st;
@@ -84,7 +63,8 @@ int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err
 	}
 	if (now != STORE_STOPPED && kill_and_wait(&st, now == STORE_PAUSED, err) < 0)
 		goto out;
-	poststop(g, &st);
+	/* The spec: a failing poststop hook is a warning; deletion goes on. */
+	hooks_run_saved(g, "delete", CFG_HOOK_POSTSTOP, &st, STORE_STOPPED);
 	if (st.cgroup_path) {
 		struct cg_layout l;
 		if (cg_detect(&l, "/sys/fs/cgroup", err) < 0 || cg_remove(&l, st.cgroup_path, err) < 0)

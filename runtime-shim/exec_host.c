@@ -3,6 +3,7 @@
  * with proto/'s codec only. */
 #include "runtime-shim/exec_host.h"
 
+#include "common/clock.h"
 #include "proto/escape.h"
 #include "proto/sigfwd.h"
 
@@ -228,13 +229,6 @@ static void on_signal(struct xh *x)
 	}
 }
 
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
-}
-
 /* Output still to come: the output pumps that run and have not seen EOF. */
 static bool output_pending(const struct xh *x)
 {
@@ -250,8 +244,8 @@ static void loop(struct xh *x)
 	bool mvm = true;
 	for (;;) {
 		if ((x->ended || !mvm) && deadline < 0)
-			deadline = now_ms() + DRAIN_MS;
-		if (deadline >= 0 && (!output_pending(x) || now_ms() >= deadline))
+			deadline = clock_ms() + DRAIN_MS;
+		if (deadline >= 0 && (!output_pending(x) || clock_ms() >= deadline))
 			return;
 		struct pollfd pfd[2 + 3];
 		pfd[0] = (struct pollfd){ .fd = mvm ? x->h->ctl : -1, .events = POLLIN };

@@ -11,6 +11,7 @@
  * waited for. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -23,28 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "runtime-shim/config.h"
 #include "runtime-shim/hooks.h"
+#include "runtime-shim/hooks_int.h"
+#include "runtime-shim/shim.h"
 
-#define HOOK_OUT_MAX 4096
 #define HOOK_EXIT_EXEC 127
-
-struct hook_run {
-	const struct hook *h;
-	const char *what;
-	pid_t pid;
-	int status;           /* wait status once reaped */
-	bool timed_out;
-	int exec_errno;       /* exec failed in the child */
-	char out[HOOK_OUT_MAX + 1];
-	size_t out_len;
-};
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Between fork and exec: async-signal-safe calls only. Reports an exec
  * failure's errno on `errfd` (close-on-exec, so a successful exec closes it
@@ -136,10 +122,7 @@ static bool feed(int fd, const char *data, size_t len, size_t *off)
 	return more && *off < len;
 }
 
-/* Run one hook to completion (or to its timeout). Returns 0 once it was
- * reaped (r->status, r->timed_out, r->exec_errno say how it ended), or -1
- * with err when mvrun could not run it at all. */
-static int run_one(struct hook_run *r, const char *state, struct shim_err *err)
+int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
 {
 	const struct hook *h = r->h;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ex[2] = { -1, -1 }, pfd = -1, rc = -1;
@@ -164,7 +147,7 @@ static int run_one(struct hook_run *r, const char *state, struct shim_err *err)
 
 	size_t len = state ? strlen(state) : 0, off = 0;
 	bool out_open = true, exited = false;
-	long deadline = h->timeout > 0 ? now_ms() + h->timeout * 1000L : -1;
+	long deadline = h->timeout > 0 ? clock_ms() + h->timeout * 1000L : -1;
 	if (!feed(in[1], state ? state : "", len, &off)) {
 		close(in[1]);
 		in[1] = -1;
@@ -181,7 +164,7 @@ static int run_one(struct hook_run *r, const char *state, struct shim_err *err)
 		/* Without a pidfd (kernels before 5.3) look at the child every 10 ms. */
 		int wait = pfd >= 0 ? -1 : 10;
 		if (deadline >= 0) {
-			long left = deadline - now_ms();
+			long left = deadline - clock_ms();
 			if (left < 0)
 				left = 0;
 			if (wait < 0 || left < wait)
@@ -209,7 +192,7 @@ static int run_one(struct hook_run *r, const char *state, struct shim_err *err)
 			}
 			exited = w == r->pid;
 		}
-		if (!exited && deadline >= 0 && now_ms() >= deadline) {
+		if (!exited && deadline >= 0 && clock_ms() >= deadline) {
 			r->timed_out = true;
 			kill(r->pid, SIGKILL);
 			while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
@@ -269,7 +252,7 @@ int hooks_run(const struct hook *hooks, int n, const char *what, const char *sta
 			return shim_errno(err, 1, "%s hook %s", what, h->path);
 		r->h = h;
 		r->what = what;
-		int rc = run_one(r, state_json, err);
+		int rc = hooks_run_one(r, state_json, err);
 		if (rc == 0) {
 			const char *o = one_line(r), *sep = *o ? ": " : "";
 			int st = r->status;
@@ -292,4 +275,32 @@ int hooks_run(const struct hook *hooks, int n, const char *what, const char *sta
 			return -1;
 	}
 	return 0;
+}
+
+int hooks_run_kind(const struct cfg *c, enum cfg_hook_kind kind, const struct store_state *st,
+		   enum store_status status, struct shim_err *err)
+{
+	if (!c->nhooks[kind])
+		return 0;
+	char *state = store_oci_state(st, status, false);
+	int r = state ? hooks_run(c->hooks[kind], c->nhooks[kind], cfg_hook_names[kind], state, err)
+		      : shim_errf(err, 1, "out of memory");
+	free(state);
+	return r;
+}
+
+void hooks_run_saved(struct shim_ctx *g, const char *verb, enum cfg_hook_kind kind,
+		     const struct store_state *st, enum store_status status)
+{
+	char dir[PATH_MAX];
+	struct shim_err e = { 0 };
+	struct cfg c;
+	if (store_path(g->root, st->id, NULL, dir, sizeof(dir), &e) < 0 ||
+	    cfg_load(dir, &c, NULL, &e) < 0) {
+		shim_warn(g, "%s %s: %s hooks not run: %s", verb, st->id, cfg_hook_names[kind], e.msg);
+		return;
+	}
+	if (hooks_run_kind(&c, kind, st, status, &e) < 0)
+		shim_warn(g, "%s %s: %s", verb, st->id, e.msg);
+	cfg_free(&c);
 }

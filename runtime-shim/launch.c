@@ -382,19 +382,9 @@ static int fill_state(struct launch *l, struct shim_err *err)
 
 static int hooks_before_start(struct launch *l, struct shim_err *err)
 {
-	static const enum cfg_hook_kind kinds[] = { CFG_HOOK_PRESTART, CFG_HOOK_CREATE_RUNTIME };
-	for (size_t i = 0; i < 2; i++) {
-		enum cfg_hook_kind k = kinds[i];
-		if (!l->cfg.nhooks[k])
-			continue;
-		char *state = store_oci_state(&l->st, STORE_CREATING, false);
-		int r = state ? hooks_run(l->cfg.hooks[k], l->cfg.nhooks[k], cfg_hook_names[k], state,
-					  err) :
-				shim_errf(err, 1, "out of memory");
-		free(state);
-		if (r < 0)
-			return -1;
-	}
+	if (hooks_run_kind(&l->cfg, CFG_HOOK_PRESTART, &l->st, STORE_CREATING, err) < 0 ||
+	    hooks_run_kind(&l->cfg, CFG_HOOK_CREATE_RUNTIME, &l->st, STORE_CREATING, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "runtime-shim/config.h"
 #include "runtime-shim/err.h"
 #include "runtime-shim/store.h"
 
@@ -70,6 +71,19 @@ int shim_freeze(const struct store_state *st, bool frozen, struct shim_err *err)
 /* mvrun box: run CMD from a host rootfs in a microVM (box.c). Prints its own
  * errors and returns its exit status. */
 int shim_box(int argc, char **argv);
+
+/* --- hooks.c: the hooks of the container's lifecycle --- */
+
+/* Run c's hooks of `kind` in order, each with the container's state (st,
+ * as `status`) on stdin. Returns 0 or -1 with err (hooks_run()'s message). */
+int hooks_run_kind(const struct cfg *c, enum cfg_hook_kind kind, const struct store_state *st,
+		   enum store_status status, struct shim_err *err);
+
+/* The same for the hooks whose failure the spec makes a warning (poststart,
+ * poststop), from the config saved with the container: a config that cannot
+ * be read or a hook that fails is a warning "VERB ID: ..." and the verb goes on. */
+void hooks_run_saved(struct shim_ctx *g, const char *verb, enum cfg_hook_kind kind,
+		     const struct store_state *st, enum store_status status);
 
 /* --- log.c --- */
 

@@ -58,27 +58,6 @@ static int ctl_request(const char *sock, const char *line, char *out, size_t cap
 	return 0;
 }
 
-static void poststart(struct shim_ctx *g, const struct store_state *st)
-{
-	char dir[PATH_MAX];
-	struct shim_err e = { 0 };
-	struct cfg c;
-	if (store_path(g->root, st->id, NULL, dir, sizeof(dir), &e) < 0 ||
-	    cfg_load(dir, &c, NULL, &e) < 0) {
-		shim_warn(g, "start %s: poststart hooks not run: %s", st->id, e.msg);
-		return;
-	}
-	if (c.nhooks[CFG_HOOK_POSTSTART]) {
-		char *state = store_oci_state(st, STORE_RUNNING, false);
-		/* The spec: a failing poststart hook is a warning. */
-		if (!state || hooks_run(c.hooks[CFG_HOOK_POSTSTART], c.nhooks[CFG_HOOK_POSTSTART],
-					"poststart", state, &e) < 0)
-			shim_warn(g, "start %s: %s", st->id, e.msg[0] ? e.msg : "out of memory");
-		free(state);
-	}
-	cfg_free(&c);
-}
-
 int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *err)
 {
 	struct store_state st;
@@ -125,7 +104,8 @@ int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *er
 		goto out;
 	close(lock);
 	lock = -1;
-	poststart(g, &st); /* unlocked: a hook may well run mvrun state */
+	/* Unlocked: a hook may well run mvrun state. */
+	hooks_run_saved(g, "start", CFG_HOOK_POSTSTART, &st, STORE_RUNNING);
 	r = 0;
 out:
 	store_free(&st);

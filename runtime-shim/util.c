@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/sock.h"
 #include "runtime-shim/shim.h"
 
 int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err)
@@ -95,26 +96,13 @@ int shim_operands(int argc, char **argv, int want, struct shim_err *err)
 
 int shim_unix_connect(const char *path, const char *what, struct shim_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int dirfd = -1, fd = -1;
-	if (strlen(path) < sizeof(sa.sun_path)) {
-		strcpy(sa.sun_path, path);
-	} else {
-		/* Longer than sun_path (engines' state dirs with 64-character
-		 * ids are): reach it through its directory's fd. */
-		const char *slash = strrchr(path, '/');
-		char dir[PATH_MAX];
-		if (!slash || (size_t)(slash - path) >= sizeof(dir))
-			return shim_errf(err, 1, "%s %s: path too long", what, path);
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0)
-			return shim_errno(err, 1, "%s %s", what, path);
-		if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd,
-				     slash + 1) >= sizeof(sa.sun_path)) {
-			close(dirfd);
-			return shim_errf(err, 1, "%s %s: socket name too long", what, path);
-		}
+	struct sockaddr_un sa;
+	int dirfd, fd = -1;
+	switch (sock_unix_addr(path, &sa, &dirfd)) {
+	case 0: break;
+	case SOCK_PATH_TOO_LONG: return shim_errf(err, 1, "%s %s: path too long", what, path);
+	case SOCK_NAME_TOO_LONG: return shim_errf(err, 1, "%s %s: socket name too long", what, path);
+	default: return shim_errno(err, 1, "%s %s", what, path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -130,19 +118,10 @@ int shim_unix_connect(const char *path, const char *what, struct shim_err *err)
 
 int shim_send_pty(int sock, const char *name, int master, const char *path, struct shim_err *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
+	union sock_fd_cmsg u;
 	struct iovec iov = { (void *)name, strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	sock_attach_fd(&msg, &u, master);
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
 		return shim_errno(err, 1, "--console-socket %s: send the pty", path);
 	return 0;

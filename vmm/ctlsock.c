@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/sock.h"
 #include "vmm/container.h"
 
 static void client_done(struct ctr *c, const char *reply)
@@ -149,25 +150,15 @@ static void on_listen(void *opaque, uint32_t events)
 
 int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int dirfd = -1;
-	if (strlen(path) < sizeof(sa.sun_path)) {
-		strcpy(sa.sun_path, path);
-	} else {
-		/* Beyond sun_path (engines' state dirs with 64-character ids):
-		 * bind through the directory's fd. */
-		const char *slash = strrchr(path, '/');
-		char dir[4096];
-		if (!slash || (size_t)(slash - path) >= sizeof(dir))
-			return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-		if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-			return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
-		if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd,
-				     slash + 1) >= sizeof(sa.sun_path)) {
-			close(dirfd);
-			return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: name too long", path);
-		}
+	struct sockaddr_un sa;
+	int dirfd;
+	switch (sock_unix_addr(path, &sa, &dirfd)) {
+	case 0: break;
+	case SOCK_PATH_TOO_LONG:
+		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
+	case SOCK_NAME_TOO_LONG:
+		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: name too long", path);
+	default: return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
 	}
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int bound = c->listen_fd >= 0 && bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/sock.h"
 #include "proto/confine.h"
 #include "vmm/container.h"
 
@@ -56,24 +57,13 @@ static void client_gone(struct exec_slot *s)
  * socket means a client that is stuck or gone. Returns 0 or -1. */
 static int to_client(struct exec_slot *s, struct proto_buf *b, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	union sock_fd_cmsg u;
 	struct iovec iov = { b->data, b->len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int r = -1;
 	if (s->fd >= 0 && !b->failed) {
-		if (fd >= 0) {
-			memset(&u, 0, sizeof(u));
-			msg.msg_control = u.buf;
-			msg.msg_controllen = sizeof(u.buf);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		}
+		if (fd >= 0)
+			sock_attach_fd(&msg, &u, fd);
 		ssize_t n;
 		while ((n = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 && errno == EINTR)
 			;

@@ -279,7 +279,7 @@ int main(int argc, char **argv)
 	    (vm->sec_tap_fd = box && box->net_ok ? box->net.fd : -1,
 	     jail_enter(&jail, (box ? JAIL_FS_CAPS : 0) | (a.net ? JAIL_NET_CAPS : 0), &err) < 0) ||
 	    vm_seccomp(vm, a.seccomp, a.seccomp_test, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
-		snprintf(line, sizeof(line), "%s", err.msg);
+		snprintf(line, sizeof(line), "%.*s", (int)sizeof(line) - 1, err.msg);
 		status = err.status;
 		/* mvrun prints it as its one line; stderr would make two. */
 		if (box && box_fail_ready(box, a.ready_fd, line))

@@ -9,10 +9,10 @@
  *   u8  rounds    how many times the driver adds one more avail entry
  *   u16 desc, avail, used   ring addresses (little-endian, may be misaligned)
  *   ...           the first bytes of a 64 KiB guest RAM (the rest is zero)
- * The queue is activated; then up to 1 + rounds times every available chain
- * is popped (each pop bounded by the walker's own caps, the whole run by
- * MAX_POPS), pushed back and the notification logic run, and the driver
- * bumps avail->idx by one. Every iovec a pop returns must lie inside guest
+ * The queue is activated; then up to 1 + rounds times vq_drain() serves
+ * every available chain (each pop bounded by the walker's own caps, the
+ * whole run by MAX_POPS), pushes it back and runs the notification logic,
+ * and the driver bumps avail->idx by one. Every iovec a pop returns must lie inside guest
  * RAM, and the counts and byte totals must obey the documented caps.
  *
  *   make build/fuzz/vq_fuzz
@@ -62,6 +62,35 @@ static void check_iovs(const struct iovec *iov, int n, uint32_t bytes)
 	check(sum == bytes, "byte count differs from the iovecs");
 }
 
+struct run {
+	struct vq q;
+	int pops;
+};
+
+/* Every chain a drain hands out must obey the walker's documented caps. */
+static uint32_t serve(void *ctx, const struct vq_chain *c)
+{
+	const struct vq *q = &((struct run *)ctx)->q;
+	check(c->head < q->size, "head beyond the queue");
+	check(c->nout >= 0 && c->nout <= VQ_MAX_IOV && c->nin >= 0 && c->nin <= VQ_MAX_IOV &&
+		      c->nout + c->nin >= 1,
+	      "iovec count out of range");
+	check((uint64_t)c->out_bytes + c->in_bytes <= VQ_MAX_CHAIN_BYTES, "chain over the byte cap");
+	check_iovs(c->out, c->nout, c->out_bytes);
+	check_iovs(c->in, c->nin, c->in_bytes);
+	return c->in_bytes;
+}
+
+/* Rings may overlap, so the device's own pushes can rewrite avail->idx and
+ * keep a drain going: past MAX_POPS a reset of the queue ends the run. */
+static void pushed(void *ctx)
+{
+	struct run *r = ctx;
+	vq_should_notify(&r->q);
+	if (++r->pops == MAX_POPS)
+		vq_reset(&r->q);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < CTL)
@@ -70,35 +99,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(gm.base, data + CTL, size - CTL > RAM ? RAM : size - CTL);
 	uint8_t feat = data[2];
 	uint64_t far = feat & 8 ? 1ull << 40 : 0;
-	struct vq q = { .size = le16(data), .desc_gpa = far + le16(data + 4),
-			.avail_gpa = le16(data + 6), .used_gpa = le16(data + 8) };
+	struct run r = { .q = { .size = le16(data), .desc_gpa = far + le16(data + 4),
+				.avail_gpa = le16(data + 6), .used_gpa = le16(data + 8) } };
+	struct vq *q = &r.q;
 	uint16_t max = feat & 4 ? 256 : VQ_MAX_SIZE;
-	if (vq_activate(&q, &gm, max, feat & 1, feat & 2) < 0)
+	if (vq_activate(q, &gm, max, feat & 1, feat & 2) < 0)
 		return 0;
-	check(q.size >= 1 && q.size <= max && !(q.size & (q.size - 1)), "bad size activated");
+	check(q->size >= 1 && q->size <= max && !(q->size & (q->size - 1)), "bad size activated");
 
-	int pops = 0;
+	static const struct vq_drain_ops ops = { serve, pushed };
 	for (int round = 0; round <= data[3]; round++) {
-		int rc;
-		while ((rc = vq_pop(&q, &ch)) == 1) {
-			check(ch.head < q.size, "head beyond the queue");
-			check(ch.nout >= 0 && ch.nout <= VQ_MAX_IOV && ch.nin >= 0 &&
-				      ch.nin <= VQ_MAX_IOV && ch.nout + ch.nin >= 1,
-			      "iovec count out of range");
-			check((uint64_t)ch.out_bytes + ch.in_bytes <= VQ_MAX_CHAIN_BYTES,
-			      "chain over the byte cap");
-			check_iovs(ch.out, ch.nout, ch.out_bytes);
-			check_iovs(ch.in, ch.nin, ch.in_bytes);
-			vq_push(&q, ch.head, ch.in_bytes);
-			vq_should_notify(&q);
-			if (++pops == MAX_POPS)
-				return 0;
-		}
-		if (rc < 0)
+		size_t n;
+		if (vq_drain(q, &ch, &ops, &r, &n) < 0)
 			return 0; /* the queue is dead until reset */
-		vq_rearm(&q);
 		/* The driver makes one more entry available. */
-		uint16_t *idx = gmem_ptr(&gm, q.avail_gpa + 2, 2);
+		uint16_t *idx = gmem_ptr(&gm, q->avail_gpa + 2, 2);
 		__atomic_store_n(idx, (uint16_t)(__atomic_load_n(idx, __ATOMIC_RELAXED) + 1),
 				 __ATOMIC_RELEASE);
 	}

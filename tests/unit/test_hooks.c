@@ -1,22 +1,25 @@
 /* hooks: OCI hooks run on the host with the state on stdin, output
  * captured, a timeout, and a clean exec (no fds, mask or ignored signals
- * inherited). The hooks are /bin/sh scripts writing into a temp dir.
- *
- * Like test_cgroup.c, this compiles its own copy of hooks.c and err.c under
- * private names: it reaches run_one, and builds whether or not the Makefile
- * links the runtime-shim objects into the unit tests. */
-#define hooks_run hkt_hooks_run
-#define shim_errf hkt_shim_errf
-#define shim_errno hkt_shim_errno
-#include "runtime-shim/hooks.c"
-#include "runtime-shim/err.c"
-
+ * inherited); and the lifecycle's runners that take the hooks from a config
+ * (hooks_run_kind, hooks_run_saved). The hooks are /bin/sh scripts writing
+ * into a temp dir. One run's internals come through hooks_int.h. */
 #include <criterion/criterion.h>
-#include <unistd.h>
-#include <stdint.h>
-#include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime-shim/hooks_int.h"
+#include "runtime-shim/shim.h"
 
 static char dir[64];
 static struct shim_err err;
@@ -58,16 +61,22 @@ static struct hook sh_hook(const char *script, int timeout)
 	return (struct hook){ .path = "/bin/sh", .args = sh_args, .timeout = timeout };
 }
 
-static const char *out_file(void)
+/* A file's text (in one buffer per caller), or `missing`. */
+static const char *slurp(const char *path, char *buf, size_t cap, const char *missing)
 {
-	static char buf[1 << 16];
-	FILE *f = fopen(out_path, "r");
+	FILE *f = fopen(path, "r");
 	if (!f)
-		return "<missing>";
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		return missing;
+	size_t n = fread(buf, 1, cap - 1, f);
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+static const char *out_file(void)
+{
+	static char buf[1 << 16];
+	return slurp(out_path, buf, sizeof(buf), "<missing>");
 }
 
 #define EXPECT_ERR(needle) \
@@ -260,7 +269,7 @@ Test(hooks, output_capped)
 {
 	struct hook h = sh_hook("head -c 1000000 /dev/zero | tr '\\0' x; exit 1", 0);
 	struct hook_run r = { .h = &h, .what = "prestart" };
-	cr_assert(run_one(&r, state, &err) == 0, "%s", err.msg);
+	cr_assert(hooks_run_one(&r, state, &err) == 0, "%s", err.msg);
 	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
 	cr_assert_eq(r.out_len, HOOK_OUT_MAX);
 	cr_assert(hooks_run(&h, 1, "prestart", state, &err) == -1);
@@ -278,7 +287,7 @@ Test(hooks, no_fd_leak)
 	char *args[] = { "ls", "/proc/self/fd", NULL };
 	struct hook h = { .path = "/bin/ls", .args = args };
 	struct hook_run r = { .h = &h, .what = "prestart" };
-	cr_assert(run_one(&r, state, &err) == 0, "%s", err.msg);
+	cr_assert(hooks_run_one(&r, state, &err) == 0, "%s", err.msg);
 	close(37);
 	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s", r.out);
 	cr_assert_str_eq(r.out, "0\n1\n2\n3\n");
@@ -332,4 +341,112 @@ Test(hooks, sigchld_ignored)
 	signal(SIGCHLD, SIG_DFL);
 	cr_assert_eq(rc, -1);
 	cr_assert_str_eq(err.msg, "prestart hook /bin/sh: wait: No child processes");
+}
+
+/* ---- the lifecycle's runners ---- */
+
+static struct store_state test_state(void)
+{
+	struct store_state st = { .id = "c1", .pid = 42, .bundle = "/b", .rootfs = "/b/rootfs",
+				  .created = "2026-01-01T00:00:00Z", .owner = "" };
+	return st;
+}
+
+/* A config's hooks of one kind, with the state as the given status. */
+Test(hooks, run_kind_gives_the_state_as_the_status_asked)
+{
+	struct hook h = sh_hook("cat > \"$0\"", 0);
+	struct cfg c = { 0 };
+	c.hooks[CFG_HOOK_POSTSTART] = &h;
+	c.nhooks[CFG_HOOK_POSTSTART] = 1;
+	struct store_state st = test_state();
+	cr_assert(hooks_run_kind(&c, CFG_HOOK_POSTSTART, &st, STORE_RUNNING, &err) == 0, "%s",
+		  err.msg);
+	cr_assert_not_null(strstr(out_file(), "\"id\":\"c1\",\"pid\":42,\"status\":\"running\""),
+			   "%s", out_file());
+	/* Stopped: pid 0, as runc reports it to poststop hooks. */
+	cr_assert(hooks_run_kind(&c, CFG_HOOK_POSTSTART, &st, STORE_STOPPED, &err) == 0, "%s",
+		  err.msg);
+	cr_assert_not_null(strstr(out_file(), "\"pid\":0,\"status\":\"stopped\""), "%s", out_file());
+}
+
+Test(hooks, run_kind_runs_only_that_kind_and_names_it)
+{
+	struct hook ok = sh_hook("echo ran > \"$0\"", 0), bad = { .path = "/bin/false" };
+	struct cfg c = { 0 };
+	c.hooks[CFG_HOOK_PRESTART] = &ok;
+	c.nhooks[CFG_HOOK_PRESTART] = 1;
+	c.hooks[CFG_HOOK_CREATE_RUNTIME] = &bad;
+	c.nhooks[CFG_HOOK_CREATE_RUNTIME] = 1;
+	struct store_state st = test_state();
+	cr_assert(hooks_run_kind(&c, CFG_HOOK_POSTSTOP, &st, STORE_STOPPED, &err) == 0);
+	cr_assert_str_eq(out_file(), "<missing>", "no poststop hooks: nothing runs");
+	cr_assert(hooks_run_kind(&c, CFG_HOOK_PRESTART, &st, STORE_CREATING, &err) == 0, "%s",
+		  err.msg);
+	cr_assert_str_eq(out_file(), "ran\n");
+	cr_assert(hooks_run_kind(&c, CFG_HOOK_CREATE_RUNTIME, &st, STORE_CREATING, &err) == -1);
+	cr_assert_str_eq(err.msg, "createRuntime hook /bin/false exited with status 1");
+}
+
+/* ROOT/c1/config.json with `hooks` (a JSON object) and the warnings' log. */
+static void saved_config(const char *hooks)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/c1", dir);
+	cr_assert(mkdir(p, 0700) == 0);
+	snprintf(p, sizeof(p), "%s/c1/config.json", dir);
+	FILE *f = fopen(p, "w");
+	cr_assert(f);
+	fprintf(f, "{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"},"
+		   " \"root\": {\"path\": \"rootfs\"}, \"hooks\": %s}", hooks);
+	cr_assert(fclose(f) == 0);
+}
+
+static const char *log_text(void)
+{
+	static char buf[4096], p[256];
+	snprintf(p, sizeof(p), "%s/log", dir);
+	return slurp(p, buf, sizeof(buf), "");
+}
+
+Test(hooks, run_saved_takes_the_hooks_from_the_saved_config)
+{
+	char hooks[512], logp[256];
+	snprintf(out_path, sizeof(out_path), "%s/out", dir);
+	snprintf(hooks, sizeof(hooks),
+		 "{\"poststart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > %s\"]}]}",
+		 out_path);
+	saved_config(hooks);
+	snprintf(logp, sizeof(logp), "%s/log", dir);
+	struct shim_ctx g = { .root = dir, .log_path = logp, .log_json = true };
+	struct store_state st = test_state();
+	hooks_run_saved(&g, "start", CFG_HOOK_POSTSTART, &st, STORE_RUNNING);
+	cr_assert_not_null(strstr(out_file(), "\"status\":\"running\""), "%s", out_file());
+	cr_assert_str_eq(log_text(), "", "no warning");
+}
+
+/* The spec makes a failing poststart or poststop hook a warning: it goes to
+ * the log, naming the verb, the id and the hook, and nothing fails. */
+Test(hooks, run_saved_warns_of_a_failing_hook)
+{
+	char logp[256];
+	saved_config("{\"poststop\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo no; exit 3\"]}]}");
+	snprintf(logp, sizeof(logp), "%s/log", dir);
+	struct shim_ctx g = { .root = dir, .log_path = logp, .log_json = true };
+	struct store_state st = test_state();
+	hooks_run_saved(&g, "delete", CFG_HOOK_POSTSTOP, &st, STORE_STOPPED);
+	cr_assert_not_null(strstr(log_text(), "\"level\":\"warning\",\"msg\":\"delete c1: poststop "
+					      "hook /bin/sh exited with status 3: no\""),
+			   "%s", log_text());
+}
+
+Test(hooks, run_saved_warns_when_the_config_is_gone)
+{
+	char logp[256];
+	snprintf(logp, sizeof(logp), "%s/log", dir);
+	struct shim_ctx g = { .root = dir, .log_path = logp, .log_json = true };
+	struct store_state st = test_state();
+	hooks_run_saved(&g, "start", CFG_HOOK_POSTSTART, &st, STORE_RUNNING);
+	cr_assert_not_null(strstr(log_text(), "\"msg\":\"start c1: poststart hooks not run: "),
+			   "%s", log_text());
 }

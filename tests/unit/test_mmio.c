@@ -636,6 +636,88 @@ Test(mmio, request_round_trip_through_the_rings)
 	cr_assert_eq(irq_count(), 1);
 }
 
+/* ---- virtio_mmio_drain: the devices' kick handler ---- */
+
+static struct vq_chain drain_chain;
+static int drain_pushes;
+
+static uint32_t drain_serve(void *ctx, const struct vq_chain *c)
+{
+	(void)ctx;
+	return c->in_bytes;
+}
+
+static void drain_pushed(void *ctx)
+{
+	drain_pushes++;
+	virtio_mmio_notify_used(ctx, 0);
+}
+
+/* n one-buffer writable chains on queue 0, heads 0..n-1, then avail->idx =
+ * `idx` (n when the driver is honest). */
+static void post_chains(uint16_t n, uint16_t idx)
+{
+	struct { uint64_t addr; uint32_t len; uint16_t flags, next; } d = { 0x80000, 8,
+									  VIRTQ_DESC_F_WRITE, 0 };
+	for (uint16_t i = 0; i < n; i++) {
+		gmem_write(&gm, RING(0) + 16ull * i, &d, sizeof(d));
+		gmem_write(&gm, RING(0) + 0x1000 + 4 + 2ull * i, &i, 2);
+	}
+	gmem_write(&gm, RING(0) + 0x1000 + 2, &idx, 2);
+}
+
+static uint16_t used_idx(void)
+{
+	uint16_t v;
+	gmem_read(&gm, RING(0) + 0x2000 + 2, &v, 2);
+	return v;
+}
+
+Test(mmio, drain_signals_once_for_a_batch)
+{
+	static const struct vq_drain_ops ops = { drain_serve, NULL };
+	bring_up(F_V1);
+	irq_count();
+	post_chains(3, 3);
+	virtio_mmio_drain(&t, 0, &drain_chain, &ops, NULL, "bad");
+	cr_assert_eq(used_idx(), 3);
+	cr_assert_eq(irq_count(), 1);
+	cr_assert_not(r32(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	virtio_mmio_drain(&t, 0, &drain_chain, &ops, NULL, "bad");
+	cr_assert_eq(irq_count(), 0, "nothing pushed, nothing signalled");
+}
+
+Test(mmio, drain_with_a_pushed_callback_signals_each_chain_and_no_more)
+{
+	static const struct vq_drain_ops ops = { drain_serve, drain_pushed };
+	bring_up(F_V1);
+	irq_count();
+	post_chains(3, 3);
+	virtio_mmio_drain(&t, 0, &drain_chain, &ops, &t, "bad");
+	cr_assert_eq(drain_pushes, 3);
+	cr_assert_eq(used_idx(), 3);
+	cr_assert_eq(irq_count(), 3);
+}
+
+/* A malformed ring: the chains before it are pushed and signalled, the
+ * device is broken with the reason given, and its driver is told. */
+Test(mmio, drain_of_a_malformed_ring_breaks_the_device)
+{
+	static const struct vq_drain_ops ops = { drain_serve, NULL };
+	bring_up(F_V1);
+	irq_count();
+	post_chains(2, 2);
+	uint16_t bad = 16, idx = 3;
+	gmem_write(&gm, RING(0) + 0x1000 + 4 + 2 * 2, &bad, 2); /* head out of range */
+	gmem_write(&gm, RING(0) + 0x1000 + 2, &idx, 2);
+	virtio_mmio_drain(&t, 0, &drain_chain, &ops, NULL, "test: malformed queue");
+	cr_assert_eq(used_idx(), 2);
+	cr_assert(r32(STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_str_eq(t.broken_why, "test: malformed queue");
+	cr_assert_eq(r32(INTERRUPT_STATUS), 3, "used buffers and the config change");
+	cr_assert_not(virtio_mmio_queue_live(&t, 0));
+}
+
 /* ---- attach ---- */
 
 Test(mmio, cmdline_fragment)

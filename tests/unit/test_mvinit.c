@@ -1,10 +1,12 @@
 /* mvinit's host-testable parts: the pure helpers (util.c), the control
  * stream's message reassembly and sends (ctl.c) and the stdio pumps
- * (relay.c). mvinit is built only for the guest (musl, static), so its
- * sources are compiled into this test directly. */
+ * (relay.c). mvinit itself is built only for the guest (musl, static); the
+ * unit tests link these three files built for the host (Makefile). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,9 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guest-init/ctl.c"
-#include "guest-init/relay.c"
-#include "guest-init/util.c"
+#include "guest-init/mvinit.h"
 
 /* ---- util.c ---- */
 
@@ -194,12 +194,15 @@ Test(mvinit_util, exec_errors_read_like_runc)
 	cr_assert_eq(mvi_exec_fail(&e, "foo", ENOENT, true), -1);
 	cr_assert_eq(e.status, 127);
 	cr_assert_str_eq(e.msg, "exec \"foo\": executable file not found in $PATH");
+	e = (struct mvi_err){ 0 };
 	mvi_exec_fail(&e, "/bin/nope", ENOENT, false);
 	cr_assert_eq(e.status, 127);
 	cr_assert_str_eq(e.msg, "exec \"/bin/nope\": no such file or directory");
+	e = (struct mvi_err){ 0 };
 	mvi_exec_fail(&e, "/etc/passwd", EACCES, false);
 	cr_assert_eq(e.status, 126);
 	cr_assert_str_eq(e.msg, "exec \"/etc/passwd\": permission denied");
+	e = (struct mvi_err){ 0 };
 	mvi_exec_fail(&e, "/bin/x", ENOEXEC, false);
 	cr_assert_eq(e.status, 126);
 }
@@ -207,13 +210,14 @@ Test(mvinit_util, exec_errors_read_like_runc)
 Test(mvinit_util, fail_formats_and_truncates)
 {
 	struct mvi_err e = { 0 };
-	char big[1000];
+	char big[2 * sizeof(e.msg)];
 
 	cr_assert_eq(mvi_fail_sys(&e, 1, ENOENT, "mount %s", "/x"), -1);
 	cr_assert_eq(e.status, 1);
 	cr_assert_str_eq(e.msg, "mount /x: No such file or directory");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
+	e = (struct mvi_err){ 0 };
 	mvi_fail_sys(&e, 2, EIO, "%s", big);
 	cr_assert_eq(strlen(e.msg), sizeof(e.msg) - 1);
 }

@@ -8,27 +8,37 @@
 #define VFS_QUEUES 2 /* hiprio + one request queue */
 #define VFS_QUEUE_SIZE 1024
 
+/* The queue a drain serves, for its callbacks. */
+struct vfs_drain {
+	struct vfsdev *d;
+	struct virtio_mmio *t;
+	int qi;
+};
+
+static uint32_t serve(void *ctx, const struct vq_chain *c)
+{
+	struct vfs_drain *x = ctx;
+	return vfs_handle(&x->d->srv, c->out, c->nout, c->in, c->nin);
+}
+
+/* A request may take a while (disk I/O): each completion is signalled as it
+ * happens, not after the whole batch. */
+static void pushed(void *ctx)
+{
+	struct vfs_drain *x = ctx;
+	virtio_mmio_notify_used(x->t, x->qi);
+}
+
 static void vfsdev_notify(struct virtio_mmio *t, int qi)
 {
+	static const struct vq_drain_ops ops = { serve, pushed };
 	struct vfsdev *d = t->dev->opaque;
-	struct vq *q = &t->vq[qi];
 	if (d->reset_pending) {
 		vfs_reset(&d->srv);
 		d->reset_pending = false;
 	}
-	do {
-		int r;
-		while ((r = vq_pop(q, d->chain)) == 1) {
-			uint32_t n = vfs_handle(&d->srv, d->chain->out, d->chain->nout, d->chain->in,
-						d->chain->nin);
-			vq_push(q, d->chain->head, n);
-			virtio_mmio_notify_used(t, qi);
-		}
-		if (r < 0) {
-			virtio_mmio_set_broken(t, "malformed virtqueue");
-			return;
-		}
-	} while (vq_rearm(q));
+	struct vfs_drain x = { d, t, qi };
+	virtio_mmio_drain(t, qi, d->chain, &ops, &x, "malformed virtqueue");
 }
 
 /* On a vCPU thread: only flag it. Closing the guest's fds and freeing

@@ -55,6 +55,16 @@ void virtio_mmio_set_broken(struct virtio_mmio *t, const char *why)
 		raise_irq(t, 2); /* 2.1.2: NEEDS_RESET comes with a config-change interrupt */
 }
 
+void virtio_mmio_drain(struct virtio_mmio *t, int q, struct vq_chain *c,
+		       const struct vq_drain_ops *ops, void *ctx, const char *why)
+{
+	size_t pushed;
+	if (vq_drain(&t->vq[q], c, ops, ctx, &pushed) < 0)
+		virtio_mmio_set_broken(t, why);
+	if (pushed && !ops->pushed)
+		virtio_mmio_notify_used(t, q);
+}
+
 bool virtio_mmio_queue_live(const struct virtio_mmio *t, int q)
 {
 	return q >= 0 && q < t->dev->nqueues && !t->broken &&

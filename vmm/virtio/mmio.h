@@ -83,6 +83,13 @@ void virtio_mmio_detach(struct virtio_mmio *t);
  * wants one. Call with the lock held. */
 void virtio_mmio_notify_used(struct virtio_mmio *t, int q);
 
+/* Serve queue q with vq_drain() (c: the device's scratch chain). A malformed
+ * ring marks the device NEEDS_RESET with `why`. What was pushed is signalled
+ * once at the end, unless ops->pushed signals each chain itself. Call with
+ * the lock held. */
+void virtio_mmio_drain(struct virtio_mmio *t, int q, struct vq_chain *c,
+		       const struct vq_drain_ops *ops, void *ctx, const char *why);
+
 /* Mark the device NEEDS_RESET (a malformed ring or request) and tell the
  * driver. The device ignores its queues until the driver resets it. */
 void virtio_mmio_set_broken(struct virtio_mmio *t, const char *why);

@@ -83,23 +83,16 @@ static void tx_one(struct vnet *n, const struct vq_chain *c)
 		n->st.tx_packets++;
 }
 
+static uint32_t serve_tx(void *ctx, const struct vq_chain *c)
+{
+	tx_one(ctx, c);
+	return 0;
+}
+
 static void process_tx(struct vnet *n)
 {
-	struct virtio_mmio *t = &n->transport;
-	struct vq *q = &t->vq[VNET_TXQ];
-	bool pushed = false;
-	int r;
-	do {
-		while ((r = vq_pop(q, n->txc)) == 1) {
-			tx_one(n, n->txc);
-			vq_push(q, n->txc->head, 0);
-			pushed = true;
-		}
-		if (r < 0)
-			virtio_mmio_set_broken(t, "net: malformed tx queue");
-	} while (r == 0 && vq_rearm(q));
-	if (pushed)
-		virtio_mmio_notify_used(t, VNET_TXQ);
+	static const struct vq_drain_ops ops = { serve_tx, NULL };
+	virtio_mmio_drain(&n->transport, VNET_TXQ, n->txc, &ops, n, "net: malformed tx queue");
 }
 
 static void watch(struct vnet *n, bool on)

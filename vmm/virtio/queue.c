@@ -163,6 +163,24 @@ bool vq_rearm(struct vq *q)
 	return ld16(q->avail + AVAIL_IDX) != q->last_avail;
 }
 
+int vq_drain(struct vq *q, struct vq_chain *c, const struct vq_drain_ops *ops, void *ctx,
+	     size_t *pushed)
+{
+	*pushed = 0;
+	do {
+		int r;
+		while ((r = vq_pop(q, c)) == 1) {
+			vq_push(q, c->head, ops->serve(ctx, c));
+			++*pushed;
+			if (ops->pushed)
+				ops->pushed(ctx);
+		}
+		if (r < 0)
+			return -1;
+	} while (vq_rearm(q));
+	return 0;
+}
+
 /* Copy between an iovec array (from byte `off`) and a flat buffer. */
 static size_t iov_copy(const struct iovec *iov, int n, size_t off, uint8_t *buf, size_t len,
 		       bool into_iov)

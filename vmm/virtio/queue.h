@@ -8,6 +8,7 @@
 #define MVM_VIRTIO_QUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -72,6 +73,24 @@ bool vq_should_notify(struct vq *q);
  * then report whether more chains arrived meanwhile, so a device can drain
  * the queue without missing a kick: do { pop all } while (vq_rearm(q)). */
 bool vq_rearm(struct vq *q);
+
+/* What a device does with the chains vq_drain() takes from its queue. */
+struct vq_drain_ops {
+	/* Serve one chain; returns the bytes written into its writable buffers. */
+	uint32_t (*serve)(void *ctx, const struct vq_chain *c);
+	/* If set, runs after each push, for a device that signals each completion
+	 * as it happens rather than once per drain; NULL otherwise. */
+	void (*pushed)(void *ctx);
+};
+
+/* Serve every available chain in ring order and push each back, then rearm
+ * and go again while more arrived, so no kick is lost. `c` is the caller's
+ * scratch chain. *pushed gets the count of chains pushed. Returns 0 when the
+ * queue is empty and rearmed, -1 at a malformed ring or chain: the chains
+ * before it stay served and pushed, and the queue must not be used again
+ * until reset (the transport marks the device NEEDS_RESET). */
+int vq_drain(struct vq *q, struct vq_chain *c, const struct vq_drain_ops *ops, void *ctx,
+	     size_t *pushed);
 
 /* Copy up to len bytes from an iovec array starting at byte `off`; returns
  * the count copied. The inverse writes into an iovec array. */

@@ -161,23 +161,16 @@ static void handle_tx(struct vsock *v, const struct vq_chain *ch)
 	}
 }
 
+static uint32_t serve_tx(void *ctx, const struct vq_chain *c)
+{
+	handle_tx(ctx, c);
+	return 0;
+}
+
 static void process_tx(struct vsock *v)
 {
-	struct virtio_mmio *t = &v->transport;
-	struct vq *q = &t->vq[VSOCK_TXQ];
-	bool pushed = false;
-	int r;
-	do {
-		while ((r = vq_pop(q, v->txc)) == 1) {
-			handle_tx(v, v->txc);
-			vq_push(q, v->txc->head, 0);
-			pushed = true;
-		}
-		if (r < 0)
-			virtio_mmio_set_broken(t, "vsock: malformed tx queue");
-	} while (r == 0 && vq_rearm(q));
-	if (pushed)
-		virtio_mmio_notify_used(t, VSOCK_TXQ);
+	static const struct vq_drain_ops ops = { serve_tx, NULL };
+	virtio_mmio_drain(&v->transport, VSOCK_TXQ, v->txc, &ops, v, "vsock: malformed tx queue");
 }
 
 static void vsock_notify(struct virtio_mmio *t, int q)
