@@ -5,16 +5,16 @@
 
 #include "vmm/layout.h"
 
-int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err)
+int gmem_init(struct gmem *gm, uint64_t bytes, struct err *err)
 {
 	memset(gm, 0, sizeof(*gm));
 	if (bytes == 0 || bytes % 4096)
-		return mvm_errf(err, MVM_EXIT_BADARG, "guest memory must be a non-zero multiple of 4 KiB");
+		return err_set(err, MVM_EXIT_BADARG, "guest memory must be a non-zero multiple of 4 KiB");
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "mmap of %llu MiB guest RAM",
-				 (unsigned long long)(bytes >> 20));
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "mmap of %llu MiB guest RAM",
+			       (unsigned long long)(bytes >> 20));
 	/* Guest RAM is the guest's business, not part of a host core dump. */
 	madvise(p, bytes, MADV_DONTDUMP);
 	gm->base = p;

@@ -24,7 +24,7 @@ struct gmem {
 
 /* Map `bytes` of guest RAM (a multiple of 4 KiB). RAM up to LAYOUT_GAP_START
  * is at gpa 0; the rest resumes at 4 GiB. Returns 0, or -1 with err set. */
-int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err);
+int gmem_init(struct gmem *gm, uint64_t bytes, struct err *err);
 
 /* Unmap guest RAM. Safe on a zeroed or already finished gmem. */
 void gmem_fini(struct gmem *gm);

@@ -286,7 +286,7 @@ static void vnet_reset(struct virtio_mmio *t)
 	n->rx_held = false;
 }
 
-int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct mvm_err *err)
+int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct err *err)
 {
 	memset(n, 0, sizeof(*n));
 	n->fd = fd;
@@ -297,7 +297,7 @@ int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct mvm_e
 	n->txiov = malloc((VQ_MAX_IOV + 1) * sizeof(*n->txiov));
 	if (!n->pkt || !n->rxc || !n->txc || !n->txiov) {
 		vnet_fini(n);
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: malloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: malloc");
 	}
 	uint64_t f = 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
 		     1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6 |

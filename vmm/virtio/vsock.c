@@ -202,15 +202,15 @@ static void vsock_reset(struct virtio_mmio *t)
 }
 
 int vsock_init(struct vsock *v, uint64_t guest_cid, const char *uds_path, vsock_accept_fn accept,
-	       void *accept_opaque, struct mvm_err *err)
+	       void *accept_opaque, struct err *err)
 {
 	memset(v, 0, sizeof(*v));
 	v->listen_fd = v->epfd = v->wake_fd = -1;
 	/* 5.10.4: 0-2 are reserved, and the upper 32 bits must be zero; Linux
 	 * also reserves U32_MAX (VMADDR_CID_ANY). */
 	if (guest_cid < 3 || guest_cid >= UINT32_MAX)
-		return mvm_errf(err, MVM_EXIT_BADARG, "vsock: bad guest CID %llu",
-				(unsigned long long)guest_cid);
+		return err_set(err, MVM_EXIT_BADARG, "vsock: bad guest CID %llu",
+			       (unsigned long long)guest_cid);
 	v->guest_cid = guest_cid;
 	v->config.guest_cid = htole64(guest_cid);
 	v->accept = accept;
@@ -221,18 +221,18 @@ int vsock_init(struct vsock *v, uint64_t guest_cid, const char *uds_path, vsock_
 	v->txc = malloc(sizeof(*v->txc));
 	v->rxc = malloc(sizeof(*v->rxc));
 	if (!v->txc || !v->rxc) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: malloc");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: malloc");
 		goto fail;
 	}
 	v->epfd = epoll_create1(EPOLL_CLOEXEC);
 	v->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (v->epfd < 0 || v->wake_fd < 0 || vsock_conn_wake_init(v) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: epoll");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: epoll");
 		goto fail;
 	}
 	if (uds_path) {
 		if (!(v->uds_path = strdup(uds_path))) {
-			mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: malloc");
+			err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: malloc");
 			goto fail;
 		}
 		if (vsock_conn_listen(v, err) < 0)
