@@ -139,12 +139,15 @@ static void handle_pkt(struct vsock *v, const struct vsock_pkt *p, const struct 
 		vsock_svc_update(v, c); /* credit or state may let data flow */
 }
 
-static void handle_tx(struct vsock *v, const struct vq_chain *ch)
+/* One packet the guest sent: a vq_drain() serve callback (nothing is
+ * written back into a tx chain). */
+static uint32_t handle_tx(void *ctx, const struct vq_chain *ch)
 {
+	struct vsock *v = ctx;
 	struct vsock_pkt p;
 	switch (vsock_pkt_parse(ch->out, ch->nout, ch->out_bytes, v->guest_cid, &p)) {
 	case VSOCK_PKT_DROP:
-		return;
+		return 0;
 	case VSOCK_PKT_RST: {
 		struct vsock_conn *c = p.dst_cid == VSOCK_HOST_CID
 					       ? vsock_conn_find(v, p.src_port, p.dst_port)
@@ -153,23 +156,18 @@ static void handle_tx(struct vsock *v, const struct vq_chain *ch)
 			vsock_conn_fail(v, c);
 		else
 			vsock_queue_rst(v, p.dst_cid, p.dst_port, p.src_port);
-		return;
+		return 0;
 	}
 	case VSOCK_PKT_OK:
 		handle_pkt(v, &p, ch);
-		return;
+		return 0;
 	}
-}
-
-static uint32_t serve_tx(void *ctx, const struct vq_chain *c)
-{
-	handle_tx(ctx, c);
 	return 0;
 }
 
 static void process_tx(struct vsock *v)
 {
-	static const struct vq_drain_ops ops = { serve_tx, NULL };
+	static const struct vq_drain_ops ops = { handle_tx, NULL };
 	virtio_mmio_drain(&v->transport, VSOCK_TXQ, v->txc, &ops, v, "vsock: malformed tx queue");
 }
 
