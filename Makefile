@@ -118,10 +118,10 @@ build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl -lseccomp
 # toml_fuzz: the TOML scanner and mvrun setup's editors.
-build/fuzz/toml_fuzz: tests/fuzz/toml_fuzz.c runtime-shim/toml.c runtime-shim/setup_toml.c runtime-shim/err.c \
+build/fuzz/toml_fuzz: tests/fuzz/toml_fuzz.c runtime-shim/toml.c runtime-shim/setup_toml.c common/err.c \
 			runtime-shim/toml.h runtime-shim/setup.h
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< runtime-shim/toml.c runtime-shim/setup_toml.c runtime-shim/err.c
+	clang $(FUZZ_CFLAGS) -o $@ $< runtime-shim/toml.c runtime-shim/setup_toml.c common/err.c
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_RUNS=$${FUZZ_RUNS:-10000000} FUZZ_JOBS=$${FUZZ_JOBS:-$$(nproc)} ./tests/fuzz/run.sh $(FUZZ_BINS)

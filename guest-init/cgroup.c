@@ -26,7 +26,7 @@
 
 /* Write text to file `name` in directory dirfd; 0 or -1 with e. */
 static int cg_write(int dirfd, const char *ctl, const char *name, const char *text,
-		    struct mvi_err *e)
+		    struct err *e)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
 	size_t n = strlen(text);
@@ -39,35 +39,35 @@ static int cg_write(int dirfd, const char *ctl, const char *name, const char *te
 	if (fd >= 0)
 		close(fd);
 	if (w != (ssize_t)n)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, w < 0 ? err : EIO, "cgroup %s: write \"%s\" to %s",
-				    ctl, text, name);
+		return err_sys(e, MVI_EXIT_SETUP, w < 0 ? err : EIO, "cgroup %s: write \"%s\" to %s",
+			       ctl, text, name);
 	return 0;
 }
 
 /* Mount controller ctl's hierarchy, make the container's cgroup in it and
  * keep its cgroup.procs in cg. Returns an O_PATH fd of the cgroup's
  * directory, or -1 with e. */
-static int cg_hierarchy(const char *ctl, struct mvi_cgroup *cg, struct mvi_err *e)
+static int cg_hierarchy(const char *ctl, struct mvi_cgroup *cg, struct err *e)
 {
 	char dir[64];
 	int dfd, procs;
 
 	if (cg->n >= MVI_CGROUP_MAX)
-		return mvi_fail(e, MVI_EXIT_SETUP, "cgroup %s: too many hierarchies", ctl);
+		return err_set(e, MVI_EXIT_SETUP, "cgroup %s: too many hierarchies", ctl);
 	snprintf(dir, sizeof(dir), CG_DIR "/%s", ctl);
 	if ((mkdir(CG_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
 	if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, ctl) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount the cgroup v1 %s controller", ctl);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mount the cgroup v1 %s controller", ctl);
 	snprintf(dir, sizeof(dir), CG_DIR "/%s/c", ctl);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
 	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open %s", dir);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open %s", dir);
 	if ((procs = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC)) < 0) {
 		int err = errno;
 		close(dfd);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "open %s/cgroup.procs", dir);
+		return err_sys(e, MVI_EXIT_SETUP, err, "open %s/cgroup.procs", dir);
 	}
 	cg->procs[cg->n++] = procs;
 	return dfd;
@@ -97,7 +97,7 @@ static void devrule_text(const struct proto_devrule *r, char *out, size_t size)
 	snprintf(out, size, "%c %s:%s %s", (char)r->type, maj, min, acc);
 }
 
-static int devices_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct mvi_err *e)
+static int devices_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e)
 {
 	char text[48];
 	int dfd = cg_hierarchy("devices", cg, e), ret = 0;
@@ -117,7 +117,7 @@ static int devices_setup(const struct proto_setup *s, struct mvi_cgroup *cg, str
 	return ret;
 }
 
-int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct mvi_err *e)
+int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e)
 {
 	return devices_setup(s, cg, e);
 }
@@ -131,18 +131,18 @@ int mvi_cgroup_join(const struct mvi_cgroup *cg)
 }
 
 /* pids.max of the container's cgroup: max, or "max" for 0. */
-static int pids_max(const struct mvi_cgroup *cg, uint64_t max, struct mvi_err *e)
+static int pids_max(const struct mvi_cgroup *cg, uint64_t max, struct err *e)
 {
 	char v[24] = "max";
 
 	if (cg->pids <= 2)
-		return mvi_fail(e, MVI_EXIT_SETUP, "cgroup pids: not set up");
+		return err_set(e, MVI_EXIT_SETUP, "cgroup pids: not set up");
 	if (max)
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)max);
 	return cg_write(cg->pids, "pids", "pids.max", v, e);
 }
 
-int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e)
+int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct err *e)
 {
 	int dfd = cg_hierarchy("pids", cg, e);
 
@@ -150,7 +150,7 @@ int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e)
 		/* A kernel without the pids controller (org.mvrun.kernel): only
 		 * a limit needs it, and an UPDATE will say it is not there. */
 		mvi_warn("%s", e->msg);
-		*e = (struct mvi_err){ 0 }; /* a warning: the next error is a fresh one */
+		*e = (struct err){ 0 }; /* a warning: the next error is a fresh one */
 		return 0;
 	}
 	if (dfd < 0)
@@ -161,7 +161,7 @@ int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e)
 
 void mvi_cgroup_update(struct mvi *m, const struct ctl_msg *msg)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	uint32_t id;
 	uint64_t max;
 	int r;

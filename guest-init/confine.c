@@ -138,7 +138,7 @@ int confine_nnp(const struct proto_confine *c)
 /* ---- SETUP ---- */
 
 /* Write one sysctl through dirfd, an fd of a /proc/sys. */
-static int sysctl_set(int dirfd, const char *key, const char *value, struct mvi_err *e)
+static int sysctl_set(int dirfd, const char *key, const char *value, struct err *e)
 {
 	char path[512];
 	size_t n = strlen(key), vl = strlen(value);
@@ -146,33 +146,33 @@ static int sysctl_set(int dirfd, const char *key, const char *value, struct mvi_
 
 	if (!n || n > 256 || key[0] == '.' || key[0] == '/' ||
 	    strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") != n)
-		return mvi_fail(e, MVI_EXIT_SETUP, "sysctl \"%s\": not a sysctl name", key);
+		return err_set(e, MVI_EXIT_SETUP, "sysctl \"%s\": not a sysctl name", key);
 	/* Dots become slashes, so no component can be "..". */
 	snprintf(path, sizeof(path), "%s", key);
 	for (char *p = path; *p; p++)
 		if (*p == '.')
 			*p = '/';
 	if ((fd = openat(dirfd, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "sysctl %s", key);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "sysctl %s", key);
 	ssize_t w = write(fd, value, vl);
 	int err = errno;
 	close(fd);
 	if (w != (ssize_t)vl)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, w < 0 ? err : EIO, "sysctl %s=%s", key, value);
+		return err_sys(e, MVI_EXIT_SETUP, w < 0 ? err : EIO, "sysctl %s=%s", key, value);
 	return 0;
 }
 
-int confine_setup_kernel(int procsys, const struct proto_setup *s, struct mvi_err *e)
+int confine_setup_kernel(int procsys, const struct proto_setup *s, struct err *e)
 {
 	for (uint32_t i = 0; i < s->nsysctl; i++)
 		if (sysctl_set(procsys, s->sysctl_key[i], s->sysctl_value[i], e) < 0)
 			return -1;
 	if (*s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "setdomainname \"%s\"", s->domainname);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "setdomainname \"%s\"", s->domainname);
 	return 0;
 }
 
-int confine_setup_net(int procsys, const struct proto_setup *s, struct mvi_err *e)
+int confine_setup_net(int procsys, const struct proto_setup *s, struct err *e)
 {
 	for (uint32_t i = 0; i < s->nsysctl; i++)
 		if (!strncmp(s->sysctl_key[i], "net.", 4) &&
@@ -181,7 +181,7 @@ int confine_setup_net(int procsys, const struct proto_setup *s, struct mvi_err *
 	return 0;
 }
 
-static int make_device(int rootfd, const struct proto_device *d, struct mvi_err *e)
+static int make_device(int rootfd, const struct proto_device *d, struct err *e)
 {
 	const char *base = strrchr(d->path, '/');
 	char parent[4096];
@@ -191,57 +191,57 @@ static int make_device(int rootfd, const struct proto_device *d, struct mvi_err 
 	if (d->path[0] != '/' || !base || !base[1] || !strcmp(base, "/.") || !strcmp(base, "/..") ||
 	    (size_t)(base - d->path) >= sizeof(parent) || (d->type != 'c' && d->type != 'b' &&
 							  d->type != 'p'))
-		return mvi_fail(e, MVI_EXIT_SETUP, "device %s: not an absolute path and a c, b or p "
-				"type", d->path);
+		return err_set(e, MVI_EXIT_SETUP, "device %s: not an absolute path and a c, b or p "
+			       "type", d->path);
 	memcpy(parent, d->path, (size_t)(base - d->path));
 	parent[base - d->path] = 0;
 	if ((dfd = rootfs_dir(rootfd, parent[0] ? parent : "/")) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "device %s: its directory", d->path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "device %s: its directory", d->path);
 	/* What devtmpfs or the image has there gives way to what was asked. */
 	if (unlinkat(dfd, base + 1, 0) < 0 && errno != ENOENT)
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "device %s: remove what is there", d->path);
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "device %s: remove what is there", d->path);
 	else if (mknodat(dfd, base + 1, type | (d->mode & 07777),
 			 d->type == 'p' ? 0 : makedev(d->major, d->minor)) < 0)
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mknod %s", d->path);
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "mknod %s", d->path);
 	else if (fchownat(dfd, base + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
 		 fchmodat(dfd, base + 1, d->mode & 07777, 0) < 0)
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "device %s: owner and mode", d->path);
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "device %s: owner and mode", d->path);
 	close(dfd);
 	return ret;
 }
 
 /* A read-only bind of path onto itself; absent paths are skipped. */
-static int readonly_path(int rootfd, const char *path, struct mvi_err *e)
+static int readonly_path(int rootfd, const char *path, struct err *e)
 {
 	char fdpath[32];
 	int fd = rootfs_open(rootfd, path);
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s", path);
+		return errno == ENOENT ? 0 : err_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s", path);
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	int r = mount(fdpath, fdpath, NULL, MS_BIND | MS_REC, NULL);
 	close(fd);
 	if (r < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s: bind", path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s: bind", path);
 	if ((fd = rootfs_open(rootfd, path)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s: reopen", path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s: reopen", path);
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	r = mount(NULL, fdpath, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 	close(fd);
 	if (r < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s: remount", path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "readonly path %s: remount", path);
 	return 0;
 }
 
 /* /dev/null over a file, an empty read-only tmpfs over a directory. */
-static int mask_path(int rootfd, const char *path, struct mvi_err *e)
+static int mask_path(int rootfd, const char *path, struct err *e)
 {
 	char fdpath[32];
 	struct stat st;
 	int fd = rootfs_open(rootfd, path), r;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "masked path %s", path);
+		return errno == ENOENT ? 0 : err_sys(e, MVI_EXIT_SETUP, errno, "masked path %s", path);
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	if (fstat(fd, &st) < 0)
 		r = -1;
@@ -252,10 +252,10 @@ static int mask_path(int rootfd, const char *path, struct mvi_err *e)
 		r = mount("/dev/null", fdpath, NULL, MS_BIND, NULL); /* the initramfs's devtmpfs */
 	int err = errno;
 	close(fd);
-	return r < 0 ? mvi_fail_sys(e, MVI_EXIT_SETUP, err, "masked path %s", path) : 0;
+	return r < 0 ? err_sys(e, MVI_EXIT_SETUP, err, "masked path %s", path) : 0;
 }
 
-int confine_setup_root(int rootfd, const struct proto_setup *s, struct mvi_err *e)
+int confine_setup_root(int rootfd, const struct proto_setup *s, struct err *e)
 {
 	for (uint32_t i = 0; i < s->ndevices; i++) {
 		/* The owner is the container's; the node's, the guest's. */

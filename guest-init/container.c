@@ -117,7 +117,7 @@ int rootfs_dir(int rootfd, const char *path)
  * (MS_RDONLY, else a read-only bind remount). optional: a mount point
  * missing from a read-only root is skipped with a warning. */
 static int mount_in_root(int rootfd, const char *src, const char *path, const char *type,
-			 unsigned long flags, const char *data, bool optional, struct mvi_err *e)
+			 unsigned long flags, const char *data, bool optional, struct err *e)
 {
 	char target[32];
 	int fd = dir_in_root(rootfd, path);
@@ -129,25 +129,25 @@ static int mount_in_root(int rootfd, const char *src, const char *path, const ch
 			return 0;
 		}
 		if (errno == EROFS)
-			return mvi_fail(e, MVI_EXIT_SETUP,
-					"mount %s on %s: the mount point is missing and the root is read-only",
-					type, path);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount %s on %s: mount point", type, path);
+			return err_set(e, MVI_EXIT_SETUP,
+				       "mount %s on %s: the mount point is missing and the root is read-only",
+				       type, path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mount %s on %s: mount point", type, path);
 	}
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(src, target, type, flags, data) < 0) {
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount %s \"%s\" on %s", type, src, path);
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "mount %s \"%s\" on %s", type, src, path);
 	} else if (flags & MS_RDONLY) {
 		/* fd is the covered directory; look at what is mounted now. */
 		int top = open_in_root(rootfd, path);
 		struct statvfs sv;
 
 		if (top < 0 || fstatvfs(top, &sv) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "check %s is read-only", path);
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "check %s is read-only", path);
 		else if (!(sv.f_flag & ST_RDONLY) &&
 			 mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
 			       (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)), NULL) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", path);
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", path);
 		if (top >= 0)
 			close(top);
 	}
@@ -156,7 +156,7 @@ static int mount_in_root(int rootfd, const char *src, const char *path, const ch
 }
 
 int rootfs_mount(int rootfd, const char *src, const char *path, const char *type,
-		 unsigned long flags, const char *data, struct mvi_err *e)
+		 unsigned long flags, const char *data, struct err *e)
 {
 	return mount_in_root(rootfd, src, path, type, flags, data, false, e);
 }
@@ -181,22 +181,22 @@ static const struct sysmount {
 	{ "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", true },
 };
 
-static int mount_root(const struct proto_spec *s, struct mvi_err *e)
+static int mount_root(const struct proto_spec *s, struct err *e)
 {
 	bool ro = s->flags & PROTO_SPEC_READONLY_ROOT;
 	struct statvfs sv;
 
 	if (!*s->root_tag)
-		return mvi_fail(e, MVI_EXIT_SETUP, "the spec names no root share");
+		return err_set(e, MVI_EXIT_SETUP, "the spec names no root share");
 	if ((mkdir("/mnt", 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(MVI_NEWROOT, 0755) < 0 && errno != EEXIST))
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", MVI_NEWROOT);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", MVI_NEWROOT);
 	if (mount(s->root_tag, MVI_NEWROOT, "virtiofs", ro ? MS_RDONLY : 0, NULL) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount virtiofs \"%s\" as the root",
-				    s->root_tag);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mount virtiofs \"%s\" as the root",
+			       s->root_tag);
 	if (ro && statvfs(MVI_NEWROOT, &sv) == 0 && !(sv.f_flag & ST_RDONLY) &&
 	    mount(NULL, MVI_NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make the root read-only");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "make the root read-only");
 	return 0;
 }
 
@@ -214,7 +214,7 @@ static const struct proto_mount *spec_own(const struct proto_spec *s, const char
 
 /* The propagation the config gave share or file bind m, on what is mounted
  * at m->path now. 0 or -1 with e. */
-static int propagate(int rootfd, const struct proto_mount *m, struct mvi_err *e)
+static int propagate(int rootfd, const struct proto_mount *m, struct err *e)
 {
 	unsigned long f = m->flags & PROTO_MOUNT_SHARED ? MS_SHARED
 			  : m->flags & PROTO_MOUNT_SLAVE ? MS_SLAVE
@@ -226,10 +226,10 @@ static int propagate(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 	if (!f)
 		return 0;
 	if ((fd = rootfs_open(rootfd, m->path)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "reopen %s", m->path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "reopen %s", m->path);
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(NULL, target, NULL, f | (m->flags & PROTO_MOUNT_PROP_REC ? MS_REC : 0), NULL) < 0)
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "set the propagation of %s", m->path);
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "set the propagation of %s", m->path);
 	close(fd);
 	return ret;
 }
@@ -237,7 +237,7 @@ static int propagate(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 /* One spec mount; maps: the user namespace's, or NULL.
  * keep_rw: see rootfs_tmpfs. */
 static int mount_entry(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
-		       bool keep_rw, struct mvi_err *e)
+		       bool keep_rw, struct err *e)
 {
 	if (m->flags & PROTO_MOUNT_TMPFS) {
 		if (rootfs_tmpfs(rootfd, m, keep_rw, e) < 0)
@@ -249,9 +249,9 @@ static int mount_entry(int rootfd, const struct proto_mount *m, const struct pro
 	if (m->flags & PROTO_MOUNT_FILES)
 		return rootfs_files_share(m, e);
 	if (!*m->tag && !(m->flags & PROTO_MOUNT_KERNFS))
-		return mvi_fail(e, MVI_EXIT_SETUP, "a spec mount on %s has no tag", m->path);
+		return err_set(e, MVI_EXIT_SETUP, "a spec mount on %s has no tag", m->path);
 	if (!*m->path)
-		return mvi_fail(e, MVI_EXIT_SETUP, "a spec mount has no path");
+		return err_set(e, MVI_EXIT_SETUP, "a spec mount has no path");
 	if (m->flags & PROTO_MOUNT_KERNFS)
 		return kernfs_mount(rootfd, m, maps, e);
 	if (m->flags & PROTO_MOUNT_FILE)
@@ -264,7 +264,7 @@ static int mount_entry(int rootfd, const struct proto_mount *m, const struct pro
 }
 
 /* The /dev tmpfs m, filled, made read-only if m asks for it. */
-static int dev_readonly(int rootfd, const struct proto_mount *m, struct mvi_err *e)
+static int dev_readonly(int rootfd, const struct proto_mount *m, struct err *e)
 {
 	char opts[512], target[32];
 	bool ro = false;
@@ -276,24 +276,24 @@ static int dev_readonly(int rootfd, const struct proto_mount *m, struct mvi_err 
 	if (!ro)
 		return 0;
 	if ((fd = open_in_root(rootfd, "/dev")) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "reopen /dev");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "reopen /dev");
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
 		  (strstr(m->tag, "noexec") ? MS_NOEXEC : 0), NULL) < 0)
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make /dev read-only");
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "make /dev read-only");
 	close(fd);
 	return ret;
 }
 
 static int mount_inside(const struct proto_spec *s, const struct proto_setup *setup,
-			struct mvi_err *e)
+			struct err *e)
 {
 	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const struct proto_setup *maps = setup && setup->nuidmap ? setup : NULL;
 	int ret = -1;
 
 	if (rootfd < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
 	for (size_t i = 0; i < sizeof(sysmounts) / sizeof(sysmounts[0]); i++) {
 		const struct sysmount *m = &sysmounts[i];
 		bool dev = !strcmp(m->path, "/dev");
@@ -339,7 +339,7 @@ out:
  * it is mounted and the links, the config's devices and its read-only
  * remount (if it asks for one) after everything else, as runc. */
 static int mount_all(const struct proto_spec *s, const struct proto_setup *setup,
-		     struct mvi_err *e)
+		     struct err *e)
 {
 	int rootfd = open(MVI_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const struct proto_setup *maps = setup && setup->nuidmap ? setup : NULL;
@@ -347,7 +347,7 @@ static int mount_all(const struct proto_spec *s, const struct proto_setup *setup
 	int ret = -1;
 
 	if (rootfd < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open %s", MVI_NEWROOT);
 	for (uint32_t i = 0; i < s->nmounts; i++) {
 		const struct proto_mount *m = &s->mounts[i];
 		bool is_dev = (m->flags & PROTO_MOUNT_TMPFS) && !strcmp(m->path, "/dev");
@@ -379,14 +379,14 @@ out:
  * over it, so it cannot mount a fresh one (mount_too_revealing). mvinit
  * keeps what it holds open there (its /proc/sys, cgroup files), which
  * works on a detached mount. */
-static int detach_initramfs(struct mvi_err *e)
+static int detach_initramfs(struct err *e)
 {
 	char line[4096], paths[64][256];
 	int n = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	if (!f)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "read the initramfs's mounts");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "read the initramfs's mounts");
 	while (fgets(line, sizeof(line), f)) {
 		char mp[256];
 
@@ -397,7 +397,7 @@ static int detach_initramfs(struct mvi_err *e)
 			continue;
 		if (n == 64) {
 			fclose(f);
-			return mvi_fail(e, MVI_EXIT_SETUP, "more than 64 mounts in the initramfs");
+			return err_set(e, MVI_EXIT_SETUP, "more than 64 mounts in the initramfs");
 		}
 		snprintf(paths[n++], sizeof(paths[0]), "%s", mp);
 	}
@@ -406,8 +406,8 @@ static int detach_initramfs(struct mvi_err *e)
 	 * would take it along anyway. */
 	while (n-- > 0)
 		if (umount2(paths[n], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-			return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "detach the initramfs's %s",
-					    paths[n]);
+			return err_sys(e, MVI_EXIT_SETUP, errno, "detach the initramfs's %s",
+				       paths[n]);
 	return 0;
 }
 
@@ -415,18 +415,18 @@ static int detach_initramfs(struct mvi_err *e)
  * away, so the new root is moved over it, after its other mounts are
  * detached. The initramfs's files stay (only mvinit itself, so nothing
  * worth freeing). */
-static int switch_root(struct mvi_err *e)
+static int switch_root(struct err *e)
 {
 	if (detach_initramfs(e) < 0)
 		return -1;
 	if (chdir(MVI_NEWROOT) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chdir %s", MVI_NEWROOT);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "chdir %s", MVI_NEWROOT);
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "move the root onto /");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "move the root onto /");
 	if (chroot(".") < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chroot into the root");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "chroot into the root");
 	if (chdir("/") < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chdir / in the root");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "chdir / in the root");
 	return 0;
 }
 
@@ -445,7 +445,7 @@ static void loopback_up(void)
 }
 
 int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
-		 struct mvi_cgroup *cg, struct mvi_err *e)
+		 struct mvi_cgroup *cg, struct err *e)
 {
 	/* Sysctls through the initramfs's /proc: the VM's kernel is the container's. */
 	if (setup && confine_setup_kernel(procsys, setup, e) < 0)
@@ -458,7 +458,7 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
 	    switch_root(e) < 0)
 		return -1;
 	if (*s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "sethostname \"%s\"", s->hostname);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "sethostname \"%s\"", s->hostname);
 	loopback_up();
 	return 0;
 }

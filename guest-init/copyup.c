@@ -103,11 +103,11 @@ static int copy_dir(int sfd, int dfd, int depth, const char **failed)
 	return ret;
 }
 
-int copyup_tree(int src, int dst, const char *path, struct mvi_err *e)
+int copyup_tree(int src, int dst, const char *path, struct err *e)
 {
 	const char *failed = ".";
 
 	if (copy_dir(src, dst, 0, &failed) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "tmpcopyup of %s: copy %s", path, failed);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "tmpcopyup of %s: copy %s", path, failed);
 	return 0;
 }

@@ -25,7 +25,7 @@ struct mvi_sockaddr_vm {
 #define MVI_SO_VM_SOCKETS_CONNECT_TIMEOUT 6 /* <linux/vm_sockets.h>, the timeval form */
 #define CTL_CONNECT_TIMEOUT_S 30
 
-int ctl_connect(uint32_t port, struct mvi_err *e)
+int ctl_connect(uint32_t port, struct err *e)
 {
 	struct mvi_sockaddr_vm sa = {
 		.svm_family = AF_VSOCK,
@@ -35,7 +35,7 @@ int ctl_connect(uint32_t port, struct mvi_err *e)
 	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "vsock socket for port %u", port);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "vsock socket for port %u", port);
 	/* The kernel gives up after 2 s; mvm's I/O thread answers in
 	 * microseconds, but a host that starves the VM (nested TCG test hosts
 	 * with several vCPUs on one CPU) can take longer than that. */
@@ -48,7 +48,7 @@ int ctl_connect(uint32_t port, struct mvi_err *e)
 		if (err == EINTR)
 			continue;
 		close(fd);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "connect to host vsock port %u", port);
+		return err_sys(e, MVI_EXIT_SETUP, err, "connect to host vsock port %u", port);
 	}
 	return fd;
 }
@@ -171,7 +171,7 @@ int ctl_send_started(int fd)
 	return send_buf(fd, &b, proto_encode_empty(&b, PROTO_STARTED));
 }
 
-int ctl_send_error(int fd, const struct mvi_err *e)
+int ctl_send_error(int fd, const struct err *e)
 {
 	struct proto_buf b = { 0 };
 
@@ -192,7 +192,7 @@ int ctl_send_exec_started(int fd, uint32_t id)
 	return send_buf(fd, &b, proto_encode_u32(&b, PROTO_EXEC_STARTED, id));
 }
 
-int ctl_send_exec_error(int fd, uint32_t id, const struct mvi_err *e)
+int ctl_send_exec_error(int fd, uint32_t id, const struct err *e)
 {
 	struct proto_buf b = { 0 };
 

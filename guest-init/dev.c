@@ -27,20 +27,20 @@ static const struct {
 
 /* The container's /dev as a directory fd (rootfs_open gives O_PATH, which
  * mknodat and symlinkat cannot use), or -1 with e set. */
-static int open_dev(int rootfd, struct mvi_err *e)
+static int open_dev(int rootfd, struct err *e)
 {
 	int dev = rootfs_open(rootfd, "/dev");
 
 	if (dev < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
 	int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(dev);
 	if (dfd < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open /dev");
 	return dfd;
 }
 
-int dev_nodes(int rootfd, struct mvi_err *e)
+int dev_nodes(int rootfd, struct err *e)
 {
 	int dfd = open_dev(rootfd, e);
 	int ret = 0;
@@ -52,15 +52,15 @@ int dev_nodes(int rootfd, struct mvi_err *e)
 
 		/* 0666 whatever mvinit's umask; owner root (mvinit's). */
 		if (mknodat(dfd, nodes[i].name, S_IFCHR | 0666, d) < 0 && errno != EEXIST)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mknod /dev/%s", nodes[i].name);
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "mknod /dev/%s", nodes[i].name);
 		else if (fchmodat(dfd, nodes[i].name, 0666, 0) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chmod /dev/%s", nodes[i].name);
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "chmod /dev/%s", nodes[i].name);
 	}
 	close(dfd);
 	return ret;
 }
 
-int dev_links(int rootfd, struct mvi_err *e)
+int dev_links(int rootfd, struct err *e)
 {
 	static const char *const links[][2] = {
 		{ "pts/ptmx", "ptmx" },		{ "/proc/self/fd", "fd" },
@@ -76,23 +76,23 @@ int dev_links(int rootfd, struct mvi_err *e)
 			int err = errno;
 
 			close(dfd);
-			return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "symlink /dev/%s", links[i][1]);
+			return err_sys(e, MVI_EXIT_SETUP, err, "symlink /dev/%s", links[i][1]);
 		}
 	}
 	close(dfd);
 	return 0;
 }
 
-int dev_console(int slave, struct mvi_err *e)
+int dev_console(int slave, struct err *e)
 {
 	char src[32];
 
 	/* In the container's root by now; /dev is its tmpfs. A mount point
 	 * only: never opened, in case linux.devices made it a device. */
 	if (mknod("/dev/console", S_IFREG | 0666, 0) < 0 && errno != EEXIST)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "create /dev/console");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "create /dev/console");
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
 	if (mount(src, "/dev/console", NULL, MS_BIND, NULL) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "bind the terminal on /dev/console");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "bind the terminal on /dev/console");
 	return 0;
 }

@@ -63,7 +63,7 @@ static void exec_free(struct mvi *m, struct mvi_exec *x)
 
 /* The exec's stdio: pipes to three streams, or a pty to one (its slave
  * owned by pty_uid). */
-static int exec_stdio(struct mvi_exec *x, uint32_t pty_uid, int child_fd[3], struct mvi_err *e)
+static int exec_stdio(struct mvi_exec *x, uint32_t pty_uid, int child_fd[3], struct err *e)
 {
 	int slave, sock;
 
@@ -90,7 +90,7 @@ static int exec_stdio(struct mvi_exec *x, uint32_t pty_uid, int child_fd[3], str
 	return 0;
 }
 
-static void send_error(struct mvi *m, uint32_t id, const struct mvi_err *e)
+static void send_error(struct mvi *m, uint32_t id, const struct err *e)
 {
 	mvi_warn("exec %u: %s", id, e->msg);
 	if (ctl_send_exec_error(m->ctl, id, e) < 0)
@@ -99,7 +99,7 @@ static void send_error(struct mvi *m, uint32_t id, const struct mvi_err *e)
 
 void exec_start(struct mvi *m, struct ctl_msg *msg)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	struct mvi_exec *x = calloc(1, sizeof(*x));
 	int child_fd[3] = { -1, -1, -1 };
 	size_t n = msg->hdr.len / 5 + 2; /* each string takes at least 5 bytes */
@@ -117,11 +117,11 @@ void exec_start(struct mvi *m, struct ctl_msg *msg)
 	x->scratch = calloc(n, sizeof(*x->scratch));
 	if (!x->scratch ||
 	    proto_decode_exec(x->msg.payload, x->msg.hdr.len, &id, &x->spec, x->scratch, n) < 0) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "malformed EXEC (%u bytes)", x->msg.hdr.len);
+		err_set(&e, MVI_EXIT_SETUP, "malformed EXEC (%u bytes)", x->msg.hdr.len);
 		goto fail;
 	}
 	if (id >= PROTO_MAX_EXECS || m->execs[id]) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "exec id %u is out of range or in use", id);
+		err_set(&e, MVI_EXIT_SETUP, "exec id %u is out of range or in use", id);
 		goto fail;
 	}
 	x->id = id;
@@ -134,7 +134,7 @@ void exec_start(struct mvi *m, struct ctl_msg *msg)
 	     proto_decode_exec_confine(x->confine_msg.payload, x->confine_msg.hdr.len, &id,
 				       &x->confine) < 0 || id != x->id)) {
 		id = x->id;
-		mvi_fail(&e, MVI_EXIT_SETUP, "exec %u: no valid EXEC_CONFINE before its EXEC", id);
+		err_set(&e, MVI_EXIT_SETUP, "exec %u: no valid EXEC_CONFINE before its EXEC", id);
 		goto fail;
 	}
 	if (exec_stdio(x, userns_uid(&m->userns, x->spec.uid), child_fd, &e) < 0)

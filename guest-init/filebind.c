@@ -24,17 +24,17 @@ static bool one_name(const char *s, size_t len)
 	       !(len == 2 && s[0] == '.' && s[1] == '.');
 }
 
-int rootfs_files_share(const struct proto_mount *m, struct mvi_err *e)
+int rootfs_files_share(const struct proto_mount *m, struct err *e)
 {
 	char dir[300];
 
 	if (!one_name(m->tag, strlen(m->tag)))
-		return mvi_fail(e, MVI_EXIT_SETUP, "files share tag \"%s\" is not one name", m->tag);
+		return err_set(e, MVI_EXIT_SETUP, "files share tag \"%s\" is not one name", m->tag);
 	snprintf(dir, sizeof(dir), FILES_DIR "/%s", m->tag);
 	if ((mkdir(FILES_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
 	if (mount(m->tag, dir, "virtiofs", m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0, NULL) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "mount virtiofs \"%s\" on %s", m->tag, dir);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mount virtiofs \"%s\" on %s", m->tag, dir);
 	return 0;
 }
 
@@ -84,7 +84,7 @@ unsigned long rootfs_restrict_flags(const struct proto_mount *m)
 	       (m->flags & PROTO_MOUNT_NOEXEC ? MS_NOEXEC : 0);
 }
 
-int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e)
+int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct err *e)
 {
 	char src[600], target[32];
 	const char *slash = strchr(m->tag, '/');
@@ -92,27 +92,27 @@ int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e)
 	int fd, ret = 0;
 
 	if (!slash || !one_name(m->tag, (size_t)(slash - m->tag)) || !one_name(slash + 1, strlen(slash + 1)))
-		return mvi_fail(e, MVI_EXIT_SETUP, "file bind \"%s\" is not SHARE/NAME", m->tag);
+		return err_set(e, MVI_EXIT_SETUP, "file bind \"%s\" is not SHARE/NAME", m->tag);
 	snprintf(src, sizeof(src), FILES_DIR "/%s", m->tag);
 	if (lstat(src, &st) < 0 || !S_ISREG(st.st_mode))
-		return mvi_fail(e, MVI_EXIT_SETUP, "file bind \"%s\": not a regular file in a files share",
-				m->tag);
+		return err_set(e, MVI_EXIT_SETUP, "file bind \"%s\": not a regular file in a files share",
+			       m->tag);
 	if ((fd = file_in_root(rootfd, m->path)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "bind a file on %s: mount point", m->path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "bind a file on %s: mount point", m->path);
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(src, target, NULL, MS_BIND, NULL) < 0)
-		ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "bind a file on %s", m->path);
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "bind a file on %s", m->path);
 	close(fd);
 	/* The read-only (and nosuid...) remount goes to the new mount, reopened
 	 * by path; a bind takes those flags only from a remount. */
 	unsigned long rf = rootfs_restrict_flags(m) | (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0);
 	if (!ret && rf) {
 		if ((fd = file_in_root(rootfd, m->path)) < 0)
-			return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "reopen %s", m->path);
+			return err_sys(e, MVI_EXIT_SETUP, errno, "reopen %s", m->path);
 		snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 		if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | rf, NULL) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "remount %s with its options",
-					   m->path);
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "remount %s with its options",
+				      m->path);
 		close(fd);
 	}
 	return ret;

@@ -98,14 +98,14 @@ static const char *one_line(struct hook_io *io)
 	return s;
 }
 
-static int run_one(struct mvi *m, const struct proto_hook *h, const char *state, struct mvi_err *e)
+static int run_one(struct mvi *m, const struct proto_hook *h, const char *state, struct err *e)
 {
 	const char *what = kind_names[h->kind];
 	const char *self[] = { h->path, NULL };
 	struct proto_spec spec = m->spec;
 	struct hook_io io = { .state = state, .state_len = strlen(state), .in = -1, .out = -1 };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ws;
-	struct mvi_err se = { 0 };
+	struct err se = { 0 };
 
 	spec.argc = h->nargs ? h->nargs : 1;
 	spec.argv = h->nargs ? (const char **)h->args : self;
@@ -122,7 +122,7 @@ static int run_one(struct mvi *m, const struct proto_hook *h, const char *state,
 		for (int i = 0; i < 2; i++)
 			if (in[i] >= 0)
 				close(in[i]);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "%s hook %s: pipe", what, h->path);
+		return err_sys(e, MVI_EXIT_SETUP, err, "%s hook %s: pipe", what, h->path);
 	}
 	struct spawn sp = {
 		.spec = &spec, .exe = h->path, .cgroup = &m->cgroup, .userns = &m->userns,
@@ -138,7 +138,7 @@ static int run_one(struct mvi *m, const struct proto_hook *h, const char *state,
 	if (pid < 0) {
 		close(io.in);
 		close(io.out);
-		return mvi_fail(e, MVI_EXIT_SETUP, "%s hook %s: %s", what, h->path, se.msg);
+		return err_set(e, MVI_EXIT_SETUP, "%s hook %s: %s", what, h->path, se.msg);
 	}
 	ws = supervise(pid, &io, h->timeout ? clock_ms() + 1000L * h->timeout : -1);
 	if (ws == -1) {
@@ -152,18 +152,18 @@ static int run_one(struct mvi *m, const struct proto_hook *h, const char *state,
 		close(io.out);
 	const char *o = one_line(&io), *sep = *o ? ": " : "";
 	if (ws == -1)
-		return mvi_fail(e, MVI_EXIT_SETUP, "%s hook %s timed out after %u s%s%s", what, h->path,
-				h->timeout, sep, o);
+		return err_set(e, MVI_EXIT_SETUP, "%s hook %s timed out after %u s%s%s", what, h->path,
+			       h->timeout, sep, o);
 	if (WIFSIGNALED(ws))
-		return mvi_fail(e, MVI_EXIT_SETUP, "%s hook %s was killed by signal %d (%s)%s%s", what,
-				h->path, WTERMSIG(ws), strsignal(WTERMSIG(ws)), sep, o);
+		return err_set(e, MVI_EXIT_SETUP, "%s hook %s was killed by signal %d (%s)%s%s", what,
+			       h->path, WTERMSIG(ws), strsignal(WTERMSIG(ws)), sep, o);
 	if (WEXITSTATUS(ws))
-		return mvi_fail(e, MVI_EXIT_SETUP, "%s hook %s exited with status %d%s%s", what, h->path,
-				WEXITSTATUS(ws), sep, o);
+		return err_set(e, MVI_EXIT_SETUP, "%s hook %s exited with status %d%s%s", what, h->path,
+			       WEXITSTATUS(ws), sep, o);
 	return 0;
 }
 
-int hooks_run(struct mvi *m, uint32_t kind, struct mvi_err *e)
+int hooks_run(struct mvi *m, uint32_t kind, struct err *e)
 {
 	const struct proto_hooks *h = &m->hooks;
 

@@ -36,7 +36,7 @@ static bool is_data(size_t t, const char *o)
 }
 
 int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
-		 struct mvi_err *e)
+		 struct err *e)
 {
 	char opts[512], data[512] = "";
 	unsigned long flags = 0;
@@ -45,10 +45,10 @@ int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_set
 	while (t < sizeof(data_keys) / sizeof(data_keys[0]) && strcmp(data_keys[t].type, m->fstype))
 		t++;
 	if (t == sizeof(data_keys) / sizeof(data_keys[0]))
-		return mvi_fail(e, MVI_EXIT_SETUP, "mount on %s: type \"%s\" is not supported", m->path,
-				m->fstype);
+		return err_set(e, MVI_EXIT_SETUP, "mount on %s: type \"%s\" is not supported", m->path,
+			       m->fstype);
 	if (strlen(m->tag) >= sizeof(opts))
-		return mvi_fail(e, MVI_EXIT_SETUP, "%s on %s: options too long", m->fstype, m->path);
+		return err_set(e, MVI_EXIT_SETUP, "%s on %s: options too long", m->fstype, m->path);
 	strcpy(opts, m->tag);
 	for (char *save, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
 		char mapped[32];
@@ -64,8 +64,8 @@ int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_set
 		else if (!strcmp(o, "rw") || !strcmp(o, "exec"))
 			; /* the defaults */
 		else if (!is_data(t, o))
-			return mvi_fail(e, MVI_EXIT_SETUP, "%s on %s: option \"%s\" is not supported",
-					m->fstype, m->path, o);
+			return err_set(e, MVI_EXIT_SETUP, "%s on %s: option \"%s\" is not supported",
+				       m->fstype, m->path, o);
 		else {
 			/* runc mounts devpts in the container's user namespace,
 			 * where its gid is the container's: mvinit, outside it,
@@ -80,8 +80,8 @@ int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_set
 			}
 			dl += (size_t)snprintf(data + dl, sizeof(data) - dl, "%s%s", dl ? "," : "", o);
 			if (dl >= sizeof(data))
-				return mvi_fail(e, MVI_EXIT_SETUP, "%s on %s: options too long",
-						m->fstype, m->path);
+				return err_set(e, MVI_EXIT_SETUP, "%s on %s: options too long",
+					       m->fstype, m->path);
 		}
 	}
 	return rootfs_mount(rootfd, *m->source ? m->source : m->fstype, m->path, m->fstype, flags,

@@ -262,7 +262,7 @@ static void hold_std_fds(void)
 	}
 }
 
-static __attribute__((noreturn)) void fail(struct mvi *m, const struct mvi_err *e)
+static __attribute__((noreturn)) void fail(struct mvi *m, const struct err *e)
 {
 	mvi_warn("%s", e->msg);
 	if (m->ctl >= 0) {
@@ -283,21 +283,21 @@ static __attribute__((noreturn)) void host_gone(struct mvi *m)
 /* Receive the CONFINE, SETUP or HOOKS that the SPEC announced, decoded into m. */
 static void read_more(struct mvi *m, uint16_t type, struct ctl_msg *out)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	enum ctl_status st = ctl_wait(m->ctl, &m->rd, out);
 	const char *name = type == PROTO_CONFINE ? "CONFINE" : type == PROTO_SETUP ? "SETUP" : "HOOKS";
 
 	if (st == CTL_EOF)
 		host_gone(m);
 	if (st != CTL_MSG || out->hdr.type != type) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "expected %s after SPEC, got %s", name,
-			 st == CTL_MSG ? "another message" : "none");
+		err_set(&e, MVI_EXIT_SETUP, "expected %s after SPEC, got %s", name,
+			st == CTL_MSG ? "another message" : "none");
 		fail(m, &e);
 	}
 	if (type == PROTO_CONFINE ? proto_decode_confine(out->payload, out->hdr.len, &m->confine) < 0
 	    : type == PROTO_SETUP ? proto_decode_setup(out->payload, out->hdr.len, &m->setup) < 0
 				  : proto_decode_hooks(out->payload, out->hdr.len, &m->hooks) < 0) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "malformed %s (%u bytes)", name, out->hdr.len);
+		err_set(&e, MVI_EXIT_SETUP, "malformed %s (%u bytes)", name, out->hdr.len);
 		fail(m, &e);
 	}
 }
@@ -305,7 +305,7 @@ static void read_more(struct mvi *m, uint16_t type, struct ctl_msg *out)
 /* Receive and decode the SPEC into m (HELLO sent). */
 static void read_spec(struct mvi *m)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	struct ctl_msg msg;
 	enum ctl_status st = ctl_wait(m->ctl, &m->rd, &msg);
 	size_t n;
@@ -315,12 +315,12 @@ static void read_spec(struct mvi *m)
 		host_gone(m);
 	}
 	if (st != CTL_MSG) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "no SPEC: %s",
-			 st == CTL_BAD ? "bad message header (protocol version?)" : strerror(errno));
+		err_set(&e, MVI_EXIT_SETUP, "no SPEC: %s",
+			st == CTL_BAD ? "bad message header (protocol version?)" : strerror(errno));
 		fail(m, &e);
 	}
 	if (msg.hdr.type != PROTO_SPEC) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "expected SPEC, got message type %u", msg.hdr.type);
+		err_set(&e, MVI_EXIT_SETUP, "expected SPEC, got message type %u", msg.hdr.type);
 		fail(m, &e);
 	}
 	/* Each string takes at least 5 bytes (u32 length, NUL). */
@@ -329,7 +329,7 @@ static void read_spec(struct mvi *m)
 		n = PROTO_MAX_STRS;
 	if (!(m->scratch = calloc(n, sizeof(*m->scratch))) ||
 	    proto_decode_spec(msg.payload, msg.hdr.len, &m->spec, m->scratch, n) < 0) {
-		mvi_fail(&e, MVI_EXIT_SETUP, "malformed SPEC (%u bytes)", msg.hdr.len);
+		err_set(&e, MVI_EXIT_SETUP, "malformed SPEC (%u bytes)", msg.hdr.len);
 		fail(m, &e);
 	}
 	m->spec_msg = msg;
@@ -344,7 +344,7 @@ static void read_spec(struct mvi *m)
 static __attribute__((noreturn)) void container_mode(bool have_port)
 {
 	static struct mvi m; /* the pumps' buffers are large */
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	int status;
 
 	m.have_port = have_port;
@@ -362,7 +362,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	m.procsys = -1;
 	if ((m.spec.flags & PROTO_SPEC_SETUP) &&
 	    (m.procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		mvi_fail_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
+		err_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
 		fail(&m, &e);
 	}
 	/* In the initramfs, which the switch covers: the container never sees it. */

@@ -2,7 +2,7 @@
  *
  *   mvinit.c     main: console, boot mark, plain mode, container-mode driver,
  *                power-off (the only place that ends PID 1)
- *   util.c       pure helpers: errors, kernel cmdline, PATH lookup, exit
+ *   util.c       pure helpers: kernel cmdline, PATH lookup, exit
  *                statuses (unit-tested on the host: tests/unit/test_mvinit.c)
  *   ctl.c        vsock streams and the control conversation (proto.h framing)
  *   container.c  the container's mounts, switch root, hostname, loopback
@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/err.h"
 #include "proto/confine.h"
 #include "proto/hooks.h"
 #include "proto/proto.h"
@@ -53,21 +54,6 @@
 #define MVI_MAX_PENDING_SIGS 32
 
 /* ---- util.c ---- */
-
-/* What went wrong, for the host (ERROR) and the console: the status to
- * report and one line of text. Set once, by the step that failed. */
-struct mvi_err {
-	uint32_t status;
-	char msg[512];
-};
-
-/* Fill e with status and the formatted message. Both return -1, so a
- * failing step can `return mvi_fail(e, ...)`. mvi_fail_sys appends
- * ": <strerror(errnum)>". */
-int mvi_fail(struct mvi_err *e, uint32_t status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int mvi_fail_sys(struct mvi_err *e, uint32_t status, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Print "mvinit: <formatted>" on stderr (the console). */
 void mvi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -105,7 +91,7 @@ int mvi_lookpath(const char *file, const char *path, char *out, size_t size);
  * runc style: `exec "foo": executable file not found in $PATH` (searched,
  * ENOENT) and other ENOENT/ENOTDIR give MVI_EXIT_NOTFOUND, anything else
  * (`exec "/etc": permission denied`) MVI_EXIT_NOEXEC. Returns -1. */
-int mvi_exec_fail(struct mvi_err *e, const char *file, int err, bool searched);
+int mvi_exec_fail(struct err *e, const char *file, int err, bool searched);
 
 #define MVI_UNMAPPED 0xffffffffu /* an id no map line covers */
 
@@ -140,7 +126,7 @@ enum ctl_status {
 
 /* Connect a stream socket to the host (CID 2) on port. Returns the fd
  * (O_CLOEXEC, blocking), or -1 with e set (MVI_EXIT_SETUP). */
-int ctl_connect(uint32_t port, struct mvi_err *e);
+int ctl_connect(uint32_t port, struct err *e);
 
 /* Read what fd has for r (fd non-blocking). On CTL_MSG the message moves to
  * *out and r starts over. Any other result leaves r resumable (CTL_MORE)
@@ -158,10 +144,10 @@ void ctl_msg_free(struct ctl_msg *m);
 int ctl_send_hello(int fd);
 int ctl_send_ready(int fd);
 int ctl_send_started(int fd);
-int ctl_send_error(int fd, const struct mvi_err *e);
+int ctl_send_error(int fd, const struct err *e);
 int ctl_send_exit(int fd, uint32_t status);
 int ctl_send_exec_started(int fd, uint32_t id);
-int ctl_send_exec_error(int fd, uint32_t id, const struct mvi_err *e);
+int ctl_send_exec_error(int fd, uint32_t id, const struct err *e);
 int ctl_send_exec_exit(int fd, uint32_t id, uint32_t status);
 
 /* End the conversation so that what was sent reaches the host before the
@@ -179,7 +165,7 @@ struct mvi_cgroup;
  * MS_MOVE onto / and chroot; the initramfs stays), set the hostname and
  * bring up lo. Returns 0, or -1 with e naming the step (MVI_EXIT_SETUP). */
 int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
-		 struct mvi_cgroup *cg, struct mvi_err *e);
+		 struct mvi_cgroup *cg, struct err *e);
 
 /* Open `path` inside the root (openat2 RESOLVE_IN_ROOT, no magic links) as
  * an O_PATH fd; rootfs_dir() also makes missing directories (mode 0755).
@@ -191,7 +177,7 @@ int rootfs_dir(int rootfd, const char *path);
  * with flags (MS_RDONLY enforced by a remount if the filesystem ignores it)
  * and data. 0 or -1 with e (MVI_EXIT_SETUP). */
 int rootfs_mount(int rootfd, const char *src, const char *path, const char *type,
-		 unsigned long flags, const char *data, struct mvi_err *e);
+		 unsigned long flags, const char *data, struct err *e);
 
 /* ---- tmpfs.c ---- */
 
@@ -200,7 +186,7 @@ int rootfs_mount(int rootfd, const char *src, const char *path, const char *type
  * directory it covers when there is one (runc's rule). keep_rw: mount it
  * read-write even if it is to be read-only (the caller fills it and
  * remounts it). 0 or -1 with e (MVI_EXIT_SETUP). */
-int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct mvi_err *e);
+int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct err *e);
 
 /* With a user namespace (maps), give the tmpfs at path to the container's
  * root; warns on failure (a read-only one stays as it is). */
@@ -212,18 +198,18 @@ void rootfs_own_tmpfs(int rootfd, const char *path, const struct proto_setup *ma
  * source and options; with maps (a user namespace's, else NULL) a devpts
  * gid= is the guest's id of the container's. 0 or -1 with e. */
 int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
-		 struct mvi_err *e);
+		 struct err *e);
 
 /* ---- filebind.c (container.c's single-file binds) ---- */
 
 /* Mount FILES share m (its tag one name) out of the container's view,
  * where rootfs_bind_file() finds its files. 0 or -1 with e. */
-int rootfs_files_share(const struct proto_mount *m, struct mvi_err *e);
+int rootfs_files_share(const struct proto_mount *m, struct err *e);
 
 /* Bind file NAME of FILES share T (m->tag "T/NAME") onto m->path in the
  * root rootfd (made as an empty file if missing; never a symlink or a
  * directory), then apply m's ro, nosuid, nodev and noexec. 0 or -1 with e. */
-int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct mvi_err *e);
+int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct err *e);
 
 /* m's nosuid, nodev and noexec as mount flags. */
 unsigned long rootfs_restrict_flags(const struct proto_mount *m);
@@ -233,19 +219,19 @@ unsigned long rootfs_restrict_flags(const struct proto_mount *m);
 /* In the fresh /dev tmpfs of the root rootfd: the default nodes (null, zero,
  * full, random, urandom, tty; 0666, root's), then the links (ptmx to
  * pts/ptmx, fd, stdin, stdout, stderr). 0 or -1 with e (MVI_EXIT_SETUP). */
-int dev_nodes(int rootfd, struct mvi_err *e);
-int dev_links(int rootfd, struct mvi_err *e);
+int dev_nodes(int rootfd, struct err *e);
+int dev_links(int rootfd, struct err *e);
 
 /* In the container's root: bind the terminal (the pty slave fd) on
  * /dev/console, as runc does with a terminal. 0 or -1 with e. */
-int dev_console(int slave, struct mvi_err *e);
+int dev_console(int slave, struct err *e);
 
 /* ---- copyup.c ---- */
 
 /* Copy what directory src holds into directory dst (both read fds), with
  * modes, owners and times, for a tmpfs with tmpcopyup at path. Returns 0,
  * or -1 with e (MVI_EXIT_SETUP) naming the entry that failed. */
-int copyup_tree(int src, int dst, const char *path, struct mvi_err *e);
+int copyup_tree(int src, int dst, const char *path, struct err *e);
 
 /* ---- confine.c ---- */
 
@@ -253,13 +239,13 @@ int copyup_tree(int src, int dst, const char *path, struct mvi_err *e);
  * and the domain name (before the root is mounted), then inside the root
  * devices, read-only and masked paths. Return 0 or -1 with e
  * (MVI_EXIT_SETUP). */
-int confine_setup_kernel(int procsys, const struct proto_setup *s, struct mvi_err *e);
+int confine_setup_kernel(int procsys, const struct proto_setup *s, struct err *e);
 /* The net.* sysctls again, after mvinit moved into a network namespace of
  * its own (net.c): they are per namespace, and procsys, opened before the
  * container's /proc/sys became read-only, resolves them in the caller's.
  * 0 or -1 with e (MVI_EXIT_SETUP). */
-int confine_setup_net(int procsys, const struct proto_setup *s, struct mvi_err *e);
-int confine_setup_root(int rootfd, const struct proto_setup *s, struct mvi_err *e);
+int confine_setup_net(int procsys, const struct proto_setup *s, struct err *e);
+int confine_setup_root(int rootfd, const struct proto_setup *s, struct err *e);
 
 /* CONFINE, in a process's child, each a no-op when c does not ask for it.
  * They return 0 or -1 with errno; *cap names the capability that failed.
@@ -291,7 +277,7 @@ struct mvi_cgroup {
  * devices: deny all, then s->devrules in order. Returns 0, or -1 with e
  * naming the controller and the file (MVI_EXIT_SETUP); the fds already
  * opened stay in cg. */
-int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct mvi_err *e);
+int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e);
 
 /* In a process's child, before execve: move the caller into the container's
  * cgroup in every hierarchy of cg (NULL or none: a no-op). 0 or -1 with errno. */
@@ -301,7 +287,7 @@ int mvi_cgroup_join(const struct mvi_cgroup *cg);
  * pids.max set to max (0: no limit). Made for every container, so that an
  * UPDATE can set a limit later. In the initramfs, before the switch. 0 or
  * -1 with e (MVI_EXIT_SETUP). */
-int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct mvi_err *e);
+int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct err *e);
 
 struct mvi;
 struct ctl_msg;
@@ -369,7 +355,7 @@ void userns_init(struct mvi_userns *u);
  * u; the container's mounts become shared (the new namespace's are their
  * slaves). s must outlive u. Returns 0, or -1 with e naming the step
  * (MVI_EXIT_SETUP). */
-int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct mvi_err *e);
+int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct err *e);
 
 /* In a child before it drops privileges: join u's namespaces (the user
  * namespace first), chroot back into the container's root, and become root
@@ -402,7 +388,7 @@ struct spawn {
  * controlling terminal). child_fd are closed here and set to -1. Returns
  * the pid once execve succeeded, or -1 with e set (1 for a setup step,
  * 126/127 as mvi_exec_fail); the child has then been reaped. */
-pid_t spawn_process(struct spawn *sp, struct mvi_err *e);
+pid_t spawn_process(struct spawn *sp, struct err *e);
 
 /* ---- exec.c ---- */
 
@@ -464,7 +450,7 @@ struct mvi {
 	struct mvi_cgroup cgroup; /* the container's, every process joins it */
 	struct mvi_userns userns; /* the container's, every process joins it */
 	bool net_failed;        /* NET could not be applied: net_err says why */
-	struct mvi_err net_err;
+	struct err net_err;
 };
 
 /* ---- hooks.c ---- */
@@ -474,7 +460,7 @@ struct mvi {
  * state JSON on stdin; a no-op without HOOKS. Returns 0, or -1 with e
  * naming the hook and how it failed (status MVI_EXIT_SETUP; the caller
  * picks another if it must). */
-int hooks_run(struct mvi *m, uint32_t kind, struct mvi_err *e);
+int hooks_run(struct mvi *m, uint32_t kind, struct err *e);
 
 /* ---- net.c ---- */
 
@@ -482,35 +468,35 @@ int hooks_run(struct mvi *m, uint32_t kind, struct mvi_err *e);
  * PROTO_NET_UP, move mvinit (and so the process to come) into a network
  * namespace of its own with only lo. Returns 0, or -1 with e naming the
  * step (MVI_EXIT_SETUP). */
-int net_apply(const struct proto_net *n, struct mvi_err *e);
+int net_apply(const struct proto_net *n, struct err *e);
 
 /* How supervision ended. */
 enum proc_end { PROC_EXITED, PROC_HOST_GONE };
 
 /* Block SIGCHLD into a signalfd (m->sigfd) and ignore SIGPIPE. Returns 0 or
  * -1 with e set. */
-int proc_signals(struct mvi *m, struct mvi_err *e);
+int proc_signals(struct mvi *m, struct err *e);
 
 /* In the container's root: chdir to the cwd and resolve argv[0] into
  * m->exe, as root, so that the common mistakes are reported before READY.
  * Returns 0, or -1 with e set (1, 126 or 127). */
-int proc_resolve(struct mvi *m, struct mvi_err *e);
+int proc_resolve(struct mvi *m, struct err *e);
 
 /* Open the process's stdio: three vsock streams relayed through pipes, or
  * a pty relayed to one stream. Returns 0 or -1 with e set. */
-int proc_stdio(struct mvi *m, struct mvi_err *e);
+int proc_stdio(struct mvi *m, struct err *e);
 
 /* One stdio stream: connect to the host on port and relay it through a
  * pipe, whose other end (for the process's fd `fd`) goes to *child_fd; the
  * pump is added to pumps. Returns 0 or -1 with e set. */
-int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struct mvi_err *e);
+int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struct err *e);
 
 /* Open a pty in the current root's /dev/pts with the window size (if
  * known) and the slave owned by uid: *master and *slave (both CLOEXEC, the
  * slave nobody's controlling tty yet); no_onlcr: ONLCR off (output "\n"
  * stays "\n"). Returns 0, or -1 with e set. */
 int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, bool no_onlcr, int *master, int *slave,
-		  struct mvi_err *e);
+		  struct err *e);
 
 /* Wait for START, applying RESIZE and queueing SIGNAL. Returns 0, or -1 if
  * the host went away (or broke the stream). */
@@ -519,7 +505,7 @@ int proc_wait_start(struct mvi *m);
 /* Fork and exec the process (m->pid). Returns 0 once execve succeeded, or
  * -1 with e set (1 for a setup step in the child, 126/127 for execve); the
  * child has then been reaped. */
-int proc_spawn(struct mvi *m, struct mvi_err *e);
+int proc_spawn(struct mvi *m, struct err *e);
 
 /* As PID 1 until the process exits: reap every child, forward SIGNAL,
  * apply RESIZE, relay stdio. Then drain the process's output. *status is

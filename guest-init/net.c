@@ -129,10 +129,10 @@ static int add_route(int fd, int idx, const struct proto_net_route *rt)
 /* No interface in the container's namespace: the process gets a network
  * namespace of its own with only lo, as it would under runc. eth0 stays
  * behind, down, in mvinit's. */
-static int only_lo(struct mvi_err *e)
+static int only_lo(struct err *e)
 {
 	if (unshare(CLONE_NEWNET) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "net: a namespace with only lo");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "net: a namespace with only lo");
 	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	strcpy(ifr.ifr_name, "lo");
@@ -141,30 +141,30 @@ static int only_lo(struct mvi_err *e)
 	int err = errno;
 	if (fd >= 0)
 		close(fd);
-	return r ? mvi_fail_sys(e, MVI_EXIT_SETUP, err, "net: bring up lo") : 0;
+	return r ? err_sys(e, MVI_EXIT_SETUP, err, "net: bring up lo") : 0;
 }
 
-int net_apply(const struct proto_net *n, struct mvi_err *e)
+int net_apply(const struct proto_net *n, struct err *e)
 {
 	if (!(n->flags & PROTO_NET_UP))
 		return only_lo(e);
 	int idx = (int)if_nametoindex(ETH);
 	if (idx <= 0)
-		return mvi_fail(e, MVI_EXIT_SETUP, "net: the guest has no %s (no virtio-net device?)", ETH);
+		return err_set(e, MVI_EXIT_SETUP, "net: the guest has no %s (no virtio-net device?)", ETH);
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "net: rtnetlink socket");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "net: rtnetlink socket");
 	int err = link_up(fd, idx, n);
 	if (err) {
 		close(fd);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "net: set %s's MAC and MTU %u and bring it up",
-				    ETH, n->mtu);
+		return err_sys(e, MVI_EXIT_SETUP, err, "net: set %s's MAC and MTU %u and bring it up",
+			       ETH, n->mtu);
 	}
 	for (uint32_t i = 0; i < n->naddrs; i++)
 		if ((err = add_addr(fd, idx, &n->addrs[i]))) {
 			close(fd);
-			return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "net: add address %u/%u to %s",
-					    i, n->addrs[i].prefix, ETH);
+			return err_sys(e, MVI_EXIT_SETUP, err, "net: add address %u/%u to %s",
+				       i, n->addrs[i].prefix, ETH);
 		}
 	/* Routes without a gateway first: the gateways are reached through them. */
 	for (int pass = 0; pass < 2; pass++)
@@ -174,8 +174,8 @@ int net_apply(const struct proto_net *n, struct mvi_err *e)
 				continue;
 			if ((err = add_route(fd, idx, rt))) {
 				close(fd);
-				return mvi_fail_sys(e, MVI_EXIT_SETUP, err, "net: add route %u (/%u%s) via %s",
-						    i, rt->dst_len, pass ? " with a gateway" : "", ETH);
+				return err_sys(e, MVI_EXIT_SETUP, err, "net: add route %u (/%u%s) via %s",
+					       i, rt->dst_len, pass ? " with a gateway" : "", ETH);
 			}
 		}
 	close(fd);

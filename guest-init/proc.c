@@ -20,7 +20,7 @@
 
 #define DRAIN_MS 2000 /* for the process's last output after it exits */
 
-int proc_signals(struct mvi *m, struct mvi_err *e)
+int proc_signals(struct mvi *m, struct err *e)
 {
 	sigset_t set;
 
@@ -28,13 +28,13 @@ int proc_signals(struct mvi *m, struct mvi_err *e)
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
 	    (m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "signalfd");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "signalfd");
 	/* A host that went away must not kill PID 1 (writes get EPIPE). */
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 
-int proc_resolve(struct mvi *m, struct mvi_err *e)
+int proc_resolve(struct mvi *m, struct err *e)
 {
 	const char *cwd = *m->spec.cwd ? m->spec.cwd : "/";
 	const char *file = m->spec.argv[0];
@@ -43,8 +43,8 @@ int proc_resolve(struct mvi *m, struct mvi_err *e)
 	/* mvinit's cwd is the process's from here on: a relative argv[0] or
 	 * PATH entry resolves the same way for both. */
 	if (chdir(cwd) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "chdir to cwd (\"%s\") set in the spec",
-				    cwd);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "chdir to cwd (\"%s\") set in the spec",
+			       cwd);
 	err = mvi_lookpath(file, mvi_env_get(m->spec.env, "PATH"), m->exe, sizeof(m->exe));
 	return err ? mvi_exec_fail(e, file, err, !strchr(file, '/')) : 0;
 }
@@ -52,7 +52,7 @@ int proc_resolve(struct mvi *m, struct mvi_err *e)
 /* One vsock stream relayed through a pipe, so that the process gets what
  * runc gives it: /dev/stdout and /proc/self/fd/N reopen a pipe, where a
  * socket would give ENXIO (nginx's images log to /dev/stdout). */
-int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struct mvi_err *e)
+int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struct err *e)
 {
 	int p[2], sock = ctl_connect(port, e);
 
@@ -60,7 +60,7 @@ int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struc
 		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		close(sock);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "pipe for fd %d", fd);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe for fd %d", fd);
 	}
 	if (fd == 0) {
 		/* The guest never writes on the stdin stream. */
@@ -76,21 +76,21 @@ int proc_stream(struct pumps *pumps, uint32_t port, int fd, int *child_fd, struc
 }
 
 int proc_open_pty(uint16_t rows, uint16_t cols, uid_t uid, bool no_onlcr, int *master, int *slave,
-		    struct mvi_err *e)
+		    struct err *e)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	int m, s;
 
 	/* /dev/ptmx in the new root is the link to its private devpts. */
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open /dev/ptmx");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open /dev/ptmx");
 	if (unlockpt(m) < 0) {
-		mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "unlockpt");
+		err_sys(e, MVI_EXIT_SETUP, errno, "unlockpt");
 		goto fail;
 	}
 	/* The peer of this very master, whatever /dev/pts holds. */
 	if ((s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "open the pty slave");
+		err_sys(e, MVI_EXIT_SETUP, errno, "open the pty slave");
 		goto fail;
 	}
 	/* As runc does: the process may reopen its own terminal. */
@@ -113,7 +113,7 @@ fail:
 	return -1;
 }
 
-int proc_stdio(struct mvi *m, struct mvi_err *e)
+int proc_stdio(struct mvi *m, struct err *e)
 {
 	int master = -1, slave = -1, sock;
 
@@ -164,7 +164,7 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 			mvi_warn("NET after START: ignored");
 		} else if (proto_decode_net(msg->payload, msg->hdr.len, &net) < 0) {
 			m->net_failed = true;
-			mvi_fail(&m->net_err, MVI_EXIT_SETUP, "net: a malformed NET message from the host");
+			err_set(&m->net_err, MVI_EXIT_SETUP, "net: a malformed NET message from the host");
 		} else if (net_apply(&net, &m->net_err) < 0 ||
 			   (!(net.flags & PROTO_NET_UP) && m->procsys >= 0 &&
 			    confine_setup_net(m->procsys, &m->setup, &m->net_err) < 0)) {
@@ -230,7 +230,7 @@ static void warn_lost(enum ctl_status st)
 		mvi_warn("the host closed the control stream");
 }
 
-int proc_spawn(struct mvi *m, struct mvi_err *e)
+int proc_spawn(struct mvi *m, struct err *e)
 {
 	struct spawn sp = { .spec = &m->spec, .exe = m->exe, .tty = m->master >= 0,
 			    .cgroup = &m->cgroup, .userns = &m->userns,

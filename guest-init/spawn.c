@@ -141,7 +141,7 @@ static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
 }
 
 static int report_child(const struct spawn *sp, const struct child_report *r,
-			struct mvi_err *e)
+			struct err *e)
 {
 	static const char *const what[] = {
 		[STEP_SETSID] = "setsid",     [STEP_CTTY] = "set the controlling terminal",
@@ -158,32 +158,32 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 	case STEP_EXEC:
 		return mvi_exec_fail(e, file, r->err, false);
 	case STEP_CWD:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "chdir to cwd (\"%s\") set in the spec",
-				    sp->spec->cwd);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "chdir to cwd (\"%s\") set in the spec",
+			       sp->spec->cwd);
 	case STEP_OOM:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "write %d to /proc/self/oom_score_adj",
-				    (int32_t)r->arg);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "write %d to /proc/self/oom_score_adj",
+			       (int32_t)r->arg);
 	case STEP_RLIMIT:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setrlimit(%u)", r->arg);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "setrlimit(%u)", r->arg);
 	case STEP_GID:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setgid(%u)", r->arg);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "setgid(%u)", r->arg);
 	case STEP_UID:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "setuid(%u)", r->arg);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "setuid(%u)", r->arg);
 	case STEP_BOUNDING:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "drop capability %u from the bounding set",
-				    r->arg);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "drop capability %u from the bounding set",
+			       r->arg);
 	case STEP_CAPS:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "set the capabilities (ambient %u)",
-				    r->arg);
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "set the capabilities (ambient %u)",
+			       r->arg);
 	default:
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "%s",
-				    (unsigned)r->step < sizeof(what) / sizeof(what[0]) && what[r->step]
+		return err_sys(e, MVI_EXIT_SETUP, r->err, "%s",
+			       (unsigned)r->step < sizeof(what) / sizeof(what[0]) && what[r->step]
 					    ? what[r->step]
 					    : "start the process");
 	}
 }
 
-pid_t spawn_process(struct spawn *sp, struct mvi_err *e)
+pid_t spawn_process(struct spawn *sp, struct err *e)
 {
 	struct child_report r;
 	int p[2];
@@ -191,11 +191,11 @@ pid_t spawn_process(struct spawn *sp, struct mvi_err *e)
 	ssize_t n;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "pipe");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe");
 	if ((pid = fork()) < 0) {
 		close(p[0]);
 		close(p[1]);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "fork");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "fork");
 	}
 	if (pid == 0)
 		child(sp, p[1]);

@@ -16,7 +16,7 @@
  * size/mode/inode/owner settings; anything else is refused. Always nosuid;
  * nodev too but on /dev. keep_rw: mount it read-write even if it is to be
  * read-only (the caller fills it, then remounts it). */
-int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct mvi_err *e)
+int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct err *e)
 {
 	const char *fs = m->source && *m->source ? m->source : "tmpfs";
 	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" };
@@ -26,7 +26,7 @@ int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct m
 	bool copyup = false;
 
 	if (strlen(m->tag) >= sizeof(opts))
-		return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
+		return err_set(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
 	strcpy(opts, m->tag);
 	for (char *save, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
 		bool known = false;
@@ -47,8 +47,8 @@ int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct m
 				known = dl < sizeof(data);
 			}
 		if (!known)
-			return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: option \"%s\" is not supported",
-					m->path, o);
+			return err_set(e, MVI_EXIT_SETUP, "tmpfs on %s: option \"%s\" is not supported",
+				       m->path, o);
 	}
 	if (keep_rw)
 		flags &= ~MS_RDONLY;
@@ -61,7 +61,7 @@ int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct m
 				       (unsigned)(st.st_mode & 07777));
 		if (dl >= sizeof(data)) {
 			close(dir);
-			return mvi_fail(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
+			return err_set(e, MVI_EXIT_SETUP, "tmpfs on %s: options too long", m->path);
 		}
 	}
 	if (dir >= 0)
@@ -82,8 +82,8 @@ int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct m
 			dst = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			close(at);
 		}
-		ret = dst < 0 ? mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "tmpcopyup of %s: open the tmpfs",
-					     m->path)
+		ret = dst < 0 ? err_sys(e, MVI_EXIT_SETUP, errno, "tmpcopyup of %s: open the tmpfs",
+					m->path)
 			      : copyup_tree(src, dst, m->path, e);
 	}
 	if (!ret && (flags & MS_RDONLY) && (at = rootfs_open(rootfd, m->path)) >= 0) {
@@ -91,7 +91,7 @@ int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct m
 		snprintf(target, sizeof(target), "/proc/self/fd/%d", at);
 		if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
 			  (flags & MS_NOEXEC), NULL) < 0)
-			ret = mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", m->path);
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "make %s read-only", m->path);
 		close(at);
 	}
 	if (src >= 0)

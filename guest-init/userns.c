@@ -96,7 +96,7 @@ static int read_report(int fd, struct holder_report *r)
 /* Write one map file of the holder: the whole map in one write, as the
  * kernel wants it. */
 static int write_map(pid_t pid, const char *file, const struct proto_idmap *m, uint32_t n,
-		     struct mvi_err *e)
+		     struct err *e)
 {
 	char path[64], buf[PROTO_MAX_IDMAPS * 36];
 	size_t len = 0;
@@ -107,28 +107,28 @@ static int write_map(pid_t pid, const char *file, const struct proto_idmap *m, u
 					m[i].outside, m[i].count);
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open %s", file);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open %s", file);
 	ssize_t w = write(fd, buf, len);
 	int err = errno;
 	close(fd);
 	if (w != (ssize_t)len)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, w < 0 ? err : EIO,
-				    "user namespace: write %s (the config's %s)", file,
-				    file[0] == 'u' ? "linux.uidMappings" : "linux.gidMappings");
+		return err_sys(e, MVI_EXIT_SETUP, w < 0 ? err : EIO,
+			       "user namespace: write %s (the config's %s)", file,
+			       file[0] == 'u' ? "linux.uidMappings" : "linux.gidMappings");
 	return 0;
 }
 
-static int open_ns(pid_t pid, const char *what, int *fd, struct mvi_err *e)
+static int open_ns(pid_t pid, const char *what, int *fd, struct err *e)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
 	if ((*fd = open(path, (strcmp(what, "root") ? O_RDONLY : O_PATH | O_DIRECTORY) | O_CLOEXEC)) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open %s", path);
+		return err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open %s", path);
 	return 0;
 }
 
-static int holder_fail(const struct holder_report *r, struct mvi_err *e)
+static int holder_fail(const struct holder_report *r, struct err *e)
 {
 	static const char *const what[] = {
 		[HOLD_USER] = "unshare the user namespace",
@@ -136,8 +136,8 @@ static int holder_fail(const struct holder_report *r, struct mvi_err *e)
 		[HOLD_UNSHARE] = "unshare the mount, UTS and IPC namespaces in it",
 		[HOLD_MQUEUE] = "mount the IPC namespace's mqueue on /dev/mqueue",
 	};
-	return mvi_fail_sys(e, MVI_EXIT_SETUP, r->err, "user namespace: %s",
-			    r->step > 0 && r->step <= HOLD_MQUEUE ? what[r->step]
+	return err_sys(e, MVI_EXIT_SETUP, r->err, "user namespace: %s",
+		       r->step > 0 && r->step <= HOLD_MQUEUE ? what[r->step]
 								  : "the holder died");
 }
 
@@ -157,7 +157,7 @@ uint32_t userns_gid(const struct mvi_userns *u, uint32_t id)
 	return u->user < 0 ? id : mvi_map_id(u->setup->gidmap, u->setup->ngidmap, id);
 }
 
-int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct mvi_err *e)
+int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct err *e)
 {
 	struct holder_report r;
 	int rep[2], go[2], ret = -1;
@@ -168,13 +168,13 @@ int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct mvi_
 		return 0;
 	/* Shared here, slaves there: later mounts (the console) propagate. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "user namespace: make the root shared");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: make the root shared");
 	if (pipe2(rep, O_CLOEXEC) < 0)
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "pipe");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe");
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		close(rep[0]);
 		close(rep[1]);
-		return mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "pipe");
+		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe");
 	}
 	if ((pid = fork()) == 0) {
 		close(rep[0]);
@@ -184,7 +184,7 @@ int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct mvi_
 	close(rep[1]);
 	close(go[0]);
 	if (pid < 0) {
-		mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "fork");
+		err_sys(e, MVI_EXIT_SETUP, errno, "fork");
 		goto out;
 	}
 	if (read_report(rep[0], &r) < 0) {
@@ -197,7 +197,7 @@ int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct mvi_
 	    write_map(pid, "gid_map", s->gidmap, s->ngidmap, e) < 0)
 		goto out;
 	if (write(go[1], "", 1) != 1) {
-		mvi_fail_sys(e, MVI_EXIT_SETUP, errno, "user namespace: wake the holder");
+		err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: wake the holder");
 		goto out;
 	}
 	if (read_report(rep[0], &r) < 0) {

@@ -12,37 +12,6 @@
 
 #include "guest-init/mvinit.h"
 
-static int vfail(struct mvi_err *e, uint32_t status, int errnum, const char *fmt, va_list ap)
-{
-	int n;
-
-	e->status = status;
-	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	if (errnum && n >= 0 && (size_t)n < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s", strerror(errnum));
-	return -1;
-}
-
-int mvi_fail(struct mvi_err *e, uint32_t status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfail(e, status, 0, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int mvi_fail_sys(struct mvi_err *e, uint32_t status, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfail(e, status, errnum, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 void mvi_warn(const char *fmt, ...)
 {
 	char line[600];
@@ -194,18 +163,18 @@ int mvi_lookpath(const char *file, const char *path, char *out, size_t size)
 	return ENOENT;
 }
 
-int mvi_exec_fail(struct mvi_err *e, const char *file, int err, bool searched)
+int mvi_exec_fail(struct err *e, const char *file, int err, bool searched)
 {
 	char why[128];
 
 	if (searched && err == ENOENT)
-		return mvi_fail(e, MVI_EXIT_NOTFOUND, "exec \"%s\": executable file not found in $PATH",
-				file);
+		return err_set(e, MVI_EXIT_NOTFOUND, "exec \"%s\": executable file not found in $PATH",
+			       file);
 	/* Go spells errors in lower case; runc's messages follow. */
 	snprintf(why, sizeof(why), "%s", strerror(err));
 	why[0] = (char)tolower((unsigned char)why[0]);
-	return mvi_fail(e, err == ENOENT || err == ENOTDIR ? MVI_EXIT_NOTFOUND : MVI_EXIT_NOEXEC,
-			"exec \"%s\": %s", file, why);
+	return err_set(e, err == ENOENT || err == ENOTDIR ? MVI_EXIT_NOTFOUND : MVI_EXIT_NOEXEC,
+		       "exec \"%s\": %s", file, why);
 }
 
 uint32_t mvi_map_id(const struct proto_idmap *m, uint32_t n, uint32_t id)

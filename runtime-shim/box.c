@@ -292,7 +292,7 @@ int shim_box(int argc, char **argv)
 	if (r)
 		return r;
 
-	struct shim_err ferr = { 0 };
+	struct err ferr = { 0 };
 	if (shim_vm_files(mvm, kernel, initrd, &ferr) < 0)
 		return fail(BOX_EXIT_ERROR, "%s", ferr.msg);
 

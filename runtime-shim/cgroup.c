@@ -45,31 +45,31 @@ int cg_join(char *out, size_t cap, const char *a, const char *b)
 }
 
 int cg_hdir(char *out, size_t cap, const struct cg_layout *l, const char *name, const char *cg,
-	    struct shim_err *err)
+	    struct err *err)
 {
 	int n = snprintf(out, cap, "%s%s%s%s", l->root, *name ? "/" : "", name, cg ? cg : "");
 	if (n < 0 || (size_t)n >= cap)
-		return shim_errf(err, 1, "cgroup: path too long: %s/%s%s", l->root, name, cg ? cg : "");
+		return err_set(err, 1, "cgroup: path too long: %s/%s%s", l->root, name, cg ? cg : "");
 	return 0;
 }
 
-int cg_write(const char *dir, const char *file, const char *val, struct shim_err *err)
+int cg_write(const char *dir, const char *file, const char *val, struct err *err)
 {
 	char path[PATH_MAX];
 	if (cg_join(path, sizeof(path), dir, file))
-		return shim_errf(err, 1, "cgroup: path too long: %s/%s", dir, file);
+		return err_set(err, 1, "cgroup: path too long: %s/%s", dir, file);
 	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && !cg_on_cgroupfs(dir))
 		fd = open(path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return shim_errno(err, 1, "cgroup: write %s to %s", val, path);
+		return err_sys(err, 1, errno, "cgroup: write %s to %s", val, path);
 	size_t len = strlen(val);
 	ssize_t w = write(fd, val, len); /* cgroup files take one write */
 	int e = w < 0 ? errno : EIO;
 	close(fd);
 	if (w != (ssize_t)len) {
 		errno = e;
-		return shim_errno(err, 1, "cgroup: write %s to %s", val, path);
+		return err_sys(err, 1, errno, "cgroup: write %s to %s", val, path);
 	}
 	return 0;
 }
@@ -137,7 +137,7 @@ static int cmp_hier(const void *a, const void *b)
 	return strcmp(((const struct cg_hier *)a)->name, ((const struct cg_hier *)b)->name);
 }
 
-int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct shim_err *err)
+int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct err *err)
 {
 	hs->n = 0;
 	if (l->unified) {
@@ -146,7 +146,7 @@ int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct shim_err
 	}
 	DIR *d = opendir(l->root);
 	if (!d)
-		return shim_errno(err, 1, "cgroup: open %s", l->root);
+		return err_sys(err, 1, errno, "cgroup: open %s", l->root);
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *nm = de->d_name;
@@ -160,7 +160,7 @@ int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct shim_err
 			continue;
 		if (hs->n == CG_MAX_HIER - 1) {
 			closedir(d);
-			return shim_errf(err, 1, "cgroup: more than %d hierarchies under %s", CG_MAX_HIER - 1, l->root);
+			return err_set(err, 1, "cgroup: more than %d hierarchies under %s", CG_MAX_HIER - 1, l->root);
 		}
 		memcpy(hs->h[hs->n++].name, nm, strlen(nm) + 1); /* length checked above */
 	}
@@ -169,7 +169,7 @@ int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct shim_err
 	if (l->hybrid)
 		hs->h[hs->n++] = (struct cg_hier){ .name = "unified", .v2 = true };
 	if (hs->n == 0)
-		return shim_errf(err, 1, "cgroup: no cgroup hierarchy under %s", l->root);
+		return err_set(err, 1, "cgroup: no cgroup hierarchy under %s", l->root);
 	return 0;
 }
 
@@ -199,14 +199,14 @@ bool cg_is_kthread(long pid)
 	return flags & 0x00200000; /* PF_KTHREAD */
 }
 
-int cg_detect(struct cg_layout *l, const char *root, struct shim_err *err)
+int cg_detect(struct cg_layout *l, const char *root, struct err *err)
 {
 	memset(l, 0, sizeof(*l));
 	size_t rl = strlen(root);
 	while (rl > 1 && root[rl - 1] == '/')
 		rl--;
 	if (rl == 0 || rl >= sizeof(l->root))
-		return shim_errf(err, 1, "cgroup: bad cgroup root \"%s\"", root);
+		return err_set(err, 1, "cgroup: bad cgroup root \"%s\"", root);
 	memcpy(l->root, root, rl);
 	char uni[PATH_MAX];
 	snprintf(uni, sizeof(uni), "%s/unified", l->root);
@@ -217,7 +217,7 @@ int cg_detect(struct cg_layout *l, const char *root, struct shim_err *err)
 		 * mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTS [OPT...] - FSTYPE ... */
 		FILE *f = fopen("/proc/self/mountinfo", "re");
 		if (!f)
-			return shim_errno(err, 1, "cgroup: open /proc/self/mountinfo");
+			return err_sys(err, 1, errno, "cgroup: open /proc/self/mountinfo");
 		char line[4096], mnt[PATH_MAX];
 		while (fgets(line, sizeof(line), f)) {
 			const char *sep = strstr(line, " - ");
@@ -239,14 +239,14 @@ int cg_detect(struct cg_layout *l, const char *root, struct shim_err *err)
 			l->unified = true;
 		} else {
 			struct cg_hiers hs;
-			v1 = cg_hier_list(l, &hs, &(struct shim_err){ 0 }) == 0;
+			v1 = cg_hier_list(l, &hs, &(struct err){ 0 }) == 0;
 			v2_sub = cg_exists(uni, "cgroup.controllers");
 		}
 	}
 	if (l->unified)
 		return 0;
 	if (!v1)
-		return shim_errf(err, 1, "cgroup: no cgroup filesystem at %s", l->root);
+		return err_set(err, 1, "cgroup: no cgroup filesystem at %s", l->root);
 	l->hybrid = v2_sub;
 	return 0;
 }

@@ -11,7 +11,7 @@
 
 #define CG_FREEZE_TIMEOUT_MS 5000
 
-static int freeze_v1(const char *d, bool frozen, struct shim_err *err)
+static int freeze_v1(const char *d, bool frozen, struct err *err)
 {
 	const char *want = frozen ? "FROZEN" : "THAWED";
 	char cur[32] = "";
@@ -20,11 +20,11 @@ static int freeze_v1(const char *d, bool frozen, struct shim_err *err)
 		/* A task can hold FREEZING for long (e.g. in vfork); thawing and
 		 * freezing again gets it unstuck, as runc does. */
 		if (frozen && i % 50 == 49)
-			cg_write(d, "freezer.state", "THAWED", &(struct shim_err){ 0 });
+			cg_write(d, "freezer.state", "THAWED", &(struct err){ 0 });
 		if (cg_write(d, "freezer.state", want, err))
 			return -1;
 		if (cg_read(d, "freezer.state", cur, sizeof(cur)) < 0)
-			return shim_errno(err, 1, "cgroup: read %s/freezer.state", d);
+			return err_sys(err, 1, errno, "cgroup: read %s/freezer.state", d);
 		if (strcmp(cur, want) == 0)
 			return 0;
 		if (clock_ms() > deadline)
@@ -32,9 +32,9 @@ static int freeze_v1(const char *d, bool frozen, struct shim_err *err)
 		cg_sleep_ms(i < 10 ? 1 : 10);
 	}
 	if (frozen)
-		cg_write(d, "freezer.state", "THAWED", &(struct shim_err){ 0 });
-	return shim_errf(err, 1, "cgroup: %s/freezer.state still reads %s after %d s", d, cur,
-			 CG_FREEZE_TIMEOUT_MS / 1000);
+		cg_write(d, "freezer.state", "THAWED", &(struct err){ 0 });
+	return err_set(err, 1, "cgroup: %s/freezer.state still reads %s after %d s", d, cur,
+		       CG_FREEZE_TIMEOUT_MS / 1000);
 }
 
 /* KVM_CREATE_VM attaches the VM's worker kthread (kvm-nx-lpage-recovery)
@@ -51,13 +51,13 @@ static void evict_kthreads(const char *d, const char *root)
 	while (f && fscanf(f, "%ld", &pid) == 1)
 		if (cg_is_kthread(pid)) {
 			snprintf(buf, sizeof(buf), "%ld", pid);
-			cg_write(root, "cgroup.procs", buf, &(struct shim_err){ 0 });
+			cg_write(root, "cgroup.procs", buf, &(struct err){ 0 });
 		}
 	if (f)
 		fclose(f);
 }
 
-static int freeze_v2(const char *d, const char *root, bool frozen, struct shim_err *err)
+static int freeze_v2(const char *d, const char *root, bool frozen, struct err *err)
 {
 	char ev[512];
 	long deadline = clock_ms() + CG_FREEZE_TIMEOUT_MS;
@@ -67,7 +67,7 @@ static int freeze_v2(const char *d, const char *root, bool frozen, struct shim_e
 		return -1;
 	for (int i = 0;; i++) {
 		if (cg_read(d, "cgroup.events", ev, sizeof(ev)) < 0)
-			return shim_errno(err, 1, "cgroup: read %s/cgroup.events", d);
+			return err_sys(err, 1, errno, "cgroup: read %s/cgroup.events", d);
 		const char *p = strstr(ev, "frozen ");
 		if (p && (p == ev || p[-1] == '\n') && (p[7] == '1') == frozen)
 			return 0;
@@ -76,12 +76,12 @@ static int freeze_v2(const char *d, const char *root, bool frozen, struct shim_e
 		cg_sleep_ms(i < 10 ? 1 : 10);
 	}
 	if (frozen)
-		cg_write(d, "cgroup.freeze", "0", &(struct shim_err){ 0 });
-	return shim_errf(err, 1, "cgroup: %s/cgroup.events does not say frozen %d after %d s", d, frozen,
-			 CG_FREEZE_TIMEOUT_MS / 1000);
+		cg_write(d, "cgroup.freeze", "0", &(struct err){ 0 });
+	return err_set(err, 1, "cgroup: %s/cgroup.events does not say frozen %d after %d s", d, frozen,
+		       CG_FREEZE_TIMEOUT_MS / 1000);
 }
 
-int cg_freeze(const struct cg_layout *l, const char *path, bool frozen, struct shim_err *err)
+int cg_freeze(const struct cg_layout *l, const char *path, bool frozen, struct err *err)
 {
 	char cg[CG_PATH_MAX], d[PATH_MAX];
 	if (cg_norm(path, cg, sizeof(cg), err))
@@ -94,8 +94,8 @@ int cg_freeze(const struct cg_layout *l, const char *path, bool frozen, struct s
 	if (l->hybrid) {
 		char root[PATH_MAX];
 		if (cg_join(root, sizeof(root), l->root, "unified"))
-			return shim_errf(err, 1, "cgroup: path too long: %s", l->root);
+			return err_set(err, 1, "cgroup: path too long: %s", l->root);
 		return cg_hdir(d, sizeof(d), l, "unified", cg, err) ? -1 : freeze_v2(d, root, frozen, err);
 	}
-	return shim_errf(err, 1, "cgroup: no freezer hierarchy under %s", l->root);
+	return err_set(err, 1, "cgroup: no freezer hierarchy under %s", l->root);
 }

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "runtime-shim/cgroup.h"
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 #define CG_MAX_HIER 32
 #define CG_PATH_MAX 2048          /* a normalized cgroupsPath */
@@ -45,11 +45,11 @@ int cg_join(char *out, size_t cap, const char *a, const char *b);
 /* The directory of cgroup `cg` (NULL: the hierarchy's root) in hierarchy
  * `name` ("" = root itself) into out. Returns 0 or -1 with err. */
 int cg_hdir(char *out, size_t cap, const struct cg_layout *l, const char *name, const char *cg,
-	    struct shim_err *err);
+	    struct err *err);
 
 /* Write val to dir/file in one write (a plain directory gets a missing file
  * created). Returns 0, or -1 with err naming the value and the file. */
-int cg_write(const char *dir, const char *file, const char *val, struct shim_err *err);
+int cg_write(const char *dir, const char *file, const char *val, struct err *err);
 
 /* Read dir/file (file NULL: dir is the file) into buf, NUL-terminated,
  * trailing whitespace removed. Returns the length, or -1 with errno. */
@@ -68,7 +68,7 @@ bool cg_has_word(const char *list, const char *word);
 /* Every hierarchy of the layout, sorted, the hybrid layout's "unified" last:
  * v1 ones are the real directories under root holding a cgroup.procs
  * (symlinks like cpu -> cpu,cpuacct are aliases). Returns 0 or -1 with err. */
-int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct shim_err *err);
+int cg_hier_list(const struct cg_layout *l, struct cg_hiers *hs, struct err *err);
 
 /* Whether the v1 controller has a hierarchy, found by name (root/cpu works
  * whether cpu is a mount or a symlink to cpu,cpuacct). */
@@ -82,7 +82,7 @@ bool cg_is_kthread(long pid);
 /* cgroupsPath normalized into out: "/a//b/" -> "/a/b"; relative ->
  * "/mvrun/..."; "." and ".." refused so an engine's path cannot leave the
  * hierarchy, and so is the root. Returns 0 or -1 with err. */
-int cg_norm(const char *in, char *out, size_t cap, struct shim_err *err);
+int cg_norm(const char *in, char *out, size_t cap, struct err *err);
 
 /* ---- resources (cgroup_res.c) ---- */
 
@@ -92,7 +92,7 @@ unsigned cg_needs(const struct cg_resources *r);
 /* Refuse up front a resource whose controller is not there: mvrun never
  * silently runs a container with less confinement than asked. Returns 0 or
  * -1 with err naming the controller. */
-int cg_check_controllers(const struct cg_layout *l, unsigned need, struct shim_err *err);
+int cg_check_controllers(const struct cg_layout *l, unsigned need, struct err *err);
 
 /* OCI's cpu.shares (2..262144, clamped) to cgroup v2's cpu.weight
  * (1..10000), the formula runc and crun use. */
@@ -101,6 +101,6 @@ uint64_t cg_shares_to_weight(uint64_t shares);
 /* Write r's set values into cgroup cg (normalized): the v1 controllers'
  * files, or the v2 leaf's. Returns 0 or -1 with err naming file and value. */
 int cg_apply(const struct cg_layout *l, const char *cg, const struct cg_resources *r,
-	     struct shim_err *err);
+	     struct err *err);
 
 #endif

@@ -14,10 +14,10 @@
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/cgroup_int.h"
 
-int cg_norm(const char *in, char *out, size_t cap, struct shim_err *err)
+int cg_norm(const char *in, char *out, size_t cap, struct err *err)
 {
 	if (!in || !*in)
-		return shim_errf(err, 1, "cgroup: no cgroupsPath");
+		return err_set(err, 1, "cgroup: no cgroupsPath");
 	size_t n = 0;
 	if (in[0] != '/')
 		n = (size_t)snprintf(out, cap, "/mvrun");
@@ -28,9 +28,9 @@ int cg_norm(const char *in, char *out, size_t cap, struct shim_err *err)
 			break;
 		size_t len = strcspn(p, "/");
 		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-			return shim_errf(err, 1, "cgroup: cgroupsPath %s: \".\" and \"..\" are not allowed", in);
+			return err_set(err, 1, "cgroup: cgroupsPath %s: \".\" and \"..\" are not allowed", in);
 		if (n + 1 + len >= cap)
-			return shim_errf(err, 1, "cgroup: cgroupsPath %s is too long", in);
+			return err_set(err, 1, "cgroup: cgroupsPath %s is too long", in);
 		out[n++] = '/';
 		memcpy(out + n, p, len);
 		n += len;
@@ -38,11 +38,11 @@ int cg_norm(const char *in, char *out, size_t cap, struct shim_err *err)
 	}
 	out[n] = '\0';
 	if (n == 0)
-		return shim_errf(err, 1, "cgroup: cgroupsPath %s is the root cgroup", in);
+		return err_set(err, 1, "cgroup: cgroupsPath %s is the root cgroup", in);
 	return 0;
 }
 
-int cg_default_path(const char *id, char *out, size_t cap, struct shim_err *err)
+int cg_default_path(const char *id, char *out, size_t cap, struct err *err)
 {
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	char line[CG_PATH_MAX + 64], own[CG_PATH_MAX] = "";
@@ -63,7 +63,7 @@ int cg_default_path(const char *id, char *out, size_t cap, struct shim_err *err)
 		snprintf(own, sizeof(own), "/");
 	int n = snprintf(out, cap, "%s%s%s", own, own[1] ? "/" : "", id);
 	if (n < 0 || (size_t)n >= cap)
-		return shim_errf(err, 1, "cgroup: the default path %s/%s is too long", own, id);
+		return err_set(err, 1, "cgroup: the default path %s/%s is too long", own, id);
 	return 0;
 }
 
@@ -96,19 +96,19 @@ static int ncomp(const char *cg)
 /* Create base+cg one component at a time. *first is the index (1-based) of
  * the first component this call created, or ncomp+1 if it created none:
  * everything below it is ours to remove on failure. */
-static int mk_path(const char *base, const char *cg, int *first, struct shim_err *err)
+static int mk_path(const char *base, const char *cg, int *first, struct err *err)
 {
 	int nc = ncomp(cg);
 	*first = nc + 1;
 	for (int k = 1; k <= nc; k++) {
 		char dir[PATH_MAX];
 		if (sub(dir, sizeof(dir), base, cg, k))
-			return shim_errf(err, 1, "cgroup: path too long: %s%s", base, cg);
+			return err_set(err, 1, "cgroup: path too long: %s%s", base, cg);
 		if (mkdir(dir, 0755) == 0) {
 			if (*first > k)
 				*first = k;
 		} else if (errno != EEXIST) {
-			return shim_errno(err, 1, "cgroup: create %s", dir);
+			return err_sys(err, 1, errno, "cgroup: create %s", dir);
 		}
 	}
 	return 0;
@@ -153,19 +153,19 @@ static void rm_created(const char *base, const char *cg, int first)
 /* v1 cpuset: a new cgroup starts with empty cpuset.cpus and cpuset.mems and
  * takes no task until both are set, so copy them down from the parent at
  * every level that is still empty (runc's ensureParent does the same). */
-static int cpuset_fill(const char *base, const char *cg, struct shim_err *err)
+static int cpuset_fill(const char *base, const char *cg, struct err *err)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 	char parent[PATH_MAX], dir[PATH_MAX], val[1024];
 	snprintf(parent, sizeof(parent), "%s", base);
 	for (int k = 1; k <= ncomp(cg); k++) {
 		if (sub(dir, sizeof(dir), base, cg, k))
-			return shim_errf(err, 1, "cgroup: path too long: %s%s", base, cg);
+			return err_set(err, 1, "cgroup: path too long: %s%s", base, cg);
 		for (int f = 0; f < 2; f++) {
 			if (cg_read(dir, files[f], val, sizeof(val)) > 0)
 				continue;
 			if (cg_read(parent, files[f], val, sizeof(val)) < 0)
-				return shim_errno(err, 1, "cgroup: read %s/%s", parent, files[f]);
+				return err_sys(err, 1, errno, "cgroup: read %s/%s", parent, files[f]);
 			if (cg_write(dir, files[f], val, err))
 				return -1;
 		}
@@ -178,16 +178,16 @@ static int cpuset_fill(const char *base, const char *cg, struct shim_err *err)
  * cgroup.subtree_control. Enable every available one (as runc does, so
  * engines get their stats) at each level above the leaf; a needed one that
  * cannot be enabled is an error naming the file. */
-static int v2_enable(const char *root, const char *cg, unsigned need, struct shim_err *err)
+static int v2_enable(const char *root, const char *cg, unsigned need, struct err *err)
 {
 	char dir[PATH_MAX], avail[512], cur[512], line[600];
 	snprintf(dir, sizeof(dir), "%s", root);
 	if (cg_read(dir, "cgroup.controllers", avail, sizeof(avail)) < 0)
-		return shim_errno(err, 1, "cgroup: read %s/cgroup.controllers", dir);
+		return err_sys(err, 1, errno, "cgroup: read %s/cgroup.controllers", dir);
 	int nc = ncomp(cg);
 	for (int k = 0; k < nc; k++) {
 		if (sub(dir, sizeof(dir), root, cg, k))
-			return shim_errf(err, 1, "cgroup: path too long: %s%s", root, cg);
+			return err_set(err, 1, "cgroup: path too long: %s%s", root, cg);
 		if (cg_read(dir, "cgroup.subtree_control", cur, sizeof(cur)) < 0)
 			cur[0] = '\0';
 		/* Every available controller, written in one go: enabling an
@@ -207,11 +207,11 @@ static int v2_enable(const char *root, const char *cg, unsigned need, struct shi
 			missing |= !cg_has_word(cur, w);
 			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s+%s", n ? " " : "", w);
 			if (n >= sizeof(line))
-				return shim_errf(err, 1, "cgroup: controller list too long in %s", dir);
+				return err_set(err, 1, "cgroup: controller list too long in %s", dir);
 			p += wl;
 		}
 		if (missing) {
-			struct shim_err all = { 0 };
+			struct err all = { 0 };
 			if (cg_write(dir, "cgroup.subtree_control", line, &all)) {
 				/* One at a time: an unneeded one may fail (e.g. a
 				 * controller busy with a threaded subtree). */
@@ -230,8 +230,8 @@ static int v2_enable(const char *root, const char *cg, unsigned need, struct shi
 	}
 	for (unsigned i = 0; i < CG_NEEDS; i++)
 		if ((need & (1u << i)) && !cg_has_word(avail, cg_need_name[i]))
-			return shim_errf(err, 1, "cgroup: the %s controller is not enabled in %s/cgroup.subtree_control",
-					 cg_need_name[i], dir);
+			return err_set(err, 1, "cgroup: the %s controller is not enabled in %s/cgroup.subtree_control",
+				       cg_need_name[i], dir);
 	return 0;
 }
 
@@ -268,7 +268,7 @@ static void read_orig(pid_t pid, const struct cg_hiers *hs, char (*orig)[CG_PATH
 static void move_back(const struct cg_layout *l, const char *name, const char *orig, const char *pid)
 {
 	char d[PATH_MAX];
-	struct shim_err quiet = { 0 };
+	struct err quiet = { 0 };
 	if (*orig && cg_hdir(d, sizeof(d), l, name, orig, &quiet) == 0 &&
 	    cg_write(d, "cgroup.procs", pid, &quiet) == 0)
 		return;
@@ -284,14 +284,14 @@ struct cg_enter_state {
 };
 
 int cg_enter(const struct cg_layout *l, const char *path, pid_t pid,
-	     const struct cg_resources *r, struct shim_err *err)
+	     const struct cg_resources *r, struct err *err)
 {
 	char cg[CG_PATH_MAX], base[PATH_MAX], pidstr[24];
 	if (cg_norm(path, cg, sizeof(cg), err))
 		return -1;
 	struct cg_enter_state *s = calloc(1, sizeof(*s));
 	if (!s)
-		return shim_errno(err, 1, "cgroup: enter");
+		return err_sys(err, 1, errno, "cgroup: enter");
 	int rc = -1, i;
 	unsigned need = cg_needs(r);
 	if (cg_hier_list(l, &s->hs, err) || cg_check_controllers(l, need, err))
@@ -327,7 +327,7 @@ undo:
 			move_back(l, s->hs.h[i].name, s->orig[i], pidstr);
 	for (i = 0; i < s->hs.n; i++)
 		if (s->first[i] != INT32_MAX &&
-		    cg_hdir(base, sizeof(base), l, s->hs.h[i].name, NULL, &(struct shim_err){ 0 }) == 0)
+		    cg_hdir(base, sizeof(base), l, s->hs.h[i].name, NULL, &(struct err){ 0 }) == 0)
 			rm_created(base, cg, s->first[i]);
 out:
 	free(s);
@@ -335,7 +335,7 @@ out:
 }
 
 int cg_pids(const struct cg_layout *l, const char *path, pid_t *out, int cap,
-	    struct shim_err *err)
+	    struct err *err)
 {
 	char cg[CG_PATH_MAX], d[PATH_MAX], file[PATH_MAX];
 	if (cg_norm(path, cg, sizeof(cg), err))
@@ -348,15 +348,15 @@ int cg_pids(const struct cg_layout *l, const char *path, pid_t *out, int cap,
 			if (cg_v1_has(l, pref[i]))
 				h = pref[i];
 		if (!*h)
-			return shim_errf(err, 1, "cgroup: no pids, memory, freezer or cpu hierarchy under %s", l->root);
+			return err_set(err, 1, "cgroup: no pids, memory, freezer or cpu hierarchy under %s", l->root);
 	}
 	if (cg_hdir(d, sizeof(d), l, h, cg, err))
 		return -1;
 	if (cg_join(file, sizeof(file), d, "cgroup.procs"))
-		return shim_errf(err, 1, "cgroup: path too long: %s", d);
+		return err_set(err, 1, "cgroup: path too long: %s", d);
 	FILE *f = fopen(file, "re");
 	if (!f)
-		return shim_errno(err, 1, "cgroup: read %s", file);
+		return err_sys(err, 1, errno, "cgroup: read %s", file);
 	int n = 0;
 	long v;
 	while (fscanf(f, "%ld", &v) == 1) {
@@ -364,7 +364,7 @@ int cg_pids(const struct cg_layout *l, const char *path, pid_t *out, int cap,
 			continue; /* KVM's worker thread: not a process of the container */
 		if (n == cap) {
 			fclose(f);
-			return shim_errf(err, 1, "cgroup: more than %d processes in %s", cap, file);
+			return err_set(err, 1, "cgroup: more than %d processes in %s", cap, file);
 		}
 		out[n++] = (pid_t)v;
 	}
@@ -372,7 +372,7 @@ int cg_pids(const struct cg_layout *l, const char *path, pid_t *out, int cap,
 	return n;
 }
 
-int cg_remove(const struct cg_layout *l, const char *path, struct shim_err *err)
+int cg_remove(const struct cg_layout *l, const char *path, struct err *err)
 {
 	char cg[CG_PATH_MAX], d[PATH_MAX];
 	struct cg_hiers hs;
@@ -386,7 +386,7 @@ int cg_remove(const struct cg_layout *l, const char *path, struct shim_err *err)
 		if (cg_hdir(d, sizeof(d), l, hs.h[i].name, cg, err)) {
 			rc = -1;
 		} else if (rm_cgdir(d, tries)) {
-			shim_errno(err, 1, "cgroup: remove %s", d);
+			err_sys(err, 1, errno, "cgroup: remove %s", d);
 			tries = 1;
 			rc = -1;
 		}

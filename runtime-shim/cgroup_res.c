@@ -25,22 +25,22 @@ unsigned cg_needs(const struct cg_resources *r)
 	return m;
 }
 
-int cg_check_controllers(const struct cg_layout *l, unsigned need, struct shim_err *err)
+int cg_check_controllers(const struct cg_layout *l, unsigned need, struct err *err)
 {
 	char avail[512] = "";
 	if (l->unified && cg_read(l->root, "cgroup.controllers", avail, sizeof(avail)) < 0)
-		return shim_errno(err, 1, "cgroup: read %s/cgroup.controllers", l->root);
+		return err_sys(err, 1, errno, "cgroup: read %s/cgroup.controllers", l->root);
 	for (unsigned i = 0; i < CG_NEEDS; i++) {
 		if (!(need & (1u << i)))
 			continue;
 		if (l->unified ? !cg_has_word(avail, cg_need_name[i]) : !cg_v1_has(l, cg_need_name[i]))
-			return shim_errf(err, 1, "cgroup: the %s controller is not available under %s%s",
-					 cg_need_name[i], l->root, l->unified ? " (cgroup.controllers)" : "");
+			return err_set(err, 1, "cgroup: the %s controller is not available under %s%s",
+				       cg_need_name[i], l->root, l->unified ? " (cgroup.controllers)" : "");
 	}
 	return 0;
 }
 
-static int write_i64(const char *dir, const char *file, int64_t v, struct shim_err *err)
+static int write_i64(const char *dir, const char *file, int64_t v, struct err *err)
 {
 	char s[32];
 	snprintf(s, sizeof(s), "%" PRId64, v);
@@ -57,7 +57,7 @@ uint64_t cg_shares_to_weight(uint64_t shares)
 }
 
 static int apply_v1(const struct cg_layout *l, const char *cg, const struct cg_resources *r,
-		    struct shim_err *err)
+		    struct err *err)
 {
 	char d[PATH_MAX];
 	if (r->memory_limit >= 0 || r->memory_swap >= 0) {
@@ -109,7 +109,7 @@ static int apply_v1(const struct cg_layout *l, const char *cg, const struct cg_r
 }
 
 static int apply_v2(const struct cg_layout *l, const char *cg, const struct cg_resources *r,
-		    struct shim_err *err)
+		    struct err *err)
 {
 	char d[PATH_MAX], s[64];
 	if (cg_hdir(d, sizeof(d), l, "", cg, err))
@@ -119,11 +119,11 @@ static int apply_v2(const struct cg_layout *l, const char *cg, const struct cg_r
 	if (r->memory_swap >= 0) {
 		/* OCI's swap is memory+swap (v1's memsw); v2 limits swap alone. */
 		if (r->memory_limit < 0)
-			return shim_errf(err, 1, "cgroup: a swap limit (%" PRId64 ") needs a memory limit on cgroup v2",
-					 r->memory_swap);
+			return err_set(err, 1, "cgroup: a swap limit (%" PRId64 ") needs a memory limit on cgroup v2",
+				       r->memory_swap);
 		if (r->memory_swap < r->memory_limit)
-			return shim_errf(err, 1, "cgroup: memory+swap limit %" PRId64 " is below the memory limit %" PRId64,
-					 r->memory_swap, r->memory_limit);
+			return err_set(err, 1, "cgroup: memory+swap limit %" PRId64 " is below the memory limit %" PRId64,
+				       r->memory_swap, r->memory_limit);
 		int64_t swap = r->memory_swap - r->memory_limit;
 		/* No swap accounting: a zero swap limit is what the kernel has
 		 * anyway when it cannot swap a cgroup's memory (runc ignores it too). */
@@ -151,13 +151,13 @@ static int apply_v2(const struct cg_layout *l, const char *cg, const struct cg_r
 }
 
 int cg_apply(const struct cg_layout *l, const char *cg, const struct cg_resources *r,
-	     struct shim_err *err)
+	     struct err *err)
 {
 	return l->unified ? apply_v2(l, cg, r, err) : apply_v1(l, cg, r, err);
 }
 
 int cg_update(const struct cg_layout *l, const char *path, const struct cg_resources *r,
-	      struct shim_err *err)
+	      struct err *err)
 {
 	char cg[CG_PATH_MAX];
 	if (cg_norm(path, cg, sizeof(cg), err) || cg_check_controllers(l, cg_needs(r), err))

@@ -60,13 +60,13 @@ static uint64_t keyed(const char *dir, const char *name, const char *key)
 	return 0;
 }
 
-int cgs_find(const char *proc_cgroup, const char *root, struct cgs *c, struct shim_err *err)
+int cgs_find(const char *proc_cgroup, const char *root, struct cgs *c, struct err *err)
 {
 	char line[1024], dir[CGS_PATH_MAX * 2];
 	FILE *f = fopen(proc_cgroup, "re");
 	memset(c, 0, sizeof(*c));
 	if (!f)
-		return shim_errno(err, 1, "cgroup: %s", proc_cgroup);
+		return err_sys(err, 1, errno, "cgroup: %s", proc_cgroup);
 	struct {
 		const char *name;
 		char *out;
@@ -113,7 +113,7 @@ int cgs_find(const char *proc_cgroup, const char *root, struct cgs *c, struct sh
 		}
 	}
 	if (!any)
-		return shim_errf(err, 1, "cgroup: %s names no cgroup under %s", proc_cgroup, root);
+		return err_set(err, 1, "cgroup: %s names no cgroup under %s", proc_cgroup, root);
 	return 0;
 }
 

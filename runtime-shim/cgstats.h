@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 #define CGS_PATH_MAX 512
 
@@ -25,7 +25,7 @@ struct cgs {
 /* Find the directories from proc_cgroup (a /proc/PID/cgroup file) under
  * root (normally /sys/fs/cgroup; tests pass a fake tree). Returns 0, or -1
  * with err when the file cannot be read or names no cgroup that is there. */
-int cgs_find(const char *proc_cgroup, const char *root, struct cgs *c, struct shim_err *err);
+int cgs_find(const char *proc_cgroup, const char *root, struct cgs *c, struct err *err);
 
 /* Write the stats object (runc's "data") to f: cpu, cpuset, memory, pids,
  * blkio, hugetlb, intel_rdt, network_interfaces, in runc's order and with

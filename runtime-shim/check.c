@@ -58,7 +58,7 @@ static void first_bytes(const char *path, char *out, size_t cap)
 static void check_file(struct report *r, enum shim_file f, const char *what, const char *magic,
 		       size_t mlen, char *path)
 {
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	if (shim_find_file(f, path, &err) < 0) {
 		item(r, FAIL, what, "%s", err.msg);
 		path[0] = 0;
@@ -173,14 +173,14 @@ static bool in_path(const char *name, char *out, size_t cap)
 	return false;
 }
 
-int shim_check(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_check(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	(void)g;
 	if (argc > 1)
 		return shim_operands(argc, argv, 0, err), err->status;
 	struct report r = { 0 };
 	char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], p[PATH_MAX];
-	struct shim_err e = { 0 };
+	struct err e = { 0 };
 	if (shim_find_file(SHIM_FILE_MVM, mvm, &e) < 0) {
 		item(&r, FAIL, "mvm", "%s", e.msg);
 		mvm[0] = 0;

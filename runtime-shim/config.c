@@ -28,7 +28,7 @@ static const char *const rlimit_names[] = {
 	"RLIMIT_STACK",
 };
 
-static int parse_user(json_t *proc, struct cfg_process *p, struct shim_err *err)
+static int parse_user(json_t *proc, struct cfg_process *p, struct err *err)
 {
 	json_t *u;
 	if (cj_obj(proc, "user", "process.user", false, &u, err) < 0)
@@ -57,7 +57,7 @@ static int parse_user(json_t *proc, struct cfg_process *p, struct shim_err *err)
 	return 0;
 }
 
-static int parse_rlimits(json_t *proc, struct cfg_process *p, struct shim_err *err)
+static int parse_rlimits(json_t *proc, struct cfg_process *p, struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -98,7 +98,7 @@ static int parse_rlimits(json_t *proc, struct cfg_process *p, struct shim_err *e
 const char *const cfg_cap_set_names[CFG_CAP_SETS] = { "bounding", "effective", "permitted",
 						       "inheritable", "ambient" };
 
-static int parse_capabilities(json_t *proc, struct cfg_process *p, struct shim_err *err)
+static int parse_capabilities(json_t *proc, struct cfg_process *p, struct err *err)
 {
 	json_t *caps;
 	if (cj_obj(proc, "capabilities", "process.capabilities", false, &caps, err) < 0)
@@ -117,7 +117,7 @@ static int parse_capabilities(json_t *proc, struct cfg_process *p, struct shim_e
 	return 0;
 }
 
-static int parse_process(json_t *root, struct cfg *c, struct shim_err *err)
+static int parse_process(json_t *root, struct cfg *c, struct err *err)
 {
 	json_t *proc, *cs;
 	struct cfg_process *p = &c->process;
@@ -172,7 +172,7 @@ static int parse_process(json_t *root, struct cfg *c, struct shim_err *err)
 	return 0;
 }
 
-static int parse_mounts(json_t *root, struct cfg *c, struct shim_err *err)
+static int parse_mounts(json_t *root, struct cfg *c, struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -204,7 +204,7 @@ static int parse_mounts(json_t *root, struct cfg *c, struct shim_err *err)
 	return 0;
 }
 
-static int parse_hooks(json_t *root, struct cfg *c, struct shim_err *err)
+static int parse_hooks(json_t *root, struct cfg *c, struct err *err)
 {
 	json_t *hooks;
 	if (cj_obj(root, "hooks", "hooks", false, &hooks, err) < 0)
@@ -248,7 +248,7 @@ static int parse_hooks(json_t *root, struct cfg *c, struct shim_err *err)
 	return 0;
 }
 
-static int parse_root(json_t *doc, struct cfg *c, struct shim_err *err)
+static int parse_root(json_t *doc, struct cfg *c, struct err *err)
 {
 	json_t *root;
 	if (cj_str(doc, "ociVersion", "ociVersion", true, &c->oci_version, err) < 0)
@@ -271,15 +271,15 @@ static int parse_root(json_t *doc, struct cfg *c, struct shim_err *err)
 	return cj_kvs(doc, "annotations", "annotations", &c->annotations, &c->nannotations, err);
 }
 
-int cfg_parse(const char *text, size_t len, struct cfg *c, struct shim_err *err)
+int cfg_parse(const char *text, size_t len, struct cfg *c, struct err *err)
 {
 	json_error_t je;
 	memset(c, 0, sizeof(*c));
 	/* Numbers as doubles: see config_json.c. */
 	json_t *doc = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &je);
 	if (!doc)
-		return shim_errf(err, CFG_EXIT, "config.json: line %d column %d: %s", je.line,
-				 je.column, je.text);
+		return err_set(err, CFG_EXIT, "config.json: line %d column %d: %s", je.line,
+			       je.column, je.text);
 	c->doc = doc;
 	if (!json_is_object(doc)) {
 		cj_bad(err, "(top level)", "must be an object");
@@ -298,16 +298,16 @@ fail:
 /* A whole small file, NUL-terminated, into *out (malloc'd). */
 /* The whole file: a regular one, or a pipe (exec --process /dev/fd/N, as
  * runc reads it), read to EOF. */
-static int slurp(const char *path, char **out, size_t *len, struct shim_err *err)
+static int slurp(const char *path, char **out, size_t *len, struct err *err)
 {
 	const size_t max = 64u << 20;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return shim_errno(err, CFG_EXIT, "%s", path);
+		return err_sys(err, CFG_EXIT, errno, "%s", path);
 	struct stat st;
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && (size_t)st.st_size > max)) {
 		close(fd);
-		return shim_errf(err, CFG_EXIT, "%s: not a file of at most 64 MiB", path);
+		return err_set(err, CFG_EXIT, "%s: not a file of at most 64 MiB", path);
 	}
 	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096, got = 0;
 	char *buf = malloc(cap);
@@ -337,21 +337,21 @@ static int slurp(const char *path, char **out, size_t *len, struct shim_err *err
 	}
 	close(fd);
 	if (!buf)
-		return shim_errf(err, CFG_EXIT, big ? "%s: larger than 64 MiB" : "%s: could not read it",
-				 path);
+		return err_set(err, CFG_EXIT, big ? "%s: larger than 64 MiB" : "%s: could not read it",
+			       path);
 	buf[got] = 0;
 	*out = buf;
 	*len = got;
 	return 0;
 }
 
-int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *err)
+int cfg_load(const char *bundle, struct cfg *c, char **text, struct err *err)
 {
 	char path[4096], *buf;
 	size_t got;
 	memset(c, 0, sizeof(*c));
 	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path))
-		return shim_errf(err, CFG_EXIT, "bundle path %s: too long", bundle);
+		return err_set(err, CFG_EXIT, "bundle path %s: too long", bundle);
 	if (slurp(path, &buf, &got, err) < 0)
 		return -1;
 	int r = cfg_parse(buf, got, c, err);
@@ -362,7 +362,7 @@ int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *er
 	return r;
 }
 
-int cfg_load_process(const char *path, struct cfg *c, struct shim_err *err)
+int cfg_load_process(const char *path, struct cfg *c, struct err *err)
 {
 	char *buf;
 	size_t len;
@@ -373,13 +373,13 @@ int cfg_load_process(const char *path, struct cfg *c, struct shim_err *err)
 	json_t *proc = json_loadb(buf, len, JSON_DECODE_INT_AS_REAL, &je);
 	free(buf);
 	if (!proc)
-		return shim_errf(err, CFG_EXIT, "%s: line %d column %d: %s", path, je.line,
-				 je.column, je.text);
+		return err_set(err, CFG_EXIT, "%s: line %d column %d: %s", path, je.line,
+			       je.column, je.text);
 	/* The same checks as config.json's "process", so the same messages. */
 	c->doc = json_object();
 	if (!c->doc || json_object_set_new(c->doc, "process", proc) < 0) {
 		cfg_free(c);
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	}
 	if (parse_process(c->doc, c, err) < 0) {
 		cfg_free(c);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "runtime-shim/cgroup.h"
-#include "runtime-shim/err.h"
+#include "common/err.h"
 #include "runtime-shim/hooks.h"
 
 /* Status of every config error: runc exits 1 for a bad bundle. */
@@ -157,17 +157,17 @@ struct cfg {
  * "config.json: process.args: must be a non-empty array of strings", or for
  * bad JSON "config.json: line L column C: <jansson's message>". On failure c
  * holds nothing to free; on success free it with cfg_free(). */
-int cfg_parse(const char *text, size_t len, struct cfg *c, struct shim_err *err);
+int cfg_parse(const char *text, size_t len, struct cfg *c, struct err *err);
 
 /* Read and parse BUNDLE/config.json. Also returns the file's bytes in *text
  * (malloc'd, NUL-terminated; the caller frees) when text is not NULL, so the
  * same config can be kept with the container's state. */
-int cfg_load(const char *bundle, struct cfg *c, char **text, struct shim_err *err);
+int cfg_load(const char *bundle, struct cfg *c, char **text, struct err *err);
 
 /* Read a bare OCI process object (mvrun exec --process FILE) into
  * c->process, checked as config.json's "process" is (messages name
  * "process.FIELD"); the rest of c stays empty. Free with cfg_free(). */
-int cfg_load_process(const char *path, struct cfg *c, struct shim_err *err);
+int cfg_load_process(const char *path, struct cfg *c, struct err *err);
 
 /* Whether id is inside one of the n entries' container ranges. */
 bool cfg_idmap_has(const struct cfg_idmap *m, int n, uint32_t id);

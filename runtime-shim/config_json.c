@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cj_bad(struct shim_err *err, const char *field, const char *fmt, ...)
+int cj_bad(struct err *err, const char *field, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return shim_errf(err, CFG_EXIT, "config.json: %s: %s", field, msg);
+	return err_set(err, CFG_EXIT, "config.json: %s: %s", field, msg);
 }
 
 json_t *cj_get(json_t *o, const char *key)
@@ -29,16 +29,16 @@ json_t *cj_get(json_t *o, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
-void *cj_alloc(size_t n, size_t size, struct shim_err *err)
+void *cj_alloc(size_t n, size_t size, struct err *err)
 {
 	void *p = calloc(n ? n : 1, size);
 	if (!p)
-		shim_errf(err, CFG_EXIT, "config.json: out of memory");
+		err_set(err, CFG_EXIT, "config.json: out of memory");
 	return p;
 }
 
 int cj_obj(json_t *o, const char *key, const char *field, bool required, json_t **out,
-	   struct shim_err *err)
+	   struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	*out = NULL;
@@ -50,7 +50,7 @@ int cj_obj(json_t *o, const char *key, const char *field, bool required, json_t 
 	return 0;
 }
 
-int cj_str_value(json_t *v, const char *field, const char **out, struct shim_err *err)
+int cj_str_value(json_t *v, const char *field, const char **out, struct err *err)
 {
 	if (!json_is_string(v))
 		return cj_bad(err, field, "must be a string");
@@ -59,7 +59,7 @@ int cj_str_value(json_t *v, const char *field, const char **out, struct shim_err
 }
 
 int cj_str(json_t *o, const char *key, const char *field, bool required, const char **out,
-	   struct shim_err *err)
+	   struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	*out = NULL;
@@ -68,7 +68,7 @@ int cj_str(json_t *o, const char *key, const char *field, bool required, const c
 	return cj_str_value(v, field, out, err);
 }
 
-int cj_bool(json_t *o, const char *key, const char *field, bool *out, struct shim_err *err)
+int cj_bool(json_t *o, const char *key, const char *field, bool *out, struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	if (!v)
@@ -98,7 +98,7 @@ static int integral(json_t *v, double lo, double hi, double *out)
 }
 
 int cj_u64(json_t *o, const char *key, const char *field, bool required, bool *present,
-	   uint64_t *out, struct shim_err *err)
+	   uint64_t *out, struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	double d;
@@ -112,7 +112,7 @@ int cj_u64(json_t *o, const char *key, const char *field, bool required, bool *p
 	return 0;
 }
 
-int cj_u32_value(json_t *v, const char *field, uint32_t *out, struct shim_err *err)
+int cj_u32_value(json_t *v, const char *field, uint32_t *out, struct err *err)
 {
 	double d;
 	if (integral(v, 0, 4294967295.0, &d) < 0)
@@ -122,7 +122,7 @@ int cj_u32_value(json_t *v, const char *field, uint32_t *out, struct shim_err *e
 }
 
 int cj_u32(json_t *o, const char *key, const char *field, bool required, bool *present,
-	   uint32_t *out, struct shim_err *err)
+	   uint32_t *out, struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	if (present)
@@ -133,7 +133,7 @@ int cj_u32(json_t *o, const char *key, const char *field, bool required, bool *p
 }
 
 int cj_i64(json_t *o, const char *key, const char *field, bool *present, int64_t *out,
-	   struct shim_err *err)
+	   struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	double d;
@@ -148,7 +148,7 @@ int cj_i64(json_t *o, const char *key, const char *field, bool *present, int64_t
 }
 
 int cj_strs(json_t *o, const char *key, const char *field, const char ***out, int *n,
-	    struct shim_err *err)
+	    struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	*out = NULL;
@@ -175,7 +175,7 @@ int cj_strs(json_t *o, const char *key, const char *field, const char ***out, in
 }
 
 int cj_kvs(json_t *o, const char *key, const char *field, struct cfg_kv **out, int *n,
-	   struct shim_err *err)
+	   struct err *err)
 {
 	json_t *v = cj_get(o, key), *val;
 	const char *k;
@@ -208,7 +208,7 @@ int cj_kvs(json_t *o, const char *key, const char *field, struct cfg_kv **out, i
 /* An array that must be present (or absent when !required); *out NULL and
  * *len 0 when absent. */
 int cj_arr(json_t *o, const char *key, const char *field, bool required, json_t **out,
-	   size_t *len, struct shim_err *err)
+	   size_t *len, struct err *err)
 {
 	json_t *v = cj_get(o, key);
 	*out = NULL;

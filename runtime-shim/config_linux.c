@@ -11,7 +11,7 @@
 static const char *const ns_types[] = { "pid",	"network", "mount",  "ipc",
 					"uts",	"user",	   "cgroup", "time" };
 
-static int parse_namespaces(json_t *lx, struct cfg_linux *l, struct shim_err *err)
+static int parse_namespaces(json_t *lx, struct cfg_linux *l, struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -52,7 +52,7 @@ static int parse_namespaces(json_t *lx, struct cfg_linux *l, struct shim_err *er
  * mappings"): each entry's ranges are checked alone here; how they sit
  * together (overlaps) is spec2vm's business. */
 static int parse_mappings(json_t *lx, const char *key, struct cfg_idmap *out, int *count,
-			  struct shim_err *err)
+			  struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -100,7 +100,7 @@ bool cfg_idmap_has(const struct cfg_idmap *m, int n, uint32_t id)
 }
 
 /* Each entry an absolute path. */
-static int check_paths(const char *field, const char **paths, int n, struct shim_err *err)
+static int check_paths(const char *field, const char **paths, int n, struct err *err)
 {
 	for (int i = 0; i < n; i++) {
 		char f[64];
@@ -112,7 +112,7 @@ static int check_paths(const char *field, const char **paths, int n, struct shim
 }
 
 /* linux.devices (config-linux.md "Devices"). */
-static int parse_devices(json_t *lx, struct cfg_linux *l, struct shim_err *err)
+static int parse_devices(json_t *lx, struct cfg_linux *l, struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -166,7 +166,7 @@ static int parse_devices(json_t *lx, struct cfg_linux *l, struct shim_err *err)
 }
 
 /* linux.resources.devices (config-linux.md "Allowed Device List"). */
-static int parse_devrules(json_t *res, struct cfg_linux *l, struct shim_err *err)
+static int parse_devrules(json_t *res, struct cfg_linux *l, struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -221,7 +221,7 @@ static int parse_devrules(json_t *res, struct cfg_linux *l, struct shim_err *err
 	return 0;
 }
 
-static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err)
+static int parse_resources(json_t *lx, struct cfg_linux *l, struct err *err)
 {
 	struct cg_resources *r = &l->resources;
 	json_t *res, *mem, *cpu, *pids;
@@ -298,7 +298,7 @@ static int parse_resources(json_t *lx, struct cfg_linux *l, struct shim_err *err
 	return 0;
 }
 
-int cfg_parse_linux(json_t *doc, struct cfg *c, struct shim_err *err)
+int cfg_parse_linux(json_t *doc, struct cfg *c, struct err *err)
 {
 	struct cfg_linux *l = &c->lx;
 	json_t *lx;

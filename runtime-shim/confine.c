@@ -47,7 +47,7 @@ int cf_rlimit_number(const char *name)
 
 int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
 	       const struct cfg_linux *lx, struct proto_confine *out, struct sc_prog *prog,
-	       int *unknown_caps, struct shim_err *err)
+	       int *unknown_caps, struct err *err)
 {
 	const struct cfg_process *cp = !p->has_capabilities && fallback ? fallback : p;
 	memset(out, 0, sizeof(*out));
@@ -79,7 +79,7 @@ int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
 	return 0;
 }
 
-int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct shim_err *err)
+int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct err *err)
 {
 	const struct cfg_linux *l = &c->lx;
 	memset(out, 0, sizeof(*out));

@@ -7,7 +7,7 @@
 
 #include "proto/confine.h"
 #include "runtime-shim/config.h"
-#include "runtime-shim/err.h"
+#include "common/err.h"
 #include "runtime-shim/seccomp.h"
 
 /* The capability number of "CAP_NAME", or -1 if unknown. */
@@ -26,16 +26,16 @@ int cf_rlimit_number(const char *name);
  * with err. */
 int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
 	       const struct cfg_linux *lx, struct proto_confine *out, struct sc_prog *prog,
-	       int *unknown_caps, struct shim_err *err);
+	       int *unknown_caps, struct err *err);
 
 /* The container's SETUP from c; strings point into c. Returns 0, or -1 with
  * err naming a list longer than the protocol carries. *empty says whether
  * there is nothing to send (never: the device rules always are). */
-int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct shim_err *err);
+int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct err *err);
 
 /* out->devrules from c's linux.resources.devices and runc's default
  * allowed devices (devrules.c). Returns 0, or -1 with err naming a rule the
  * guest's cgroup v1 devices controller cannot apply as written. */
-int cf_devrules(const struct cfg *c, struct proto_setup *out, struct shim_err *err);
+int cf_devrules(const struct cfg *c, struct proto_setup *out, struct err *err);
 
 #endif

@@ -8,9 +8,9 @@
 
 /* The options create and run share; returns -1 at the end of the options,
  * 0 for one handled here, the option otherwise, -2 with err on a bad one. */
-int shim_create_opt(int c, struct launch_opts *o, struct shim_err *err);
+int shim_create_opt(int c, struct launch_opts *o, struct err *err);
 
-int shim_create_opt(int c, struct launch_opts *o, struct shim_err *err)
+int shim_create_opt(int c, struct launch_opts *o, struct err *err)
 {
 	char *end;
 	switch (c) {
@@ -22,7 +22,7 @@ int shim_create_opt(int c, struct launch_opts *o, struct shim_err *err)
 	case 'f':
 		o->preserve_fds = (int)strtol(optarg, &end, 10);
 		if (*end || o->preserve_fds < 0)
-			return shim_errf(err, 1, "--preserve-fds %s: not a count", optarg), -2;
+			return err_set(err, 1, "--preserve-fds %s: not a count", optarg), -2;
 		return 0;
 	default: return c;
 	}
@@ -34,7 +34,7 @@ int shim_create_opt(int c, struct launch_opts *o, struct shim_err *err)
 		{ "no-pivot", no_argument, 0, 'k' }, { "no-new-keyring", no_argument, 0, 'k' }, \
 		{ "preserve-fds", required_argument, 0, 'f' }
 
-int shim_create(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_create(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { CREATE_OPTS, { 0, 0, 0, 0 } };
 	struct launch_opts o = { 0 };

@@ -19,23 +19,23 @@
 
 /* SIGKILL mvm (thawing it if frozen) and wait until it is gone (a zombie counts: its parent is the
  * engine, which reaps it when it likes). */
-static int kill_and_wait(const struct store_state *st, bool frozen, struct shim_err *err)
+static int kill_and_wait(const struct store_state *st, bool frozen, struct err *err)
 {
 	if (kill(st->pid, SIGKILL) < 0 && errno != ESRCH)
-		return shim_errno(err, 1, "kill %d", (int)st->pid);
+		return err_sys(err, 1, errno, "kill %d", (int)st->pid);
 	/* A frozen mvm takes SIGKILL only once thawed (cgroup v1 freezer). */
 	if (frozen && shim_freeze(st, false, err) < 0)
 		return -1;
 	for (int ms = 0; store_alive(st->pid, st->start_time); ms += 10) {
 		if (ms >= GONE_WAIT_MS)
-			return shim_errf(err, 1, "mvm (pid %d) is still there %d s after SIGKILL",
-					 (int)st->pid, GONE_WAIT_MS / 1000);
+			return err_set(err, 1, "mvm (pid %d) is still there %d s after SIGKILL",
+				       (int)st->pid, GONE_WAIT_MS / 1000);
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 	return 0;
 }
 
-int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err *err)
+int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct err *err)
 {
 	struct store_state st;
 	bool missing;
@@ -52,12 +52,12 @@ int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err
 	int r = -1;
 	enum store_status now = store_current(&st);
 	if (now == STORE_RUNNING && !force) {
-		shim_errf(err, 1, "cannot delete container \"%s\": it is running (kill it first, or "
+		err_set(err, 1, "cannot delete container \"%s\": it is running (kill it first, or "
 				  "use delete --force)", id);
 		goto out;
 	}
 	if (now == STORE_PAUSED && !force) {
-		shim_errf(err, 1, "cannot delete container \"%s\": it is paused (resume it, or use "
+		err_set(err, 1, "cannot delete container \"%s\": it is paused (resume it, or use "
 				  "delete --force)", id);
 		goto out;
 	}
@@ -77,7 +77,7 @@ out:
 	return r;
 }
 
-int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_delete(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { "force", no_argument, 0, 'f' }, { 0, 0, 0, 0 } };
 	bool force = false;
@@ -89,7 +89,7 @@ int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	}
 	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
-	struct shim_err e = { 0 };
+	struct err e = { 0 };
 	if (shim_destroy(g, argv[optind], force, &e) == 0)
 		return 0;
 	if (force && store_check_id(argv[optind], NULL) == 0) {

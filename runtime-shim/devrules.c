@@ -91,7 +91,7 @@ static void rule_text(const struct proto_devrule *r, char *out, size_t size)
 
 /* Append r (checked against m) to out; field names it in errors. */
 static int push(struct proto_setup *out, struct emu *m, const struct proto_devrule *r,
-		const char *field, struct shim_err *err)
+		const char *field, struct err *err)
 {
 	char what[64];
 	if (out->ndevrules == PROTO_MAX_DEVRULES)
@@ -106,7 +106,7 @@ static int push(struct proto_setup *out, struct emu *m, const struct proto_devru
 	return 0;
 }
 
-int cf_devrules(const struct cfg *c, struct proto_setup *out, struct shim_err *err)
+int cf_devrules(const struct cfg *c, struct proto_setup *out, struct err *err)
 {
 	static struct emu m; /* large; the shim is single-threaded */
 	const struct cfg_linux *l = &c->lx;

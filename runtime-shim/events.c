@@ -80,7 +80,7 @@ static void print_stats(const char *id, const struct cgs *c)
 	fflush(stdout);
 }
 
-int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_events(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { "interval", required_argument, 0, 'i' },
 					      { "stats", no_argument, 0, 's' },
@@ -94,8 +94,8 @@ int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		if (c == 's')
 			once = true;
 		else if (parse_duration(optarg, &interval) < 0)
-			return shim_errf(err, 1, "events: --interval %s: not a duration (5s, 500ms, 1m30s)",
-					 optarg), 1;
+			return err_set(err, 1, "events: --interval %s: not a duration (5s, 500ms, 1m30s)",
+				       optarg), 1;
 	}
 	if (shim_operands(argc, argv, 1, err) < 0)
 		return err->status;
@@ -105,13 +105,13 @@ int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		return err->status;
 	if (interval <= 0) { /* checked after the id, as runc */
 		store_free(&st);
-		return shim_errf(err, 1, "duration interval must be greater than 0"), 1;
+		return err_set(err, 1, "duration interval must be greater than 0"), 1;
 	}
 	char proc[64];
 	struct cgs cg;
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)st.pid);
 	if (store_current(&st) == STORE_STOPPED)
-		shim_errf(err, 1, "container with id %s is not running", id);
+		err_set(err, 1, "container with id %s is not running", id);
 	else if (cgs_find(proc, "/sys/fs/cgroup", &cg, err) == 0)
 		shim_debug(g, "events %s: the cgroups of pid %d: memory %s, cpu %s, pids %s", id,
 			   (int)st.pid, cg.unified[0] ? cg.unified : cg.memory, cg.cpu, cg.pids);

@@ -59,7 +59,7 @@ static void to_spec(const struct cfg_process *p, const struct cfg_process *ctr, 
 
 /* A pty whose master goes to the console socket (as at create); returns the
  * slave, raw (the guest's pty does the line discipline), or -1 with err. */
-static int console_pty(const char *sock, const struct cfg_process *p, struct shim_err *err)
+static int console_pty(const char *sock, const struct cfg_process *p, struct err *err)
 {
 	char name[64];
 	int cs = shim_unix_connect(sock, "--console-socket", err), slave = -1;
@@ -68,7 +68,7 @@ static int console_pty(const char *sock, const struct cfg_process *p, struct shi
 	    ptsname_r(master, name, sizeof(name)) != 0 ||
 	    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
 		if (cs >= 0)
-			shim_errno(err, 1, "exec: create a pty");
+			err_sys(err, 1, errno, "exec: create a pty");
 		goto out;
 	}
 	struct winsize ws = { .ws_row = (unsigned short)p->console_height,
@@ -96,7 +96,7 @@ out:
  * runc 1.1's on cgroup v2: "[:]SUB", no controller) in its existing
  * sub-cgroup SUB. */
 static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
-		       struct shim_err *err)
+		       struct err *err)
 {
 	struct cg_layout l;
 	struct cg_resources none = { .memory_limit = -1, .memory_swap = -1, .cpu_quota = -1,
@@ -106,7 +106,7 @@ static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
 	if (s) {
 		const char *colon = strchr(s, ':');
 		if (colon && colon != s)
-			return shim_errf(err, 1, "exec: --cgroup %s: unknown controller %.*s in the "
+			return err_set(err, 1, "exec: --cgroup %s: unknown controller %.*s in the "
 						 "sub-cgroup paths (cgroup v2 takes [:]SUB)",
 					 sub, (int)(colon - s), s);
 		s = colon ? colon + 1 : s;
@@ -114,9 +114,9 @@ static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
 			s++;
 		if (!*s || !strcmp(s, "..") || !strncmp(s, "../", 3) || strstr(s, "/../") ||
 		    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
-			return shim_errf(err, 1, "exec: --cgroup %s: not a sub-cgroup", sub);
+			return err_set(err, 1, "exec: --cgroup %s: not a sub-cgroup", sub);
 		if (!cg)
-			return shim_errf(err, 1, "exec: --cgroup %s: the container has no cgroup "
+			return err_set(err, 1, "exec: --cgroup %s: the container has no cgroup "
 						 "(linux.cgroupsPath)", sub);
 	}
 	if (!cg)
@@ -126,7 +126,7 @@ static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
 	if (!s)
 		return cg_enter(&l, cg, pid, &none, err);
 	if (!l.unified && !l.hybrid)
-		return shim_errf(err, 1, "exec: --cgroup %s: needs cgroup v2", sub);
+		return err_set(err, 1, "exec: --cgroup %s: needs cgroup v2", sub);
 	/* runc's: the sub-cgroup must exist. */
 	struct stat sb;
 	char path[PATH_MAX];
@@ -134,7 +134,7 @@ static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
 	snprintf(dir, sizeof(dir), "%s%s%s%s", l.root, l.hybrid ? "/unified" : "",
 		 cg[0] == '/' ? "" : "/mvrun/", path);
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return shim_errf(err, 1, "exec: --cgroup %s: %s: no such cgroup", sub, dir);
+		return err_set(err, 1, "exec: --cgroup %s: %s: no such cgroup", sub, dir);
 	/* Only the move, as runc's: enabling controllers for it would fail
 	 * while the container's cgroup holds mvm (no internal processes). */
 	char procs[PATH_MAX + 320], num[24];
@@ -142,7 +142,7 @@ static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
 	int n = snprintf(num, sizeof(num), "%d", (int)pid);
 	int fd = open(procs, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, num, (size_t)n) != n) {
-		shim_errno(err, 1, "exec: --cgroup %s: add %d to %s", sub, (int)pid, procs);
+		err_sys(err, 1, errno, "exec: --cgroup %s: add %d to %s", sub, (int)pid, procs);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -155,15 +155,15 @@ static int join_cgroup(const struct store_state *st, const char *sub, pid_t pid,
  * process runs, then name it in the pid file. */
 static int detach(struct exec_host *h, const struct proto_spec *spec,
 		  const struct store_state *st, const char *sub, const char *pid_file,
-		  struct shim_err *err)
+		  struct err *err)
 {
 	int rep[2];
 	if (pipe2(rep, O_CLOEXEC) < 0)
-		return shim_errno(err, 1, "pipe");
+		return err_sys(err, 1, errno, "pipe");
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct shim_err e = { 0 };
+		struct err e = { 0 };
 		close(rep[0]);
 		/* The pty's session leader, so an engine's resize of the master
 		 * reaches us as SIGWINCH. Still the caller's descendant. */
@@ -176,7 +176,7 @@ static int detach(struct exec_host *h, const struct proto_spec *spec,
 	close(rep[1]);
 	if (pid < 0) {
 		close(rep[0]);
-		return shim_errno(err, 1, "fork");
+		return err_sys(err, 1, errno, "fork");
 	}
 	char line[1200];
 	size_t got = 0;
@@ -202,11 +202,11 @@ static int detach(struct exec_host *h, const struct proto_spec *spec,
 	char *end;
 	long s = strtol(line + 6, &end, 10);
 	if (!strncmp(line, "error ", 6) && end != line + 6)
-		return shim_errf(err, s > 0 && s < 256 ? (int)s : 1, "%s", *end ? end + 1 : end);
-	return shim_errf(err, 1, "exec: the host process died before the process started");
+		return err_set(err, s > 0 && s < 256 ? (int)s : 1, "%s", *end ? end + 1 : end);
+	return err_set(err, 1, "exec: the host process died before the process started");
 }
 
-int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_exec(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	struct exec_opts o = { 0 };
 	struct store_state st = { 0 };
@@ -228,8 +228,8 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	/* runc's words. A paused VM takes the exec once it is resumed: the
 	 * host process joins the frozen cgroup and waits there, as under runc. */
 	if (now == STORE_STOPPED || (now == STORE_PAUSED && !o.ignore_paused)) {
-		shim_errf(err, 1, "cannot exec in a %s container%s", store_status_name(now),
-			  now == STORE_PAUSED ? " (use --ignore-paused to override)" : "");
+		err_set(err, 1, "cannot exec in a %s container%s", store_status_name(now),
+			now == STORE_PAUSED ? " (use --ignore-paused to override)" : "");
 		goto out;
 	}
 	if ((o.process ? cfg_load_process(o.process, &c, err)
@@ -259,8 +259,8 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	const char *uf = s2v_unmapped(&c.process, o.process ? &ctr.lx : &c.lx, ubuf, sizeof(ubuf),
 				      &uid);
 	if (uf) {
-		shim_errf(err, 1, "exec %s: %s: %u is not mapped by the container's linux.%s", id, uf,
-			  uid, strstr(uf, ".uid") ? "uidMappings" : "gidMappings");
+		err_set(err, 1, "exec %s: %s: %u is not mapped by the container's linux.%s", id, uf,
+			uid, strstr(uf, ".uid") ? "uidMappings" : "gidMappings");
 		goto out;
 	}
 	if (o.nnp)
@@ -283,7 +283,7 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 			if (isatty(fd))
 				term = fd;
 		if (term < 0 && (term = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-			shim_errno(err, 1, "exec: a terminal needs --console-socket or a terminal: "
+			err_sys(err, 1, errno, "exec: a terminal needs --console-socket or a terminal: "
 					   "open /dev/tty");
 			goto out;
 		}
@@ -332,6 +332,6 @@ out:
 	if (r >= 0)
 		return r;
 	if (!err->status)
-		shim_errf(err, EXEC_FAILED, "exec failed");
+		err_set(err, EXEC_FAILED, "exec failed");
 	return err->status = EXEC_FAILED;
 }

@@ -276,12 +276,12 @@ static void loop(struct xh *x)
 	}
 }
 
-int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shim_err *err)
+int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err *err)
 {
 	struct xh *x = calloc(1, sizeof(*x)); /* the pumps' buffers are large */
 	if (!x) {
 		report(h, "error 1 out of memory\n");
-		return shim_errf(err, 1, "exec: out of memory");
+		return err_set(err, 1, "exec: out of memory");
 	}
 	x->h = h;
 	x->sigfd = -1;
@@ -295,13 +295,13 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shi
 	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof(all)) < 0 ||
 	    (x->sigfd = (int)syscall(SYS_signalfd4, -1, &all, sizeof(all),
 				     SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		shim_errno(err, 1, "exec: signalfd");
+		err_sys(err, 1, errno, "exec: signalfd");
 	} else if ((h->confine && proto_encode_confine(&b, h->confine) < 0) ||
 		   proto_encode_exec(&b, 0, spec) < 0) {
 		proto_buf_free(&b);
-		shim_errf(err, 1, "exec: the process is too large to send");
+		err_set(err, 1, "exec: the process is too large to send");
 	} else if (send_msg(x, &b) < 0) {
-		shim_errno(err, 1, "exec: send the request to mvm");
+		err_sys(err, 1, errno, "exec: send the request to mvm");
 	} else {
 		/* An engine may size the console before we lead its session (no
 		 * SIGWINCH then): the size as it is now, once signals are ours. */
@@ -310,9 +310,9 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shi
 		if (x->started)
 			r = x->status;
 		else if (x->error[0])
-			shim_errf(err, x->status, "exec failed: %s", x->error);
+			err_set(err, x->status, "exec failed: %s", x->error);
 		else
-			shim_errf(err, 1, "exec failed: the container stopped");
+			err_set(err, 1, "exec failed: the container stopped");
 	}
 	if (err->status) {
 		char line[1100];

@@ -25,6 +25,6 @@ struct exec_host {
  * under it). Returns -1 with err when it never started (the guest's status
  * and message, or why the request failed); report_fd has been told. Blocks
  * the catchable signals in the calling thread for good (forwarding them). */
-int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct shim_err *err);
+int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err *err);
 
 #endif

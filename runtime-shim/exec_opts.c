@@ -10,7 +10,7 @@
 #include "runtime-shim/confine.h"
 
 /* --additional-gids G, or a comma-separated list of them. */
-static int add_gids(struct exec_opts *o, const char *v, struct shim_err *err)
+static int add_gids(struct exec_opts *o, const char *v, struct err *err)
 {
 	const char *s = v;
 	do {
@@ -18,16 +18,16 @@ static int add_gids(struct exec_opts *o, const char *v, struct shim_err *err)
 		errno = 0;
 		unsigned long g = strtoul(s, &end, 10);
 		if (*s < '0' || *s > '9' || errno || g > UINT32_MAX - 1 || (*end && *end != ','))
-			return shim_errf(err, 1, "exec: --additional-gids %s: want numeric gids", v);
+			return err_set(err, 1, "exec: --additional-gids %s: want numeric gids", v);
 		if (o->ngids == EXEC_MAX_GIDS)
-			return shim_errf(err, 1, "exec: at most %d --additional-gids", EXEC_MAX_GIDS);
+			return err_set(err, 1, "exec: at most %d --additional-gids", EXEC_MAX_GIDS);
 		o->gids[o->ngids++] = (uint32_t)g;
 		s = *end ? end + 1 : end;
 	} while (*s);
 	return 0;
 }
 
-int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err *err)
+int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct err *err)
 {
 	static const struct option opts[] = {
 		{ "process", required_argument, 0, 'p' }, { "detach", no_argument, 0, 'd' },
@@ -58,17 +58,17 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
 		case 'G': o->cgroup = optarg; break;
 		case 'e':
 			if (o->nenv == EXEC_MAX_ENV)
-				return shim_errf(err, 1, "exec: at most %d --env", EXEC_MAX_ENV);
+				return err_set(err, 1, "exec: at most %d --env", EXEC_MAX_ENV);
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return shim_errf(err, 1, "exec: --env %s: not NAME=VALUE", optarg);
+				return err_set(err, 1, "exec: --env %s: not NAME=VALUE", optarg);
 			o->env[o->nenv++] = optarg;
 			break;
 		case 'c':
 			if (cf_cap_number(optarg) < 0)
-				return shim_errf(err, 1, "exec: --cap %s: not a capability name (such as "
-						 "CAP_NET_ADMIN)", optarg);
+				return err_set(err, 1, "exec: --cap %s: not a capability name (such as "
+					       "CAP_NET_ADMIN)", optarg);
 			if (o->ncaps == EXEC_MAX_CAPS)
-				return shim_errf(err, 1, "exec: at most %d --cap", EXEC_MAX_CAPS);
+				return err_set(err, 1, "exec: at most %d --cap", EXEC_MAX_CAPS);
 			o->caps[o->ncaps++] = optarg;
 			break;
 		case 'g':
@@ -77,8 +77,8 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
 			break;
 		case 'f':
 			if (strcmp(optarg, "0"))
-				return shim_errf(err, 1, "exec: --preserve-fds %s: host fds cannot be "
-						 "passed into the VM", optarg);
+				return err_set(err, 1, "exec: --preserve-fds %s: host fds cannot be "
+					       "passed into the VM", optarg);
 			break;
 		default: break;
 		}
@@ -86,18 +86,18 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
 	char usage[512];
 	shim_usage("exec", usage, sizeof(usage));
 	if (argc - optind < 1)
-		return shim_errf(err, 1, "exec: missing argument (usage: %s)", usage);
+		return err_set(err, 1, "exec: missing argument (usage: %s)", usage);
 	if (!o->process && argc - optind < 2)
-		return shim_errf(err, 1, "exec: no command: give ARGS or --process (usage: %s)",
-				 usage);
+		return err_set(err, 1, "exec: no command: give ARGS or --process (usage: %s)",
+			       usage);
 	if (o->process && argc - optind > 1)
-		return shim_errf(err, 1, "exec: ARGS and --process are exclusive");
+		return err_set(err, 1, "exec: ARGS and --process are exclusive");
 	if (o->tty && o->detach && !o->console_socket)
-		return shim_errf(err, 1, "exec: --tty with --detach needs --console-socket");
+		return err_set(err, 1, "exec: --tty with --detach needs --console-socket");
 	return 0;
 }
 
-static int parse_user(const char *v, struct cfg_process *p, struct shim_err *err)
+static int parse_user(const char *v, struct cfg_process *p, struct err *err)
 {
 	char *end;
 	errno = 0;
@@ -105,7 +105,7 @@ static int parse_user(const char *v, struct cfg_process *p, struct shim_err *err
 	if (*end == ':' && end[1] >= '0' && end[1] <= '9')
 		gid = strtoul(end + 1, &end, 10);
 	if (v[0] < '0' || v[0] > '9' || *end || errno || u > UINT32_MAX - 1 || gid > UINT32_MAX - 1)
-		return shim_errf(err, 1, "exec: --user %s: want UID[:GID], numeric", v);
+		return err_set(err, 1, "exec: --user %s: want UID[:GID], numeric", v);
 	p->uid = (uint32_t)u;
 	p->gid = (uint32_t)gid;
 	return 0;
@@ -113,11 +113,11 @@ static int parse_user(const char *v, struct cfg_process *p, struct shim_err *err
 
 /* Append o's --cap names to set s of p (the strings are o's, whose argv
  * outlives p). */
-static int add_caps(struct cfg_process *p, int s, const struct exec_opts *o, struct shim_err *err)
+static int add_caps(struct cfg_process *p, int s, const struct exec_opts *o, struct err *err)
 {
 	const char **v = realloc(p->caps[s], ((size_t)p->ncaps[s] + (size_t)o->ncaps + 1) * sizeof(*v));
 	if (!v)
-		return shim_errf(err, 1, "out of memory");
+		return err_set(err, 1, "out of memory");
 	memcpy(v + p->ncaps[s], o->caps, (size_t)o->ncaps * sizeof(*v));
 	p->ncaps[s] += o->ncaps;
 	v[p->ncaps[s]] = NULL;
@@ -128,7 +128,7 @@ static int add_caps(struct cfg_process *p, int s, const struct exec_opts *o, str
 /* runc exec --cap: bounding, effective and permitted; ambient only when
  * the config has an inheritable set (the kernel raises an ambient cap only
  * if it is inheritable too). */
-static int exec_caps(struct cfg_process *p, const struct exec_opts *o, struct shim_err *err)
+static int exec_caps(struct cfg_process *p, const struct exec_opts *o, struct err *err)
 {
 	if (!o->ncaps)
 		return 0;
@@ -141,14 +141,14 @@ static int exec_caps(struct cfg_process *p, const struct exec_opts *o, struct sh
 	return 0;
 }
 
-static int exec_gids(struct cfg_process *p, const struct exec_opts *o, struct shim_err *err)
+static int exec_gids(struct cfg_process *p, const struct exec_opts *o, struct err *err)
 {
 	if (!o->ngids)
 		return 0;
 	size_t n = (size_t)p->nadditional_gids + (size_t)o->ngids;
 	uint32_t *g = realloc(p->additional_gids, n * sizeof(*g));
 	if (!g)
-		return shim_errf(err, 1, "out of memory");
+		return err_set(err, 1, "out of memory");
 	memcpy(g + p->nadditional_gids, o->gids, (size_t)o->ngids * sizeof(*g));
 	p->additional_gids = g;
 	p->nadditional_gids = (int)n;
@@ -156,7 +156,7 @@ static int exec_gids(struct cfg_process *p, const struct exec_opts *o, struct sh
 }
 
 int exec_own_process(struct shim_ctx *g, const char *id, const struct exec_opts *o,
-		     char **args, int nargs, struct cfg *c, struct shim_err *err)
+		     char **args, int nargs, struct cfg *c, struct err *err)
 {
 	char dir[PATH_MAX];
 	if (store_path(g->root, id, NULL, dir, sizeof(dir), err) < 0 || cfg_load(dir, c, NULL, err) < 0)
@@ -167,7 +167,7 @@ int exec_own_process(struct shim_ctx *g, const char *id, const struct exec_opts 
 	if (!a || !env) {
 		free(a);
 		free(env);
-		return shim_errf(err, 1, "out of memory");
+		return err_set(err, 1, "out of memory");
 	}
 	memcpy(a, args, (size_t)nargs * sizeof(*a));
 	free(p->args);
@@ -187,7 +187,7 @@ int exec_own_process(struct shim_ctx *g, const char *id, const struct exec_opts 
 	p->env = env;
 	p->nenv = n;
 	if (o->cwd && o->cwd[0] != '/')
-		return shim_errf(err, 1, "exec: --cwd %s: must be an absolute path", o->cwd);
+		return err_set(err, 1, "exec: --cwd %s: must be an absolute path", o->cwd);
 	if (o->cwd)
 		p->cwd = o->cwd;
 	if (o->user && parse_user(o->user, p, err) < 0)

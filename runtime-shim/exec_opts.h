@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "runtime-shim/config.h"
-#include "runtime-shim/err.h"
+#include "common/err.h"
 #include "runtime-shim/shim.h"
 
 #define EXEC_MAX_ENV 1024
@@ -31,7 +31,7 @@ struct exec_opts {
 /* Parse argv into o (getopt's optind then indexes ID). Returns 0, or -1
  * with err (status 1) naming the option: an unknown one, a --cap that is
  * no capability, --preserve-fds above 0 (host fds cannot reach the VM). */
-int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err *err);
+int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct err *err);
 
 /* The container's own process (config.json as saved at create, in
  * ROOT/id) with args (nargs of them) and o's overrides, as runc exec builds
@@ -41,6 +41,6 @@ int exec_parse_opts(int argc, char **argv, struct exec_opts *o, struct shim_err 
  * has an inheritable one. c is then the caller's to cfg_free(). Returns 0
  * or -1 with err. */
 int exec_own_process(struct shim_ctx *g, const char *id, const struct exec_opts *o,
-		     char **args, int nargs, struct cfg *c, struct shim_err *err);
+		     char **args, int nargs, struct cfg *c, struct err *err);
 
 #endif

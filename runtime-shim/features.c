@@ -98,7 +98,7 @@ static const char features[] =
 	" --preserve-fds, --systemd-cgroup, kill SIGSYS (mvm keeps it for its seccomp report),"
 	" exec --cgroup CONTROLLER:SUB (cgroup v2 has none)\"}}";
 
-int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_features(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { 0, 0, 0, 0 } };
 	(void)g;
@@ -110,7 +110,7 @@ int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *er
 	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	if (!text)
-		return shim_errf(err, 1, "features: internal error: %s", je.text), 1;
+		return err_set(err, 1, "features: internal error: %s", je.text), 1;
 	printf("%s\n", text);
 	free(text);
 	return 0;

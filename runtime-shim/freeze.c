@@ -4,12 +4,12 @@
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/shim.h"
 
-int shim_freeze(const struct store_state *st, bool frozen, struct shim_err *err)
+int shim_freeze(const struct store_state *st, bool frozen, struct err *err)
 {
 	struct cg_layout l;
 	if (!st->cgroup_path)
-		return shim_errf(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to %s",
-				 st->id, frozen ? "freeze" : "thaw");
+		return err_set(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to %s",
+			       st->id, frozen ? "freeze" : "thaw");
 	if (cg_detect(&l, "/sys/fs/cgroup", err) < 0)
 		return -1;
 	return cg_freeze(&l, st->cgroup_path, frozen, err);

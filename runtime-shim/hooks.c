@@ -122,17 +122,17 @@ static bool feed(int fd, const char *data, size_t len, size_t *off)
 	return more && *off < len;
 }
 
-int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
+int hooks_run_one(struct hook_run *r, const char *state, struct err *err)
 {
 	const struct hook *h = r->h;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, ex[2] = { -1, -1 }, pfd = -1, rc = -1;
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
-		shim_errno(err, 1, "%s hook %s: pipe", r->what, h->path);
+		err_sys(err, 1, errno, "%s hook %s: pipe", r->what, h->path);
 		goto out;
 	}
 	r->pid = fork();
 	if (r->pid < 0) {
-		shim_errno(err, 1, "%s hook %s: fork", r->what, h->path);
+		err_sys(err, 1, errno, "%s hook %s: fork", r->what, h->path);
 		goto out;
 	}
 	if (r->pid == 0)
@@ -171,7 +171,7 @@ int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
 				wait = (int)left;
 		}
 		if (poll(p, (nfds_t)np, wait) < 0 && errno != EINTR) {
-			shim_errno(err, 1, "%s hook %s: poll", r->what, h->path);
+			err_sys(err, 1, errno, "%s hook %s: poll", r->what, h->path);
 			kill(r->pid, SIGKILL);
 			waitpid(r->pid, &r->status, 0);
 			goto out;
@@ -187,7 +187,7 @@ int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err)
 			while ((w = waitpid(r->pid, &r->status, WNOHANG)) < 0 && errno == EINTR)
 				;
 			if (w < 0) { /* ECHILD: the caller ignores SIGCHLD, so no status */
-				shim_errno(err, 1, "%s hook %s: wait", r->what, h->path);
+				err_sys(err, 1, errno, "%s hook %s: wait", r->what, h->path);
 				goto out;
 			}
 			exited = w == r->pid;
@@ -240,16 +240,16 @@ static const char *one_line(struct hook_run *r)
 }
 
 int hooks_run(const struct hook *hooks, int n, const char *what, const char *state_json,
-	      struct shim_err *err)
+	      struct err *err)
 {
 	for (int i = 0; i < n; i++) {
 		const struct hook *h = &hooks[i];
 		if (!h->path || h->path[0] != '/')
-			return shim_errf(err, 1, "%s hook %s: the path must be absolute", what,
-					 h->path ? h->path : "(none)");
+			return err_set(err, 1, "%s hook %s: the path must be absolute", what,
+				       h->path ? h->path : "(none)");
 		struct hook_run *r = calloc(1, sizeof(*r));
 		if (!r)
-			return shim_errno(err, 1, "%s hook %s", what, h->path);
+			return err_sys(err, 1, errno, "%s hook %s", what, h->path);
 		r->h = h;
 		r->what = what;
 		int rc = hooks_run_one(r, state_json, err);
@@ -258,16 +258,16 @@ int hooks_run(const struct hook *hooks, int n, const char *what, const char *sta
 			int st = r->status;
 			if (r->exec_errno) {
 				errno = r->exec_errno;
-				rc = shim_errno(err, 1, "%s hook %s: exec", what, h->path);
+				rc = err_sys(err, 1, errno, "%s hook %s: exec", what, h->path);
 			} else if (r->timed_out) {
-				rc = shim_errf(err, 1, "%s hook %s timed out after %d s%s%s", what, h->path,
-					       h->timeout, sep, o);
+				rc = err_set(err, 1, "%s hook %s timed out after %d s%s%s", what, h->path,
+					     h->timeout, sep, o);
 			} else if (WIFSIGNALED(st)) {
-				rc = shim_errf(err, 1, "%s hook %s was killed by signal %d (%s)%s%s", what,
-					       h->path, WTERMSIG(st), strsignal(WTERMSIG(st)), sep, o);
+				rc = err_set(err, 1, "%s hook %s was killed by signal %d (%s)%s%s", what,
+					     h->path, WTERMSIG(st), strsignal(WTERMSIG(st)), sep, o);
 			} else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
-				rc = shim_errf(err, 1, "%s hook %s exited with status %d%s%s", what, h->path,
-					       WEXITSTATUS(st), sep, o);
+				rc = err_set(err, 1, "%s hook %s exited with status %d%s%s", what, h->path,
+					     WEXITSTATUS(st), sep, o);
 			}
 		}
 		free(r);
@@ -278,13 +278,13 @@ int hooks_run(const struct hook *hooks, int n, const char *what, const char *sta
 }
 
 int hooks_run_kind(const struct cfg *c, enum cfg_hook_kind kind, const struct store_state *st,
-		   enum store_status status, struct shim_err *err)
+		   enum store_status status, struct err *err)
 {
 	if (!c->nhooks[kind])
 		return 0;
 	char *state = store_oci_state(st, status, false);
 	int r = state ? hooks_run(c->hooks[kind], c->nhooks[kind], cfg_hook_names[kind], state, err)
-		      : shim_errf(err, 1, "out of memory");
+		      : err_set(err, 1, "out of memory");
 	free(state);
 	return r;
 }
@@ -293,7 +293,7 @@ void hooks_run_saved(struct shim_ctx *g, const char *verb, enum cfg_hook_kind ki
 		     const struct store_state *st, enum store_status status)
 {
 	char dir[PATH_MAX];
-	struct shim_err e = { 0 };
+	struct err e = { 0 };
 	struct cfg c;
 	if (store_path(g->root, st->id, NULL, dir, sizeof(dir), &e) < 0 ||
 	    cfg_load(dir, &c, NULL, &e) < 0) {

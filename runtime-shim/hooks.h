@@ -3,7 +3,7 @@
 #ifndef MVRUN_SHIM_HOOKS_H
 #define MVRUN_SHIM_HOOKS_H
 
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 struct hook {
 	const char *path;    /* absolute */
@@ -26,6 +26,6 @@ struct hook {
  * close its output. The caller must not ignore SIGCHLD (no exit status
  * then: an error). Returns 0 or -1 with err. */
 int hooks_run(const struct hook *hooks, int n, const char *what, const char *state_json,
-	      struct shim_err *err);
+	      struct err *err);
 
 #endif

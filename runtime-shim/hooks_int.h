@@ -26,6 +26,6 @@ struct hook_run {
  * on its stdin. Returns 0 once it was reaped (r->status, r->timed_out,
  * r->exec_errno and r->out say how it ended), or -1 with err when mvrun
  * could not run it at all. */
-int hooks_run_one(struct hook_run *r, const char *state, struct shim_err *err);
+int hooks_run_one(struct hook_run *r, const char *state, struct err *err);
 
 #endif

@@ -19,7 +19,7 @@ static bool harmless(int sig)
 	       sig == SIGTTIN || sig == SIGTTOU || sig == SIGURG || sig == SIGWINCH;
 }
 
-int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_kill(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { "all", no_argument, 0, 'a' },
 					      { "pid", required_argument, 0, 'p' },
@@ -32,7 +32,7 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		if (c == 'a')
 			all = true;
 		else
-			return shim_errf(err, 1, "kill: --pid is not supported"), 1;
+			return err_set(err, 1, "kill: --pid is not supported"), 1;
 	}
 	int n = argc - optind;
 	if (n < 1 || n > 2)
@@ -40,10 +40,10 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	const char *id = argv[optind];
 	int sig = SIGTERM;
 	if (n == 2 && (sig = shim_parse_signal(argv[optind + 1])) < 0)
-		return shim_errf(err, 1, "kill: \"%s\" is not a signal", argv[optind + 1]), 1;
+		return err_set(err, 1, "kill: \"%s\" is not a signal", argv[optind + 1]), 1;
 	if (sig == SIGSYS)
-		return shim_errf(err, 1, "kill: SIGSYS is not supported: mvm keeps it for its "
-				 "seccomp report"), 1;
+		return err_set(err, 1, "kill: SIGSYS is not supported: mvm keeps it for its "
+			       "seccomp report"), 1;
 	struct store_state st;
 	if (store_read(g->root, id, &st, NULL, err) < 0)
 		return err->status;
@@ -54,7 +54,7 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		/* runc 1.1's --all signals whatever its cgroup holds: nothing. */
 		if (all)
 			return 0;
-		return shim_errf(err, 1, "container not running"), 1;
+		return err_set(err, 1, "container not running"), 1;
 	}
 	/* --all: every process of the container is in the VM, which SIGKILL
 	 * ends; other signals reach the container's init, as without it. */
@@ -65,8 +65,8 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	if (kill(pid, sig) < 0) {
 		store_free(&st);
 		if (errno == ESRCH)
-			return shim_errf(err, 1, "container not running"), 1;
-		return shim_errno(err, 1, "kill %d", (int)pid), 1;
+			return err_set(err, 1, "container not running"), 1;
+		return err_sys(err, 1, errno, "kill %d", (int)pid), 1;
 	}
 	/* A frozen mvm takes SIGKILL only once thawed (cgroup v1 freezer). */
 	if (now == STORE_PAUSED && sig == SIGKILL)

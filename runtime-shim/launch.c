@@ -80,7 +80,7 @@ static void undo(struct launch *l)
 			;
 	}
 	if (l->in_cgroup) {
-		struct shim_err e = { 0 };
+		struct err e = { 0 };
 		if (cg_remove(&l->cgl, l->plan.cgroups_path, &e) < 0)
 			shim_warn(l->g, "create %s: %s", l->o->id, e.msg);
 	}
@@ -88,22 +88,22 @@ static void undo(struct launch *l)
 		store_remove(l->g->root, l->o->id, NULL);
 }
 
-static int console_connect(struct launch *l, struct shim_err *err)
+static int console_connect(struct launch *l, struct err *err)
 {
 	l->console = shim_unix_connect(l->o->console_socket, "--console-socket", err);
 	return l->console < 0 ? -1 : 0;
 }
 
 /* A pty pair; the window size from process.consoleSize when given. */
-static int make_pty(struct launch *l, struct shim_err *err)
+static int make_pty(struct launch *l, struct err *err)
 {
 	l->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (l->master < 0 || grantpt(l->master) < 0 || unlockpt(l->master) < 0 ||
 	    ptsname_r(l->master, l->pty_name, sizeof(l->pty_name)) != 0)
-		return shim_errno(err, 1, "create a pty");
+		return err_sys(err, 1, errno, "create a pty");
 	l->slave = open(l->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (l->slave < 0)
-		return shim_errno(err, 1, "open %s", l->pty_name);
+		return err_sys(err, 1, errno, "open %s", l->pty_name);
 	const struct cfg_process *p = &l->cfg.process;
 	if (p->console_height && p->console_width) {
 		struct winsize ws = { .ws_row = (unsigned short)p->console_height,
@@ -116,7 +116,7 @@ static int make_pty(struct launch *l, struct shim_err *err)
 /* The empty files that single-file binds are mounted on (in mvm's mount
  * namespace, by the child): STATE/files and STATE/files-ro hold nothing
  * else, since mvm shares those directories whole. */
-static int make_stages(struct launch *l, struct shim_err *err)
+static int make_stages(struct launch *l, struct err *err)
 {
 	char d[PATH_MAX];
 	for (int i = 0; i < l->plan.nfiles; i++) {
@@ -124,10 +124,10 @@ static int make_stages(struct launch *l, struct shim_err *err)
 		const char *slash = strrchr(stage, '/');
 		snprintf(d, sizeof(d), "%.*s", (int)(slash - stage), stage);
 		if (mkdir(d, 0700) < 0 && errno != EEXIST)
-			return shim_errno(err, 1, "mkdir %s", d);
+			return err_sys(err, 1, errno, "mkdir %s", d);
 		int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
-			return shim_errno(err, 1, "create %s", stage);
+			return err_sys(err, 1, errno, "create %s", stage);
 		close(fd);
 	}
 	return 0;
@@ -231,7 +231,7 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 }
 
 /* mvm's one line: "ready", or "error STATUS MESSAGE"; EOF if it died first. */
-static int await_ready(struct launch *l, struct shim_err *err)
+static int await_ready(struct launch *l, struct err *err)
 {
 	char line[768];
 	size_t got = 0;
@@ -242,8 +242,8 @@ static int await_ready(struct launch *l, struct shim_err *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
-			return shim_errf(err, 1, "the container was not ready within %d s "
-					 "(MVRUN_READY_TIMEOUT sets it)", wait_s);
+			return err_set(err, 1, "the container was not ready within %d s "
+				       "(MVRUN_READY_TIMEOUT sets it)", wait_s);
 		ssize_t n = read(l->ready_r, line + got, sizeof(line) - 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -259,61 +259,61 @@ static int await_ready(struct launch *l, struct shim_err *err)
 		char *end;
 		long st = strtol(line + 6, &end, 10);
 		if (!strncmp(line, "error ", 6) && end != line + 6)
-			return shim_errf(err, st > 0 && st < 256 ? (int)st : 1, "%s",
-					 *end == ' ' ? end + 1 : end);
-		return shim_errf(err, 1, "mvm said \"%s\" instead of ready", line);
+			return err_set(err, st > 0 && st < 256 ? (int)st : 1, "%s",
+				       *end == ' ' ? end + 1 : end);
+		return err_set(err, 1, "mvm said \"%s\" instead of ready", line);
 	}
 	int ws;
 	while (waitpid(l->pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	l->pid = 0;
 	if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS)
-		return shim_errf(err, 1, "mvm was killed by seccomp (SIGSYS) before the container was "
-				 "ready: it made a system call outside its allowlist, named on the "
-				 "container's stderr (\"mvm: killed by seccomp: syscall ...\")");
+		return err_set(err, 1, "mvm was killed by seccomp (SIGSYS) before the container was "
+			       "ready: it made a system call outside its allowlist, named on the "
+			       "container's stderr (\"mvm: killed by seccomp: syscall ...\")");
 	if (WIFSIGNALED(ws))
-		return shim_errf(err, 1, "mvm was killed by signal %d before the container was ready",
-				 WTERMSIG(ws));
-	return shim_errf(err, 1, "mvm exited with status %d before the container was ready",
-			 WEXITSTATUS(ws));
+		return err_set(err, 1, "mvm was killed by signal %d before the container was ready",
+			       WTERMSIG(ws));
+	return err_set(err, 1, "mvm exited with status %d before the container was ready",
+		       WEXITSTATUS(ws));
 }
 
 /* The engine's network namespace (podman's netavark, a CNI plugin): mvm
  * starts inside it and makes its tap there. Checked here, so a bad path
  * fails create with a clear message before any VM starts. */
-static int open_netns(struct launch *l, struct shim_err *err)
+static int open_netns(struct launch *l, struct err *err)
 {
 	const char *path = l->plan.netns_path;
 	struct stat st, host;
 	l->netns = open(path, O_RDONLY | O_CLOEXEC);
 	if (l->netns < 0)
-		return shim_errno(err, 1, "config.json: linux.namespaces: network namespace %s", path);
+		return err_sys(err, 1, errno, "config.json: linux.namespaces: network namespace %s", path);
 	if (ioctl(l->netns, NS_GET_NSTYPE) != CLONE_NEWNET)
-		return shim_errf(err, 1, "config.json: linux.namespaces: %s is not a network namespace",
-				 path);
+		return err_set(err, 1, "config.json: linux.namespaces: %s is not a network namespace",
+			       path);
 	if (fstat(l->netns, &st) == 0 && stat("/proc/1/ns/net", &host) == 0 &&
 	    st.st_dev == host.st_dev && st.st_ino == host.st_ino)
-		return shim_errf(err, 1, "config.json: linux.namespaces: %s is the host's network "
-				 "namespace, which a VM cannot share", path);
+		return err_set(err, 1, "config.json: linux.namespaces: %s is the host's network "
+			       "namespace, which a VM cannot share", path);
 	return 0;
 }
 
-static int prepare(struct launch *l, struct shim_err *err)
+static int prepare(struct launch *l, struct err *err)
 {
 	const struct launch_opts *o = l->o;
 	char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
 	if (l->g->systemd_cgroup)
-		return shim_errf(err, 1, access("/run/systemd/system", F_OK) == 0 ?
+		return err_set(err, 1, access("/run/systemd/system", F_OK) == 0 ?
 					 "--systemd-cgroup: the systemd cgroup driver is not supported yet" :
 					 "--systemd-cgroup: systemd is not running on this host (no "
 					 "/run/systemd/system); use the cgroupfs driver");
 	if (o->preserve_fds > 0)
-		return shim_errf(err, 1, "--preserve-fds %d: host fds cannot be passed into the VM",
-				 o->preserve_fds);
+		return err_set(err, 1, "--preserve-fds %d: host fds cannot be passed into the VM",
+			       o->preserve_fds);
 	if (store_check_id(o->id, err) < 0)
 		return -1;
 	if (!realpath(o->bundle ? o->bundle : ".", l->bundle))
-		return shim_errno(err, 1, "--bundle %s", o->bundle ? o->bundle : ".");
+		return err_sys(err, 1, errno, "--bundle %s", o->bundle ? o->bundle : ".");
 	if (cfg_load(l->bundle, &l->cfg, &l->cfg_text, err) < 0 ||
 	    shim_vm_files(mvm, kernel, initrd, err) < 0 ||
 	    store_path(l->g->root, o->id, "ctl.sock", l->sock, sizeof(l->sock), err) < 0 ||
@@ -346,7 +346,7 @@ static int prepare(struct launch *l, struct shim_err *err)
 		if (mp_create(l->plan.rootfs, l->plan.mps[i].path, l->plan.mps[i].file, err) < 0)
 			return -1;
 	if (l->plan.tty && !o->console_socket && !o->foreground)
-		return shim_errf(err, 1, "process.terminal is true: a detached container needs "
+		return err_set(err, 1, "process.terminal is true: a detached container needs "
 					 "--console-socket");
 	if (!l->plan.tty && o->console_socket)
 		shim_debug(l->g, "create %s: --console-socket ignored: process.terminal is false",
@@ -354,7 +354,7 @@ static int prepare(struct launch *l, struct shim_err *err)
 	return 0;
 }
 
-static int fill_state(struct launch *l, struct shim_err *err)
+static int fill_state(struct launch *l, struct err *err)
 {
 	struct store_state *st = &l->st;
 	char now[64];
@@ -376,11 +376,11 @@ static int fill_state(struct launch *l, struct shim_err *err)
 	st->annotations = ann;
 	if (!st->bundle || !st->rootfs || !st->created || !st->owner || !ann ||
 	    (l->plan.cgroups_path && !st->cgroup_path))
-		return shim_errf(err, 1, "out of memory");
+		return err_set(err, 1, "out of memory");
 	return 0;
 }
 
-static int hooks_before_start(struct launch *l, struct shim_err *err)
+static int hooks_before_start(struct launch *l, struct err *err)
 {
 	if (hooks_run_kind(&l->cfg, CFG_HOOK_PRESTART, &l->st, STORE_CREATING, err) < 0 ||
 	    hooks_run_kind(&l->cfg, CFG_HOOK_CREATE_RUNTIME, &l->st, STORE_CREATING, err) < 0)
@@ -388,7 +388,7 @@ static int hooks_before_start(struct launch *l, struct shim_err *err)
 	return 0;
 }
 
-static int launch(struct launch *l, struct shim_err *err)
+static int launch(struct launch *l, struct err *err)
 {
 	int ready[2] = { -1, -1 }, sync[2] = { -1, -1 };
 	if (prepare(l, err) < 0)
@@ -409,7 +409,7 @@ static int launch(struct launch *l, struct shim_err *err)
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
 		close_fd(&ready[0]);
 		close_fd(&ready[1]);
-		return shim_errno(err, 1, "pipe");
+		return err_sys(err, 1, errno, "pipe");
 	}
 	l->ready_r = ready[0];
 	l->sync_w = sync[1];
@@ -422,18 +422,18 @@ static int launch(struct launch *l, struct shim_err *err)
 	close_fd(&l->slave);
 	if (l->pid < 0) {
 		l->pid = 0;
-		return shim_errno(err, 1, "fork");
+		return err_sys(err, 1, errno, "fork");
 	}
 	l->st.pid = l->pid;
 	if (store_proc_stat(l->pid, &l->st.start_time, NULL) < 0 || store_write(l->g->root, &l->st, err) < 0)
-		return err->status ? -1 : shim_errf(err, 1, "mvm (pid %d) vanished", (int)l->pid);
+		return err->status ? -1 : err_set(err, 1, "mvm (pid %d) vanished", (int)l->pid);
 	if (l->plan.cgroups_path) {
 		if (cg_detect(&l->cgl, "/sys/fs/cgroup", err) < 0)
 			return -1;
 		/* runc 1.1 warns when the container's cgroup already holds
 		 * processes (1.2 refuses); they would share its limits. */
 		pid_t busy[64];
-		struct shim_err quiet = { 0 };
+		struct err quiet = { 0 };
 		int n = cg_pids(&l->cgl, l->plan.cgroups_path, busy, 64, &quiet);
 		if (n > 0)
 			shim_warn(l->g, "create %s: the container's cgroup %s is not empty: %d process(es) found",
@@ -443,7 +443,7 @@ static int launch(struct launch *l, struct shim_err *err)
 		l->in_cgroup = true;
 	}
 	if (write(l->sync_w, "g", 1) != 1)
-		return shim_errno(err, 1, "release mvm");
+		return err_sys(err, 1, errno, "release mvm");
 	close_fd(&l->sync_w);
 	if (l->master >= 0) {
 		if (shim_send_pty(l->console, l->pty_name, l->master, l->o->console_socket, err) < 0)
@@ -460,7 +460,7 @@ static int launch(struct launch *l, struct shim_err *err)
 	return 0;
 }
 
-int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct shim_err *err)
+int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct err *err)
 {
 	struct launch l = { .g = g, .o = o, .lock = -1, .console = -1, .master = -1, .slave = -1,
 			    .ready_r = -1, .sync_w = -1, .netns = -1 };

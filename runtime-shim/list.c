@@ -51,7 +51,7 @@ static void table(const struct row *rows, int n)
 	}
 }
 
-static int json_list(const struct row *rows, int n, struct shim_err *err)
+static int json_list(const struct row *rows, int n, struct err *err)
 {
 	json_t *a = json_array();
 	for (int i = 0; a && i < n; i++) {
@@ -66,13 +66,13 @@ static int json_list(const struct row *rows, int n, struct shim_err *err)
 	char *out = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	json_decref(a);
 	if (!out)
-		return shim_errf(err, 1, "list: out of memory");
+		return err_set(err, 1, "list: out of memory");
 	printf("%s\n", out);
 	free(out);
 	return 0;
 }
 
-int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_list(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { "quiet", no_argument, 0, 'q' },
 					      { "format", required_argument, 0, 'f' },
@@ -87,7 +87,7 @@ int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		else if (!strcmp(optarg, "json"))
 			json = true;
 		else if (strcmp(optarg, "table"))
-			return shim_errf(err, 1, "list: --format %s: must be table or json", optarg), 1;
+			return err_set(err, 1, "list: --format %s: must be table or json", optarg), 1;
 	}
 	if (shim_operands(argc, argv, 0, err) < 0)
 		return err->status;
@@ -96,7 +96,7 @@ int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	DIR *d = opendir(g->root);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		struct shim_err ignored = { 0 };
+		struct err ignored = { 0 };
 		struct store_state st;
 		if (e->d_name[0] == '.' || store_read(g->root, e->d_name, &st, NULL, &ignored) < 0)
 			continue; /* being created or deleted, or not ours */

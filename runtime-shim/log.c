@@ -124,18 +124,18 @@ static void emit(const struct shim_ctx *g, const char *level, const char *msg, b
 	free(line);
 }
 
-int shim_log_open(const struct shim_ctx *g, struct shim_err *err)
+int shim_log_open(const struct shim_ctx *g, struct err *err)
 {
 	if (!g->log_path)
 		return 0;
 	int fd = open(g->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return shim_errno(err, 1, "--log %s", g->log_path);
+		return err_sys(err, 1, errno, "--log %s", g->log_path);
 	close(fd);
 	return 0;
 }
 
-void shim_report(const struct shim_ctx *g, const struct shim_err *err)
+void shim_report(const struct shim_ctx *g, const struct err *err)
 {
 	const char *msg = err->msg[0] ? err->msg : "failed (no message)";
 	fprintf(stderr, "mvrun: %s\n", msg);

@@ -17,15 +17,15 @@ static int open_in_root(int rootfd, const char *path, int flags)
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
-int mp_create(const char *rootfs, const char *path, bool file, struct shim_err *err)
+int mp_create(const char *rootfs, const char *path, bool file, struct err *err)
 {
 	char prefix[4096];
 	size_t len = strlen(path);
 	if (len >= sizeof(prefix))
-		return shim_errf(err, 1, "mount point %s: too long", path);
+		return err_set(err, 1, "mount point %s: too long", path);
 	int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return shim_errno(err, 1, "root.path %s", rootfs);
+		return err_sys(err, 1, errno, "root.path %s", rootfs);
 	int r = 0;
 	for (size_t i = 0; i < len && r == 0;) {
 		while (path[i] == '/')
@@ -44,7 +44,7 @@ int mp_create(const char *rootfs, const char *path, bool file, struct shim_err *
 			continue;
 		}
 		if (errno != ENOENT) {
-			r = shim_errno(err, 1, "mount point %s in %s: %s", path, rootfs, prefix);
+			r = err_sys(err, 1, errno, "mount point %s in %s: %s", path, rootfs, prefix);
 			break;
 		}
 		/* The parent resolved in the root; one name made in it stays there. */
@@ -53,7 +53,7 @@ int mp_create(const char *rootfs, const char *path, bool file, struct shim_err *
 		int pfd = open_in_root(rootfd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
 		char name[256];
 		if (pfd < 0 || i - start >= sizeof(name)) {
-			r = shim_errno(err, 1, "mount point %s in %s", path, rootfs);
+			r = err_sys(err, 1, errno, "mount point %s in %s", path, rootfs);
 			if (pfd >= 0)
 				close(pfd);
 			break;
@@ -62,11 +62,11 @@ int mp_create(const char *rootfs, const char *path, bool file, struct shim_err *
 		if (last && file) {
 			int c = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 			if (c < 0 && errno != EEXIST)
-				r = shim_errno(err, 1, "mount point %s in %s", path, rootfs);
+				r = err_sys(err, 1, errno, "mount point %s in %s", path, rootfs);
 			if (c >= 0)
 				close(c);
 		} else if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST) {
-			r = shim_errno(err, 1, "mount point %s in %s", path, rootfs);
+			r = err_sys(err, 1, errno, "mount point %s in %s", path, rootfs);
 		}
 		close(pfd);
 	}

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 /* Make `path` (absolute, as seen in the container) exist inside the rootfs
  * directory `rootfs`: missing directories are made (0755) and the last
@@ -12,6 +12,6 @@
  * is resolved inside the rootfs (openat2 RESOLVE_IN_ROOT), so a symlink in
  * the image cannot send it outside. What exists already is left alone.
  * Returns 0, or -1 with err naming the path. */
-int mp_create(const char *rootfs, const char *path, bool file, struct shim_err *err);
+int mp_create(const char *rootfs, const char *path, bool file, struct err *err);
 
 #endif

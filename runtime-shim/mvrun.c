@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct shim_ctx g = { .root = SHIM_DEFAULT_ROOT };
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:vh", opts, NULL)) != -1) {
@@ -97,20 +97,20 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "json"))
 				g.log_json = true;
 			else if (strcmp(optarg, "text"))
-				shim_errf(&err, 1, "--log-format %s: must be text or json", optarg);
+				err_set(&err, 1, "--log-format %s: must be text or json", optarg);
 			break;
 		case O_DEBUG: g.debug = true; break;
 		case O_SYSTEMD: g.systemd_cgroup = true; break;
 		case O_CRIU: break; /* checkpointing is not supported; the path is irrelevant */
 		case O_ROOTLESS:
 			if (strcmp(optarg, "false") && strcmp(optarg, "auto"))
-				shim_errf(&err, 1, "--rootless %s: rootless containers are not supported",
-					  optarg);
+				err_set(&err, 1, "--rootless %s: rootless containers are not supported",
+					optarg);
 			break;
 		case 'v': return version();
 		case 'h': usage(stdout); return 0;
-		case ':': shim_errf(&err, 1, "%s needs a value", argv[optind - 1]); break;
-		default: shim_errf(&err, 1, "unknown global option %s (see mvrun help)", argv[optind - 1]);
+		case ':': err_set(&err, 1, "%s needs a value", argv[optind - 1]); break;
+		default: err_set(&err, 1, "unknown global option %s (see mvrun help)", argv[optind - 1]);
 		}
 	}
 	if (!err.status && optind >= argc) {
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!err.status && g.root[0] != '/')
-		shim_errf(&err, 1, "--root %s: must be an absolute path", g.root);
+		err_set(&err, 1, "--root %s: must be an absolute path", g.root);
 	if (!err.status)
 		shim_log_open(&g, &err);
 	if (err.status) {
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		shim_debug(&g, "%s: exit status %d", v, status);
 		return status;
 	}
-	shim_errf(&err, 1, "%s: unknown command (see mvrun help)", v);
+	err_set(&err, 1, "%s: unknown command (see mvrun help)", v);
 	shim_report(&g, &err);
 	return 1;
 }

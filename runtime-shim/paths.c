@@ -45,7 +45,7 @@ int shim_installed(const char *sub, const char *name, char *out, unsigned cap)
 	return access(out, F_OK);
 }
 
-int shim_find_file(enum shim_file f, char *out, struct shim_err *err)
+int shim_find_file(enum shim_file f, char *out, struct err *err)
 {
 	static const struct {
 		const char *env, *name, *sub;
@@ -57,17 +57,17 @@ int shim_find_file(enum shim_file f, char *out, struct shim_err *err)
 	const char *e = getenv(files[f].env);
 	if (e && *e) {
 		if (snprintf(out, PATH_MAX, "%s", e) >= PATH_MAX || access(out, R_OK) < 0)
-			return shim_errno(err, 1, "%s=%s", files[f].env, e);
+			return err_sys(err, 1, errno, "%s=%s", files[f].env, e);
 		return 0;
 	}
 	if (shim_sibling(files[f].name, out, PATH_MAX) == 0 ||
 	    shim_installed(files[f].sub, files[f].name, out, PATH_MAX) == 0)
 		return 0;
-	return shim_errf(err, 1, "cannot find %s beside mvrun or in ../%s (set %s)", files[f].name,
-			 files[f].sub, files[f].env);
+	return err_set(err, 1, "cannot find %s beside mvrun or in ../%s (set %s)", files[f].name,
+		       files[f].sub, files[f].env);
 }
 
-int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err)
+int shim_vm_files(char *mvm, char *kernel, char *initrd, struct err *err)
 {
 	if (shim_find_file(SHIM_FILE_MVM, mvm, err) < 0 || shim_find_file(SHIM_FILE_KERNEL, kernel, err) < 0 ||
 	    shim_find_file(SHIM_FILE_INITRD, initrd, err) < 0)

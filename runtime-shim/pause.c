@@ -5,12 +5,12 @@
 
 #include "runtime-shim/shim.h"
 
-int shim_pause(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_pause(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	return shim_set_paused(g, argc, argv, true, err);
 }
 
-int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct shim_err *err)
+int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct err *err)
 {
 	static const struct option opts[] = { { 0, 0, 0, 0 } };
 	int c;
@@ -29,10 +29,10 @@ int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struc
 	}
 	enum store_status now = store_current(&st);
 	if (pause && now != STORE_RUNNING)
-		shim_errf(err, 1, now == STORE_PAUSED ? "container \"%s\" is already paused" :
+		err_set(err, 1, now == STORE_PAUSED ? "container \"%s\" is already paused" :
 						       "container \"%s\" is not running", id);
 	else if (!pause && now != STORE_PAUSED)
-		shim_errf(err, 1, "container \"%s\" is not paused", id);
+		err_set(err, 1, "container \"%s\" is not paused", id);
 	else if (shim_freeze(&st, pause, err) == 0) {
 		st.status = pause ? STORE_PAUSED : STORE_RUNNING;
 		store_write(g->root, &st, err);

@@ -18,7 +18,7 @@
 
 #define PS_MAX_PIDS 4096
 
-static int pids_of(const struct store_state *st, pid_t *out, struct shim_err *err)
+static int pids_of(const struct store_state *st, pid_t *out, struct err *err)
 {
 	if (!st->cgroup_path) {
 		out[0] = st->pid;
@@ -60,14 +60,14 @@ static bool row_in(const char *line, int col, const pid_t *pids, int n)
 
 /* Run ps ARGS (default -ef) with its stdout on a pipe; keep its header and
  * the rows whose PID column is one of pids. */
-static int table(char **ps_args, int nargs, const pid_t *pids, int n, struct shim_err *err)
+static int table(char **ps_args, int nargs, const pid_t *pids, int n, struct err *err)
 {
 	char *def[] = { "ps", "-ef", NULL };
 	char **av = def;
 	if (nargs) {
 		av = calloc((size_t)nargs + 2, sizeof(*av));
 		if (!av)
-			return shim_errf(err, 1, "ps: out of memory");
+			return err_set(err, 1, "ps: out of memory");
 		av[0] = "ps";
 		memcpy(av + 1, ps_args, (size_t)nargs * sizeof(*av));
 	}
@@ -86,7 +86,7 @@ static int table(char **ps_args, int nargs, const pid_t *pids, int n, struct shi
 	if (av != def)
 		free(av);
 	if (child < 0)
-		return shim_errno(err, 1, "ps: run ps");
+		return err_sys(err, 1, errno, "ps: run ps");
 	FILE *f = fdopen(p[0], "r");
 	char line[4096];
 	int col = -1;
@@ -102,13 +102,13 @@ static int table(char **ps_args, int nargs, const pid_t *pids, int n, struct shi
 	while (waitpid(child, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-		return shim_errf(err, 1, "ps: ps exited with status %d", WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+		return err_set(err, 1, "ps: ps exited with status %d", WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
 	if (col < 0)
-		return shim_errf(err, 1, "ps: no PID column in ps's output");
+		return err_set(err, 1, "ps: no PID column in ps's output");
 	return 0;
 }
 
-int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_ps(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { "format", required_argument, 0, 'f' },
 					      { 0, 0, 0, 0 } };
@@ -120,7 +120,7 @@ int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		if (!strcmp(optarg, "json"))
 			json = true;
 		else if (strcmp(optarg, "table"))
-			return shim_errf(err, 1, "ps: --format %s: must be table or json", optarg), 1;
+			return err_set(err, 1, "ps: --format %s: must be table or json", optarg), 1;
 	}
 	if (optind >= argc)
 		return shim_operands(argc, argv, 1, err), err->status;
@@ -131,7 +131,7 @@ int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	pid_t *pids = calloc(PS_MAX_PIDS, sizeof(*pids));
 	int n = 0;
 	if (!pids)
-		shim_errf(err, 1, "ps: out of memory");
+		err_set(err, 1, "ps: out of memory");
 	else if (store_current(&st) == STORE_STOPPED)
 		n = 0; /* runc lists nothing for a stopped container */
 	else

@@ -9,7 +9,7 @@
 
 #include "runtime-shim/shim.h"
 
-int shim_create_opt(int c, struct launch_opts *o, struct shim_err *err);
+int shim_create_opt(int c, struct launch_opts *o, struct err *err);
 
 static int wait_forwarding(struct shim_ctx *g, pid_t pid, const sigset_t *set)
 {
@@ -30,7 +30,7 @@ static int wait_forwarding(struct shim_ctx *g, pid_t pid, const sigset_t *set)
 	}
 }
 
-int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_run(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = {
 		{ "bundle", required_argument, 0, 'b' },   { "pid-file", required_argument, 0, 'p' },
@@ -69,7 +69,7 @@ int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		return 0;
 	int status = wait_forwarding(g, pid, &all);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	struct shim_err e = { 0 };
+	struct err e = { 0 };
 	if (!keep && shim_destroy(g, o.id, true, &e) < 0)
 		shim_warn(g, "run %s: delete after exit: %s", o.id, e.msg);
 	return status;

@@ -23,7 +23,7 @@
 
 /* An action name (and errnoRet, default EPERM as runc) as libseccomp's. */
 static int parse_action(const char *name, bool has_errno, uint32_t errno_ret, const char *field,
-			uint32_t *out, struct shim_err *err)
+			uint32_t *out, struct err *err)
 {
 	uint32_t e = has_errno ? errno_ret : EPERM;
 	if (has_errno && errno_ret > 4095)
@@ -50,7 +50,7 @@ static int parse_action(const char *name, bool has_errno, uint32_t errno_ret, co
 	return 0;
 }
 
-static int parse_op(const char *op, const char *field, enum scmp_compare *out, struct shim_err *err)
+static int parse_op(const char *op, const char *field, enum scmp_compare *out, struct err *err)
 {
 	static const struct {
 		const char *name;
@@ -69,7 +69,7 @@ static int parse_op(const char *op, const char *field, enum scmp_compare *out, s
 	return cj_bad(err, field, "unknown operator \"%s\"", op);
 }
 
-static int add_arches(scmp_filter_ctx ctx, json_t *prof, struct shim_err *err)
+static int add_arches(scmp_filter_ctx ctx, json_t *prof, struct err *err)
 {
 	const char **names;
 	int n;
@@ -103,7 +103,7 @@ static int add_arches(scmp_filter_ctx ctx, json_t *prof, struct shim_err *err)
 	return r;
 }
 
-static int parse_flags(json_t *prof, uint32_t *out, struct shim_err *err)
+static int parse_flags(json_t *prof, uint32_t *out, struct err *err)
 {
 	const char **names;
 	int n, r = 0;
@@ -126,7 +126,7 @@ static int parse_flags(json_t *prof, uint32_t *out, struct shim_err *err)
 
 /* One rule's argument conditions (at most 6). */
 static int parse_args(json_t *sc, const char *field, struct scmp_arg_cmp *cmp, int *ncmp,
-		      bool *same_index, struct shim_err *err)
+		      bool *same_index, struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -169,7 +169,7 @@ static int parse_args(json_t *sc, const char *field, struct scmp_arg_cmp *cmp, i
 }
 
 static int add_syscalls(scmp_filter_ctx ctx, json_t *prof, uint32_t def, int *nunknown,
-			struct shim_err *err)
+			struct err *err)
 {
 	json_t *a;
 	size_t n;
@@ -220,21 +220,21 @@ static int add_syscalls(scmp_filter_ctx ctx, json_t *prof, uint32_t def, int *nu
 }
 
 /* libseccomp 2.5 exports to an fd only: a memfd, read back. */
-static int export_bpf(scmp_filter_ctx ctx, struct sc_prog *out, struct shim_err *err)
+static int export_bpf(scmp_filter_ctx ctx, struct sc_prog *out, struct err *err)
 {
 	int fd = memfd_create("mvrun-seccomp", MFD_CLOEXEC), r;
 	struct stat st;
 	if (fd < 0)
-		return shim_errno(err, 1, "linux.seccomp: memfd_create");
+		return err_sys(err, 1, errno, "linux.seccomp: memfd_create");
 	if ((r = seccomp_export_bpf(ctx, fd)) < 0 || fstat(fd, &st) < 0) {
 		close(fd);
-		return shim_errf(err, 1, "linux.seccomp: libseccomp cannot export the program: %s",
-				 strerror(r < 0 ? -r : errno));
+		return err_set(err, 1, "linux.seccomp: libseccomp cannot export the program: %s",
+			       strerror(r < 0 ? -r : errno));
 	}
 	size_t len = (size_t)st.st_size;
 	if (len == 0 || len % 8) {
 		close(fd);
-		return shim_errf(err, 1, "linux.seccomp: libseccomp exported %zu bytes", len);
+		return err_set(err, 1, "linux.seccomp: libseccomp exported %zu bytes", len);
 	}
 	if (len / 8 > SC_MAX_INSNS) {
 		close(fd);
@@ -244,14 +244,14 @@ static int export_bpf(scmp_filter_ctx ctx, struct sc_prog *out, struct shim_err 
 	out->bpf = malloc(len);
 	if (!out->bpf || pread(fd, out->bpf, len, 0) != (ssize_t)len) {
 		close(fd);
-		return shim_errf(err, 1, "linux.seccomp: could not read the exported program");
+		return err_set(err, 1, "linux.seccomp: could not read the exported program");
 	}
 	close(fd);
 	out->ninsns = (uint32_t)(len / 8);
 	return 0;
 }
 
-int sc_compile(void *profile, struct sc_prog *out, struct shim_err *err)
+int sc_compile(void *profile, struct sc_prog *out, struct err *err)
 {
 	json_t *prof = profile;
 	const char *defname;
@@ -267,11 +267,11 @@ int sc_compile(void *profile, struct sc_prog *out, struct shim_err *err)
 		return -1;
 	scmp_filter_ctx ctx = seccomp_init(def);
 	if (!ctx)
-		return shim_errf(err, 1, "linux.seccomp: libseccomp cannot start a filter");
+		return err_set(err, 1, "linux.seccomp: libseccomp cannot start a filter");
 	/* mvinit sets no_new_privs itself, only when the config asks. */
 	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (r < 0)
-		shim_errf(err, 1, "linux.seccomp: libseccomp: %s", strerror(-r));
+		err_set(err, 1, "linux.seccomp: libseccomp: %s", strerror(-r));
 	if (r < 0 || add_arches(ctx, prof, err) < 0 ||
 	    add_syscalls(ctx, prof, def, &out->nunknown, err) < 0 || export_bpf(ctx, out, err) < 0 ||
 	    sc_enosys_patch(prof, def, out, err) < 0) {

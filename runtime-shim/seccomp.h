@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 struct sc_prog {
 	uint8_t *bpf;      /* ninsns struct sock_filter, host byte order (malloc'd) */
@@ -23,7 +23,7 @@ struct sc_prog {
  * action the VM cannot honour (SCMP_ACT_NOTIFY: its listener would have to be
  * outside the VM), or a program above the kernel's 4096 instructions. Free
  * with sc_free(). */
-int sc_compile(void *profile, struct sc_prog *out, struct shim_err *err);
+int sc_compile(void *profile, struct sc_prog *out, struct err *err);
 
 /* Free what sc_compile made and zero p. */
 void sc_free(struct sc_prog *p);
@@ -33,6 +33,6 @@ void sc_free(struct sc_prog *p);
  * numbered above the highest one `profile` names, per architecture it
  * lists, fail with ENOSYS. Returns 0, or -1 with err (the program would
  * pass the kernel's 4096 instructions). */
-int sc_enosys_patch(void *profile, uint32_t def, struct sc_prog *prog, struct shim_err *err);
+int sc_enosys_patch(void *profile, uint32_t def, struct sc_prog *prog, struct err *err);
 
 #endif

@@ -109,7 +109,7 @@ static int build(const uint32_t max[A_N], struct ins *p, int at[L_N])
 	return n;
 }
 
-int sc_enosys_patch(void *profile, uint32_t def, struct sc_prog *prog, struct shim_err *err)
+int sc_enosys_patch(void *profile, uint32_t def, struct sc_prog *prog, struct err *err)
 {
 	uint32_t max[A_N];
 	struct ins p[16];
@@ -126,7 +126,7 @@ int sc_enosys_patch(void *profile, uint32_t def, struct sc_prog *prog, struct sh
 			      "runc's ENOSYS stub, more than the kernel's 4096", prog->ninsns + n);
 	struct sock_filter *out = calloc(prog->ninsns + (uint32_t)n, sizeof(*out));
 	if (!out)
-		return shim_errf(err, 1, "linux.seccomp: out of memory");
+		return err_set(err, 1, "linux.seccomp: out of memory");
 	for (int i = 0; i < n; i++) {
 		out[i] = (struct sock_filter){ p[i].code, 0, 0, p[i].k };
 		if (BPF_CLASS(p[i].code) != BPF_JMP)

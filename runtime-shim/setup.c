@@ -16,7 +16,7 @@
 
 static const struct engine {
 	const char *name, *config, *restart, *use;
-	int (*edit)(const struct setup_file *, const char *, char **, struct shim_err *);
+	int (*edit)(const struct setup_file *, const char *, char **, struct err *);
 } engines[] = {
 	{ "docker", "/etc/docker/daemon.json", "restart dockerd",
 	  "docker run --runtime mvrun IMAGE CMD", setup_docker },
@@ -33,21 +33,21 @@ static const char runtimeclass[] = "apiVersion: node.k8s.io/v1\n"
 				   "  name: mvrun\n"
 				   "handler: mvrun\n";
 
-int setup_read(const char *path, struct setup_file *f, struct shim_err *err)
+int setup_read(const char *path, struct setup_file *f, struct err *err)
 {
 	memset(f, 0, sizeof(*f));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		f->missing = true;
 		f->data = calloc(1, 1);
-		return f->data ? 0 : shim_errf(err, 1, "out of memory");
+		return f->data ? 0 : err_set(err, 1, "out of memory");
 	}
 	if (fd < 0)
-		return shim_errno(err, 1, "%s", path);
+		return err_sys(err, 1, errno, "%s", path);
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 16 << 20) {
 		close(fd);
-		return shim_errf(err, 1, "%s: not a regular file of at most 16 MiB", path);
+		return err_set(err, 1, "%s: not a regular file of at most 16 MiB", path);
 	}
 	f->data = malloc((size_t)st.st_size + 1);
 	ssize_t n = f->data ? read(fd, f->data, (size_t)st.st_size) : -1;
@@ -55,14 +55,14 @@ int setup_read(const char *path, struct setup_file *f, struct shim_err *err)
 	if (n != st.st_size) {
 		free(f->data);
 		f->data = NULL;
-		return shim_errf(err, 1, "%s: cannot read it", path);
+		return err_set(err, 1, "%s: cannot read it", path);
 	}
 	f->len = (size_t)n;
 	f->data[n] = 0;
 	return 0;
 }
 
-int setup_write(const char *path, const char *text, size_t len, struct shim_err *err)
+int setup_write(const char *path, const char *text, size_t len, struct err *err)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -70,26 +70,26 @@ int setup_write(const char *path, const char *text, size_t len, struct shim_err 
 	if (slash && slash != dir) {
 		*slash = 0;
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return shim_errno(err, 1, "%s", dir);
+			return err_sys(err, 1, errno, "%s", dir);
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.mvrun-tmp", path) >= (int)sizeof(tmp))
-		return shim_errf(err, 1, "%s: path too long", path);
+		return err_set(err, 1, "%s: path too long", path);
 	struct stat st;
 	mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
-		return shim_errno(err, 1, "%s", tmp);
+		return err_sys(err, 1, errno, "%s", tmp);
 	bool ok = fchmod(fd, mode) == 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) < 0) {
-		shim_errno(err, 1, "%s: write", path);
+		err_sys(err, 1, errno, "%s: write", path);
 		unlink(tmp);
 		return -1;
 	}
 	return 0;
 }
 
-int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_setup(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	(void)g;
 	static const struct option opts[] = { { "config", required_argument, 0, 'c' }, { 0, 0, 0, 0 } };
@@ -122,22 +122,22 @@ int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 			e = &engines[i];
 	char usage[256];
 	if (!e)
-		return shim_errf(err, 1, "setup: unknown engine \"%s\" (%s)", name,
-				 shim_usage("setup", usage, sizeof(usage))), 1;
+		return err_set(err, 1, "setup: unknown engine \"%s\" (%s)", name,
+			       shim_usage("setup", usage, sizeof(usage))), 1;
 	if (!config)
 		config = e->config;
 	char self[PATH_MAX];
 	if (!realpath("/proc/self/exe", self))
-		return shim_errno(err, 1, "setup: /proc/self/exe"), 1;
+		return err_sys(err, 1, errno, "setup: /proc/self/exe"), 1;
 	struct setup_file f;
-	struct shim_err why = { 0 };
+	struct err why = { 0 };
 	if (setup_read(config, &f, &why) < 0)
-		return shim_errf(err, 1, "setup %s: %s", name, why.msg), 1;
+		return err_set(err, 1, "setup %s: %s", name, why.msg), 1;
 	char *out = NULL;
 	int r = e->edit(&f, self, &out, &why);
 	if (r < 0) {
 		free(f.data);
-		return shim_errf(err, 1, "setup %s: %s: %s (left unchanged)", name, config, why.msg), 1;
+		return err_set(err, 1, "setup %s: %s: %s (left unchanged)", name, config, why.msg), 1;
 	}
 	if (r == SETUP_UNCHANGED) {
 		printf("%s: %s already has runtime mvrun (%s); nothing changed\n", name, config, self);
@@ -146,7 +146,7 @@ int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		free(out);
 		if (w < 0) {
 			free(f.data);
-			return shim_errf(err, 1, "setup %s: %s", name, why.msg), 1;
+			return err_set(err, 1, "setup %s: %s", name, why.msg), 1;
 		}
 		printf("%s: %s %s: runtime mvrun (%s); %s%suse it: %s\n", name,
 		       f.missing ? "wrote" : "updated", config, self, e->restart ? e->restart : "",

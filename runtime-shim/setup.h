@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 /* What an editor did. */
 enum setup_result { SETUP_CHANGED, SETUP_UNCHANGED };
@@ -21,26 +21,26 @@ struct setup_file {
 };
 
 /* Read path into f. Returns 0, or -1 with err. */
-int setup_read(const char *path, struct setup_file *f, struct shim_err *err);
+int setup_read(const char *path, struct setup_file *f, struct err *err);
 
 /* Replace path with text atomically (a temporary file beside it, fsync,
  * rename), keeping an existing file's mode, 0644 for a new one, and making
  * the parent directory if missing. Returns 0, or -1 with err. */
-int setup_write(const char *path, const char *text, size_t len, struct shim_err *err);
+int setup_write(const char *path, const char *text, size_t len, struct err *err);
 
 /* docker: runtimes.mvrun.path = mvrun in daemon.json text f. On
  * SETUP_CHANGED *out holds the new text (owned). Returns the result, or -1
  * with err naming the problem. */
-int setup_docker(const struct setup_file *f, const char *mvrun, char **out, struct shim_err *err);
+int setup_docker(const struct setup_file *f, const char *mvrun, char **out, struct err *err);
 
 /* podman: [engine.runtimes] mvrun = ["mvrun"] in containers.conf text f.
  * As setup_docker. */
-int setup_podman(const struct setup_file *f, const char *mvrun, char **out, struct shim_err *err);
+int setup_podman(const struct setup_file *f, const char *mvrun, char **out, struct err *err);
 
 /* containerd: the CRI runtime handler "mvrun" (runtime_type
  * io.containerd.runc.v2, options.BinaryName = mvrun) in config.toml text f,
  * under the CRI plugin's name for the file's config version (1, 2 or 3).
  * As setup_docker. */
-int setup_containerd(const struct setup_file *f, const char *mvrun, char **out, struct shim_err *err);
+int setup_containerd(const struct setup_file *f, const char *mvrun, char **out, struct err *err);
 
 #endif

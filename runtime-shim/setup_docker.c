@@ -15,27 +15,27 @@ static bool blank(const char *s)
 	return !*s;
 }
 
-int setup_docker(const struct setup_file *f, const char *mvrun, char **out, struct shim_err *err)
+int setup_docker(const struct setup_file *f, const char *mvrun, char **out, struct err *err)
 {
 	json_error_t je;
 	json_t *root = blank(f->data) ? json_object() : json_loads(f->data, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return shim_errf(err, 1, "line %d: %s", je.line, je.text);
+		return err_set(err, 1, "line %d: %s", je.line, je.text);
 	int r = -1;
 	if (!json_is_object(root)) {
-		shim_errf(err, 1, "not a JSON object");
+		err_set(err, 1, "not a JSON object");
 		goto out;
 	}
 	json_t *rts = json_object_get(root, "runtimes");
 	if (rts && !json_is_object(rts)) {
-		shim_errf(err, 1, "\"runtimes\" is not an object");
+		err_set(err, 1, "\"runtimes\" is not an object");
 		goto out;
 	}
 	if (!rts && json_object_set_new(root, "runtimes", rts = json_object()) < 0)
 		goto oom;
 	json_t *mine = json_object_get(rts, "mvrun");
 	if (mine && !json_is_object(mine)) {
-		shim_errf(err, 1, "\"runtimes\".\"mvrun\" is not an object");
+		err_set(err, 1, "\"runtimes\".\"mvrun\" is not an object");
 		goto out;
 	}
 	json_t *path = mine ? json_object_get(mine, "path") : NULL;
@@ -62,7 +62,7 @@ int setup_docker(const struct setup_file *f, const char *mvrun, char **out, stru
 	r = SETUP_CHANGED;
 	goto out;
 oom:
-	shim_errf(err, 1, "out of memory");
+	err_set(err, 1, "out of memory");
 out:
 	json_decref(root);
 	return r;

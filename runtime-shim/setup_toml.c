@@ -88,12 +88,12 @@ static int splice(struct text *t, size_t at, size_t cut, const char *ins)
 /* Make table.key = value (value as TOML text). Returns 1 if t changed, 0 if
  * it already held that, -1 with err. */
 static int ensure(struct text *t, const char *const *table, int tdepth, const char *key, const char *value,
-		  struct shim_err *err)
+		  struct err *err)
 {
 	struct toml_doc doc;
 	char why[256];
 	if (toml_scan(t->s, t->len, &doc, why, sizeof(why)) < 0)
-		return shim_errf(err, 1, "%s", why);
+		return err_set(err, 1, "%s", why);
 	const char *full[TOML_MAX_DEPTH];
 	for (int i = 0; i < tdepth; i++)
 		full[i] = table[i];
@@ -111,38 +111,38 @@ static int ensure(struct text *t, const char *const *table, int tdepth, const ch
 	}
 	if (table_below) {
 		render_table(full, tdepth + 1, head, sizeof(head));
-		r = shim_errf(err, 1, "%s is a table, not a key; remove it or set it by hand", head);
+		r = err_set(err, 1, "%s is a table, not a key; remove it or set it by hand", head);
 	} else if (it) {
 		if (same_value(t->s + it->vstart, it->vend - it->vstart, value))
 			r = 0;
 		else if (splice(t, it->vstart, it->vend - it->vstart, value) < 0)
-			r = shim_errf(err, 1, "out of memory");
+			r = err_set(err, 1, "out of memory");
 	} else if ((it = toml_find(&doc, table, tdepth, true))) {
 		snprintf(line, sizeof(line), "%s%s = %s\n", it->end == t->len && t->len && t->s[t->len - 1] != '\n' ? "\n" : "",
 			 key, value);
 		if (splice(t, it->end, 0, line) < 0)
-			r = shim_errf(err, 1, "out of memory");
+			r = err_set(err, 1, "out of memory");
 	} else if (toml_defined_inline(&doc, table, tdepth)) {
 		render_table(table, tdepth, head, sizeof(head));
-		r = shim_errf(err, 1, "%s is defined by dotted keys or an inline table; add %s = %s to it by hand",
-			      head, key, value);
+		r = err_set(err, 1, "%s is defined by dotted keys or an inline table; add %s = %s to it by hand",
+			    head, key, value);
 	} else {
 		render_table(table, tdepth, head, sizeof(head));
 		const char *sep = !t->len ? "" : t->s[t->len - 1] == '\n' ? "\n" : "\n\n";
 		snprintf(line, sizeof(line), "%s%s\n%s = %s\n", sep, head, key, value);
 		if (splice(t, t->len, 0, line) < 0)
-			r = shim_errf(err, 1, "out of memory");
+			r = err_set(err, 1, "out of memory");
 	}
 	toml_free(&doc);
 	return r;
 }
 
-static int start(const struct setup_file *f, struct text *t, struct shim_err *err)
+static int start(const struct setup_file *f, struct text *t, struct err *err)
 {
 	t->len = f->len;
 	t->s = malloc(f->len + 1);
 	if (!t->s)
-		return shim_errf(err, 1, "out of memory");
+		return err_set(err, 1, "out of memory");
 	memcpy(t->s, f->data, f->len + 1);
 	return 0;
 }
@@ -157,12 +157,12 @@ static int finish(struct text *t, int changed, char **out)
 	return SETUP_CHANGED;
 }
 
-int setup_podman(const struct setup_file *f, const char *mvrun, char **out, struct shim_err *err)
+int setup_podman(const struct setup_file *f, const char *mvrun, char **out, struct err *err)
 {
 	struct text t;
 	char q[4200], value[4300];
 	if (quote(mvrun, q, sizeof(q)) < 0)
-		return shim_errf(err, 1, "the path of mvrun is too long");
+		return err_set(err, 1, "the path of mvrun is too long");
 	snprintf(value, sizeof(value), "[%s]", q);
 	if (start(f, &t, err) < 0)
 		return -1;
@@ -170,19 +170,19 @@ int setup_podman(const struct setup_file *f, const char *mvrun, char **out, stru
 	return finish(&t, ensure(&t, table, 2, "mvrun", value, err), out);
 }
 
-int setup_containerd(const struct setup_file *f, const char *mvrun, char **out, struct shim_err *err)
+int setup_containerd(const struct setup_file *f, const char *mvrun, char **out, struct err *err)
 {
 	struct text t;
 	char q[4200];
 	if (quote(mvrun, q, sizeof(q)) < 0)
-		return shim_errf(err, 1, "the path of mvrun is too long");
+		return err_set(err, 1, "the path of mvrun is too long");
 	if (start(f, &t, err) < 0)
 		return -1;
 	struct toml_doc doc;
 	char why[256];
 	if (toml_scan(t.s, t.len, &doc, why, sizeof(why)) < 0) {
 		free(t.s);
-		return shim_errf(err, 1, "%s", why);
+		return err_set(err, 1, "%s", why);
 	}
 	static const char *const version[] = { "version" };
 	const struct toml_item *v = toml_find(&doc, version, 1, false);
@@ -195,14 +195,14 @@ int setup_containerd(const struct setup_file *f, const char *mvrun, char **out, 
 	else if (v && same_value(t.s + v->vstart, v->vend - v->vstart, "3"))
 		cri = "io.containerd.cri.v1.runtime";
 	else if (v && !same_value(t.s + v->vstart, v->vend - v->vstart, "1"))
-		changed = shim_errf(err, 1, "version = %.*s: not a config version mvrun knows (1, 2, 3)",
-				    (int)(v->vend - v->vstart), t.s + v->vstart);
+		changed = err_set(err, 1, "version = %.*s: not a config version mvrun knows (1, 2, 3)",
+				  (int)(v->vend - v->vstart), t.s + v->vstart);
 	bool empty = doc.n == 0;
 	toml_free(&doc);
 	if (changed == 0 && empty) {
 		/* A new file: version 2, which containerd 1.6 and 1.7 read. */
 		cri = "io.containerd.grpc.v1.cri";
-		changed = splice(&t, 0, 0, "version = 2\n") < 0 ? shim_errf(err, 1, "out of memory") : 1;
+		changed = splice(&t, 0, 0, "version = 2\n") < 0 ? err_set(err, 1, "out of memory") : 1;
 	}
 	const char *base[] = { "plugins", cri, "containerd", "runtimes", "mvrun", "options" };
 	int r = changed < 0 ? -1 : ensure(&t, base, 5, "runtime_type", "\"io.containerd.runc.v2\"", err);

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "runtime-shim/config.h"
-#include "runtime-shim/err.h"
+#include "common/err.h"
 #include "runtime-shim/store.h"
 
 #define SHIM_DEFAULT_ROOT "/run/mvrun"
@@ -30,7 +30,7 @@ struct shim_ctx {
  * itself. */
 struct shim_verb {
 	const char *name;
-	int (*run)(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+	int (*run)(struct shim_ctx *g, int argc, char **argv, struct err *err);
 	const char *summary; /* one line for mvrun help */
 	const char *usage;   /* the operands and main options, after "mvrun VERB " */
 	const char *options; /* one line an option for VERB --help; NULL: the verb has its own */
@@ -42,31 +42,31 @@ const struct shim_verb *shim_verb_at(size_t i);
 /* The verb called name, or NULL. */
 const struct shim_verb *shim_verb_find(const char *name);
 
-int shim_create(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_start(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_state(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_kill(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_delete(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_run(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_exec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_list(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_features(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_pause(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_resume(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_ps(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_setup(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_check(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
-int shim_events(struct shim_ctx *g, int argc, char **argv, struct shim_err *err);
+int shim_create(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_start(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_state(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_kill(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_delete(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_run(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_exec(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_list(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_spec(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_features(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_pause(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_resume(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_ps(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_setup(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_check(struct shim_ctx *g, int argc, char **argv, struct err *err);
+int shim_events(struct shim_ctx *g, int argc, char **argv, struct err *err);
 
 /* pause and resume: the verb's work, with pause telling which. (pause.c) */
-int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct shim_err *err);
+int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct err *err);
 
 /* Freeze (or thaw) the container's cgroup, and with it mvm's vCPUs. Fails
  * naming the reason when the container has no cgroup. Returns 0 or -1 with
  * err. (freeze.c) */
-int shim_freeze(const struct store_state *st, bool frozen, struct shim_err *err);
+int shim_freeze(const struct store_state *st, bool frozen, struct err *err);
 
 /* mvrun box: run CMD from a host rootfs in a microVM (box.c). Prints its own
  * errors and returns its exit status. */
@@ -77,7 +77,7 @@ int shim_box(int argc, char **argv);
 /* Run c's hooks of `kind` in order, each with the container's state (st,
  * as `status`) on stdin. Returns 0 or -1 with err (hooks_run()'s message). */
 int hooks_run_kind(const struct cfg *c, enum cfg_hook_kind kind, const struct store_state *st,
-		   enum store_status status, struct shim_err *err);
+		   enum store_status status, struct err *err);
 
 /* The same for the hooks whose failure the spec makes a warning (poststart,
  * poststop), from the config saved with the container: a config that cannot
@@ -89,9 +89,9 @@ void hooks_run_saved(struct shim_ctx *g, const char *verb, enum cfg_hook_kind ki
 
 /* Create --log's file if it is missing (runc makes it even when nothing is
  * logged). Returns 0, or -1 with err. */
-int shim_log_open(const struct shim_ctx *g, struct shim_err *err);
+int shim_log_open(const struct shim_ctx *g, struct err *err);
 /* Report err once: "mvrun: MSG" on stderr, and an error line in --log. */
-void shim_report(const struct shim_ctx *g, const struct shim_err *err);
+void shim_report(const struct shim_ctx *g, const struct err *err);
 /* A warning line (runc's format): in --log, else on stderr only with
  * --debug (engines own stderr). */
 void shim_warn(const struct shim_ctx *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -118,27 +118,27 @@ enum shim_file { SHIM_FILE_MVM, SHIM_FILE_KERNEL, SHIM_FILE_INITRD };
 /* Where one of mvrun's files is: its MVRUN_MVM, MVRUN_KERNEL or MVRUN_INITRD
  * variable, else beside mvrun, else in the installed layout. out holds
  * PATH_MAX. Returns 0, or -1 with err naming what is missing. */
-int shim_find_file(enum shim_file f, char *out, struct shim_err *err);
+int shim_find_file(enum shim_file f, char *out, struct err *err);
 
 /* The three files at once (each buffer PATH_MAX). Returns 0 or -1 with err
  * naming what is missing. */
-int shim_vm_files(char *mvm, char *kernel, char *initrd, struct shim_err *err);
+int shim_vm_files(char *mvm, char *kernel, char *initrd, struct err *err);
 
 /* --- util.c --- */
 
 /* Write the decimal pid to path atomically (temp file in the same
  * directory, then rename). */
-int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err);
+int shim_write_pidfile(const char *path, pid_t pid, struct err *err);
 
 /* Connect a stream socket to the unix socket at path, however long (a path
  * beyond sun_path is reached through its directory's /proc/self/fd). Returns
  * the fd, or -1 with err "WHAT PATH: reason". */
-int shim_unix_connect(const char *path, const char *what, struct shim_err *err);
+int shim_unix_connect(const char *path, const char *what, struct err *err);
 
 /* The console-socket message engines expect (engines.md, "TTY"): data the
  * pty's name, and exactly one SCM_RIGHTS fd, the master. path names the
  * socket in the error. Returns 0 or -1 with err. */
-int shim_send_pty(int sock, const char *name, int master, const char *path, struct shim_err *err);
+int shim_send_pty(int sock, const char *name, int master, const char *path, struct err *err);
 
 /* A signal given as a number ("9", "0" to only check) or a name ("KILL",
  * "SIGKILL", "sigkill"). Returns the number, or -1. */
@@ -148,11 +148,11 @@ int shim_parse_signal(const char *s);
  * the first operand. Shared so every verb reports "VERB: unknown option X". */
 struct option;
 int shim_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		struct shim_err *err);
+		struct err *err);
 
 /* Expect exactly `want` operands at argv[optind...]; else an error naming
  * the usage of verb argv[0] (the verb table's). */
-int shim_operands(int argc, char **argv, int want, struct shim_err *err);
+int shim_operands(int argc, char **argv, int want, struct err *err);
 
 /* "mvrun VERB USAGE" for verb name, in buf; returns buf. */
 const char *shim_usage(const char *name, char *buf, size_t size);
@@ -173,15 +173,15 @@ struct launch_opts {
  * container set up, write the pid file and the state, run the
  * createRuntime and prestart hooks. On failure nothing is left: no VM, no
  * state, no cgroup. Returns 0 with *pid, or -1 with err. (launch.c) */
-int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct shim_err *err);
+int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct err *err);
 
 /* start: release a created container and run the poststart hooks. (start.c) */
-int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *err);
+int shim_start_container(struct shim_ctx *g, const char *id, struct err *err);
 
 /* delete: with force, SIGKILL mvm and wait until it is gone; then the
  * poststop hooks, the cgroup and the state. Refuses a running container
  * without force. (delete.c) */
-int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct shim_err *err);
+int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct err *err);
 
 /* mvrun box --net nat (box_net.c): move this process into a new network
  * namespace where slirp4netns has made a tap "tap0" with user-mode NAT, for

@@ -53,7 +53,7 @@ static const char template[] =
 	"  \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\","
 	"   \"/proc/sysrq-trigger\"]}}";
 
-int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_spec(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { "bundle", required_argument, 0, 'b' },
 					      { "rootless", no_argument, 0, 'r' },
@@ -65,32 +65,32 @@ int shim_spec(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 		if (c == -2)
 			return err->status;
 		if (c == 'r')
-			return shim_errf(err, 1, "spec: rootless containers are not supported"), 1;
+			return err_set(err, 1, "spec: rootless containers are not supported"), 1;
 		bundle = optarg;
 	}
 	if (shim_operands(argc, argv, 0, err) < 0)
 		return err->status;
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))
-		return shim_errf(err, 1, "spec: --bundle %s: too long", bundle), 1;
+		return err_set(err, 1, "spec: --bundle %s: too long", bundle), 1;
 	json_error_t je;
 	json_t *o = json_loads(template, 0, &je);
 	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	if (!text)
-		return shim_errf(err, 1, "spec: internal error: %s", je.text), 1;
+		return err_set(err, 1, "spec: internal error: %s", je.text), 1;
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		free(text);
 		if (errno == EEXIST)
-			return shim_errf(err, 1, "spec: %s exists; remove it first", path), 1;
-		return shim_errno(err, 1, "spec: %s", path), 1;
+			return err_set(err, 1, "spec: %s exists; remove it first", path), 1;
+		return err_sys(err, 1, errno, "spec: %s", path), 1;
 	}
 	size_t len = strlen(text);
 	text[len] = '\n';
 	ssize_t n = write(fd, text, len + 1);
 	free(text);
 	if (close(fd) < 0 || n != (ssize_t)len + 1)
-		return shim_errno(err, 1, "spec: write %s", path), 1;
+		return err_sys(err, 1, errno, "spec: write %s", path), 1;
 	return 0;
 }

@@ -91,7 +91,7 @@ static uint64_t host_ram_mib(void)
 	return (uint64_t)pages * (uint64_t)psz >> 20;
 }
 
-static int size_vm(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cg_resources *r = &c->lx.resources;
 	const char *a;
@@ -156,7 +156,7 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct shim_err *err
 
 /* org.mvrun.* annotations tune the VM; a misspelt one is an error, not a no-op. */
 static int check_annotations(const struct cfg *c, struct s2v_plan *p, const char **kernel,
-			     bool *console, struct shim_err *err)
+			     bool *console, struct err *err)
 {
 	static const char *const known[] = { "org.mvrun.mem", "org.mvrun.cpus", "org.mvrun.kernel",
 					     "org.mvrun.console" };
@@ -194,7 +194,7 @@ static int check_annotations(const struct cfg *c, struct s2v_plan *p, const char
 }
 
 /* Fields mvrun refuses, and fields it notes (see spec2vm.h). */
-static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+static int check_process(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cfg_process *pr = &c->process;
 	if (pr->nenv > S2V_MAX_ENV)
@@ -213,7 +213,7 @@ static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_er
 	return 0;
 }
 
-static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+static int check_linux(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cfg_linux *l = &c->lx;
 	bool net = false;
@@ -257,7 +257,7 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct shim_err 
 }
 
 static int resolve_root(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-			struct shim_err *err)
+			struct err *err)
 {
 	char joined[PATH_MAX];
 	const char *path = c->root_path;
@@ -279,7 +279,7 @@ static int resolve_root(const struct cfg *c, const struct s2v_inputs *in, struct
 }
 
 int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-	      struct shim_err *err)
+	      struct err *err)
 {
 	memset(p, 0, sizeof(*p));
 	const char *kernel = in->kernel;
@@ -354,7 +354,7 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 #undef PUSH
 	return 0;
 oom:
-	shim_errf(err, CFG_EXIT, "out of memory building mvm's command line");
+	err_set(err, CFG_EXIT, "out of memory building mvm's command line");
 fail:
 	s2v_free(p);
 	return -1;

@@ -22,7 +22,7 @@
 #include "proto/proto.h"
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 #define S2V_DEFAULT_MEM_MIB 256  /* guest RAM without a memory limit */
 #define S2V_MEM_OVERHEAD_MIB 16  /* what mvm itself needs beyond guest RAM, within the limit */
@@ -95,7 +95,7 @@ struct s2v_plan {
  * config field ("config.json: mounts[3]: ..."); on failure nothing is left
  * to free. */
 int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *plan,
-	      struct shim_err *err);
+	      struct err *err);
 
 /* Append the HOOKS message for c's createContainer and startContainer
  * hooks (checked by s2v_build) to b, with `creating` and `created`, the

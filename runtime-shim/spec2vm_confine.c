@@ -7,7 +7,7 @@
 #include "runtime-shim/confine.h"
 #include "runtime-shim/spec2vm_int.h"
 
-static int process_args(const struct cfg_process *pr, struct s2v_plan *p, struct shim_err *err)
+static int process_args(const struct cfg_process *pr, struct s2v_plan *p, struct err *err)
 {
 	char groups[PROTO_MAX_GROUPS * 11 + 1] = "";
 	size_t gl = 0;
@@ -32,11 +32,11 @@ static int process_args(const struct cfg_process *pr, struct s2v_plan *p, struct
 	}
 	return 0;
 oom:
-	return shim_errf(err, CFG_EXIT, "out of memory building mvm's command line");
+	return err_set(err, CFG_EXIT, "out of memory building mvm's command line");
 }
 
 int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-		struct shim_err *err)
+		struct err *err)
 {
 	static struct proto_setup setup; /* large; strings point into c */
 	struct proto_confine conf;
@@ -61,6 +61,6 @@ int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_pla
 			    "devices with those numbers, never the host's");
 	if (in->confine_fd > 2 && (s2v_push(p, "--confine-fd") < 0 ||
 				   s2v_push(p, "%d", in->confine_fd) < 0))
-		return shim_errf(err, CFG_EXIT, "out of memory building mvm's command line");
+		return err_set(err, CFG_EXIT, "out of memory building mvm's command line");
 	return 0;
 }

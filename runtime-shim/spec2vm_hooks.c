@@ -42,7 +42,7 @@ static bool in_rootfs(const struct cfg *c, const char *rootfs, const char *path)
 	return fd >= 0;
 }
 
-int s2v_hooks(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+int s2v_hooks(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	int total = 0;
 	for (int k = 0; k < PROTO_HOOK_KINDS; k++) {

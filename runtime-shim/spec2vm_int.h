@@ -13,21 +13,21 @@ void s2v_note(struct s2v_plan *p, const char *fmt, ...) __attribute__((format(pr
 int s2v_push(struct s2v_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Check every mount and append mvm's --volume arguments. Returns 0 or -1 with err. */
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-	       struct shim_err *err);
+	       struct err *err);
 
 /* Build p->confine from c and append mvm's --groups, --umask, --rlimit and
  * --confine-fd arguments. Returns 0 or -1 with err. (spec2vm_confine.c) */
 int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-		struct shim_err *err);
+		struct err *err);
 
 /* Check the createContainer and startContainer hooks (counts; a
  * createContainer path must be in the rootfs) and set p->guest_hooks.
  * Returns 0 or -1 with err. (spec2vm_hooks.c) */
-int s2v_hooks(const struct cfg *c, struct s2v_plan *p, struct shim_err *err);
+int s2v_hooks(const struct cfg *c, struct s2v_plan *p, struct err *err);
 
 /* Check c's user namespace and its maps (a user namespace iff maps, both
  * maps, no overlapping entries, the process's and devices' ids mapped).
  * Returns 0 or -1 with err. (spec2vm_userns.c) */
-int s2v_userns(const struct cfg *c, struct s2v_plan *p, struct shim_err *err);
+int s2v_userns(const struct cfg *c, struct s2v_plan *p, struct err *err);
 
 #endif

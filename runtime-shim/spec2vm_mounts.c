@@ -113,7 +113,7 @@ static void drop_covered(const struct cfg *c, struct s2v_plan *p)
 	p->nmps = n;
 }
 
-static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struct shim_err *err)
+static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struct err *err)
 {
 	if (p->nmps == (int)(sizeof(p->mps) / sizeof(p->mps[0])))
 		return 0; /* too many: mvinit names the one it cannot make */
@@ -121,7 +121,7 @@ static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struc
 		if (!strcmp(p->mps[i].path, dest))
 			return 0;
 	if (!(p->mps[p->nmps].path = strdup(dest)))
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	p->mps[p->nmps++].file = file;
 	return 0;
 }
@@ -131,7 +131,7 @@ static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struc
  * (guest-init/kernfs.c, tmpfs.c) and the harmless ones dropped. *n counts tmpfs and
  * the others apart, against mvm's limits. */
 static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, const char *dest,
-		    struct s2v_plan *p, int n[2], struct shim_err *err)
+		    struct s2v_plan *p, int n[2], struct err *err)
 {
 	static const char *const flags[] = { "ro", "rw", "nosuid", "nodev", "noexec", "exec" };
 	static const struct {
@@ -175,12 +175,12 @@ static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, 
 		}
 	}
 	if (s2v_push(p, "--mount") < 0 || s2v_push(p, "%s:%s:%s:%s", type, src, dest, opts) < 0)
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, false, err);
 }
 
 static int file_bind(const char *f, const char *src, const char *dest, bool ro, const char *mo,
-		     const struct s2v_inputs *in, struct s2v_plan *p, struct shim_err *err)
+		     const struct s2v_inputs *in, struct s2v_plan *p, struct err *err)
 {
 	if (!in->state_dir)
 		return s2v_bad(err, f, "bind mount of a single file (%s on %s) needs a container state "
@@ -194,21 +194,21 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 	struct s2v_file *sf = &p->files[p->nfiles];
 	if (asprintf(&sf->stage, "%s/%s/f%d", in->state_dir, ro ? "files-ro" : "files", p->nfiles) < 0) {
 		sf->stage = NULL;
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	}
 	if (!(sf->src = strdup(src))) {
 		free(sf->stage);
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	}
 	p->nfiles++;
 	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s:%s%s", sf->stage, dest, mo) < 0)
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, true, err);
 }
 
 static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest,
 		      const struct s2v_inputs *in, struct s2v_plan *p, int *nvol,
-		      struct shim_err *err)
+		      struct err *err)
 {
 	char src[PATH_MAX], fs[64];
 	bool ro = false;
@@ -265,12 +265,12 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 		return s2v_bad(err, f, "more than %d bind mounts; mvm shares at most %d directories",
 			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
 	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, mo) < 0)
-		return shim_errf(err, CFG_EXIT, "out of memory");
+		return err_set(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, false, err);
 }
 
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-	       struct shim_err *err)
+	       struct err *err)
 {
 	int nvol = 0, n[2] = { 0, 0 };
 	bool cgroupfs = false;

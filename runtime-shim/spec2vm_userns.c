@@ -10,7 +10,7 @@
 /* Two entries of one map whose container ranges or host ranges share an
  * id: the kernel refuses the uid_map write (mappings_overlap()). */
 static int check_overlaps(const char *field, const struct cfg_idmap *m, int n,
-			  struct shim_err *err)
+			  struct err *err)
 {
 	for (int j = 1; j < n; j++)
 		for (int i = 0; i < j; i++) {
@@ -54,7 +54,7 @@ const char *s2v_unmapped(const struct cfg_process *pr, const struct cfg_linux *l
 	return NULL;
 }
 
-int s2v_userns(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
+int s2v_userns(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cfg_linux *l = &c->lx;
 	const char *userns = NULL;

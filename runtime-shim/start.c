@@ -20,14 +20,14 @@
 /* One request line, one reply line. Returns 0 with the reply (without its
  * newline) in out, or -1 with err. */
 static int ctl_request(const char *sock, const char *line, char *out, size_t cap,
-		       struct shim_err *err)
+		       struct err *err)
 {
 	int fd = shim_unix_connect(sock, "connect to mvm's control socket", err);
 	if (fd < 0)
 		return -1;
 	size_t len = strlen(line), got = 0;
 	if (write(fd, line, len) != (ssize_t)len) {
-		shim_errno(err, 1, "write to mvm's control socket");
+		err_sys(err, 1, errno, "write to mvm's control socket");
 		close(fd);
 		return -1;
 	}
@@ -38,7 +38,7 @@ static int ctl_request(const char *sock, const char *line, char *out, size_t cap
 			continue;
 		if (r <= 0) {
 			close(fd);
-			return shim_errf(err, 1, "mvm did not answer within %d s", START_REPLY_MS / 1000);
+			return err_set(err, 1, "mvm did not answer within %d s", START_REPLY_MS / 1000);
 		}
 		ssize_t n = read(fd, out + got, cap - 1 - got);
 		if (n < 0 && errno == EINTR)
@@ -53,12 +53,12 @@ static int ctl_request(const char *sock, const char *line, char *out, size_t cap
 	out[got] = 0;
 	char *nl = strchr(out, '\n');
 	if (!nl)
-		return shim_errf(err, 1, "mvm closed its control socket without an answer");
+		return err_set(err, 1, "mvm closed its control socket without an answer");
 	*nl = 0;
 	return 0;
 }
 
-int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *err)
+int shim_start_container(struct shim_ctx *g, const char *id, struct err *err)
 {
 	struct store_state st;
 	char sock[PATH_MAX], reply[512];
@@ -73,16 +73,16 @@ int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *er
 	switch (store_current(&st)) {
 	case STORE_CREATED: break;
 	case STORE_RUNNING:
-		shim_errf(err, 1, "cannot start container \"%s\": it is already running", id);
+		err_set(err, 1, "cannot start container \"%s\": it is already running", id);
 		goto out;
 	case STORE_STOPPED:
-		shim_errf(err, 1, "cannot start container \"%s\": it has stopped", id);
+		err_set(err, 1, "cannot start container \"%s\": it has stopped", id);
 		goto out;
 	case STORE_PAUSED:
-		shim_errf(err, 1, "cannot start container \"%s\": it is paused", id);
+		err_set(err, 1, "cannot start container \"%s\": it is paused", id);
 		goto out;
 	default:
-		shim_errf(err, 1, "cannot start container \"%s\": it is still being created", id);
+		err_set(err, 1, "cannot start container \"%s\": it is still being created", id);
 		goto out;
 	}
 	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
@@ -96,7 +96,7 @@ int shim_start_container(struct shim_ctx *g, const char *id, struct shim_err *er
 		char *end;
 		long s = strtol(m, &end, 10);
 		bool st = end != m && *end == ' ' && s > 0 && s < 256 && m[0] >= '0' && m[0] <= '9';
-		shim_errf(err, st ? (int)s : 1, "start %s: %s", id, st ? end + 1 : m);
+		err_set(err, st ? (int)s : 1, "start %s: %s", id, st ? end + 1 : m);
 		goto out;
 	}
 	st.status = STORE_RUNNING;
@@ -114,7 +114,7 @@ out:
 	return r;
 }
 
-int shim_start(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_start(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { 0, 0, 0, 0 } };
 	if (shim_getopt(argc, argv, "", opts, err) != -1 ||

@@ -5,7 +5,7 @@
 
 #include "runtime-shim/shim.h"
 
-int shim_state(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_state(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = { { 0, 0, 0, 0 } };
 	int c;
@@ -19,7 +19,7 @@ int shim_state(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	char *json = store_oci_state(&st, store_current(&st), true);
 	store_free(&st);
 	if (!json)
-		return shim_errf(err, 1, "state: out of memory"), 1;
+		return err_set(err, 1, "state: out of memory"), 1;
 	printf("%s\n", json);
 	free(json);
 	return 0;

@@ -22,53 +22,53 @@ const char *store_status_name(enum store_status s)
 	return (unsigned)s < NSTATUS ? status_names[s] : "unknown";
 }
 
-int store_check_id(const char *id, struct shim_err *err)
+int store_check_id(const char *id, struct err *err)
 {
 	size_t n = strlen(id);
 	if (!n)
-		return shim_errf(err, STORE_EXIT, "the container id is empty");
+		return err_set(err, STORE_EXIT, "the container id is empty");
 	if (n > STORE_ID_MAX)
-		return shim_errf(err, STORE_EXIT, "container id \"%.40s...\": longer than %d bytes", id,
-				 STORE_ID_MAX);
+		return err_set(err, STORE_EXIT, "container id \"%.40s...\": longer than %d bytes", id,
+			       STORE_ID_MAX);
 	if (id[0] == '.')
-		return shim_errf(err, STORE_EXIT, "container id \"%s\": must not start with '.'", id);
+		return err_set(err, STORE_EXIT, "container id \"%s\": must not start with '.'", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '+' || c == '.' || c == '-'))
-			return shim_errf(err, STORE_EXIT,
-					 "container id \"%s\": only letters, digits and _+.- are allowed",
-					 id);
+			return err_set(err, STORE_EXIT,
+				       "container id \"%s\": only letters, digits and _+.- are allowed",
+				       id);
 	}
 	return 0;
 }
 
 int store_path(const char *root, const char *id, const char *name, char *out, size_t cap,
-	       struct shim_err *err)
+	       struct err *err)
 {
 	int n = name ? snprintf(out, cap, "%s/%s/%s", root, id, name) :
 		       snprintf(out, cap, "%s/%s", root, id);
 	if (n < 0 || (size_t)n >= cap)
-		return shim_errf(err, STORE_EXIT, "state path %s/%s: too long", root, id);
+		return err_set(err, STORE_EXIT, "state path %s/%s: too long", root, id);
 	return 0;
 }
 
-static int missing(const char *id, struct shim_err *err)
+static int missing(const char *id, struct err *err)
 {
-	return shim_errf(err, STORE_EXIT, "container \"%s\" does not exist", id);
+	return err_set(err, STORE_EXIT, "container \"%s\" does not exist", id);
 }
 
-static int mkdir_p(const char *path, struct shim_err *err)
+static int mkdir_p(const char *path, struct err *err)
 {
 	char buf[PATH_MAX];
 	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
-		return shim_errf(err, STORE_EXIT, "--root %s: too long", path);
+		return err_set(err, STORE_EXIT, "--root %s: too long", path);
 	for (char *p = buf + 1;; p++) {
 		if (*p == '/' || !*p) {
 			char c = *p;
 			*p = 0;
 			if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-				return shim_errno(err, STORE_EXIT, "mkdir %s", buf);
+				return err_sys(err, STORE_EXIT, errno, "mkdir %s", buf);
 			*p = c;
 			if (!c)
 				break;
@@ -77,7 +77,7 @@ static int mkdir_p(const char *path, struct shim_err *err)
 	return 0;
 }
 
-int store_create(const char *root, const char *id, struct shim_err *err)
+int store_create(const char *root, const char *id, struct err *err)
 {
 	char dir[PATH_MAX];
 	if (store_check_id(id, err) < 0 || store_path(root, id, NULL, dir, sizeof(dir), err) < 0 ||
@@ -85,44 +85,44 @@ int store_create(const char *root, const char *id, struct shim_err *err)
 		return -1;
 	if (mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return shim_errf(err, STORE_EXIT, "container \"%s\" already exists", id);
-		return shim_errno(err, STORE_EXIT, "mkdir %s", dir);
+			return err_set(err, STORE_EXIT, "container \"%s\" already exists", id);
+		return err_sys(err, STORE_EXIT, errno, "mkdir %s", dir);
 	}
 	return 0;
 }
 
-int store_lock(const char *root, const char *id, struct shim_err *err)
+int store_lock(const char *root, const char *id, struct err *err)
 {
 	char path[PATH_MAX];
 	if (store_check_id(id, err) < 0 || store_path(root, id, "lock", path, sizeof(path), err) < 0)
 		return -1;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return errno == ENOENT ? missing(id, err) : shim_errno(err, STORE_EXIT, "%s", path);
+		return errno == ENOENT ? missing(id, err) : err_sys(err, STORE_EXIT, errno, "%s", path);
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			close(fd);
-			return shim_errno(err, STORE_EXIT, "lock %s", path);
+			return err_sys(err, STORE_EXIT, errno, "lock %s", path);
 		}
 	}
 	return fd;
 }
 
-static int write_atomic(const char *path, const char *data, struct shim_err *err)
+static int write_atomic(const char *path, const char *data, struct err *err)
 {
 	char tmp[PATH_MAX];
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return shim_errf(err, STORE_EXIT, "%s: path too long", path);
+		return err_set(err, STORE_EXIT, "%s: path too long", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return shim_errno(err, STORE_EXIT, "%s", tmp);
+		return err_sys(err, STORE_EXIT, errno, "%s", tmp);
 	size_t len = strlen(data), off = 0;
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			shim_errno(err, STORE_EXIT, "write %s", tmp);
+			err_sys(err, STORE_EXIT, errno, "write %s", tmp);
 			close(fd);
 			unlink(tmp);
 			return -1;
@@ -130,14 +130,14 @@ static int write_atomic(const char *path, const char *data, struct shim_err *err
 		off += (size_t)n;
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		shim_errno(err, STORE_EXIT, "write %s", path);
+		err_sys(err, STORE_EXIT, errno, "write %s", path);
 		unlink(tmp);
 		return -1;
 	}
 	return 0;
 }
 
-int store_write(const char *root, const struct store_state *st, struct shim_err *err)
+int store_write(const char *root, const struct store_state *st, struct err *err)
 {
 	char path[PATH_MAX];
 	if (store_path(root, st->id, "state.json", path, sizeof(path), err) < 0)
@@ -156,7 +156,7 @@ int store_write(const char *root, const struct store_state *st, struct shim_err 
 	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	if (!text)
-		return shim_errf(err, STORE_EXIT, "%s: out of memory", path);
+		return err_set(err, STORE_EXIT, "%s: out of memory", path);
 	int r = write_atomic(path, text, err);
 	free(text);
 	return r;
@@ -169,7 +169,7 @@ static char *dup_str(json_t *o, const char *key)
 }
 
 int store_read(const char *root, const char *id, struct store_state *st, bool *is_missing,
-	       struct shim_err *err)
+	       struct err *err)
 {
 	char path[PATH_MAX];
 	json_error_t je;
@@ -186,13 +186,13 @@ int store_read(const char *root, const char *id, struct store_state *st, bool *i
 				*is_missing = true;
 			return missing(id, err);
 		}
-		return shim_errf(err, STORE_EXIT, "%s: %s", path, je.text);
+		return err_set(err, STORE_EXIT, "%s: %s", path, je.text);
 	}
 	json_t *pid = json_object_get(o, "pid"), *t = json_object_get(o, "mvm_start_time");
 	const char *status = json_string_value(json_object_get(o, "status"));
 	if (!json_is_integer(pid) || !json_is_integer(t) || !status) {
 		json_decref(o);
-		return shim_errf(err, STORE_EXIT, "%s: not a state file mvrun wrote", path);
+		return err_set(err, STORE_EXIT, "%s: not a state file mvrun wrote", path);
 	}
 	snprintf(st->id, sizeof(st->id), "%s", id);
 	st->pid = (pid_t)json_integer_value(pid);
@@ -215,7 +215,7 @@ int store_read(const char *root, const char *id, struct store_state *st, bool *i
 	return 0;
 }
 
-int store_save_config(const char *root, const char *id, const char *text, struct shim_err *err)
+int store_save_config(const char *root, const char *id, const char *text, struct err *err)
 {
 	char path[PATH_MAX];
 	if (store_path(root, id, "config.json", path, sizeof(path), err) < 0)
@@ -232,12 +232,12 @@ int store_save_config(const char *root, const char *id, const char *text, struct
  * levels down. Entries are removed relative to dfd, and a subdirectory is
  * entered only by openat(O_NOFOLLOW | O_DIRECTORY): a symlink is unlinked
  * as itself, never followed, so nothing outside dir is touched. */
-static int empty_dir(int dfd, const char *dir, int depth, struct shim_err *err)
+static int empty_dir(int dfd, const char *dir, int depth, struct err *err)
 {
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
-		return shim_errno(err, STORE_EXIT, "%s", dir);
+		return err_sys(err, STORE_EXIT, errno, "%s", dir);
 	}
 	struct dirent *e;
 	int r = 0;
@@ -247,44 +247,44 @@ static int empty_dir(int dfd, const char *dir, int depth, struct shim_err *err)
 		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno == ENOENT)
 			continue;
 		if (errno != EISDIR && errno != EPERM) {
-			r = shim_errno(err, STORE_EXIT, "remove %s/%s", dir, e->d_name);
+			r = err_sys(err, STORE_EXIT, errno, "remove %s/%s", dir, e->d_name);
 			break;
 		}
 		char sub[PATH_MAX];
 		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
 		if (depth <= 0) {
-			r = shim_errf(err, STORE_EXIT, "remove %s: nested deeper than mvrun makes", sub);
+			r = err_set(err, STORE_EXIT, "remove %s: nested deeper than mvrun makes", sub);
 			break;
 		}
 		int sfd = openat(dirfd(d), e->d_name,
 				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0) {
-			r = shim_errno(err, STORE_EXIT, "remove %s", sub);
+			r = err_sys(err, STORE_EXIT, errno, "remove %s", sub);
 			break;
 		}
 		if (empty_dir(sfd, sub, depth - 1, err) < 0)
 			r = -1;
 		else if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-			r = shim_errno(err, STORE_EXIT, "remove %s", sub);
+			r = err_sys(err, STORE_EXIT, errno, "remove %s", sub);
 	}
 	if (r == 0 && errno)
-		r = shim_errno(err, STORE_EXIT, "read %s", dir);
+		r = err_sys(err, STORE_EXIT, errno, "read %s", dir);
 	closedir(d);
 	return r;
 }
 
-int store_remove(const char *root, const char *id, struct shim_err *err)
+int store_remove(const char *root, const char *id, struct err *err)
 {
 	char dir[PATH_MAX];
 	if (store_check_id(id, err) < 0 || store_path(root, id, NULL, dir, sizeof(dir), err) < 0)
 		return -1;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
-		return errno == ENOENT ? 0 : shim_errno(err, STORE_EXIT, "%s", dir);
+		return errno == ENOENT ? 0 : err_sys(err, STORE_EXIT, errno, "%s", dir);
 	if (empty_dir(dfd, dir, STORE_REMOVE_DEPTH - 1, err) < 0)
 		return -1;
 	if (rmdir(dir) < 0 && errno != ENOENT)
-		return shim_errno(err, STORE_EXIT, "remove %s", dir);
+		return err_sys(err, STORE_EXIT, errno, "remove %s", dir);
 	return 0;
 }
 

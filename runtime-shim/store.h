@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime-shim/err.h"
+#include "common/err.h"
 
 /* The runtime-spec version mvrun implements, as runc 1.1 reports it in
  * state, spec and --version. */
@@ -37,38 +37,38 @@ struct store_state {
 
 /* Check a container id as runc and crun do: letters, digits, "_+.-", not
  * starting with '.', at most STORE_ID_MAX bytes. Returns 0 or -1 with err. */
-int store_check_id(const char *id, struct shim_err *err);
+int store_check_id(const char *id, struct err *err);
 
 /* ROOT/ID[/name] into out. Returns 0, or -1 with err if it does not fit. */
 int store_path(const char *root, const char *id, const char *name, char *out, size_t cap,
-	       struct shim_err *err);
+	       struct err *err);
 
 /* Make ROOT (mode 0700, with parents) and ROOT/ID. Fails with
  * `container "ID" already exists` if ROOT/ID is there. */
-int store_create(const char *root, const char *id, struct shim_err *err);
+int store_create(const char *root, const char *id, struct err *err);
 
 /* Take the container's lock (blocking). Returns the lock fd (close it to
  * release), or -1 with `container "ID" does not exist` when ROOT/ID is gone.
  * The holder should re-read the state: the container may have been deleted
  * while it waited. */
-int store_lock(const char *root, const char *id, struct shim_err *err);
+int store_lock(const char *root, const char *id, struct err *err);
 
 /* Write st as ROOT/ID/state.json, atomically. */
-int store_write(const char *root, const struct store_state *st, struct shim_err *err);
+int store_write(const char *root, const struct store_state *st, struct err *err);
 
 /* Read ROOT/ID/state.json into st (free with store_free). A missing
  * container gives `container "ID" does not exist` and sets *missing when
  * missing is not NULL. */
 int store_read(const char *root, const char *id, struct store_state *st, bool *missing,
-	       struct shim_err *err);
+	       struct err *err);
 
 /* Write `text` as ROOT/ID/config.json, atomically. */
-int store_save_config(const char *root, const char *id, const char *text, struct shim_err *err);
+int store_save_config(const char *root, const char *id, const char *text, struct err *err);
 
 /* Remove ROOT/ID and everything in it: its files and the files of its
  * staging directories, two levels at most, never following a symlink. A
  * missing directory is fine. */
-int store_remove(const char *root, const char *id, struct shim_err *err);
+int store_remove(const char *root, const char *id, struct err *err);
 
 /* The status now: the recorded one while mvm (same pid, same start time) is
  * alive and not a zombie, else stopped. */

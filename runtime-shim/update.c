@@ -29,32 +29,32 @@
 
 /* The LinuxResources JSON in FILE ("-": stdin), parsed by the same code as
  * config.json's linux.resources. c owns the strings r points to. */
-static int read_resources(const char *file, struct cfg *c, struct shim_err *err)
+static int read_resources(const char *file, struct cfg *c, struct err *err)
 {
 	json_error_t je;
 	json_t *res = !strcmp(file, "-") ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
 	if (!res)
-		return shim_errf(err, 1, "update: --resources %s: line %d column %d: %s", file,
-				 je.line, je.column, je.text);
+		return err_set(err, 1, "update: --resources %s: line %d column %d: %s", file,
+			       je.line, je.column, je.text);
 	json_t *doc = json_pack("{s:{s:o}}", "linux", "resources", res);
 	if (!doc)
-		return shim_errf(err, 1, "update: out of memory");
+		return err_set(err, 1, "update: out of memory");
 	c->doc = doc;
 	if (cfg_parse_linux(doc, c, err) < 0) {
 		char msg[sizeof(err->msg)];
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return shim_errf(err, 1, "update: --resources %s: %s", file, msg);
+		return err_set(err, 1, "update: --resources %s: %s", file, msg);
 	}
 	return 0;
 }
 
-static int num(const char *opt, const char *s, int64_t *out, struct shim_err *err)
+static int num(const char *opt, const char *s, int64_t *out, struct err *err)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || end == s || *end)
-		return shim_errf(err, 1, "update: --%s %s: not a number", opt, s);
+		return err_set(err, 1, "update: --%s %s: not a number", opt, s);
 	*out = v;
 	return 0;
 }
@@ -69,11 +69,11 @@ static const char *opt_name(const struct option *opts, int val)
 
 /* What a running VM cannot take: checked before anything is written. */
 static int check(struct shim_ctx *g, const struct store_state *st, const struct cg_resources *r,
-		 struct shim_err *err)
+		 struct err *err)
 {
 	uint64_t need = (st->mem_mib + S2V_MEM_OVERHEAD_MIB) << 20;
 	if (r->memory_limit >= 0 && (uint64_t)r->memory_limit < need)
-		return shim_errf(err, 1, "update: memory limit %lld bytes: the VM has %llu MiB of RAM, "
+		return err_set(err, 1, "update: memory limit %lld bytes: the VM has %llu MiB of RAM, "
 					 "which cannot change while it runs; the limit must be at "
 					 "least %llu MiB (RAM plus mvm's %d MiB)",
 				 (long long)r->memory_limit, (unsigned long long)st->mem_mib,
@@ -82,7 +82,7 @@ static int check(struct shim_ctx *g, const struct store_state *st, const struct 
 		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM; the new limit applies to "
 			     "mvm on the host", st->id, (unsigned long long)st->mem_mib);
 	if (r->pids_limit >= 0 && store_current(st) == STORE_PAUSED)
-		return shim_errf(err, 1, "update: pids limit: container \"%s\" is paused, and its "
+		return err_set(err, 1, "update: pids limit: container \"%s\" is paused, and its "
 					 "guest applies the limit; resume it first", st->id);
 	if (r->cpu_quota > 0 || r->cpuset_cpus)
 		shim_warn(g, "update %s: the VM keeps its %d vCPUs; CPU limits throttle them on the "
@@ -94,7 +94,7 @@ static int check(struct shim_ctx *g, const struct store_state *st, const struct 
 
 /* The pids limit to the guest: UPDATE on mvm's control socket, answered
  * EXEC_EXIT (applied) or EXEC_ERROR (why not). Returns 0 or -1 with err. */
-static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct shim_err *err)
+static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct err *err)
 {
 	char sock[4096];
 	struct proto_buf b = { 0 };
@@ -106,14 +106,14 @@ static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct s
 	    (fd = shim_unix_connect(sock, "update: connect to mvm's control socket", err)) < 0)
 		return -1;
 	if (proto_encode_update(&b, 0, max) < 0 || write(fd, b.data, b.len) != (ssize_t)b.len) {
-		shim_errno(err, 1, "update: send the pids limit to mvm");
+		err_sys(err, 1, errno, "update: send the pids limit to mvm");
 		goto out;
 	}
 	while (got < PROTO_HDR_LEN || got < PROTO_HDR_LEN + h.len) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		ssize_t n;
 		if (poll(&p, 1, GUEST_REPLY_MS) <= 0) {
-			shim_errf(err, 1, "update: the guest did not answer within %d s", GUEST_REPLY_MS / 1000);
+			err_set(err, 1, "update: the guest did not answer within %d s", GUEST_REPLY_MS / 1000);
 			goto out;
 		}
 		if ((n = read(fd, in + got, sizeof(in) - got)) <= 0)
@@ -125,21 +125,21 @@ static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct s
 	uint32_t rid, v;
 	const char *msg;
 	if (got < PROTO_HDR_LEN + h.len || got < PROTO_HDR_LEN)
-		shim_errf(err, 1, "update: mvm closed its control socket without an answer");
+		err_set(err, 1, "update: mvm closed its control socket without an answer");
 	else if (h.type == PROTO_EXEC_EXIT && proto_decode_pair(in + PROTO_HDR_LEN, h.len, &rid, &v) == 0)
 		r = 0;
 	else if (h.type == PROTO_EXEC_ERROR &&
 		 proto_decode_exec_error(in + PROTO_HDR_LEN, h.len, &rid, &v, &msg) == 0)
-		shim_errf(err, 1, "update: pids limit: %s", msg);
+		err_set(err, 1, "update: pids limit: %s", msg);
 	else
-		shim_errf(err, 1, "update: a malformed answer from mvm");
+		err_set(err, 1, "update: a malformed answer from mvm");
 out:
 	proto_buf_free(&b);
 	close(fd);
 	return r;
 }
 
-int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = {
 		{ "resources", required_argument, 0, 'r' }, { "memory", required_argument, 0, 'm' },
@@ -208,15 +208,15 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
 	if (store_read(g->root, id, &st, NULL, err) == 0) {
 		struct cg_layout l;
 		if (store_current(&st) == STORE_STOPPED)
-			shim_errf(err, 1, "container \"%s\" is not running", id);
+			err_set(err, 1, "container \"%s\" is not running", id);
 		else if (check(g, &st, r, err) == 0 &&
 			 (r->pids_limit < 0 || guest_pids(g, id, (uint64_t)r->pids_limit, err) == 0)) {
 			bool host = r->memory_limit >= 0 || r->memory_swap >= 0 || r->cpu_quota >= 0 ||
 				    r->cpu_period || r->cpu_shares || r->cpuset_cpus || r->cpuset_mems;
 			r->pids_limit = -1; /* never on mvm's own threads */
 			if (host && !st.cgroup_path)
-				shim_errf(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to "
-					  "update", id);
+				err_set(err, 1, "container \"%s\" has no cgroup (linux.cgroupsPath) to "
+					"update", id);
 			else if (host && cg_detect(&l, "/sys/fs/cgroup", err) == 0)
 				cg_update(&l, st.cgroup_path, r, err);
 		}

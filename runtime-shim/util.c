@@ -15,25 +15,25 @@
 #include "common/sock.h"
 #include "runtime-shim/shim.h"
 
-int shim_write_pidfile(const char *path, pid_t pid, struct shim_err *err)
+int shim_write_pidfile(const char *path, pid_t pid, struct err *err)
 {
 	char tmp[PATH_MAX], num[24];
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
 	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.mvrun-tmp", dirlen, path,
 		     slash ? slash + 1 : path) >= (int)sizeof(tmp))
-		return shim_errf(err, 1, "--pid-file %s: too long", path);
+		return err_set(err, 1, "--pid-file %s: too long", path);
 	int n = snprintf(num, sizeof(num), "%d", (int)pid);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return shim_errno(err, 1, "--pid-file %s", path);
+		return err_sys(err, 1, errno, "--pid-file %s", path);
 	if (write(fd, num, (size_t)n) != n || close(fd) < 0) {
-		shim_errno(err, 1, "--pid-file %s: write", path);
+		err_sys(err, 1, errno, "--pid-file %s: write", path);
 		unlink(tmp);
 		return -1;
 	}
 	if (rename(tmp, path) < 0) {
-		shim_errno(err, 1, "--pid-file %s", path);
+		err_sys(err, 1, errno, "--pid-file %s", path);
 		unlink(tmp);
 		return -1;
 	}
@@ -58,7 +58,7 @@ int shim_parse_signal(const char *s)
 }
 
 int shim_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		struct shim_err *err)
+		struct err *err)
 {
 	char spec[64];
 	snprintf(spec, sizeof(spec), "+:%s", shortopts);
@@ -66,11 +66,11 @@ int shim_getopt(int argc, char **argv, const char *shortopts, const struct optio
 	int c = getopt_long(argc, argv, spec, longopts, NULL);
 	if (c == '?') {
 		if (optopt)
-			return shim_errf(err, 1, "%s: unknown option -%c", argv[0], optopt), -2;
-		return shim_errf(err, 1, "%s: unknown option %s", argv[0], argv[optind - 1]), -2;
+			return err_set(err, 1, "%s: unknown option -%c", argv[0], optopt), -2;
+		return err_set(err, 1, "%s: unknown option %s", argv[0], argv[optind - 1]), -2;
 	}
 	if (c == ':')
-		return shim_errf(err, 1, "%s: %s needs a value", argv[0], argv[optind - 1]), -2;
+		return err_set(err, 1, "%s: %s needs a value", argv[0], argv[optind - 1]), -2;
 	return c;
 }
 
@@ -81,7 +81,7 @@ const char *shim_usage(const char *name, char *buf, size_t size)
 	return buf;
 }
 
-int shim_operands(int argc, char **argv, int want, struct shim_err *err)
+int shim_operands(int argc, char **argv, int want, struct err *err)
 {
 	char usage[512];
 	shim_usage(argv[0], usage, sizeof(usage));
@@ -89,24 +89,24 @@ int shim_operands(int argc, char **argv, int want, struct shim_err *err)
 	if (have == want)
 		return 0;
 	if (have < want)
-		return shim_errf(err, 1, "%s: missing argument (usage: %s)", argv[0], usage);
-	return shim_errf(err, 1, "%s: unexpected argument \"%s\" (usage: %s)", argv[0],
-			 argv[optind + want], usage);
+		return err_set(err, 1, "%s: missing argument (usage: %s)", argv[0], usage);
+	return err_set(err, 1, "%s: unexpected argument \"%s\" (usage: %s)", argv[0],
+		       argv[optind + want], usage);
 }
 
-int shim_unix_connect(const char *path, const char *what, struct shim_err *err)
+int shim_unix_connect(const char *path, const char *what, struct err *err)
 {
 	struct sockaddr_un sa;
 	int dirfd, fd = -1;
 	switch (sock_unix_addr(path, &sa, &dirfd)) {
 	case 0: break;
-	case SOCK_PATH_TOO_LONG: return shim_errf(err, 1, "%s %s: path too long", what, path);
-	case SOCK_NAME_TOO_LONG: return shim_errf(err, 1, "%s %s: socket name too long", what, path);
-	default: return shim_errno(err, 1, "%s %s", what, path);
+	case SOCK_PATH_TOO_LONG: return err_set(err, 1, "%s %s: path too long", what, path);
+	case SOCK_NAME_TOO_LONG: return err_set(err, 1, "%s %s: socket name too long", what, path);
+	default: return err_sys(err, 1, errno, "%s %s", what, path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		shim_errno(err, 1, "%s %s", what, path);
+		err_sys(err, 1, errno, "%s %s", what, path);
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -116,13 +116,13 @@ int shim_unix_connect(const char *path, const char *what, struct shim_err *err)
 	return fd;
 }
 
-int shim_send_pty(int sock, const char *name, int master, const char *path, struct shim_err *err)
+int shim_send_pty(int sock, const char *name, int master, const char *path, struct err *err)
 {
 	union sock_fd_cmsg u;
 	struct iovec iov = { (void *)name, strlen(name) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	sock_attach_fd(&msg, &u, master);
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		return shim_errno(err, 1, "--console-socket %s: send the pty", path);
+		return err_sys(err, 1, errno, "--console-socket %s: send the pty", path);
 	return 0;
 }

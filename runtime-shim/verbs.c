@@ -7,7 +7,7 @@
 
 #include "runtime-shim/shim.h"
 
-static int verb_box(struct shim_ctx *g, int argc, char **argv, struct shim_err *err)
+static int verb_box(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
 	(void)g;
 	(void)err;

@@ -27,17 +27,17 @@ const char mvm_usage[] =
 	"power-off), 64 bad argument, 69 host cannot run Linux guests, 70 internal error,\n"
 	"71 guest kernel panic, 72 triple fault, 73 KVM internal or emulation error.\n";
 
-static int parse_u64(const char *flag, const char *s, uint64_t *out, struct mvm_err *err)
+static int parse_u64(const char *flag, const char *s, uint64_t *out, struct err *err)
 {
 	char *end;
 	errno = 0;
 	if (!s || !isdigit((unsigned char)*s))
-		return mvm_errf(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
-				flag, s ? s : "");
+		return err_set(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
+			       flag, s ? s : "");
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || *end)
-		return mvm_errf(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
-				flag, s);
+		return err_set(err, MVM_EXIT_BADARG, "%s: expected a positive integer, got \"%s\"",
+			       flag, s);
 	*out = v;
 	return 0;
 }
@@ -71,13 +71,13 @@ static uint32_t propagation(const char *t)
  * three into *restrict_flags as PROTO_MOUNT_* bits) and a propagation
  * (shared, slave, private, unbindable, or one with an r; the last wins). */
 static int parse_mapping(const char *opt, const char *what, char *v, const char **guest_out,
-			 bool *ro, uint32_t *restrict_flags, struct mvm_err *err)
+			 bool *ro, uint32_t *restrict_flags, struct err *err)
 {
 	char *orig = strdupa(v);
 	char *colon = strchr(v, ':');
 	if (!colon || colon == v)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: expected HOST%s:GUEST%s[:ro]", opt,
-				orig, what, what);
+		return err_set(err, MVM_EXIT_BADARG, "--%s %s: expected HOST%s:GUEST%s[:ro]", opt,
+			       orig, what, what);
 	*colon = 0;
 	char *guest = colon + 1, *o = strchr(guest, ':');
 	*ro = false;
@@ -98,22 +98,22 @@ static int parse_mapping(const char *opt, const char *what, char *v, const char 
 			else if (propagation(t))
 				*restrict_flags = (*restrict_flags & ~PROTO_MOUNT_PROP_MASK) | propagation(t);
 			else
-				return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: option \"%s\" is not ro, rw, "
-						"nosuid, nodev, noexec or a propagation", opt, orig, t);
+				return err_set(err, MVM_EXIT_BADARG, "--%s %s: option \"%s\" is not ro, rw, "
+					       "nosuid, nodev, noexec or a propagation", opt, orig, t);
 		}
 	}
 	if (guest[0] != '/')
-		return mvm_errf(err, MVM_EXIT_BADARG, "--%s %s: the container path must be absolute",
-				opt, orig);
+		return err_set(err, MVM_EXIT_BADARG, "--%s %s: the container path must be absolute",
+			       opt, orig);
 	*guest_out = guest;
 	return 0;
 }
 
-static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
+static int parse_volume(struct mvm_args *a, char *v, struct err *err)
 {
 	struct mvm_volume *m = &a->volumes[a->nvolumes];
 	if (a->nvolumes == MVM_MAX_VOLUMES)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--volume: at most %d", MVM_MAX_VOLUMES);
+		return err_set(err, MVM_EXIT_BADARG, "--volume: at most %d", MVM_MAX_VOLUMES);
 	if (parse_mapping("volume", "DIR", v, &m->guest, &m->ro, &m->restrict_flags, err) < 0)
 		return -1;
 	m->host = v;
@@ -122,31 +122,31 @@ static int parse_volume(struct mvm_args *a, char *v, struct mvm_err *err)
 	return 0;
 }
 
-static int parse_file(struct mvm_args *a, char *v, struct mvm_err *err)
+static int parse_file(struct mvm_args *a, char *v, struct err *err)
 {
 	struct mvm_file *f = &a->files[a->nfiles];
 	if (a->nfiles == MVM_MAX_FILES)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--file: at most %d", MVM_MAX_FILES);
+		return err_set(err, MVM_EXIT_BADARG, "--file: at most %d", MVM_MAX_FILES);
 	char *orig = strdupa(v);
 	if (parse_mapping("file", "FILE", v, &f->guest, &f->ro, &f->restrict_flags, err) < 0)
 		return -1;
 	f->host = v;
 	f->seq = a->nmountargs++;
 	if (!strrchr(v, '/') || !strrchr(v, '/')[1])
-		return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the host file must be a path with a "
-				"directory", orig);
+		return err_set(err, MVM_EXIT_BADARG, "--file %s: the host file must be a path with a "
+			       "directory", orig);
 	a->nfiles++;
 	return 0;
 }
 
 /* DEST[:OPTIONS] of a tmpfs from source (NULL: "tmpfs"), split in place. */
-static int add_tmpfs(struct mvm_args *a, const char *source, char *v, struct mvm_err *err)
+static int add_tmpfs(struct mvm_args *a, const char *source, char *v, struct err *err)
 {
 	if (a->ntmpfs == MVM_MAX_TMPFS)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs: at most %d", MVM_MAX_TMPFS);
+		return err_set(err, MVM_EXIT_BADARG, "--tmpfs: at most %d", MVM_MAX_TMPFS);
 	if (v[0] != '/')
-		return mvm_errf(err, MVM_EXIT_BADARG, "--tmpfs %s: the container path must be absolute",
-				v);
+		return err_set(err, MVM_EXIT_BADARG, "--tmpfs %s: the container path must be absolute",
+			       v);
 	a->tmpfs_dest[a->ntmpfs] = v;
 	a->tmpfs_opts[a->ntmpfs] = "";
 	if (strchr(v, ':')) {
@@ -159,15 +159,15 @@ static int add_tmpfs(struct mvm_args *a, const char *source, char *v, struct mvm
 }
 
 /* --mount TYPE:SOURCE:DEST[:OPTIONS], split in place. */
-static int parse_kernfs(struct mvm_args *a, char *v, struct mvm_err *err)
+static int parse_kernfs(struct mvm_args *a, char *v, struct err *err)
 {
 	static const char *const types[] = { "proc", "sysfs", "devpts", "mqueue" };
 	char *orig = strdupa(v), *src = strchr(v, ':'), *dest = src ? strchr(src + 1, ':') : NULL;
 	bool known = false;
 
 	if (!dest)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--mount %s: expected TYPE:SOURCE:DEST[:OPTIONS]",
-				orig);
+		return err_set(err, MVM_EXIT_BADARG, "--mount %s: expected TYPE:SOURCE:DEST[:OPTIONS]",
+			       orig);
 	*src++ = 0;
 	*dest++ = 0;
 	if (!strcmp(v, "tmpfs"))
@@ -175,13 +175,13 @@ static int parse_kernfs(struct mvm_args *a, char *v, struct mvm_err *err)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		known |= !strcmp(v, types[i]);
 	if (!known)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--mount %s: the type is not proc, sysfs, devpts, "
-				"mqueue or tmpfs", orig);
+		return err_set(err, MVM_EXIT_BADARG, "--mount %s: the type is not proc, sysfs, devpts, "
+			       "mqueue or tmpfs", orig);
 	if (a->nkernfs == MVM_MAX_KERNFS)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--mount: at most %d", MVM_MAX_KERNFS);
+		return err_set(err, MVM_EXIT_BADARG, "--mount: at most %d", MVM_MAX_KERNFS);
 	if (dest[0] != '/')
-		return mvm_errf(err, MVM_EXIT_BADARG, "--mount %s: the container path must be absolute",
-				orig);
+		return err_set(err, MVM_EXIT_BADARG, "--mount %s: the container path must be absolute",
+			       orig);
 	struct mvm_kernfs *k = &a->kernfs[a->nkernfs++];
 	*k = (struct mvm_kernfs){ v, src, dest, "", a->nmountargs++ };
 	if (strchr(dest, ':')) {
@@ -191,7 +191,7 @@ static int parse_kernfs(struct mvm_args *a, char *v, struct mvm_err *err)
 	return 0;
 }
 
-static int parse_user(struct mvm_args *a, const char *v, struct mvm_err *err)
+static int parse_user(struct mvm_args *a, const char *v, struct err *err)
 {
 	char *end;
 	errno = 0;
@@ -215,10 +215,10 @@ static int parse_user(struct mvm_args *a, const char *v, struct mvm_err *err)
 	a->gid = (uint32_t)g;
 	return 0;
 bad:
-	return mvm_errf(err, MVM_EXIT_BADARG, "--user %s: expected UID[:GID] as numbers", v);
+	return err_set(err, MVM_EXIT_BADARG, "--user %s: expected UID[:GID] as numbers", v);
 }
 
-int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
+int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_ENV, O_CWD, O_USER,
@@ -302,8 +302,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 			if (parse_u64("--cpus", optarg, &v, err) < 0)
 				return -1;
 			if (v < 1 || v > MVM_MAX_VCPUS)
-				return mvm_errf(err, MVM_EXIT_BADARG, "--cpus %s: must be 1 to %d",
-						optarg, MVM_MAX_VCPUS);
+				return err_set(err, MVM_EXIT_BADARG, "--cpus %s: must be 1 to %d",
+					       optarg, MVM_MAX_VCPUS);
 			a->cpus = (int)v;
 			break;
 		case O_CONSOLE: a->console = true; break;
@@ -316,8 +316,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 			else if (strcmp(optarg, "linux64") == 0)
 				a->boot = BOOT_LINUX64;
 			else
-				return mvm_errf(err, MVM_EXIT_BADARG,
-						"--boot %s: must be auto, pvh or linux64", optarg);
+				return err_set(err, MVM_EXIT_BADARG,
+					       "--boot %s: must be auto, pvh or linux64", optarg);
 			break;
 		case O_REPORT: a->report = true; break;
 		case O_ROOT: a->root = optarg; break;
@@ -335,8 +335,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 			if (parse_u64("--ready-fd", optarg, &v, err) < 0)
 				return -1;
 			if (v < 3 || v > 65535 || fcntl((int)v, F_GETFD) < 0)
-				return mvm_errf(err, MVM_EXIT_BADARG, "--ready-fd %s: not an open fd above 2",
-						optarg);
+				return err_set(err, MVM_EXIT_BADARG, "--ready-fd %s: not an open fd above 2",
+					       optarg);
 			a->ready_fd = (int)v;
 			break;
 		case O_VOLUME:
@@ -357,9 +357,9 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 			break;
 		case O_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return mvm_errf(err, MVM_EXIT_BADARG, "--env %s: expected NAME=VALUE", optarg);
+				return err_set(err, MVM_EXIT_BADARG, "--env %s: expected NAME=VALUE", optarg);
 			if (a->nenv == MVM_MAX_ENV)
-				return mvm_errf(err, MVM_EXIT_BADARG, "--env: at most %d", MVM_MAX_ENV);
+				return err_set(err, MVM_EXIT_BADARG, "--env: at most %d", MVM_MAX_ENV);
 			a->env[a->nenv++] = optarg;
 			break;
 		case O_USER:
@@ -372,8 +372,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 		case O_CHECK_HOST: a->check_host = true; return 0;
 		case O_SECCOMP:
 			if (sec_mode_parse(optarg, &a->seccomp) < 0)
-				return mvm_errf(err, MVM_EXIT_BADARG, "--seccomp %s: expected kill or log",
-						optarg);
+				return err_set(err, MVM_EXIT_BADARG, "--seccomp %s: expected kill or log",
+					       optarg);
 			break;
 		case O_SEC_TEST: /* the SIGSYS test: that thread breaks its filter */
 			a->seccomp_test = -1;
@@ -381,44 +381,44 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err)
 				if (!strcmp(optarg, sec_kind_name((enum sec_kind)k)))
 					a->seccomp_test = k;
 			if (a->seccomp_test < 0)
-				return mvm_errf(err, MVM_EXIT_BADARG, "--test-seccomp-violation %s: "
-						"expected vcpu, io or main", optarg);
+				return err_set(err, MVM_EXIT_BADARG, "--test-seccomp-violation %s: "
+					       "expected vcpu, io or main", optarg);
 			break;
 		case 'h': a->help = true; return 0;
 		case ':':
-			return mvm_errf(err, MVM_EXIT_BADARG, "%s: needs a value", argv[optind - 1]);
+			return err_set(err, MVM_EXIT_BADARG, "%s: needs a value", argv[optind - 1]);
 		default:
 			if (optopt > 0 && optopt < 256)
-				return mvm_errf(err, MVM_EXIT_BADARG, "unknown option -%c (see mvm --help)",
-						optopt);
-			return mvm_errf(err, MVM_EXIT_BADARG, "unknown option %s (see mvm --help)",
-					argv[optind - 1]);
+				return err_set(err, MVM_EXIT_BADARG, "unknown option -%c (see mvm --help)",
+					       optopt);
+			return err_set(err, MVM_EXIT_BADARG, "unknown option %s (see mvm --help)",
+				       argv[optind - 1]);
 		}
 	}
 	if (a->wait_start != (a->control_socket != NULL))
-		return mvm_errf(err, MVM_EXIT_BADARG, "--wait-start and --control-socket go together");
+		return err_set(err, MVM_EXIT_BADARG, "--wait-start and --control-socket go together");
 	if ((a->wait_start || a->ready_fd >= 0 || a->confine_fd >= 0) && !a->root)
-		return mvm_errf(err, MVM_EXIT_BADARG,
-				"--wait-start, --ready-fd and --confine-fd need --root");
+		return err_set(err, MVM_EXIT_BADARG,
+			       "--wait-start, --ready-fd and --confine-fd need --root");
 	if (a->net && !a->root)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--net needs --root");
+		return err_set(err, MVM_EXIT_BADARG, "--net needs --root");
 	if (a->root) {
 		if (optind >= argc)
-			return mvm_errf(err, MVM_EXIT_BADARG, "--root: no command given after --");
+			return err_set(err, MVM_EXIT_BADARG, "--root: no command given after --");
 		a->argc = argc - optind;
 		a->argv = argv + optind;
 	} else if (optind < argc) {
-		return mvm_errf(err, MVM_EXIT_BADARG, "unexpected argument \"%s\" (see mvm --help)",
-				argv[optind]);
+		return err_set(err, MVM_EXIT_BADARG, "unexpected argument \"%s\" (see mvm --help)",
+			       argv[optind]);
 	}
 	if (!a->kernel)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--kernel: required (see mvm --help)");
+		return err_set(err, MVM_EXIT_BADARG, "--kernel: required (see mvm --help)");
 	if (a->mem_mib < MVM_MEM_MIN_MIB)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--mem %llu: too small; at least %d MiB",
-				(unsigned long long)a->mem_mib, MVM_MEM_MIN_MIB);
+		return err_set(err, MVM_EXIT_BADARG, "--mem %llu: too small; at least %d MiB",
+			       (unsigned long long)a->mem_mib, MVM_MEM_MIN_MIB);
 	uint64_t host = host_ram_mib();
 	if (a->mem_mib > host)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--mem %llu: more than this host's %llu MiB of RAM",
-				(unsigned long long)a->mem_mib, (unsigned long long)host);
+		return err_set(err, MVM_EXIT_BADARG, "--mem %llu: more than this host's %llu MiB of RAM",
+			       (unsigned long long)a->mem_mib, (unsigned long long)host);
 	return 0;
 }

@@ -108,11 +108,11 @@ struct mvm_args {
  * given; in container mode, a command, volumes of the form HOST:GUEST[:ro]
  * with an absolute GUEST, env entries of the form K=V, a numeric user. Files
  * are checked when they are loaded. */
-int args_parse(int argc, char **argv, struct mvm_args *a, struct mvm_err *err);
+int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err);
 
 /* One of the process options above (opt is its name without "--"): parse v
  * into a. Returns 0, or -1 with err (MVM_EXIT_BADARG). (args_proc.c) */
-int args_proc(struct mvm_args *a, const char *opt, const char *v, struct mvm_err *err);
+int args_proc(struct mvm_args *a, const char *opt, const char *v, struct err *err);
 
 /* The usage text. */
 extern const char mvm_usage[];

@@ -21,7 +21,7 @@ int boot_e820(const struct gmem *gm, struct e820_ent *out, int max)
 }
 
 int boot_zero_page(const struct gmem *gm, const struct boot_layout *bl,
-		   struct boot_params *bp, struct mvm_err *err)
+		   struct boot_params *bp, struct err *err)
 {
 	memset(bp, 0, sizeof(*bp));
 	/* Fields per Documentation/x86/boot.rst, "64-bit boot protocol". */
@@ -43,7 +43,7 @@ int boot_zero_page(const struct gmem *gm, const struct boot_layout *bl,
 	struct e820_ent e[E820_MAX_ENTRIES_ZEROPAGE];
 	int n = boot_e820(gm, e, E820_MAX_ENTRIES_ZEROPAGE);
 	if (n < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "e820 map does not fit the zero page");
+		return err_set(err, MVM_EXIT_INTERNAL, "e820 map does not fit the zero page");
 	for (int i = 0; i < n; i++) {
 		bp->e820_table[i].addr = e[i].addr;
 		bp->e820_table[i].size = e[i].size;
@@ -53,12 +53,12 @@ int boot_zero_page(const struct gmem *gm, const struct boot_layout *bl,
 	return 0;
 }
 
-int boot_write_pvh(const struct gmem *gm, const struct boot_layout *bl, struct mvm_err *err)
+int boot_write_pvh(const struct gmem *gm, const struct boot_layout *bl, struct err *err)
 {
 	struct e820_ent e[LAYOUT_MEMMAP_MAX];
 	int n = boot_e820(gm, e, LAYOUT_MEMMAP_MAX);
 	if (n < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "memory map does not fit the PVH area");
+		return err_set(err, MVM_EXIT_INTERNAL, "memory map does not fit the PVH area");
 	struct hvm_memmap_table_entry mm[LAYOUT_MEMMAP_MAX];
 	memset(mm, 0, sizeof(mm));
 	for (int i = 0; i < n; i++)
@@ -79,7 +79,7 @@ int boot_write_pvh(const struct gmem *gm, const struct boot_layout *bl, struct m
 	if (gmem_write(gm, LAYOUT_PVH_INFO, &si, sizeof(si)) < 0 ||
 	    gmem_write(gm, LAYOUT_PVH_MODLIST, &mod, sizeof(mod)) < 0 ||
 	    gmem_write(gm, LAYOUT_PVH_MEMMAP, mm, n * sizeof(mm[0])) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "guest RAM too small for the PVH start info");
+		return err_set(err, MVM_EXIT_INTERNAL, "guest RAM too small for the PVH start info");
 	return 0;
 }
 

@@ -61,11 +61,11 @@ int boot_e820(const struct gmem *gm, struct e820_ent *out, int max);
 
 /* Build the zero page for the 64-bit boot protocol. Returns 0 or -1. */
 int boot_zero_page(const struct gmem *gm, const struct boot_layout *bl,
-		   struct boot_params *bp, struct mvm_err *err);
+		   struct boot_params *bp, struct err *err);
 
 /* Write the PVH start_info, module list and memory map at their LAYOUT_PVH_*
  * addresses. Returns 0 or -1 with err. */
-int boot_write_pvh(const struct gmem *gm, const struct boot_layout *bl, struct mvm_err *err);
+int boot_write_pvh(const struct gmem *gm, const struct boot_layout *bl, struct err *err);
 
 /* Choose where the initrd goes: page-aligned, as high as possible below the
  * gap and below 4 GiB - 1, above `kernel_end`. Returns the address, or 0 if

@@ -19,7 +19,7 @@ static const char *const vol_tags[MVM_MAX_VOLUMES] = {
 };
 
 /* Group the --file files by directory: one share each, all ro or all rw. */
-static int file_dirs(const struct mvm_args *a, struct box_files *f, struct mvm_err *err)
+static int file_dirs(const struct mvm_args *a, struct box_files *f, struct err *err)
 {
 	f->ndirs = 0;
 	memset(f->nnames, 0, sizeof(f->nnames));
@@ -29,21 +29,21 @@ static int file_dirs(const struct mvm_args *a, struct box_files *f, struct mvm_e
 		const char *name = slash + 1;
 		int dlen = slash == m->host ? 1 : (int)(slash - m->host), d;
 		if (strlen(name) > 255 || !strcmp(name, ".") || !strcmp(name, ".."))
-			return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: not a file name", m->host);
+			return err_set(err, MVM_EXIT_BADARG, "--file %s: not a file name", m->host);
 		for (d = 0; d < f->ndirs; d++)
 			if ((int)strlen(f->dirs[d]) == dlen && !strncmp(f->dirs[d], m->host, (size_t)dlen))
 				break;
 		if (d == f->ndirs) {
 			if (d == MVM_MAX_FILE_DIRS || dlen >= (int)sizeof(f->dirs[d]))
-				return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the files come from more "
-						"than %d directories", m->host, MVM_MAX_FILE_DIRS);
+				return err_set(err, MVM_EXIT_BADARG, "--file %s: the files come from more "
+					       "than %d directories", m->host, MVM_MAX_FILE_DIRS);
 			snprintf(f->dirs[d], sizeof(f->dirs[d]), "%.*s", dlen, m->host);
 			snprintf(f->dir_tags[d], sizeof(f->dir_tags[d]), "files%d", d);
 			f->dir_ro[d] = m->ro;
 			f->ndirs++;
 		} else if (f->dir_ro[d] != m->ro) {
-			return mvm_errf(err, MVM_EXIT_BADARG, "--file %s: the files of one directory are "
-					"shared together, so all must be ro or all rw", m->host);
+			return err_set(err, MVM_EXIT_BADARG, "--file %s: the files of one directory are "
+				       "shared together, so all must be ro or all rw", m->host);
 		}
 		snprintf(f->file_tags[i], sizeof(f->file_tags[i]), "files%d/%s", d, name);
 		f->names[d][f->nnames[d]++] = name;
@@ -52,13 +52,13 @@ static int file_dirs(const struct mvm_args *a, struct box_files *f, struct mvm_e
 }
 
 int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s,
-	     struct mvm_err *err)
+	     struct err *err)
 {
 	memset(s, 0, sizeof(*s));
 	if (file_dirs(a, f, err) < 0)
 		return -1;
 	if (a->argc < 1)
-		return mvm_errf(err, MVM_EXIT_BADARG, "no command to run");
+		return err_set(err, MVM_EXIT_BADARG, "no command to run");
 	s->flags = (a->tty ? PROTO_SPEC_TTY : 0) | (a->read_only ? PROTO_SPEC_READONLY_ROOT : 0) |
 		   (a->tty && a->no_onlcr ? PROTO_SPEC_NO_ONLCR : 0);
 	s->uid = a->uid;
@@ -158,7 +158,7 @@ static bool setup_ok(const uint8_t *m, size_t len, struct vfs_policy *p)
 /* The messages mvrun wrote to --confine-fd: a CONFINE, a SETUP and a HOOKS,
  * each at most once and in that order, checked by their decoders; they
  * announce themselves in the SPEC's flags. */
-static int read_confine(struct box *b, int fd, struct mvm_err *err)
+static int read_confine(struct box *b, int fd, struct err *err)
 {
 	struct proto_buf *x = &b->confine;
 	uint8_t chunk[4096];
@@ -167,16 +167,16 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 		if (n <= 0)
 			continue;
 		if (x->len + (size_t)n > 3 * PROTO_MAX_MSG)
-			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: more than three messages");
+			return err_set(err, MVM_EXIT_BADARG, "--confine-fd: more than three messages");
 		uint8_t *d = realloc(x->data, x->len + (size_t)n);
 		if (!d)
-			return mvm_errf(err, MVM_EXIT_INTERNAL, "--confine-fd: out of memory");
+			return err_set(err, MVM_EXIT_INTERNAL, "--confine-fd: out of memory");
 		memcpy(d + x->len, chunk, (size_t)n);
 		x->data = d;
 		x->len = x->cap = x->len + (size_t)n;
 	}
 	if (n < 0)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: read: %s", strerror(errno));
+		return err_set(err, MVM_EXIT_BADARG, "--confine-fd: read: %s", strerror(errno));
 	close(fd);
 	for (size_t off = 0; off < x->len;) {
 		struct proto_hdr h;
@@ -184,7 +184,7 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 		const uint8_t *p = x->data + off + PROTO_HDR_LEN;
 		if (x->len - off < PROTO_HDR_LEN || proto_parse_hdr(x->data + off, &h) < 0 ||
 		    h.len > x->len - off - PROTO_HDR_LEN)
-			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: a malformed message");
+			return err_set(err, MVM_EXIT_BADARG, "--confine-fd: a malformed message");
 		uint32_t later = PROTO_SPEC_SETUP | PROTO_SPEC_HOOKS;
 		if (h.type == PROTO_CONFINE && !(b->spec.flags & (PROTO_SPEC_CONFINE | later)) &&
 		    proto_decode_confine(p, h.len, &c) == 0)
@@ -196,8 +196,8 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 			 hooks_ok(p, h.len))
 			b->spec.flags |= PROTO_SPEC_HOOKS;
 		else
-			return mvm_errf(err, MVM_EXIT_BADARG, "--confine-fd: message type %u is not a "
-					"valid CONFINE, SETUP then HOOKS", h.type);
+			return err_set(err, MVM_EXIT_BADARG, "--confine-fd: message type %u is not a "
+				       "valid CONFINE, SETUP then HOOKS", h.type);
 		off += PROTO_HDR_LEN + h.len;
 	}
 	return 0;
@@ -206,7 +206,7 @@ static int read_confine(struct box *b, int fd, struct mvm_err *err)
 /* One share: through the jail when there is one, else by path; with the
  * box's policy, and files-only when names is not NULL. */
 static int share(struct box *b, struct jail *j, const char *tag, const char *dir, bool ro,
-		 const char *const *names, int nnames, struct mvm_err *err)
+		 const char *const *names, int nnames, struct err *err)
 {
 	struct vfsdev *d = &b->fs[b->nfs];
 	if (!j) {
@@ -228,7 +228,7 @@ static int share(struct box *b, struct jail *j, const char *tag, const char *dir
 	vfs_set_budget(&d->srv, &b->budget);
 	vfs_set_policy(&d->srv, &b->policy);
 	if (names && vfs_expose_only(&d->srv, names, (uint32_t)nnames) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs %s: out of memory", tag);
+		return err_set(err, MVM_EXIT_INTERNAL, "virtio-fs %s: out of memory", tag);
 	return 0;
 }
 
@@ -239,7 +239,7 @@ static void net_stop(void *opaque)
 }
 
 int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jail *j,
-	      struct mvm_err *err)
+	      struct err *err)
 {
 	if (box_spec(a, &b->files, &b->spec, err) < 0)
 		return -1;

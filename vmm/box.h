@@ -51,7 +51,7 @@ struct box {
  * directory of the --file files, then one FILE bind per file. Strings point
  * into a and f (which box_spec fills). Returns 0 or -1 with err. */
 int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s,
-	     struct mvm_err *err);
+	     struct err *err);
 
 /* Build the spec, open the shares (through the jail j, or by path when j
  * is NULL), create the vsock device and the control client, and attach the
@@ -59,7 +59,7 @@ int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s
  * forwarded signals for every thread to come). Puts the terminal in raw
  * mode for --tty. Returns 0 or -1 with err. */
 int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jail *j,
-	      struct mvm_err *err);
+	      struct err *err);
 
 /* mvm's status once the VM stopped: the process's, or the status of a
  * container error (with its message in line). vm_status is what the stop

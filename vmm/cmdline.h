@@ -18,6 +18,6 @@ struct cmdline_opts {
 /* Write the command line into out (cap bytes incl. the NUL; the guest limit
  * is LAYOUT_CMDLINE_MAX). Returns its length, or -1 with err naming the
  * problem (too long, or a control character in user text). */
-int cmdline_build(char *out, size_t cap, const struct cmdline_opts *o, struct mvm_err *err);
+int cmdline_build(char *out, size_t cap, const struct cmdline_opts *o, struct err *err);
 
 #endif

@@ -171,7 +171,7 @@ void ctr_net_stop(struct ctr *c)
 {
 	if (!c->net_joined)
 		return;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	if (hostnet_detach(c->net_joined, c->net_tap, &err) < 0)
 		fprintf(stderr, "mvm: %s\n", err.msg);
 	c->net_joined = 0;
@@ -181,7 +181,7 @@ int ctr_start(struct ctr *c, char *msg, size_t cap)
 {
 	if (c->net_tap > 0) {
 		struct proto_net n;
-		struct mvm_err err = { 0 };
+		struct err err = { 0 };
 		char ifname[IFNAMSIZ];
 		if (hostnet_attach(c->net_tap, c->net_if, &n, ifname, &c->net_joined, &err) < 0) {
 			snprintf(msg, cap, "%s", err.msg);
@@ -301,7 +301,7 @@ static void on_ctl_in(void *opaque, uint32_t events)
 }
 
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
-	     struct mvm_err *err)
+	     struct err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
@@ -322,12 +322,12 @@ int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, 
 	 * without naming the syscall (mvrun kill refuses SYS). */
 	set &= ~(1ULL << (SIGSYS - 1));
 	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, sizeof(set)) != 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "blocking signals failed");
+		return err_set(err, MVM_EXIT_INTERNAL, "blocking signals failed");
 	c->sig_fd = (int)syscall(SYS_signalfd4, -1, &set, sizeof(set), SFD_CLOEXEC | SFD_NONBLOCK);
 	if (c->sig_fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "signalfd");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "signalfd");
 	if (evloop_add(loop, c->sig_fd, EPOLLIN, on_signal, c) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+		return err_set(err, MVM_EXIT_INTERNAL, "event loop full");
 	c->host_out[0] = relay_out_fd(1);
 	c->host_out[1] = relay_out_fd(2);
 	return 0;

@@ -64,7 +64,7 @@ struct ctr {
  * the process. Call on the main thread before any other thread starts, so every
  * thread inherits the mask. Returns 0 or -1 with err. */
 int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
-	     struct mvm_err *err);
+	     struct err *err);
 
 /* After an fd was closed: put a listener that ran out of fds back in the
  * loop. (ctlsock.c) */
@@ -74,7 +74,7 @@ void ctr_listen_resume(struct ctr *c);
  * writes "start\n"; the answer is "ok\n" or "error MESSAGE\n"; mvrun exec
  * speaks proto framing there, see exec.h), and hold the process until
  * "start". Returns 0 or -1 with err. (ctlsock.c) */
-int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err);
+int ctr_listen(struct ctr *c, const char *path, struct err *err);
 
 /* Answer a "start" that waits for the guest's STARTED: "ok" (msg NULL) or
  * "error STATUS MSG" (the container's exit status, as the ready fd's), then

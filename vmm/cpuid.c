@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct mvm_err *err)
+struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct err *err)
 {
 	for (unsigned n = 64; n <= 1024; n *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 		if (!c) {
-			mvm_errno(err, MVM_EXIT_INTERNAL, "calloc");
+			err_sys(err, MVM_EXIT_INTERNAL, errno, "calloc");
 			return NULL;
 		}
 		c->nent = n;
@@ -18,11 +18,11 @@ struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct mvm_err *err)
 			return c;
 		free(c);
 		if (errno != E2BIG) {
-			mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_SUPPORTED_CPUID");
+			err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_SUPPORTED_CPUID");
 			return NULL;
 		}
 	}
-	mvm_errf(err, MVM_EXIT_INTERNAL, "KVM_GET_SUPPORTED_CPUID: table too large");
+	err_set(err, MVM_EXIT_INTERNAL, "KVM_GET_SUPPORTED_CPUID: table too large");
 	return NULL;
 }
 

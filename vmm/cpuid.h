@@ -17,7 +17,7 @@ struct cpuid_opts {
 
 /* KVM_GET_SUPPORTED_CPUID. Returns a malloc'd table (caller frees), or NULL
  * with err set. */
-struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct mvm_err *err);
+struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct err *err);
 
 /* Adjust a copy of the supported table for one vCPU, in place. */
 void cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n, const struct cpuid_opts *o);

@@ -148,17 +148,17 @@ static void on_listen(void *opaque, uint32_t events)
 	}
 }
 
-int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
+int ctr_listen(struct ctr *c, const char *path, struct err *err)
 {
 	struct sockaddr_un sa;
 	int dirfd;
 	switch (sock_unix_addr(path, &sa, &dirfd)) {
 	case 0: break;
 	case SOCK_PATH_TOO_LONG:
-		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
+		return err_set(err, MVM_EXIT_BADARG, "--control-socket %s: path too long", path);
 	case SOCK_NAME_TOO_LONG:
-		return mvm_errf(err, MVM_EXIT_BADARG, "--control-socket %s: name too long", path);
-	default: return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
+		return err_set(err, MVM_EXIT_BADARG, "--control-socket %s: name too long", path);
+	default: return err_sys(err, MVM_EXIT_BADARG, errno, "--control-socket %s", path);
 	}
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int bound = c->listen_fd >= 0 && bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
@@ -168,11 +168,11 @@ int ctr_listen(struct ctr *c, const char *path, struct mvm_err *err)
 		close(dirfd);
 	errno = e;
 	if (c->listen_fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "socket");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "socket");
 	if (!bound)
-		return mvm_errno(err, MVM_EXIT_BADARG, "--control-socket %s", path);
+		return err_sys(err, MVM_EXIT_BADARG, errno, "--control-socket %s", path);
 	if (evloop_add(c->loop, c->listen_fd, EPOLLIN, on_listen, c) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "event loop full");
+		return err_set(err, MVM_EXIT_INTERNAL, "event loop full");
 	c->reserve_fd = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 0); /* see out_of_fds() */
 	c->listen_path = path;
 	c->wait_start = true;

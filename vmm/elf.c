@@ -10,9 +10,9 @@
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define ELF_MAX_PHDRS 64
 
-static int bad(struct mvm_err *err, const char *what, const char *why)
+static int bad(struct err *err, const char *what, const char *why)
 {
-	return mvm_errf(err, MVM_EXIT_BADARG, "%s: not a loadable x86_64 vmlinux: %s", what, why);
+	return err_set(err, MVM_EXIT_BADARG, "%s: not a loadable x86_64 vmlinux: %s", what, why);
 }
 
 /* Walk one PT_NOTE segment's notes for the PVH entry. */
@@ -53,7 +53,7 @@ static int find_pvh_note(const uint8_t *p, uint64_t len, uint32_t *entry)
 }
 
 int elf_parse(const uint8_t *img, size_t len, const char *what, struct elf_info *out,
-	      struct mvm_err *err)
+	      struct err *err)
 {
 	memset(out, 0, sizeof(*out));
 	Elf64_Ehdr eh;
@@ -108,14 +108,14 @@ int elf_parse(const uint8_t *img, size_t len, const char *what, struct elf_info 
 }
 
 int elf_load(const struct gmem *gm, const uint8_t *img, size_t len, const char *what,
-	     struct elf_info *out, struct mvm_err *err)
+	     struct elf_info *out, struct err *err)
 {
 	if (elf_parse(img, len, what, out, err) < 0)
 		return -1;
 	if (!gmem_ptr(gm, out->load_lo, out->load_hi - out->load_lo))
-		return mvm_errf(err, MVM_EXIT_BADARG,
-				"%s: the kernel needs guest RAM up to %llu MiB; give the guest more memory",
-				what, (unsigned long long)((out->load_hi + (1 << 20) - 1) >> 20));
+		return err_set(err, MVM_EXIT_BADARG,
+			       "%s: the kernel needs guest RAM up to %llu MiB; give the guest more memory",
+			       what, (unsigned long long)((out->load_hi + (1 << 20) - 1) >> 20));
 	Elf64_Ehdr eh;
 	memcpy(&eh, img, sizeof(eh));
 	for (int i = 0; i < eh.e_phnum; i++) {

@@ -21,11 +21,11 @@ struct elf_info {
  * entries and the extent of the PT_LOAD segments. Returns 0 or -1 with err
  * (MVM_EXIT_BADARG, naming `what`, e.g. the file name). */
 int elf_parse(const uint8_t *img, size_t len, const char *what, struct elf_info *out,
-	      struct mvm_err *err);
+	      struct err *err);
 
 /* elf_parse(), then copy every PT_LOAD segment to its p_paddr and zero its
  * bss. Segments must lie inside guest RAM at or above LAYOUT_HIMEM. */
 int elf_load(const struct gmem *gm, const uint8_t *img, size_t len, const char *what,
-	     struct elf_info *out, struct mvm_err *err);
+	     struct elf_info *out, struct err *err);
 
 #endif

@@ -1,7 +1,10 @@
-/* The error object every fallible VMM function takes as its last argument
- * (crun's pattern): the callee fills it once, main() prints it once. */
+/* mvm's exit statuses, which its errors carry (the error object is
+ * common/err.h: every fallible VMM function takes it last, main() prints it
+ * once). */
 #ifndef MVM_ERR_H
 #define MVM_ERR_H
+
+#include "common/err.h"
 
 /* mvm's exit statuses. A guest that powers off cleanly gives the status from
  * mvinit's shutdown notice (0 by default); everything else is one of these. */
@@ -14,19 +17,5 @@ enum mvm_status {
 	MVM_EXIT_TRIPLE = 72,   /* the guest triple-faulted (KVM_EXIT_SHUTDOWN) */
 	MVM_EXIT_KVMERR = 73,   /* KVM internal or emulation error, or failed entry */
 };
-
-struct mvm_err {
-	int status;     /* one of enum mvm_status; 0 while no error is set */
-	char msg[512];  /* one line, without the "mvm: " prefix or newline */
-};
-
-/* Record an error (the first one wins) and return -1, so callers can write
- * `return mvm_errf(err, MVM_EXIT_BADARG, "...")`. */
-int mvm_errf(struct mvm_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Like mvm_errf, with ": strerror(errno)" appended. Preserves errno. */
-int mvm_errno(struct mvm_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -16,7 +16,7 @@ static void wake_handler(void *opaque, uint32_t events)
 		atomic_store(&l->stop, true);
 }
 
-int evloop_init(struct evloop *l, struct mvm_err *err)
+int evloop_init(struct evloop *l, struct err *err)
 {
 	memset(l, 0, sizeof(*l));
 	for (int i = 0; i < EVLOOP_MAX; i++)
@@ -24,10 +24,10 @@ int evloop_init(struct evloop *l, struct mvm_err *err)
 	l->wake_fd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "epoll_create1");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "epoll_create1");
 	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->wake_fd < 0 || evloop_add(l, l->wake_fd, EPOLLIN, wake_handler, l) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "event loop wake fd");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "event loop wake fd");
 		evloop_fini(l);
 		return -1;
 	}

@@ -28,7 +28,7 @@ struct evloop {
 };
 
 /* Create the epoll and wake fds. Returns 0 or -1 with err. */
-int evloop_init(struct evloop *l, struct mvm_err *err);
+int evloop_init(struct evloop *l, struct err *err);
 
 /* Close the fds (not the registered ones). Idempotent. */
 void evloop_fini(struct evloop *l);

@@ -10,16 +10,16 @@
 #include "vmm/layout.h"
 
 /* Map RAM anonymously (fd -1) or from a file, private either way. */
-static int map_ram(struct gmem *gm, int fd, uint64_t bytes, struct mvm_err *err)
+static int map_ram(struct gmem *gm, int fd, uint64_t bytes, struct err *err)
 {
 	memset(gm, 0, sizeof(*gm));
 	if (bytes == 0 || bytes % 4096)
-		return mvm_errf(err, MVM_EXIT_BADARG, "guest memory must be a non-zero multiple of 4 KiB");
+		return err_set(err, MVM_EXIT_BADARG, "guest memory must be a non-zero multiple of 4 KiB");
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
 	if (p == MAP_FAILED)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "mmap of %llu MiB guest RAM",
-				 (unsigned long long)(bytes >> 20));
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "mmap of %llu MiB guest RAM",
+			       (unsigned long long)(bytes >> 20));
 	/* Guest RAM is the guest's business, not part of a host core dump. */
 	madvise(p, bytes, MADV_DONTDUMP);
 	gm->base = p;
@@ -35,19 +35,19 @@ static int map_ram(struct gmem *gm, int fd, uint64_t bytes, struct mvm_err *err)
 	return 0;
 }
 
-int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err)
+int gmem_init(struct gmem *gm, uint64_t bytes, struct err *err)
 {
 	return map_ram(gm, -1, bytes, err);
 }
 
-int gmem_map_file(struct gmem *gm, int fd, uint64_t bytes, struct mvm_err *err)
+int gmem_map_file(struct gmem *gm, int fd, uint64_t bytes, struct err *err)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "memory file");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "memory file");
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != bytes)
-		return mvm_errf(err, MVM_EXIT_BADARG, "memory file: %lld bytes, the VM has %llu",
-				(long long)st.st_size, (unsigned long long)bytes);
+		return err_set(err, MVM_EXIT_BADARG, "memory file: %lld bytes, the VM has %llu",
+			       (long long)st.st_size, (unsigned long long)bytes);
 	return map_ram(gm, fd, bytes, err);
 }
 
@@ -62,10 +62,10 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-int gmem_save(const struct gmem *gm, int fd, struct mvm_err *err)
+int gmem_save(const struct gmem *gm, int fd, struct err *err)
 {
 	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)gm->size) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "memory file: truncate");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "memory file: truncate");
 	enum { PAGE = 4096 };
 	for (uint64_t off = 0; off < gm->size; off += PAGE) {
 		const uint8_t *p = gm->base + off;
@@ -76,7 +76,7 @@ int gmem_save(const struct gmem *gm, int fd, struct mvm_err *err)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0)
-				return mvm_errno(err, MVM_EXIT_INTERNAL, "memory file: write");
+				return err_sys(err, MVM_EXIT_INTERNAL, errno, "memory file: write");
 			done += (size_t)w;
 		}
 	}

@@ -24,18 +24,18 @@ struct gmem {
 
 /* Map `bytes` of guest RAM (a multiple of 4 KiB). RAM up to LAYOUT_GAP_START
  * is at gpa 0; the rest resumes at 4 GiB. Returns 0, or -1 with err set. */
-int gmem_init(struct gmem *gm, uint64_t bytes, struct mvm_err *err);
+int gmem_init(struct gmem *gm, uint64_t bytes, struct err *err);
 
 /* Map guest RAM from a memory file (gmem_save's), copy-on-write: pages the
  * guest never writes stay the file's pages in the host's page cache, shared
  * by every VM that maps it; writes go to private copies and never reach the
  * file. The file must be exactly `bytes` long. Returns 0, or -1 with err. */
-int gmem_map_file(struct gmem *gm, int fd, uint64_t bytes, struct mvm_err *err);
+int gmem_map_file(struct gmem *gm, int fd, uint64_t bytes, struct err *err);
 
 /* Write all of guest RAM to fd (a regular file, truncated to RAM's size
  * first) at offset = its place in RAM, leaving all-zero pages as holes.
  * Returns 0, or -1 with err. */
-int gmem_save(const struct gmem *gm, int fd, struct mvm_err *err);
+int gmem_save(const struct gmem *gm, int fd, struct err *err);
 
 /* Unmap guest RAM. Safe on a zeroed or already finished gmem. */
 void gmem_fini(struct gmem *gm);

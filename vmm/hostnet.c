@@ -18,21 +18,21 @@
 #include "vmm/hostnet_nl.h"
 #include "vmm/virtio/net.h"
 
-int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err)
+int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct err *err)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: open /dev/net/tun");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: open /dev/net/tun");
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", HOSTNET_TAP_NAME);
 	int hdr = VNET_HDR_LEN, le = 1;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "net: create a tap in the container's network namespace");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "net: create a tap in the container's network namespace");
 		close(fd);
 		return -1;
 	}
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "net: TUNSETVNETHDRSZ");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "net: TUNSETVNETHDRSZ");
 		close(fd);
 		return -1;
 	}
@@ -40,7 +40,7 @@ int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err)
 	snprintf(name, IFNAMSIZ, "%s", ifr.ifr_name);
 	*ifindex = (int)if_nametoindex(name);
 	if (*ifindex <= 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "net: tap %s has no index", name);
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "net: tap %s has no index", name);
 		close(fd);
 		return -1;
 	}
@@ -203,37 +203,37 @@ static int dump(struct nl *nl, uint16_t type, size_t hdrlen, mnl_cb_t cb, void *
 
 
 static int join(struct nl *nl, int tap, const struct links *l, struct proto_net *n,
-		struct mvm_err *err)
+		struct err *err)
 {
 	struct dump d = { .ifindex = l->found, .n = n };
 	if (l->maclen != 6)
-		return mvm_errf(err, MVM_EXIT_BADARG, "net: %s is not an Ethernet interface "
-				"(its link address has %d bytes)", l->name, l->maclen);
+		return err_set(err, MVM_EXIT_BADARG, "net: %s is not an Ethernet interface "
+			       "(its link address has %d bytes)", l->name, l->maclen);
 	n->flags = PROTO_NET_UP;
 	n->mtu = l->mtu;
 	memcpy(n->mac, l->mac, 6);
 	if (dump(nl, RTM_GETADDR, sizeof(struct ifaddrmsg), on_addr, &d) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: read %s's addresses", l->name);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: read %s's addresses", l->name);
 	if (dump(nl, RTM_GETROUTE, sizeof(struct rtmsg), on_route, &d) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: read the routes through %s", l->name);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: read the routes through %s", l->name);
 	if (d.overflow)
-		return mvm_errf(err, MVM_EXIT_BADARG, "net: %s has more than %d addresses or %d "
-				"routes", l->name, PROTO_NET_MAX_ADDRS, PROTO_NET_MAX_ROUTES);
+		return err_set(err, MVM_EXIT_BADARG, "net: %s has more than %d addresses or %d "
+			       "routes", l->name, PROTO_NET_MAX_ADDRS, PROTO_NET_MAX_ROUTES);
 	/* The tap comes up last: until then the redirect drops what the
 	 * interface receives, and an MTU the tap cannot take (above 65521,
 	 * its maximum) fails with the rest undone. */
 	if (hn_ingress(nl, l->found) < 0 || hn_ingress(nl, tap) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "net: add an ingress qdisc to %s and the tap "
-			  "(is sch_ingress available?)", l->name);
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "net: add an ingress qdisc to %s and the tap "
+			"(is sch_ingress available?)", l->name);
 		goto undo;
 	}
 	if (hn_redirect(nl, l->found, tap) < 0 || hn_redirect(nl, tap, l->found) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "net: redirect between %s and the tap "
-			  "(are cls_u32 and act_mirred available?)", l->name);
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "net: redirect between %s and the tap "
+			"(are cls_u32 and act_mirred available?)", l->name);
 		goto undo;
 	}
 	if (hn_tap_up(nl, tap, l->mtu) < 0) {
-		mvm_errno(err, MVM_EXIT_BADARG, "net: bring the tap up at %s's MTU, %u", l->name, l->mtu);
+		err_sys(err, MVM_EXIT_BADARG, errno, "net: bring the tap up at %s's MTU, %u", l->name, l->mtu);
 		goto undo;
 	}
 	return 0;
@@ -245,25 +245,25 @@ undo:
 }
 
 /* The namespace's interface (see hostnet_attach) into *l; l->found 0: none. */
-static int find_link(struct nl *nl, int tap_ifindex, struct links *l, struct mvm_err *err)
+static int find_link(struct nl *nl, int tap_ifindex, struct links *l, struct err *err)
 {
 	memset(l, 0, sizeof(*l));
 	l->skip = tap_ifindex;
 	if (dump(nl, RTM_GETLINK, sizeof(struct ifinfomsg), on_link, l) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: list the interfaces");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: list the interfaces");
 	if (l->other[0])
-		return mvm_errf(err, MVM_EXIT_BADARG, "net: the network namespace has more than one "
-				"interface besides lo (%s, %s): the guest gets one, so mvrun joins "
-				"only a namespace with a single one", l->name, l->other);
+		return err_set(err, MVM_EXIT_BADARG, "net: the network namespace has more than one "
+			       "interface besides lo (%s, %s): the guest gets one, so mvrun joins "
+			       "only a namespace with a single one", l->name, l->other);
 	return 0;
 }
 
-int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err)
+int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct err *err)
 {
 	struct nl *nl = calloc(1, sizeof(*nl));
 	struct links l;
 	if (!nl)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: calloc");
 	int r = -1;
 	if (hn_open(nl, err) == 0) {
 		r = find_link(nl, tap_ifindex, &l, err);
@@ -275,12 +275,12 @@ int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err)
 }
 
 int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
-		   char ifname[IFNAMSIZ], int *joined, struct mvm_err *err)
+		   char ifname[IFNAMSIZ], int *joined, struct err *err)
 {
 	*joined = 0;
 	struct nl *nl = calloc(1, sizeof(*nl));
 	if (!nl)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: calloc");
 	memset(n, 0, sizeof(*n));
 	ifname[0] = 0;
 	int r = -1;
@@ -292,8 +292,8 @@ int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
 	if (find_link(nl, tap_ifindex, &l, err) < 0)
 		;
 	else if (!l.found && expect && *expect)
-		mvm_errf(err, MVM_EXIT_BADARG, "net: %s, the container's network interface at create, "
-			 "is gone", expect);
+		err_set(err, MVM_EXIT_BADARG, "net: %s, the container's network interface at create, "
+			"is gone", expect);
 	else if (!l.found)
 		r = 0; /* only lo: so is the guest */
 	else if (join(nl, tap_ifindex, &l, n, err) == 0) {
@@ -306,16 +306,16 @@ int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
 	return r;
 }
 
-int hostnet_detach(int ifindex, int tap_ifindex, struct mvm_err *err)
+int hostnet_detach(int ifindex, int tap_ifindex, struct err *err)
 {
 	struct nl *nl = calloc(1, sizeof(*nl));
 	if (!nl)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: calloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: calloc");
 	int r = hn_open(nl, err);
 	if (r == 0) {
 		if (hn_unjoin(nl, ifindex, tap_ifindex) < 0)
-			r = mvm_errno(err, MVM_EXIT_INTERNAL, "net: remove the ingress qdisc "
-				      "(interface %d)", ifindex);
+			r = err_sys(err, MVM_EXIT_INTERNAL, errno, "net: remove the ingress qdisc "
+				    "(interface %d)", ifindex);
 		mnl_socket_close(nl->sk);
 	}
 	free(nl);

@@ -19,7 +19,7 @@
  * O_NONBLOCK) in the current network namespace. Returns its fd and sets
  * *ifindex and name (IFNAMSIZ), or -1 with err. The tap goes away when the
  * fd is closed: nothing is left behind if mvm dies. */
-int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err);
+int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct err *err);
 
 /* Find the namespace's interface: the one that is neither loopback nor the
  * tap (nor a kernel's fallback tunnel device, sit0 and the like, while
@@ -35,19 +35,19 @@ int hostnet_tap_open(int *ifindex, char name[IFNAMSIZ], struct mvm_err *err);
  * step; then whatever the join had done is undone (no ingress qdisc or
  * filter on the interface or the tap, the tap down) and *joined is 0. */
 int hostnet_attach(int tap_ifindex, const char *expect, struct proto_net *n,
-		   char ifname[IFNAMSIZ], int *joined, struct mvm_err *err);
+		   char ifname[IFNAMSIZ], int *joined, struct err *err);
 
 /* Undo hostnet_attach when the VM is over, so the namespace is as the engine
  * made it (a later runc container, or VM, there gets its packets): remove
  * the ingress qdisc, and so the redirect, from interface `ifindex` (and the
  * tap's, if tap_ifindex > 0 and it is still there). An interface already
  * gone is no error. Returns 0 or -1 with err. */
-int hostnet_detach(int ifindex, int tap_ifindex, struct mvm_err *err);
+int hostnet_detach(int ifindex, int tap_ifindex, struct err *err);
 
 /* The name of the interface hostnet_attach would join now, "" for none
  * (more than one: an error, as there).
  * Given to it later as `expect`: an interface there at create that is gone
  * at start is an error, not a silent "only lo". Returns 0 or -1 with err. */
-int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct mvm_err *err);
+int hostnet_peek(int tap_ifindex, char ifname[IFNAMSIZ], struct err *err);
 
 #endif

@@ -16,7 +16,7 @@ struct nl {
 };
 
 /* Open and bind the socket into nl. Returns 0 or -1 with err. */
-int hn_open(struct nl *nl, struct mvm_err *err);
+int hn_open(struct nl *nl, struct err *err);
 
 /* Send nlh and run cb on every reply (a dump, or just the ACK). */
 int hn_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);

@@ -129,13 +129,13 @@ int hn_unjoin(struct nl *nl, int ifindex, int tap)
 	return r;
 }
 
-int hn_open(struct nl *nl, struct mvm_err *err)
+int hn_open(struct nl *nl, struct err *err)
 {
 	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sk || mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
 		if (nl->sk)
 			mnl_socket_close(nl->sk);
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: rtnetlink socket");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: rtnetlink socket");
 	}
 	nl->portid = mnl_socket_get_portid(nl->sk);
 	nl->seq = (unsigned)time(NULL);

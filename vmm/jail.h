@@ -36,21 +36,21 @@ struct jail {
 
 /* New mount (private propagation), IPC and UTS namespaces; the private
  * proc. Needs CAP_SYS_ADMIN. Returns 0 or -1 with err. */
-int jail_begin(struct jail *j, struct mvm_err *err);
+int jail_begin(struct jail *j, struct err *err);
 
 /* Clone the mount tree at path (recursively; read-only with ro; nosuid,
  * nodev and noexec always) to appear in the jail as /name. Returns an O_PATH
  * fd of its root for the caller to keep, or -1 with err. */
-int jail_share(struct jail *j, const char *name, const char *path, bool ro, struct mvm_err *err);
+int jail_share(struct jail *j, const char *name, const char *path, bool ro, struct err *err);
 
 /* A new fd of the private /proc/self/fd (a mount of its own: ".." from it
  * stays in it), or -1 with err. */
-int jail_proc_fd(struct jail *j, struct mvm_err *err);
+int jail_proc_fd(struct jail *j, struct err *err);
 
 /* Build the jail, pivot into it, drop what mvm no longer needs (above):
  * every capability but those in keep (JAIL_FS_CAPS, JAIL_NET_CAPS or 0).
  * Returns 0 or -1 with err. */
-int jail_enter(struct jail *j, uint64_t keep, struct mvm_err *err);
+int jail_enter(struct jail *j, uint64_t keep, struct err *err);
 
 /* Close the fds the jail holds. Idempotent. */
 void jail_fini(struct jail *j);

@@ -28,22 +28,22 @@ static bool cpu_has_hw_virt(void)
 	return found;
 }
 
-int kvmhost_check_linux(struct mvm_err *err)
+int kvmhost_check_linux(struct err *err)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return mvm_errno(err, MVM_EXIT_NOHOST, "cannot open /dev/kvm (%s)", way_out);
+		return err_sys(err, MVM_EXIT_NOHOST, errno, "cannot open /dev/kvm (%s)", way_out);
 	close(fd);
 	const char *allow = getenv("MVM_ALLOW_SOFT_KVM");
 	if (allow && strcmp(allow, "1") == 0)
 		return 0;
 	if (access("/sys/module/kvm_pvm", F_OK) == 0)
-		return mvm_errf(err, MVM_EXIT_NOHOST,
-				"/dev/kvm here is kvm_pvm, a software hypervisor that cannot boot a "
-				"Linux guest; %s", way_out);
+		return err_set(err, MVM_EXIT_NOHOST,
+			       "/dev/kvm here is kvm_pvm, a software hypervisor that cannot boot a "
+			       "Linux guest; %s", way_out);
 	if (!cpu_has_hw_virt())
-		return mvm_errf(err, MVM_EXIT_NOHOST,
-				"no vmx or svm in /proc/cpuinfo, so /dev/kvm here cannot boot a "
-				"Linux guest; %s", way_out);
+		return err_set(err, MVM_EXIT_NOHOST,
+			       "no vmx or svm in /proc/cpuinfo, so /dev/kvm here cannot boot a "
+			       "Linux guest; %s", way_out);
 	return 0;
 }

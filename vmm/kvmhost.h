@@ -9,6 +9,6 @@
 /* Returns 0 if a Linux guest can boot here, or -1 with err (MVM_EXIT_NOHOST)
  * naming the cause and the way out. The environment variable
  * MVM_ALLOW_SOFT_KVM=1 skips the vmx/svm and kvm_pvm checks. */
-int kvmhost_check_linux(struct mvm_err *err);
+int kvmhost_check_linux(struct err *err);
 
 #endif

@@ -18,11 +18,11 @@ struct linux_boot {
 /* Check the files before any VM exists: the kernel is a readable x86_64
  * vmlinux ELF (mode PVH needs its note) and the initrd a readable, non-empty
  * regular file. Returns 0 or -1 with err (MVM_EXIT_BADARG). */
-int linux_check(const struct linux_boot *lb, struct mvm_err *err);
+int linux_check(const struct linux_boot *lb, struct err *err);
 
 /* Load everything, write the boot records and MP table, and set the boot
  * vCPU's registers. Returns 0, or -1 with err (MVM_EXIT_BADARG for problems
  * with the files or sizes). */
-int linux_load(struct vm *vm, const struct linux_boot *lb, struct mvm_err *err);
+int linux_load(struct vm *vm, const struct linux_boot *lb, struct err *err);
 
 #endif

@@ -114,7 +114,7 @@ struct run_times {
 	struct timespec run, stop;
 };
 
-static int run_timed(struct vm *vm, struct run_times *rt, struct mvm_err *err)
+static int run_timed(struct vm *vm, struct run_times *rt, struct err *err)
 {
 	clock_gettime(CLOCK_MONOTONIC, &rt->run);
 	int r = vm_run(vm, err);
@@ -161,15 +161,15 @@ static void report_json(int fd, struct vm *vm, const struct timespec *t0,
 /* The final command line: defaults, the devices, mvinit's container flag,
  * then the user's part. */
 static int build_cmdline(struct vm *vm, bool container, struct cmdline_opts *co, char *out,
-			 size_t cap, struct mvm_err *err)
+			 size_t cap, struct err *err)
 {
 	char extra[LAYOUT_CMDLINE_MAX];
 	int n = vm_virtio_cmdline(vm, extra, sizeof(extra));
 	if (n < 0)
-		return mvm_errf(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
+		return err_set(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
 	if (container && snprintf(extra + n, sizeof(extra) - n, "%smvinit.control=1",
 				  n ? " " : "") >= (int)(sizeof(extra) - n))
-		return mvm_errf(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
+		return err_set(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
 	co->extra = extra;
 	int r = cmdline_build(out, cap, co, err);
 	co->extra = NULL;
@@ -177,12 +177,12 @@ static int build_cmdline(struct vm *vm, bool container, struct cmdline_opts *co,
 }
 
 /* Every range a device answers must be in the surface table. */
-static int check_surface(const struct vm *vm, struct mvm_err *err)
+static int check_surface(const struct vm *vm, struct err *err)
 {
 	const char *stray = "";
 	if (!surface_covers(&vm->pio, SURF_PIO, &stray) || !surface_covers(&vm->mmio, SURF_MMIO, &stray))
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "device %s answers outside the surface table "
-				"(vmm/surface.c)", stray);
+		return err_set(err, MVM_EXIT_INTERNAL, "device %s answers outside the surface table "
+			       "(vmm/surface.c)", stray);
 	return 0;
 }
 
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	struct mvm_args a;
 	if (args_parse(argc, argv, &a, &err) < 0) {
 		fprintf(stderr, "mvm: %s\n", err.msg);

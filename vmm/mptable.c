@@ -141,13 +141,13 @@ int mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, int ncpus)
 	return (int)(p - buf);
 }
 
-int mptable_write(const struct gmem *gm, int ncpus, struct mvm_err *err)
+int mptable_write(const struct gmem *gm, int ncpus, struct err *err)
 {
 	size_t cap = LAYOUT_EBDA_END - LAYOUT_EBDA;
 	uint8_t *dst = gmem_ptr(gm, LAYOUT_EBDA, cap);
 	if (!dst)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "guest RAM does not cover the MP table area");
+		return err_set(err, MVM_EXIT_INTERNAL, "guest RAM does not cover the MP table area");
 	if (mptable_build(dst, cap, LAYOUT_EBDA, ncpus) < 0)
-		return mvm_errf(err, MVM_EXIT_BADARG, "%d vCPUs do not fit an MP table", ncpus);
+		return err_set(err, MVM_EXIT_BADARG, "%d vCPUs do not fit an MP table", ncpus);
 	return 0;
 }

@@ -18,6 +18,6 @@
 int mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, int ncpus);
 
 /* mptable_build() at LAYOUT_EBDA, where Linux looks for it. */
-int mptable_write(const struct gmem *gm, int ncpus, struct mvm_err *err);
+int mptable_write(const struct gmem *gm, int ncpus, struct err *err);
 
 #endif

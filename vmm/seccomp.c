@@ -189,7 +189,7 @@ static int export(scmp_filter_ctx ctx, struct sec_prog *out)
 }
 
 int sec_build(enum sec_kind kind, const struct sec_env *env, struct sec_prog *out,
-	      struct mvm_err *err)
+	      struct err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
@@ -197,21 +197,21 @@ int sec_build(enum sec_kind kind, const struct sec_env *env, struct sec_prog *ou
 	if (!ctx || seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0) {
 		if (ctx)
 			seccomp_release(ctx);
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "seccomp: libseccomp cannot start a filter");
+		return err_set(err, MVM_EXIT_INTERNAL, "seccomp: libseccomp cannot start a filter");
 	}
 	for (int i = 0; i < sec_nrules; i++) {
 		const struct sec_rule *r = &sec_rules[i];
 		if (!(r->kinds & SEC_K(kind)) || add_rule(ctx, r, env) == 0)
 			continue;
 		seccomp_release(ctx);
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "seccomp: %s thread: cannot add %s",
-				sec_kind_name(kind), r->name);
+		return err_set(err, MVM_EXIT_INTERNAL, "seccomp: %s thread: cannot add %s",
+			       sec_kind_name(kind), r->name);
 	}
 	int r = export(ctx, out);
 	seccomp_release(ctx);
 	if (r < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "seccomp: %s thread: cannot export the filter",
-				 sec_kind_name(kind));
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "seccomp: %s thread: cannot export the filter",
+			       sec_kind_name(kind));
 	return 0;
 }
 
@@ -271,7 +271,7 @@ static const char *const arg_text[SA_NARGS] = {
 	[SA_KICK] = "tgid == mvm's pid && sig == SIGUSR1 (the vCPU kick)",
 };
 
-int sec_print(FILE *f, struct mvm_err *err)
+int sec_print(FILE *f, struct err *err)
 {
 	/* Build each filter once with placeholder fds: libseccomp checks the
 	 * names and the argument rules. */

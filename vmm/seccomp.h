@@ -78,7 +78,7 @@ struct sec_prog {
 
 /* Build the filter for one thread kind. Returns 0 or -1 with err. */
 int sec_build(enum sec_kind kind, const struct sec_env *env, struct sec_prog *out,
-	      struct mvm_err *err);
+	      struct err *err);
 
 /* Release a built filter. Idempotent. */
 void sec_free(struct sec_prog *p);
@@ -102,7 +102,7 @@ int sec_count(unsigned kinds);
  * per kind and the union (mvm --print-seccomp). Each filter is also built
  * with placeholder fds so libseccomp checks every rule. Returns 0 or -1
  * with err. */
-int sec_print(FILE *f, struct mvm_err *err);
+int sec_print(FILE *f, struct err *err);
 
 /* The name of a thread kind: "vcpu", "io", "main". */
 const char *sec_kind_name(enum sec_kind k);

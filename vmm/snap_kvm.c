@@ -39,25 +39,25 @@ static int msrs_each(int fd, unsigned long req, struct kvm_msr_entry *e, uint32_
  * this vCPU lets mvm read and then write back as they are (the VM is
  * stopped, so writing a value back changes nothing): exactly what a restore
  * on this host can set. */
-static int save_msrs(struct vm *vm, struct vcpu *c, struct snap_writer *w, struct mvm_err *err)
+static int save_msrs(struct vm *vm, struct vcpu *c, struct snap_writer *w, struct err *err)
 {
 	struct kvm_msr_list *list = calloc(1, sizeof(*list) + SNAP_MAX_MSRS * sizeof(uint32_t));
 	struct kvm_msr_entry *e = calloc(SNAP_MAX_MSRS, sizeof(*e));
 	int ret = -1;
 	if (!list || !e) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "snapshot: malloc");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "snapshot: malloc");
 		goto out;
 	}
 	list->nmsrs = SNAP_MAX_MSRS;
 	if (ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, list) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_MSR_INDEX_LIST");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_MSR_INDEX_LIST");
 		goto out;
 	}
 	uint32_t n = list->nmsrs < SNAP_MAX_MSRS ? list->nmsrs : SNAP_MAX_MSRS;
 	for (uint32_t i = 0; i < n; i++)
 		e[i].index = list->indices[i];
 	if (msrs_each(c->fd, KVM_GET_MSRS, e, &n) < 0 || msrs_each(c->fd, KVM_SET_MSRS, e, &n) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_MSRS/KVM_SET_MSRS on vCPU %d", c->id);
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_MSRS/KVM_SET_MSRS on vCPU %d", c->id);
 		goto out;
 	}
 	snap_add(w, SNAP_CPU_MSRS, (uint32_t)c->id, e, n * sizeof(e[0]));
@@ -71,11 +71,11 @@ out:
 #define GET(fd, req, what, obj, id)                                                        \
 	do {                                                                               \
 		if (ioctl(fd, req, obj) < 0)                                               \
-			return mvm_errno(err, MVM_EXIT_INTERNAL, what " on vCPU %d", id);  \
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, what " on vCPU %d", id);  \
 	} while (0)
 
 static int save_vcpu(struct vm *vm, struct vcpu *c, bool xsave, bool xcrs,
-		     struct snap_writer *w, struct mvm_err *err)
+		     struct snap_writer *w, struct err *err)
 {
 	uint32_t id = (uint32_t)c->id;
 	struct kvm_regs regs;
@@ -96,13 +96,13 @@ static int save_vcpu(struct vm *vm, struct vcpu *c, bool xsave, bool xcrs,
 	if (xsave) {
 		struct kvm_xsave *x = calloc(1, sizeof(*x));
 		if (!x)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "snapshot: malloc");
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "snapshot: malloc");
 		int r = ioctl(c->fd, KVM_GET_XSAVE, x);
 		if (r == 0)
 			snap_add(w, SNAP_CPU_XSAVE, id, x, sizeof(*x));
 		free(x);
 		if (r < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_XSAVE on vCPU %d", c->id);
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_XSAVE on vCPU %d", c->id);
 	} else {
 		struct kvm_fpu fpu;
 		GET(c->fd, KVM_GET_FPU, "KVM_GET_FPU", &fpu, c->id);
@@ -126,7 +126,7 @@ static bool has_cap(struct vm *vm, long cap)
 	return ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) > 0;
 }
 
-int snap_kvm_save(struct vm *vm, struct snap_writer *w, struct mvm_err *err)
+int snap_kvm_save(struct vm *vm, struct snap_writer *w, struct err *err)
 {
 	struct snap_vm_info info = {
 		.mem_bytes = vm->gm.size,
@@ -143,16 +143,16 @@ int snap_kvm_save(struct vm *vm, struct snap_writer *w, struct mvm_err *err)
 	for (uint32_t chip = 0; chip < 3; chip++) { /* PIC master, PIC slave, IOAPIC */
 		struct kvm_irqchip ic = { .chip_id = chip };
 		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &ic) < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_IRQCHIP %u", chip);
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_IRQCHIP %u", chip);
 		snap_add(w, SNAP_IRQCHIP, chip, &ic, sizeof(ic));
 	}
 	struct kvm_pit_state2 pit;
 	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &pit) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_PIT2");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_PIT2");
 	snap_add(w, SNAP_PIT, 0, &pit, sizeof(pit));
 	struct kvm_clock_data clk = { 0 };
 	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &clk) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_CLOCK");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_CLOCK");
 	snap_add(w, SNAP_CLOCK, 0, &clk, sizeof(clk));
 	return 0;
 }
@@ -160,32 +160,32 @@ int snap_kvm_save(struct vm *vm, struct snap_writer *w, struct mvm_err *err)
 #define SET(fd, req, what, obj, id)                                                        \
 	do {                                                                               \
 		if (ioctl(fd, req, obj) < 0)                                               \
-			return mvm_errno(err, MVM_EXIT_INTERNAL, what " on vCPU %d", id);  \
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, what " on vCPU %d", id);  \
 	} while (0)
 
 /* KVM's restore order (as Firecracker's): MSRs, registers, special
  * registers, FPU, XCRs, debug registers, then the LAPIC (its base is in the
  * MSRs and special registers), MP state and pending events last. */
 static int restore_vcpu(struct vm *vm, struct vcpu *c, const struct snap_view *v,
-			struct mvm_err *err)
+			struct err *err)
 {
 	uint32_t id = (uint32_t)c->id;
 	const struct snap_section *ms = snap_find(v, SNAP_CPU_MSRS, id);
 	if (!ms || ms->len % sizeof(struct kvm_msr_entry) ||
 	    ms->len / sizeof(struct kvm_msr_entry) > SNAP_MAX_MSRS)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: vCPU %d: MSRs missing or malformed",
-				c->id);
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: vCPU %d: MSRs missing or malformed",
+			       c->id);
 	uint32_t n = (uint32_t)(ms->len / sizeof(struct kvm_msr_entry));
 	struct kvm_msrs *m = calloc(1, sizeof(*m) + ms->len);
 	if (!m)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "snapshot: malloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "snapshot: malloc");
 	m->nmsrs = n;
 	memcpy(m->entries, ms->data, ms->len);
 	int r = ioctl(c->fd, KVM_SET_MSRS, m);
 	free(m);
 	if (r != (int)n)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: vCPU %d: KVM_SET_MSRS took %d of "
-				"%u MSRs", c->id, r, n);
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: vCPU %d: KVM_SET_MSRS took %d of "
+			       "%u MSRs", c->id, r, n);
 
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -203,10 +203,10 @@ static int restore_vcpu(struct vm *vm, struct vcpu *c, const struct snap_view *v
 	if (snap_find(v, SNAP_CPU_XSAVE, id)) {
 		struct kvm_xsave *x = calloc(1, sizeof(*x));
 		if (!x)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "snapshot: malloc");
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "snapshot: malloc");
 		int rr = snap_get(v, SNAP_CPU_XSAVE, id, x, sizeof(*x), err);
 		if (rr == 0 && ioctl(c->fd, KVM_SET_XSAVE, x) < 0)
-			rr = mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_XSAVE on vCPU %d", c->id);
+			rr = err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_XSAVE on vCPU %d", c->id);
 		free(x);
 		if (rr < 0)
 			return -1;
@@ -234,28 +234,28 @@ static int restore_vcpu(struct vm *vm, struct vcpu *c, const struct snap_view *v
 	return 0;
 }
 
-int snap_kvm_restore(struct vm *vm, const struct snap_view *v, struct mvm_err *err)
+int snap_kvm_restore(struct vm *vm, const struct snap_view *v, struct err *err)
 {
 	struct snap_vm_info info;
 	if (snap_get(v, SNAP_VM, 0, &info, sizeof(info), err) < 0)
 		return -1;
 	if (info.mem_bytes != vm->gm.size || info.ncpus != (uint32_t)vm->ncpus ||
 	    info.irqchip != (uint32_t)vm->irqchip)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: of a VM with %llu bytes, %u vCPUs%s; "
-				"this one has %llu bytes, %d vCPUs%s",
-				(unsigned long long)info.mem_bytes, info.ncpus,
-				info.irqchip ? ", irqchip" : "", (unsigned long long)vm->gm.size,
-				vm->ncpus, vm->irqchip ? ", irqchip" : "");
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: of a VM with %llu bytes, %u vCPUs%s; "
+			       "this one has %llu bytes, %d vCPUs%s",
+			       (unsigned long long)info.mem_bytes, info.ncpus,
+			       info.irqchip ? ", irqchip" : "", (unsigned long long)vm->gm.size,
+			       vm->ncpus, vm->irqchip ? ", irqchip" : "");
 	if (vm->irqchip) {
 		for (uint32_t chip = 0; chip < 3; chip++) {
 			struct kvm_irqchip ic;
 			if (snap_get(v, SNAP_IRQCHIP, chip, &ic, sizeof(ic), err) < 0)
 				return -1;
 			if (ic.chip_id != chip)
-				return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: irqchip %u says it is %u",
-						chip, ic.chip_id);
+				return err_set(err, MVM_EXIT_BADARG, "snapshot: irqchip %u says it is %u",
+					       chip, ic.chip_id);
 			if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &ic) < 0)
-				return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_IRQCHIP %u", chip);
+				return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_IRQCHIP %u", chip);
 		}
 		struct kvm_pit_state2 pit;
 		struct kvm_clock_data clk;
@@ -263,10 +263,10 @@ int snap_kvm_restore(struct vm *vm, const struct snap_view *v, struct mvm_err *e
 		    snap_get(v, SNAP_CLOCK, 0, &clk, sizeof(clk), err) < 0)
 			return -1;
 		if (ioctl(vm->vm_fd, KVM_SET_PIT2, &pit) < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_PIT2");
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_PIT2");
 		clk.flags = 0; /* KVM takes no flags but its own on set */
 		if (ioctl(vm->vm_fd, KVM_SET_CLOCK, &clk) < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_CLOCK");
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_CLOCK");
 	}
 	for (int i = 0; i < vm->ncpus; i++)
 		if (restore_vcpu(vm, &vm->vcpus[i], v, err) < 0)

@@ -95,18 +95,18 @@ void snap_add(struct snap_writer *w, enum snap_type type, uint32_t instance, con
 }
 
 int snap_finish(struct snap_writer *w, const uint8_t **out, size_t *out_len,
-		struct mvm_err *err)
+		struct err *err)
 {
 	if (!w->len && !w->failed && reserve(w, SNAP_HEADER_BYTES) == 0) {
 		memset(w->buf, 0, SNAP_HEADER_BYTES);
 		w->len = SNAP_HEADER_BYTES;
 	}
 	if (w->failed == 1)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "snapshot: out of memory");
+		return err_set(err, MVM_EXIT_INTERNAL, "snapshot: out of memory");
 	if (w->failed)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "snapshot: past the format's caps "
-				"(%u sections, %u bytes a section, %u bytes)",
-				SNAP_MAX_SECTIONS, SNAP_MAX_PAYLOAD, SNAP_MAX_BYTES);
+		return err_set(err, MVM_EXIT_INTERNAL, "snapshot: past the format's caps "
+			       "(%u sections, %u bytes a section, %u bytes)",
+			       SNAP_MAX_SECTIONS, SNAP_MAX_PAYLOAD, SNAP_MAX_BYTES);
 	uint8_t *h = w->buf;
 	memcpy(h, SNAP_MAGIC, 8);
 	put32(h + 8, SNAP_VERSION);
@@ -125,12 +125,12 @@ void snap_writer_free(struct snap_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static int bad(struct mvm_err *err, const char *what)
+static int bad(struct err *err, const char *what)
 {
-	return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: %s", what);
+	return err_set(err, MVM_EXIT_BADARG, "snapshot: %s", what);
 }
 
-int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct mvm_err *err)
+int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct err *err)
 {
 	memset(v, 0, sizeof(*v));
 	if (len < SNAP_HEADER_BYTES)
@@ -139,11 +139,11 @@ int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct mvm_e
 		return bad(err, "not a snapshot (bad magic)");
 	uint32_t version = get32(buf + 8), n = get32(buf + 12);
 	if (version != SNAP_VERSION)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: version %u, this mvm reads %u",
-				version, SNAP_VERSION);
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: version %u, this mvm reads %u",
+			       version, SNAP_VERSION);
 	if (get64(buf + 16) != len)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: %zu bytes, its header says %llu "
-				"(truncated or padded)", len, (unsigned long long)get64(buf + 16));
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: %zu bytes, its header says %llu "
+			       "(truncated or padded)", len, (unsigned long long)get64(buf + 16));
 	if (len > SNAP_MAX_BYTES)
 		return bad(err, "larger than the format's cap");
 	if (get32(buf + 28) != 0)
@@ -154,7 +154,7 @@ int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct mvm_e
 		return bad(err, "checksum mismatch (corrupt)");
 	v->sections = calloc(n ? n : 1, sizeof(*v->sections));
 	if (!v->sections)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "snapshot: out of memory");
+		return err_set(err, MVM_EXIT_INTERNAL, "snapshot: out of memory");
 	size_t off = SNAP_HEADER_BYTES;
 	for (uint32_t i = 0; i < n; i++) {
 		if (len - off < SNAP_SECTION_HEADER_BYTES)
@@ -164,8 +164,8 @@ int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct mvm_e
 		uint64_t plen = get64(p + 8);
 		if (type == 0 || type >= SNAP_TYPE_END) {
 			snap_view_free(v);
-			return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: section %u has unknown type %u",
-					i, type);
+			return err_set(err, MVM_EXIT_BADARG, "snapshot: section %u has unknown type %u",
+				       i, type);
 		}
 		if (plen > SNAP_MAX_PAYLOAD || pad8((size_t)plen) > len - off - SNAP_SECTION_HEADER_BYTES)
 			goto fail_trunc;
@@ -178,8 +178,8 @@ int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct mvm_e
 		for (uint32_t j = 0; j < i; j++)
 			if (v->sections[j].type == type && v->sections[j].instance == inst) {
 				snap_view_free(v);
-				return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: section type %u "
-						"instance %u twice", type, inst);
+				return err_set(err, MVM_EXIT_BADARG, "snapshot: section type %u "
+					       "instance %u twice", type, inst);
 			}
 		v->sections[i] = (struct snap_section){ type, inst, data, (size_t)plen };
 		off += SNAP_SECTION_HEADER_BYTES + pad8((size_t)plen);
@@ -212,15 +212,15 @@ const struct snap_section *snap_find(const struct snap_view *v, enum snap_type t
 }
 
 int snap_get(const struct snap_view *v, enum snap_type type, uint32_t instance, void *out,
-	     size_t size, struct mvm_err *err)
+	     size_t size, struct err *err)
 {
 	const struct snap_section *s = snap_find(v, type, instance);
 	if (!s)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: no section type %u instance %u",
-				(unsigned)type, instance);
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: no section type %u instance %u",
+			       (unsigned)type, instance);
 	if (s->len != size)
-		return mvm_errf(err, MVM_EXIT_BADARG, "snapshot: section type %u instance %u has "
-				"%zu bytes, not %zu", (unsigned)type, instance, s->len, size);
+		return err_set(err, MVM_EXIT_BADARG, "snapshot: section type %u instance %u has "
+			       "%zu bytes, not %zu", (unsigned)type, instance, s->len, size);
 	memcpy(out, s->data, size);
 	return 0;
 }

@@ -69,7 +69,7 @@ void snap_add(struct snap_writer *w, enum snap_type type, uint32_t instance, con
 /* Fill in the header and checksum. Returns 0 and sets *out and *out_len (still
  * owned by w), or -1 with err. */
 int snap_finish(struct snap_writer *w, const uint8_t **out, size_t *out_len,
-		struct mvm_err *err);
+		struct err *err);
 
 /* Release the writer's buffer. */
 void snap_writer_free(struct snap_writer *w);
@@ -88,7 +88,7 @@ struct snap_view {
 
 /* Check buf (len bytes) whole and index its sections. Returns 0, or -1 with
  * err naming the first problem (err->status MVM_EXIT_BADARG). */
-int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct mvm_err *err);
+int snap_parse(const uint8_t *buf, size_t len, struct snap_view *v, struct err *err);
 
 /* Release a view's index. Safe on a zeroed or failed view. */
 void snap_view_free(struct snap_view *v);
@@ -100,7 +100,7 @@ const struct snap_section *snap_find(const struct snap_view *v, enum snap_type t
 /* The section (type, instance) copied into out, which must be exactly its
  * size: 0, or -1 with err naming what is missing or of the wrong size. */
 int snap_get(const struct snap_view *v, enum snap_type type, uint32_t instance, void *out,
-	     size_t size, struct mvm_err *err);
+	     size_t size, struct err *err);
 
 /* CRC-32C (Castagnoli) of len bytes, continuing from crc (0 to start). */
 uint32_t snap_crc32c(uint32_t crc, const void *data, size_t len);

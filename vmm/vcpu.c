@@ -8,16 +8,16 @@
 
 #include "vmm/layout.h"
 
-int vcpu_create(struct vcpu *v, int vm_fd, int id, size_t run_size, struct mvm_err *err)
+int vcpu_create(struct vcpu *v, int vm_fd, int id, size_t run_size, struct err *err)
 {
 	v->id = id;
 	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_VCPU %d", id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_CREATE_VCPU %d", id);
 	void *p = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (p == MAP_FAILED) {
 		v->run = NULL;
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "mmap of vCPU %d run page", id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "mmap of vCPU %d run page", id);
 	}
 	v->run = p;
 	v->run_size = run_size;
@@ -35,18 +35,18 @@ void vcpu_destroy(struct vcpu *v)
 }
 
 int vcpu_set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *supported,
-		   const struct cpuid_opts *o, struct mvm_err *err)
+		   const struct cpuid_opts *o, struct err *err)
 {
 	size_t sz = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
 	if (!c)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "malloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "malloc");
 	memcpy(c, supported, sz);
 	cpuid_filter(c->entries, c->nent, o);
 	int r = ioctl(v->fd, KVM_SET_CPUID2, c);
 	free(c);
 	if (r < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_CPUID2 on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_CPUID2 on vCPU %d", v->id);
 	return 0;
 }
 
@@ -74,7 +74,7 @@ static void lapic_set_lint(struct kvm_lapic_state *l, int reg, uint32_t mode)
 	memcpy(&l->regs[reg], &v, 4);
 }
 
-int vcpu_init_platform(struct vcpu *v, struct mvm_err *err)
+int vcpu_init_platform(struct vcpu *v, struct err *err)
 {
 	static const uint32_t idx[] = {
 		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_STAR,
@@ -94,20 +94,20 @@ int vcpu_init_platform(struct vcpu *v, struct mvm_err *err)
 	m.hdr.entries[N - 1].data = (1u << 11) | 6; /* MTRRs on, default write-back */
 	int r = ioctl(v->fd, KVM_SET_MSRS, &m);
 	if (r != N)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_MSRS on vCPU %d (%d of %d set)",
-				 v->id, r, N);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_MSRS on vCPU %d (%d of %d set)",
+			       v->id, r, N);
 
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
 	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_FPU on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_FPU on vCPU %d", v->id);
 
 	struct kvm_lapic_state lapic;
 	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_LAPIC on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_LAPIC on vCPU %d", v->id);
 	lapic_set_lint(&lapic, APIC_LVT0, APIC_MODE_EXTINT);
 	lapic_set_lint(&lapic, APIC_LVT1, APIC_MODE_NMI);
 	if (ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_LAPIC on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_LAPIC on vCPU %d", v->id);
 	return 0;
 }
 
@@ -174,23 +174,23 @@ static int setup_segments(const struct gmem *gm, struct kvm_sregs *s, uint16_t c
 #define EFER_LME 0x100ULL
 #define EFER_LMA 0x400ULL
 
-static int set_state(struct vcpu *v, struct kvm_sregs *s, struct kvm_regs *r, struct mvm_err *err)
+static int set_state(struct vcpu *v, struct kvm_sregs *s, struct kvm_regs *r, struct err *err)
 {
 	if (ioctl(v->fd, KVM_SET_SREGS, s) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_SREGS on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_SREGS on vCPU %d", v->id);
 	if (ioctl(v->fd, KVM_SET_REGS, r) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_REGS on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_REGS on vCPU %d", v->id);
 	return 0;
 }
 
 int vcpu_boot_pvh(struct vcpu *v, const struct gmem *gm, uint32_t entry, uint64_t start_info,
-		  struct mvm_err *err)
+		  struct err *err)
 {
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_SREGS on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_SREGS on vCPU %d", v->id);
 	if (setup_segments(gm, &s, GDT_CODE32) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "guest RAM too small for the GDT");
+		return err_set(err, MVM_EXIT_INTERNAL, "guest RAM too small for the GDT");
 	/* PVH ABI (xen/include/public/arch-x86/hvm/start_info.h): flat 32-bit
 	 * protected mode, paging off, EBX = start_info. */
 	s.cr0 = CR0_PE | CR0_ET;
@@ -215,13 +215,13 @@ static int write_page_tables(const struct gmem *gm)
 }
 
 int vcpu_boot_linux64(struct vcpu *v, const struct gmem *gm, uint64_t entry, uint64_t zero_page,
-		      struct mvm_err *err)
+		      struct err *err)
 {
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_SREGS on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_SREGS on vCPU %d", v->id);
 	if (setup_segments(gm, &s, GDT_CODE64) < 0 || write_page_tables(gm) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "guest RAM too small for boot page tables");
+		return err_set(err, MVM_EXIT_INTERNAL, "guest RAM too small for boot page tables");
 	/* Documentation/x86/boot.rst, 64-bit boot protocol: long mode, the
 	 * loaded kernel identity-mapped, RSI = boot_params. */
 	s.cr3 = LAYOUT_PML4;
@@ -233,11 +233,11 @@ int vcpu_boot_linux64(struct vcpu *v, const struct gmem *gm, uint64_t entry, uin
 	return set_state(v, &s, &r, err);
 }
 
-int vcpu_boot_real(struct vcpu *v, uint16_t ip, uint16_t sp, struct mvm_err *err)
+int vcpu_boot_real(struct vcpu *v, uint16_t ip, uint16_t sp, struct err *err)
 {
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_SREGS on vCPU %d", v->id);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_SREGS on vCPU %d", v->id);
 	s.cs.base = 0;
 	s.cs.selector = 0;
 	struct kvm_regs r = { .rflags = 2, .rip = ip, .rsp = sp };

@@ -26,42 +26,42 @@ int vm_max_vcpus(int kvm_fd)
 	return n < MVM_MAX_VCPUS ? n : MVM_MAX_VCPUS;
 }
 
-static int create_kvm(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+static int create_kvm(struct vm *vm, const struct vm_config *c, struct err *err)
 {
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
-		return mvm_errno(err, MVM_EXIT_NOHOST, "open /dev/kvm");
+		return err_sys(err, MVM_EXIT_NOHOST, errno, "open /dev/kvm");
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION)
-		return mvm_errf(err, MVM_EXIT_NOHOST, "/dev/kvm speaks API %d, mvm needs %d", api,
-				KVM_API_VERSION);
+		return err_set(err, MVM_EXIT_NOHOST, "/dev/kvm speaks API %d, mvm needs %d", api,
+			       KVM_API_VERSION);
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
-		return mvm_errf(err, MVM_EXIT_NOHOST, "KVM lacks KVM_CAP_IMMEDIATE_EXIT (Linux 4.11+)");
+		return err_set(err, MVM_EXIT_NOHOST, "KVM lacks KVM_CAP_IMMEDIATE_EXIT (Linux 4.11+)");
 	int max = vm_max_vcpus(vm->kvm_fd);
 	if (c->ncpus < 1 || c->ncpus > max)
-		return mvm_errf(err, MVM_EXIT_BADARG, "--cpus %d: KVM and mvm allow 1 to %d here",
-				c->ncpus, max);
+		return err_set(err, MVM_EXIT_BADARG, "--cpus %d: KVM and mvm allow 1 to %d here",
+			       c->ncpus, max);
 	int mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (int)sizeof(struct kvm_run))
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_GET_VCPU_MMAP_SIZE");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = (size_t)mmap_size;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_VM");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_CREATE_VM");
 	if (!c->irqchip)
 		return 0;
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_TSS_ADDR");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_TSS_ADDR");
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_IRQCHIP");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_CREATE_IRQCHIP");
 	/* The PIT calibrates the TSC at boot; port 0x61 is a dummy speaker. */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_CREATE_PIT2");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_CREATE_PIT2");
 	return 0;
 }
 
-static int create_memory(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+static int create_memory(struct vm *vm, const struct vm_config *c, struct err *err)
 {
 	if ((c->mem_from_file ? gmem_map_file(&vm->gm, c->mem_fd, c->mem_bytes, err)
 			      : gmem_init(&vm->gm, c->mem_bytes, err)) < 0)
@@ -74,26 +74,26 @@ static int create_memory(struct vm *vm, const struct vm_config *c, struct mvm_er
 			.userspace_addr = (uint64_t)(uintptr_t)vm->gm.r[i].hva,
 		};
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "KVM_SET_USER_MEMORY_REGION %d", i);
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "KVM_SET_USER_MEMORY_REGION %d", i);
 	}
 	return 0;
 }
 
-static int create_devices(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+static int create_devices(struct vm *vm, const struct vm_config *c, struct err *err)
 {
 	if (c->console_fd >= 0) {
 		struct irq_line irq = { c->irqchip ? vm->vm_fd : -1, SERIAL_COM1_IRQ };
 		if (serial_attach(&vm->serial, &vm->pio, c->console_fd, irq) < 0)
-			return mvm_errf(err, MVM_EXIT_INTERNAL, "cannot attach the serial port");
+			return err_set(err, MVM_EXIT_INTERNAL, "cannot attach the serial port");
 		vm->has_serial = true;
 	}
 	if (i8042_attach(&vm->i8042, &vm->pio, &vm->stop) < 0 ||
 	    mvmport_attach(&vm->port, &vm->pio, &vm->t0) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "cannot attach the platform devices");
+		return err_set(err, MVM_EXIT_INTERNAL, "cannot attach the platform devices");
 	return 0;
 }
 
-static int create_vcpus(struct vm *vm, const struct vm_config *c, struct mvm_err *err)
+static int create_vcpus(struct vm *vm, const struct vm_config *c, struct err *err)
 {
 	struct kvm_cpuid2 *sup = cpuid_supported(vm->kvm_fd, err);
 	if (!sup)
@@ -131,7 +131,7 @@ static void kick_all(void *arg)
 }
 
 int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t0,
-	      struct mvm_err *err)
+	      struct err *err)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = -1;
@@ -217,11 +217,11 @@ static void *vcpu_thread(void *arg)
 }
 
 int vm_add_virtio(struct vm *vm, struct virtio_mmio *t, struct virtio_dev *dev,
-		  struct mvm_err *err)
+		  struct err *err)
 {
 	if (vm->nvirtio == VM_MAX_VIRTIO)
-		return mvm_errf(err, MVM_EXIT_BADARG, "too many virtio devices (at most %d)",
-				VM_MAX_VIRTIO);
+		return err_set(err, MVM_EXIT_BADARG, "too many virtio devices (at most %d)",
+			       VM_MAX_VIRTIO);
 	uint64_t base = LAYOUT_MMIO_BASE + (uint64_t)vm->nvirtio * VIRTIO_MMIO_SIZE;
 	int gsi = VM_VIRTIO_GSI0 + vm->nvirtio;
 	if (virtio_mmio_attach(t, dev, vm->vm_fd, vm->irqchip, &vm->gm, &vm->mmio, &vm->loop, base,
@@ -271,12 +271,12 @@ static void kick_handler(int sig)
 	(void)sig; /* only there so a stray one does not kill mvm */
 }
 
-int vm_run(struct vm *vm, struct mvm_err *err)
+int vm_run(struct vm *vm, struct err *err)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_VCPU_KICK, &sa, NULL) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "sigaction");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "sigaction");
 	/* The threads block what the main thread blocks (the forwarded
 	 * signals, container.c), and the kick: a stray SIGUSR1 that nobody
 	 * forwards meets the main thread's empty handler. */
@@ -287,7 +287,7 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 	int e = pthread_create(&vm->io_thread, NULL, io_thread, vm);
 	if (e) {
 		errno = e;
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "starting the I/O thread");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "starting the I/O thread");
 	}
 	vm->io_started = true;
 	for (int i = 0; i < vm->ncpus; i++) {
@@ -295,7 +295,7 @@ int vm_run(struct vm *vm, struct mvm_err *err)
 		int e = pthread_create(&v->thread, NULL, vcpu_thread, v);
 		if (e) {
 			errno = e;
-			mvm_errno(err, MVM_EXIT_INTERNAL, "starting vCPU thread %d", i);
+			err_sys(err, MVM_EXIT_INTERNAL, errno, "starting vCPU thread %d", i);
 			vmstop_request(&vm->stop, VM_STOP_INTERNAL, -1, "vCPU threads did not start");
 			r = -1;
 			break;

@@ -79,12 +79,12 @@ struct vm {
  * what failed; vm_destroy() is still safe to call. `t0` is mvm's start time
  * (NULL: now). Returns 0 or -1. */
 int vm_create(struct vm *vm, const struct vm_config *c, const struct timespec *t0,
-	      struct mvm_err *err);
+	      struct err *err);
 
 /* Attach a virtio device at the next MMIO window and GSI. `t` must outlive
  * the VM. Call before vm_run(). Returns 0 or -1 with err. */
 int vm_add_virtio(struct vm *vm, struct virtio_mmio *t, struct virtio_dev *dev,
-		  struct mvm_err *err);
+		  struct err *err);
 
 /* The kernel command-line fragment listing every virtio device. Returns its
  * length, or -1 if cap is too small. */
@@ -93,7 +93,7 @@ int vm_virtio_cmdline(const struct vm *vm, char *out, size_t cap);
 /* Start the I/O thread, run every vCPU until the VM stops, stop the I/O
  * thread. Returns 0 when it stopped (see
  * vm->stop for why), -1 with err if the threads could not start. */
-int vm_run(struct vm *vm, struct mvm_err *err);
+int vm_run(struct vm *vm, struct err *err);
 
 /* Build the seccomp filters for every thread vm_run() will start (call it
  * last, once every device and fd exists). vm_run() then installs them, each
@@ -101,7 +101,7 @@ int vm_run(struct vm *vm, struct mvm_err *err);
  * every thread has started. test_kind >= 0 makes that kind of thread make
  * one syscall outside its list right after (the SIGSYS test). Returns 0 or
  * -1 with err. */
-int vm_seccomp(struct vm *vm, enum sec_mode mode, int test_kind, struct mvm_err *err);
+int vm_seccomp(struct vm *vm, enum sec_mode mode, int test_kind, struct err *err);
 
 /* The fds vCPU threads may write (the SA_VCPU_FDS rule): stderr, the
  * console, every virtio transport's eventfds and device wake fds. Fills

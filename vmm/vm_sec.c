@@ -36,14 +36,14 @@ void vm_vcpu_write_fds(const struct vm *vm, struct sec_env *e)
 	}
 }
 
-int vm_seccomp(struct vm *vm, enum sec_mode mode, int test_kind, struct mvm_err *err)
+int vm_seccomp(struct vm *vm, enum sec_mode mode, int test_kind, struct err *err)
 {
 	struct sec_env e = { .mode = mode, .pid = getpid(), .kick_signal = VM_KICK_SIGNAL,
 			     .vm_fd = vm->vm_fd, .vcpu_fd = -1, .uart = vm->has_serial,
 			     .tap_fd = vm->sec_tap_fd };
 	vm_vcpu_write_fds(vm, &e);
 	if (sec_handler_init() < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "seccomp: SIGSYS handler");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "seccomp: SIGSYS handler");
 	if (sec_build(SEC_MAIN, &e, &vm->sec_main, err) < 0 ||
 	    sec_build(SEC_IO, &e, &vm->sec_io, err) < 0)
 		return -1;

@@ -83,7 +83,7 @@ static void check_plan(const struct cfg *c, struct s2v_plan *plan)
 	check(plan->mem_mib >= S2V_MIN_MEM_MIB, "guest RAM below the minimum");
 
 	struct mvm_args a;
-	struct mvm_err merr = { 0 };
+	struct err merr = { 0 };
 	if (args_parse(plan->argc, plan->argv, &a, &merr) != 0) {
 		fprintf(stderr, "config_fuzz: mvm refuses the plan: %s\n", merr.msg);
 		abort();
@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = malloc(size ? size : 1);
 	memcpy(text, data, size);
 	struct cfg c;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	if (cfg_parse(text, size, &c, &err) != 0) {
 		check(err.status == CFG_EXIT && !strncmp(err.msg, "config.json: ", 13),
 		      "a parse error that does not name config.json");

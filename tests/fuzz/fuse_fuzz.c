@@ -221,7 +221,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct rlimit fsz = { 64 << 20, 64 << 20 };
 	setrlimit(RLIMIT_FSIZE, &fsz);
 
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	snprintf(p, sizeof(p), "%s/share", top);
 	must(vfs_init(&rw, p, false, &err) == 0, err.msg);
 	must(vfs_init(&ro, p, true, &err) == 0, err.msg);

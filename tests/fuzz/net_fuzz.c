@@ -64,7 +64,7 @@ static void pump(void)
 
 static void setup_once(void)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	int sp[2];
 	if (gmem_init(&gm, RAM, &err) < 0 || evloop_init(&loop, &err) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0) {

@@ -27,7 +27,7 @@ static void check(int ok, const char *what)
 static void one(const uint8_t *buf, size_t len)
 {
 	struct snap_view v;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	if (snap_parse(buf, len, &v, &err) < 0) {
 		check(err.status != 0 && err.msg[0], "refused without an error");
 		snap_view_free(&v);
@@ -42,7 +42,7 @@ static void one(const uint8_t *buf, size_t len)
 	}
 	const uint8_t *out;
 	size_t out_len;
-	struct mvm_err err2 = { 0 };
+	struct err err2 = { 0 };
 	check(snap_finish(&w, &out, &out_len, &err2) == 0, "an accepted snapshot does not re-encode");
 	check(out_len == len && !memcmp(out, buf, len), "re-encoding differs");
 	snap_writer_free(&w);

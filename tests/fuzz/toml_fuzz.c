@@ -8,11 +8,11 @@
 #include "runtime-shim/setup.h"
 #include "runtime-shim/toml.h"
 
-static void edit_twice(int (*edit)(const struct setup_file *, const char *, char **, struct shim_err *),
+static void edit_twice(int (*edit)(const struct setup_file *, const char *, char **, struct err *),
 		       const struct setup_file *f)
 {
 	char *out = NULL;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	if (edit(f, "/usr/bin/mvrun", &out, &err) != SETUP_CHANGED)
 		return;
 	struct toml_doc doc;
@@ -22,7 +22,7 @@ static void edit_twice(int (*edit)(const struct setup_file *, const char *, char
 	toml_free(&doc);
 	struct setup_file g = { .data = out, .len = strlen(out) };
 	char *again = NULL;
-	struct shim_err err2 = { 0 };
+	struct err err2 = { 0 };
 	if (edit(&g, "/usr/bin/mvrun", &again, &err2) != SETUP_UNCHANGED)
 		abort(); /* a second run must change nothing */
 	free(out);

@@ -208,7 +208,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		write_seeds(dir);
 		exit(0);
 	}
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	if (gmem_init(&gm, RAM, &err) < 0) {
 		fprintf(stderr, "vq_fuzz: %s\n", err.msg);
 		exit(1);

@@ -27,7 +27,7 @@
 struct kvmtest {
 	struct vm *vm;
 	int console[2]; /* pipe: [0] read by the test, [1] given to the UART; -1 if none */
-	struct mvm_err err;
+	struct err err;
 };
 
 static struct kvmtest kt = { .console = { -1, -1 } };

@@ -25,7 +25,7 @@ static const uint8_t halves_code[] = {
 struct restored {
 	struct vm vm;
 	int pipe[2];
-	struct mvm_err err;
+	struct err err;
 };
 
 static struct restored *new_vm_from(uint64_t mem, int ncpus, int mem_fd)

@@ -11,7 +11,7 @@ static void expect_create_fails(uint64_t mem, int ncpus, int status, const char 
 	struct vm *vm = calloc(1, sizeof(*vm));
 	cr_assert_not_null(vm);
 	struct vm_config c = { .mem_bytes = mem, .ncpus = ncpus, .console_fd = -1 };
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(vm_create(vm, &c, NULL, &err), -1, "mem %llu, %d vCPUs accepted",
 		     (unsigned long long)mem, ncpus);
 	cr_assert_eq(err.status, status, "status %d: %s", err.status, err.msg);
@@ -77,7 +77,7 @@ struct one_vm {
 	struct vm vm;
 	int pipe[2];
 	char msg[8];
-	struct mvm_err err;
+	struct err err;
 	int run_result;
 };
 

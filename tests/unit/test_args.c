@@ -12,7 +12,7 @@
 #include "vmm/vm.h"
 
 static struct mvm_args a;
-static struct mvm_err err;
+static struct err err;
 
 /* Parse "mvm" followed by the NULL-terminated arguments. */
 static int parse(const char *first, ...)

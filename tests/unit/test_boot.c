@@ -18,7 +18,7 @@ static struct gmem gm;
 
 static void init_or_die(uint64_t bytes)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(gmem_init(&gm, bytes, &err), 0, "gmem_init: %s", err.msg);
 }
 
@@ -98,7 +98,7 @@ static struct boot_params bp;
 
 static void zero_page(const struct boot_layout *bl)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	memset(&bp, 0x5c, sizeof(bp)); /* every field must be written or zeroed */
 	cr_assert_eq(boot_zero_page(&gm, bl, &bp, &err), 0, "%s", err.msg);
 }
@@ -220,7 +220,7 @@ static struct hvm_start_info read_si(void)
 
 static void write_pvh(const struct boot_layout *bl)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(boot_write_pvh(&gm, bl, &err), 0, "%s", err.msg);
 }
 
@@ -282,7 +282,7 @@ Test(boot, pvh_fails_cleanly_when_ram_is_too_small)
 {
 	init_or_die(16 * 1024); /* ends below LAYOUT_PVH_INFO */
 	struct boot_layout bl = { .cmdline_gpa = LAYOUT_CMDLINE };
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(boot_write_pvh(&gm, &bl, &err), -1);
 	cr_assert_neq(err.status, 0);
 	cr_assert_neq(err.msg[0], 0);

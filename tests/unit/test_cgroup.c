@@ -21,7 +21,7 @@
 
 static char root[256];
 static struct cg_layout lay;
-static struct shim_err err;
+static struct err err;
 static char pidstr[24];
 
 static void path_of(char *out, size_t cap, const char *rel)
@@ -613,7 +613,7 @@ Test(cgroup, remove_v2)
 Test(cgroup, default_path_is_own_cgroup_and_id)
 {
 	char out[256], own[256] = "", line[512];
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(cg_default_path("ctr-1", out, sizeof(out), &err), 0, "%s", err.msg);
 	FILE *f = fopen("/proc/self/cgroup", "r");
 	cr_assert_not_null(f);

@@ -14,7 +14,7 @@
 
 #include "runtime-shim/cgroup_int.h"
 
-static struct shim_err err;
+static struct err err;
 
 #define EXPECT_ERR(needle) \
 	cr_assert(strstr(err.msg, needle), "message \"%s\" does not say \"%s\"", err.msg, needle)
@@ -44,7 +44,7 @@ static pid_t sleeper(void)
 
 static void host_cleanup(void)
 {
-	struct shim_err e = { 0 };
+	struct err e = { 0 };
 	if (host_child > 0) {
 		kill(host_child, SIGKILL);
 		waitpid(host_child, NULL, 0);

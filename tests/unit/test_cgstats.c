@@ -52,7 +52,7 @@ static void teardown(void)
 static json_t *stats(char **text)
 {
 	struct cgs c;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	size_t len;
 	cr_assert_eq(cgs_find(proc, root, &c, &err), 0, "%s", err.msg);
 	FILE *f = open_memstream(text, &len);
@@ -123,7 +123,7 @@ Test(cgstats, v1_hierarchies_as_runc_reports_them, .init = setup, .fini = teardo
 	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
 		cr_assert_lt(strstr(text, order[i - 1]) - text, strstr(text, order[i]) - text, "%s", text);
 	struct cgs c;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	cgs_find(proc, root, &c, &err);
 	cr_assert_eq(cgs_oom_kills(&c), 2);
 	json_decref(j);
@@ -152,7 +152,7 @@ Test(cgstats, a_pure_v2_cgroup, .init = setup, .fini = teardown)
 	cr_assert_eq(at(j, "memory.cache"), 200);
 	cr_assert_eq(at(j, "pids.limit"), 64);
 	struct cgs c;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	cgs_find(proc, root, &c, &err);
 	cr_assert_eq(cgs_oom_kills(&c), 1);
 	json_decref(j);
@@ -162,7 +162,7 @@ Test(cgstats, a_pure_v2_cgroup, .init = setup, .fini = teardown)
 Test(cgstats, no_cgroup_found, .init = setup, .fini = teardown)
 {
 	struct cgs c;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	put("proc-cgroup", "4:memory:/gone\n");
 	cr_assert_eq(cgs_find(proc, root, &c, &err), -1);
 	cr_assert(strstr(err.msg, "names no cgroup under"), "%s", err.msg);

@@ -30,7 +30,7 @@ static long last_param(const char *s, const char *word)
 	return at;
 }
 
-static int build(bool console, bool no_xsave, const char *user, struct mvm_err *err)
+static int build(bool console, bool no_xsave, const char *user, struct err *err)
 {
 	struct cmdline_opts o = { .console = console, .no_xsave = no_xsave, .user = user };
 	memset(err, 0, sizeof(*err));
@@ -40,7 +40,7 @@ static int build(bool console, bool no_xsave, const char *user, struct mvm_err *
 
 Test(cmdline, defaults_without_console)
 {
-	struct mvm_err err;
+	struct err err;
 	int n = build(false, false, NULL, &err);
 	cr_assert_gt(n, 0, "%s", err.msg);
 	cr_assert_eq((size_t)n, strlen(out), "returns the length");
@@ -56,7 +56,7 @@ Test(cmdline, defaults_without_console)
 
 Test(cmdline, console_on_ttys0)
 {
-	struct mvm_err err;
+	struct err err;
 	cr_assert_gt(build(true, false, NULL, &err), 0, "%s", err.msg);
 	cr_assert(has_param(out, "console=ttyS0"), "%s", out);
 	cr_assert_not(strstr(out, "8250.nr_uarts"), "%s", out);
@@ -66,7 +66,7 @@ Test(cmdline, console_on_ttys0)
 
 Test(cmdline, no_xsave_adds_noxsave)
 {
-	struct mvm_err err;
+	struct err err;
 	cr_assert_gt(build(false, true, NULL, &err), 0, "%s", err.msg);
 	cr_assert(has_param(out, "noxsave"), "%s", out);
 	cr_assert_gt(build(true, true, NULL, &err), 0, "%s", err.msg);
@@ -76,7 +76,7 @@ Test(cmdline, no_xsave_adds_noxsave)
 
 Test(cmdline, user_text_comes_last)
 {
-	struct mvm_err err;
+	struct err err;
 	const char *user = "panic=5 init=/bin/sh foo.bar=\"a b\"";
 	int n = build(true, true, user, &err);
 	cr_assert_gt(n, 0, "%s", err.msg);
@@ -92,7 +92,7 @@ Test(cmdline, user_text_comes_last)
 
 Test(cmdline, empty_user_text_adds_nothing)
 {
-	struct mvm_err err;
+	struct err err;
 	int n0 = build(false, false, NULL, &err);
 	char a[LAYOUT_CMDLINE_MAX];
 	strcpy(a, out);
@@ -103,13 +103,13 @@ Test(cmdline, empty_user_text_adds_nothing)
 
 Test(cmdline, utf8_is_not_a_control_character)
 {
-	struct mvm_err err;
+	struct err err;
 	cr_assert_gt(build(false, false, "x=caf\xc3\xa9", &err), 0, "%s", err.msg);
 }
 
 Test(cmdline, length_limit)
 {
-	struct mvm_err err;
+	struct err err;
 	int base = build(false, false, NULL, &err);
 	cr_assert_gt(base, 0);
 	/* base + ' ' + user + NUL == sizeof(out): fits exactly. */
@@ -133,7 +133,7 @@ Test(cmdline, far_too_long)
 {
 	static char user[100000];
 	memset(user, 'x', sizeof(user) - 1);
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(build(true, true, user, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, "limit"), "%s", err.msg);
@@ -144,7 +144,7 @@ Test(cmdline, small_buffer_is_not_overrun)
 	char small[16 + 8];
 	memset(small, 0x7e, sizeof(small));
 	struct cmdline_opts o = { .console = true };
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(cmdline_build(small, 16, &o, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	for (size_t i = 16; i < sizeof(small); i++)
@@ -155,13 +155,13 @@ Test(cmdline, control_characters_rejected)
 {
 	const char *bad[] = { "a\nb", "init=/x\tquiet", "\x01", "x\x1f", "x=\x7f", "\r", "a\x1b[0m" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct mvm_err err;
+		struct err err;
 		cr_assert_eq(build(false, false, bad[i], &err), -1, "case %zu accepted", i);
 		cr_assert_eq(err.status, MVM_EXIT_BADARG);
 		cr_assert(strstr(err.msg, "--cmdline"), "%s", err.msg);
 		cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
 	}
-	struct mvm_err err;
+	struct err err;
 	build(false, false, "abc\ndef", &err);
 	cr_assert(strstr(err.msg, "offset 3"), "should say where: %s", err.msg);
 }

@@ -17,7 +17,7 @@
 #include "runtime-shim/config.h"
 
 static struct cfg c;
-static struct shim_err err;
+static struct err err;
 
 static void setup(void)
 {

@@ -227,7 +227,7 @@ static struct cfg cfg;
 
 static void parse(const char *json)
 {
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	char *text = strdup(json);
 	for (char *p = text; *p; p++)
 		if (*p == '\'')
@@ -253,7 +253,7 @@ Test(confine, process_caps_nnp_and_fallback)
 {
 	struct proto_confine c;
 	struct sc_prog prog;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	int unknown;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/',"
 	      " 'noNewPrivileges': true, 'capabilities': {'bounding': ['CAP_KILL', 'CAP_NEW'],"
@@ -285,7 +285,7 @@ Test(confine, oom_score_adj_own_or_the_containers)
 {
 	struct proto_confine c;
 	struct sc_prog prog;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	int unknown;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/',"
 	      " 'oomScoreAdj': -17}}");
@@ -307,7 +307,7 @@ Test(confine, process_seccomp)
 {
 	struct proto_confine c;
 	struct sc_prog prog;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	int unknown;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
 	      " 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW', 'flags': ['SECCOMP_FILTER_FLAG_LOG'],"
@@ -375,7 +375,7 @@ Test(confine, setup_idmaps)
 Test(confine, setup_from_config)
 {
 	static struct proto_setup s;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	bool empty;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'}}");
 	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
@@ -408,7 +408,7 @@ Test(confine, setup_from_config)
 
 Test(confine, config_checks)
 {
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	static const char *const bad[][2] = {
 		{ "'linux': {'maskedPaths': ['proc/kcore']}",
 		  "config.json: linux.maskedPaths[0]: \"proc/kcore\" must be an absolute path" },
@@ -455,7 +455,7 @@ Test(confine, update_round_trip)
 Test(confine, pids_limit_in_setup)
 {
 	static struct proto_setup s;
-	struct shim_err err = { 0 };
+	struct err err = { 0 };
 	bool empty;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
 	      " 'linux': {'resources': {'pids': {'limit': 20}}}}");

@@ -31,7 +31,7 @@ static int fillers[EVLOOP_MAX], nfillers;
 
 static void start(bool tty)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	signal(SIGPIPE, SIG_IGN);
 	cr_assert_eq(pipe2(in_pipe, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(out_pipe, O_CLOEXEC), 0); /* blocking, as an engine's */
@@ -336,7 +336,7 @@ static int hog_fds(int *hog, struct rlimit *old)
 Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_spin)
 {
 	static char path[64]; /* ctr_fini unlinks it */
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	snprintf(path, sizeof(path), "/tmp/mvm-ctr-hostile.%d", (int)getpid());
 	unlink(path);
 	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);
@@ -369,7 +369,7 @@ Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_
 Test(ctr_hostile, the_control_socket_with_no_reserve_fd_pauses_until_an_fd_is_freed)
 {
 	static char path[64];
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	snprintf(path, sizeof(path), "/tmp/mvm-ctr-hostile2.%d", (int)getpid());
 	unlink(path);
 	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);

@@ -12,7 +12,7 @@ static struct cfg cfg;
 
 /* Parse a config whose "linux" object is lx ('' quotes become ""); returns
  * cfg_parse's result with err. */
-static int parse_linux(const char *lx, struct shim_err *err)
+static int parse_linux(const char *lx, struct err *err)
 {
 	char text[4096];
 	snprintf(text, sizeof(text),
@@ -41,7 +41,7 @@ static void same_rule(const struct proto_devrule *r, uint32_t allow, char type, 
 Test(devrules, docker_style_list_then_runc_defaults)
 {
 	static struct proto_setup s;
-	struct shim_err err;
+	struct err err;
 	cr_assert_eq(parse_linux("'resources': {'devices': [{'allow': false, 'access': 'rwm'},"
 				 " {'allow': true, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'rw'},"
 				 " {'allow': true, 'type': 'a', 'major': 7, 'access': 'r'}]}",
@@ -62,7 +62,7 @@ Test(devrules, docker_style_list_then_runc_defaults)
 Test(devrules, a_linux_device_takes_the_default_of_its_path)
 {
 	static struct proto_setup s;
-	struct shim_err err;
+	struct err err;
 	cr_assert_eq(parse_linux("'devices': [{'path': '/dev/null', 'type': 'c', 'major': 1,"
 				 " 'minor': 3}], 'resources': {'devices': [{'allow': false,"
 				 " 'access': 'rwm'}]}", &err), 0, "%s", err.msg);
@@ -76,7 +76,7 @@ Test(devrules, a_linux_device_takes_the_default_of_its_path)
 Test(devrules, a_rule_v1_cannot_apply_is_refused)
 {
 	static struct proto_setup s;
-	struct shim_err err;
+	struct err err;
 	cr_assert_eq(parse_linux("'resources': {'devices': [{'allow': true, 'type': 'c', 'access': 'rwm'},"
 				 " {'allow': false, 'type': 'c', 'major': 1, 'minor': 3, 'access': 'w'}]}",
 				 &err), 0, "%s", err.msg);
@@ -108,7 +108,7 @@ Test(devrules, config_checks)
 		  "config.json: linux.resources.devices[0].access: cannot be empty" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct shim_err err;
+		struct err err;
 		cr_assert_eq(parse_linux(bad[i][0], &err), -1, "accepted %s", bad[i][0]);
 		cr_assert_str_eq(err.msg, bad[i][1]);
 	}
@@ -122,7 +122,7 @@ Test(devrules, access_strings_as_runc_takes_them)
 	 * "a" rule is every device with every access; a missing allow is a
 	 * deny. */
 	static struct proto_setup s;
-	struct shim_err err;
+	struct err err;
 	cr_assert_eq(parse_linux("'resources': {'devices': [{'access': 'rwa'},"
 				 " {'allow': true, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'rwa'},"
 				 " {'allow': true, 'type': 'b', 'major': 8, 'minor': 0, 'access': 'mwr'},"

@@ -88,7 +88,7 @@ static void build(uint32_t pvh_descsz)
 }
 
 /* Parse a copy of the first len bytes of img in an exactly-sized buffer. */
-static int parse_len(size_t len, struct elf_info *info, struct mvm_err *err)
+static int parse_len(size_t len, struct elf_info *info, struct err *err)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	cr_assert_not_null(copy);
@@ -102,7 +102,7 @@ static int parse_len(size_t len, struct elf_info *info, struct mvm_err *err)
 static void expect_reject(const char *why)
 {
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), -1, "accepted; expected \"%s\"", why);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, WHAT), "message does not name the file: %s", err.msg);
@@ -115,7 +115,7 @@ Test(elf, valid_image_with_4_byte_pvh_note)
 {
 	build(4);
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.entry64, SEG_PADDR);
 	cr_assert_eq(info.pvh_entry, PVH_ENTRY);
@@ -128,7 +128,7 @@ Test(elf, valid_image_with_8_byte_pvh_note)
 {
 	build(8);
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.pvh_entry, PVH_ENTRY);
 }
@@ -137,7 +137,7 @@ Test(elf, no_note_means_no_pvh_entry)
 {
 	build(0);
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.pvh_entry, 0);
 	cr_assert_eq(info.entry64, SEG_PADDR);
@@ -157,7 +157,7 @@ Test(elf, other_notes_are_skipped)
 	cr_assert_leq(NOTE_OFF + n, SEG_OFF);
 	ph(1)->p_filesz = n;
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.pvh_entry, PVH_ENTRY);
 }
@@ -168,7 +168,7 @@ Test(elf, type_18_under_another_name_is_not_pvh)
 	uint32_t entry = PVH_ENTRY;
 	ph(1)->p_filesz = put_note(NOTE_OFF, "Xyz", 4, XEN_ELFNOTE_PHYS32_ENTRY, &entry, 4);
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.pvh_entry, 0);
 }
@@ -178,7 +178,7 @@ Test(elf, every_truncation_is_rejected_cleanly)
 	build(4);
 	for (size_t len = 0; len < IMG_LEN; len++) {
 		struct elf_info info;
-		struct mvm_err err;
+		struct err err;
 		cr_assert_eq(parse_len(len, &info, &err), -1, "prefix of %zu bytes accepted", len);
 		cr_assert_eq(err.status, MVM_EXIT_BADARG, "prefix %zu", len);
 		cr_assert(strstr(err.msg, WHAT), "prefix %zu: %s", len, err.msg);
@@ -189,7 +189,7 @@ Test(elf, every_truncation_of_elf_load_is_rejected_cleanly)
 {
 	build(8);
 	struct gmem gm;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(gmem_init(&gm, 32 * MiB, &err), 0, "%s", err.msg);
 	for (size_t len = 0; len <= IMG_LEN; len++) {
 		uint8_t *copy = malloc(len ? len : 1);
@@ -397,7 +397,7 @@ Test(elf, note_segment_shorter_than_a_note_header_is_ignored)
 	build(4);
 	ph(1)->p_filesz = sizeof(Elf64_Nhdr) - 1;
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.pvh_entry, 0);
 }
@@ -422,7 +422,7 @@ Test(elf, two_segments_extent)
 	ph(1)->p_memsz = 0x2000;
 	*ph(2) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_paddr = 2 * MiB, .p_memsz = 0x10 };
 	struct elf_info info;
-	struct mvm_err err;
+	struct err err;
 	cr_assert_eq(parse_len(img_len, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.load_lo, 2 * MiB);
 	cr_assert_eq(info.load_hi, SEG_PADDR + 4 * MiB + 0x2000);
@@ -441,7 +441,7 @@ TestSuite(elf_load, .fini = load_fini);
 
 static void gm_init(uint64_t bytes)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(gmem_init(&gm, bytes, &err), 0, "%s", err.msg);
 }
 
@@ -453,7 +453,7 @@ Test(elf_load, copies_bytes_and_zeroes_bss)
 	cr_assert_not_null(ram);
 	memset(ram, 0xcc, 0x1000); /* stale bytes the bss must not keep */
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), 0, "%s", err.msg);
 	uint8_t *seg = ram + 0x100;
 	for (size_t i = 0; i < SEG_FILESZ; i++)
@@ -472,7 +472,7 @@ Test(elf_load, segment_beyond_guest_ram)
 	build(4);
 	gm_init(16 * MiB); /* the segment starts exactly at the end of RAM */
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, WHAT), "%s", err.msg);
@@ -486,7 +486,7 @@ Test(elf_load, bss_beyond_guest_ram)
 	gm_init(16 * MiB + 0x1000);
 	ph(0)->p_memsz = 0x1001; /* file part fits, bss runs one byte past RAM */
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	uint8_t *seg = gmem_ptr(&gm, SEG_PADDR, 1);
@@ -503,7 +503,7 @@ Test(elf_load, segment_in_the_mmio_gap)
 	ph(0)->p_paddr = LAYOUT_MMIO_BASE;
 	eh()->e_entry = LAYOUT_MMIO_BASE;
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 }
@@ -514,7 +514,7 @@ Test(elf_load, entry_outside_ram)
 	gm_init(32 * MiB);
 	eh()->e_entry = 0xffffffff81000000ULL; /* virtual, not physical */
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, "entry point"), "%s", err.msg);
@@ -526,7 +526,7 @@ Test(elf_load, bad_entry64_is_fine_with_a_pvh_entry)
 	gm_init(32 * MiB);
 	eh()->e_entry = 0xffffffff81000000ULL;
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), 0, "%s", err.msg);
 	cr_assert_eq(info.pvh_entry, PVH_ENTRY);
 }
@@ -537,7 +537,7 @@ Test(elf_load, parse_errors_pass_through)
 	gm_init(32 * MiB);
 	img[0] = 0;
 	struct elf_info info;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(elf_load(&gm, img, img_len, WHAT, &info, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, "no ELF magic"), "%s", err.msg);

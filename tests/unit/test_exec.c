@@ -24,7 +24,7 @@ static char path[64];
 
 static void setup(void)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	signal(SIGPIPE, SIG_IGN);
 	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);
 	c = calloc(1, sizeof(*c));

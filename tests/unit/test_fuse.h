@@ -86,7 +86,7 @@ static void share_up(bool readonly)
 	cr_assert_eq(mkdir(tpath("outside"), 0755), 0);
 	write_file(tpath("outside/secret"), SECRET);
 	chmod(tpath("outside/secret"), 0600);
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(vfs_init(&srv, tpath("share"), readonly, &err), 0, "%s", err.msg);
 	req_uid = req_gid = 0;
 }

@@ -98,7 +98,7 @@ Test(fuse_caps, one_budget_for_the_vm)
 {
 	struct vfs_budget b = { .max_inodes = 100, .max_handles = 2 };
 	struct vfs_server two;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	files(2);
 	cr_assert_eq(vfs_init(&two, tpath("share"), false, &err), 0, "%s", err.msg);
 	vfs_set_budget(&srv, &b);

@@ -206,7 +206,7 @@ Test(fuse_session, servers_are_independent, .fini = share_down)
 	do_init();
 	write_file(tpath("share/f"), "x");
 	struct vfs_server two;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(vfs_init(&two, tpath("outside"), true, &err), 0, "%s", err.msg);
 	struct fuse_entry_out e;
 	cr_assert_eq(lookup(FUSE_ROOT_ID, "f", &e), 0);
@@ -227,7 +227,7 @@ Test(fuse_session, servers_are_independent, .fini = share_down)
 Test(fuse_session, init_errors)
 {
 	struct vfs_server s;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(vfs_init(&s, "/nonexistent/mvrun", false, &err), -1);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, "/nonexistent/mvrun"), "%s", err.msg);

@@ -14,7 +14,7 @@ static struct gmem gm;
 
 static void init_or_die(uint64_t bytes)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(gmem_init(&gm, bytes, &err), 0, "gmem_init(%llu): %s",
 		     (unsigned long long)bytes, err.msg);
 }
@@ -63,7 +63,7 @@ Test(gmem, rejects_zero_and_unaligned_sizes)
 {
 	uint64_t bad[] = { 0, 1, 4095, 4097, 64 * MiB + 512 };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct mvm_err err = { 0 };
+		struct err err = { 0 };
 		cr_assert_eq(gmem_init(&gm, bad[i], &err), -1, "size %llu accepted",
 			     (unsigned long long)bad[i]);
 		cr_assert_eq(err.status, MVM_EXIT_BADARG);

@@ -22,7 +22,7 @@
 #include "runtime-shim/shim.h"
 
 static char dir[64];
-static struct shim_err err;
+static struct err err;
 
 static const char state[] =
 	"{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"created\",\"pid\":42,\"bundle\":\"/b\"}";

@@ -72,7 +72,7 @@ static void veth(const char *opts)
 Test(hostnet, only_lo_gives_no_interface)
 {
 	private_netns();
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
 	int fd = hostnet_tap_open(&tap, name, &err);
@@ -117,7 +117,7 @@ Test(hostnet, reads_the_veth_and_redirects_both_ways)
 	sh("ip addr add 10.88.0.5/16 dev v0 && "
 	   "ip -6 addr add fd00::5/64 dev v0 nodad && ip route add default via 10.88.0.1 && "
 	   "ip route add 192.168.7.0/24 via 10.88.0.9 metric 7");
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
 	int fd = hostnet_tap_open(&tap, name, &err);
@@ -189,7 +189,7 @@ Test(hostnet, reads_the_veth_and_redirects_both_ways)
 Test(hostnet, tap_goes_with_its_fd)
 {
 	private_netns();
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ];
 	int tap;
 	int fd = hostnet_tap_open(&tap, name, &err);
@@ -203,7 +203,7 @@ Test(hostnet, interface_gone_since_create_is_an_error)
 {
 	private_netns();
 	veth("");
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], seen[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
 	int fd = hostnet_tap_open(&tap, name, &err);
@@ -224,7 +224,7 @@ Test(hostnet, second_attach_replaces_a_stale_redirect)
 {
 	private_netns();
 	veth("");
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap;
 	struct proto_net n;
@@ -249,7 +249,7 @@ Test(hostnet, failed_join_leaves_no_qdisc)
 {
 	private_netns();
 	veth("mtu 65535");
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap, joined = -1;
 	struct proto_net n;
@@ -272,7 +272,7 @@ Test(hostnet, detach_removes_the_redirect)
 {
 	private_netns();
 	veth("");
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
 	int tap, joined;
 	struct proto_net n;
@@ -299,7 +299,7 @@ Test(hostnet, second_interface_is_refused)
 	snprintf(cmd, sizeof(cmd), "ip link add w1 type veth peer name w0 && ip link set w1 netns %d",
 		 (int)peer_pid);
 	sh(cmd);
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	char name[IFNAMSIZ], ifname[IFNAMSIZ], seen[IFNAMSIZ];
 	int tap, joined = -1;
 	struct proto_net n;

@@ -16,7 +16,7 @@ static struct jail j;
 
 static void begin(void)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	if (geteuid() != 0)
 		cr_skip_test("needs root (a mount namespace)");
 	cr_assert_eq(jail_begin(&j, &err), 0, "%s", err.msg);

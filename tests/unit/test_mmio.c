@@ -71,7 +71,7 @@ static void f_reset(struct virtio_mmio *tr)
 
 static void setup(void)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	fds_before = open_fds();
 	cr_assert_eq(gmem_init(&gm, MEM, &err), 0, "%s", err.msg);
 	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);
@@ -729,7 +729,7 @@ Test(mmio, cmdline_fragment)
 
 Test(mmio, attach_refuses_bad_queue_configurations_and_taken_windows)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	struct virtio_mmio t2;
 	struct virtio_dev d2 = dev;
 	d2.nqueues = 0;

@@ -10,7 +10,7 @@
 
 static char root[] = "/tmp/mvrun-mptest-XXXXXX";
 static char outside[] = "/tmp/mvrun-mpout-XXXXXX";
-static struct shim_err err;
+static struct err err;
 
 static void setup(void)
 {
@@ -75,7 +75,7 @@ Test(mountpoint, errors_name_the_path)
 	cr_assert_eq(mp_create(root, "/etc/hosts", true, &err), 0);
 	cr_assert_eq(mp_create(root, "/etc/hosts/sub", false, &err), -1);
 	cr_assert(strstr(err.msg, "mount point /etc/hosts/sub in "), "%s", err.msg);
-	err = (struct shim_err){ 0 };
+	err = (struct err){ 0 };
 	cr_assert_eq(mp_create("/nonexistent-root", "/x", false, &err), -1);
 	cr_assert(strstr(err.msg, "root.path /nonexistent-root"), "%s", err.msg);
 }

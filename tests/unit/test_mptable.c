@@ -178,7 +178,7 @@ Test(mptable, physptr_follows_gpa)
 Test(mptable, write_places_it_in_the_ebda)
 {
 	struct gmem gm;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(gmem_init(&gm, 16ULL << 20, &err), 0, "%s", err.msg);
 	cr_assert_eq(mptable_write(&gm, 32, &err), 0, "%s", err.msg);
 	const uint8_t *p = gmem_ptr(&gm, LAYOUT_EBDA, 16);
@@ -198,7 +198,7 @@ Test(mptable, write_places_it_in_the_ebda)
 Test(mptable, write_fails_cleanly)
 {
 	struct gmem gm;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(gmem_init(&gm, 512 << 10, &err), 0, "%s", err.msg);
 	cr_assert_eq(mptable_write(&gm, 1, &err), -1, "RAM ends below the EBDA");
 	cr_assert_neq(err.status, 0);

@@ -189,36 +189,36 @@ Test(mvinit_lookpath, default_path)
 
 Test(mvinit_util, exec_errors_read_like_runc)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 
 	cr_assert_eq(mvi_exec_fail(&e, "foo", ENOENT, true), -1);
 	cr_assert_eq(e.status, 127);
 	cr_assert_str_eq(e.msg, "exec \"foo\": executable file not found in $PATH");
-	e = (struct mvi_err){ 0 };
+	e = (struct err){ 0 };
 	mvi_exec_fail(&e, "/bin/nope", ENOENT, false);
 	cr_assert_eq(e.status, 127);
 	cr_assert_str_eq(e.msg, "exec \"/bin/nope\": no such file or directory");
-	e = (struct mvi_err){ 0 };
+	e = (struct err){ 0 };
 	mvi_exec_fail(&e, "/etc/passwd", EACCES, false);
 	cr_assert_eq(e.status, 126);
 	cr_assert_str_eq(e.msg, "exec \"/etc/passwd\": permission denied");
-	e = (struct mvi_err){ 0 };
+	e = (struct err){ 0 };
 	mvi_exec_fail(&e, "/bin/x", ENOEXEC, false);
 	cr_assert_eq(e.status, 126);
 }
 
 Test(mvinit_util, fail_formats_and_truncates)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	char big[2 * sizeof(e.msg)];
 
-	cr_assert_eq(mvi_fail_sys(&e, 1, ENOENT, "mount %s", "/x"), -1);
+	cr_assert_eq(err_sys(&e, 1, ENOENT, "mount %s", "/x"), -1);
 	cr_assert_eq(e.status, 1);
 	cr_assert_str_eq(e.msg, "mount /x: No such file or directory");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	e = (struct mvi_err){ 0 };
-	mvi_fail_sys(&e, 2, EIO, "%s", big);
+	e = (struct err){ 0 };
+	err_sys(&e, 2, EIO, "%s", big);
 	cr_assert_eq(strlen(e.msg), sizeof(e.msg) - 1);
 }
 
@@ -320,14 +320,14 @@ Test(mvinit_ctl, eof_in_the_middle_of_a_message)
 
 Test(mvinit_ctl, sends_decode_with_proto)
 {
-	struct mvi_err e = { 0 };
+	struct err e = { 0 };
 	uint8_t buf[256];
 	struct proto_hdr h;
 	uint32_t status;
 	const char *text;
 	ssize_t n;
 
-	mvi_fail(&e, 127, "exec \"%s\": executable file not found in $PATH", "x");
+	err_set(&e, 127, "exec \"%s\": executable file not found in $PATH", "x");
 	cr_assert_eq(ctl_send_hello(sp[0]), 0);
 	cr_assert_eq(ctl_send_error(sp[0], &e), 0);
 	n = read(sp[1], buf, sizeof(buf));

@@ -122,7 +122,7 @@ static void driver_init(uint64_t feat)
 
 static void setup(void)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	int sp[2];
 	fds_before = open_fds();
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp), 0);

@@ -22,7 +22,7 @@
 #include "runtime-shim/seccomp.h"
 
 static struct sc_prog prog;
-static struct shim_err err;
+static struct err err;
 
 /* Compile a profile written with ' for ". Returns sc_compile's result. */
 static int compile(const char *text)

@@ -28,7 +28,7 @@ static void on_done(void *opaque)
 
 static void setup(void)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	signal(SIGPIPE, SIG_IGN); /* as mvm does */
 	fds_before = open_fds();
 	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);

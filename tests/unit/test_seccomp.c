@@ -32,7 +32,7 @@ static int run(enum sec_kind kind, enum sec_mode mode, enum act act, char *err, 
 		struct sec_env e = { .mode = mode, .pid = getpid(), .kick_signal = SIGUSR1,
 				     .vm_fd = 100, .vcpu_fd = 101, .nwfds = 1, .wfds = { 2 } };
 		struct sec_prog prog;
-		struct mvm_err me = { 0 };
+		struct err me = { 0 };
 		if (sec_build(kind, &e, &prog, &me) < 0 || sec_handler_init() < 0 ||
 		    sec_install(&prog) < 0)
 			_exit(90);

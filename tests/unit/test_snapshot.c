@@ -24,7 +24,7 @@ static void build(struct built *b)
 	snap_add(&b->w, SNAP_CPU_REGS, 1, odd, 5);
 	snap_add(&b->w, SNAP_DEVICE, 7, NULL, 0);
 	const uint8_t *out;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(snap_finish(&b->w, &out, &b->len, &err), 0, "%s", err.msg);
 	b->buf = malloc(b->len);
 	cr_assert_not_null(b->buf);
@@ -53,7 +53,7 @@ static void reseal(struct built *b)
 static void refused(const uint8_t *buf, size_t len, const char *needle)
 {
 	struct snap_view v;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(snap_parse(buf, len, &v, &err), -1, "accepted; wanted \"%s\"", needle);
 	cr_assert_eq(err.status, MVM_EXIT_BADARG);
 	cr_assert(strstr(err.msg, needle), "\"%s\" does not say \"%s\"", err.msg, needle);
@@ -66,7 +66,7 @@ Test(snapshot, round_trip)
 	build(&b);
 	cr_assert_eq(b.len % 8, 0);
 	struct snap_view v;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(snap_parse(b.buf, b.len, &v, &err), 0, "%s", err.msg);
 	cr_assert_eq(v.nsections, 4);
 	struct snap_vm_info info;
@@ -96,7 +96,7 @@ Test(snapshot, empty_is_valid)
 	struct snap_writer w = { 0 };
 	const uint8_t *out;
 	size_t len;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(snap_finish(&w, &out, &len, &err), 0, "%s", err.msg);
 	cr_assert_eq(len, SNAP_HEADER_BYTES);
 	struct snap_view v;
@@ -112,7 +112,7 @@ Test(snapshot, every_truncation_is_refused)
 	build(&b);
 	for (size_t n = 0; n < b.len; n++) {
 		struct snap_view v;
-		struct mvm_err err = { 0 };
+		struct err err = { 0 };
 		cr_assert_eq(snap_parse(b.buf, n, &v, &err), -1, "%zu of %zu bytes accepted", n, b.len);
 		cr_assert(err.msg[0]);
 	}
@@ -127,7 +127,7 @@ Test(snapshot, every_bit_flip_is_refused)
 		for (int bit = 0; bit < 8; bit++) {
 			b.buf[i] ^= (uint8_t)(1 << bit);
 			struct snap_view v;
-			struct mvm_err err = { 0 };
+			struct err err = { 0 };
 			int r = snap_parse(b.buf, b.len, &v, &err);
 			b.buf[i] ^= (uint8_t)(1 << bit);
 			cr_assert_eq(r, -1, "a flip of byte %zu bit %d was accepted", i, bit);
@@ -206,7 +206,7 @@ Test(snapshot, writer_caps)
 	snap_add(&w, SNAP_DEVICE, 0, big, sizeof(big));
 	const uint8_t *out;
 	size_t len;
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	cr_assert_eq(snap_finish(&w, &out, &len, &err), -1);
 	cr_assert(strstr(err.msg, "past the format's caps"), "%s", err.msg);
 	snap_writer_free(&w);

@@ -21,7 +21,7 @@
 static char bundle[PATH_MAX];
 static struct cfg c;
 static struct s2v_plan plan;
-static struct shim_err err;
+static struct err err;
 static struct s2v_inputs in;
 
 static void setup(void)
@@ -106,7 +106,7 @@ static const char *args(void)
 static void mvm_accepts(void)
 {
 	struct mvm_args a;
-	struct mvm_err merr = { 0 };
+	struct err merr = { 0 };
 	cr_assert_eq(args_parse(plan.argc, plan.argv, &a, &merr), 0, "mvm refuses it: %s",
 		     merr.msg);
 	cr_assert_eq(a.mem_mib, plan.mem_mib);

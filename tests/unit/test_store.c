@@ -11,7 +11,7 @@
 
 static char root[] = "/tmp/mvrun-storetest-XXXXXX";
 static char outside[] = "/tmp/mvrun-storeout-XXXXXX";
-static struct shim_err err;
+static struct err err;
 
 static void setup(void)
 {

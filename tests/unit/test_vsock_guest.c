@@ -81,7 +81,7 @@ void g_pump(struct guest *g)
 
 void g_setup(struct guest *g, const char *uds, vsock_accept_fn accept, void *opaque)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	memset(g, 0, sizeof(*g));
 	cr_assert_eq(gmem_init(&g->gm, G_MEM, &err), 0, "%s", err.msg);
 	cr_assert_eq(evloop_init(&g->loop, &err), 0, "%s", err.msg);

@@ -30,7 +30,7 @@ static uint16_t avail_idx;
 
 static inline void ring_setup(uint16_t size, bool event_idx, bool indirect)
 {
-	struct mvm_err err = { 0 };
+	struct err err = { 0 };
 	gmem_fini(&gm); /* a test may start over with another ring */
 	cr_assert_eq(gmem_init(&gm, MEM, &err), 0, "%s", err.msg);
 	memset(&q, 0, sizeof(q));

@@ -99,12 +99,12 @@ struct vfs_server {
  * pivot_root; it is not needed on the filesystem afterwards. Returns 0, or
  * -1 with err set: MVM_EXIT_BADARG when host_dir is not a directory we can
  * open, MVM_EXIT_INTERNAL otherwise. */
-int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct mvm_err *err);
+int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct err *err);
 
 /* Serve the directory root_fd (an O_PATH fd, e.g. from jail_share) and
  * reopen inodes through proc_fd (a /proc/self/fd directory fd). Takes both
  * fds, also on failure. Returns 0 or -1 with err, as vfs_init. */
-int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct mvm_err *err);
+int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct err *err);
 
 /* Count the server's holdings against b (shared with other servers of the
  * same thread) from now on, instead of its own budget of VFS_MAX_INODES

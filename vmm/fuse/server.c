@@ -24,25 +24,25 @@
 /* Oldest protocol whose request layouts decode.c knows (mknod umask). */
 #define VFS_MIN_MINOR 12
 
-int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct mvm_err *err)
+int vfs_init(struct vfs_server *s, const char *host_dir, bool readonly, struct err *err)
 {
 	int fd = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		memset(s, 0, sizeof(*s));
 		s->root_fd = s->proc_fd = -1;
-		return mvm_errno(err, MVM_EXIT_BADARG, "virtio-fs: cannot share %s", host_dir);
+		return err_sys(err, MVM_EXIT_BADARG, errno, "virtio-fs: cannot share %s", host_dir);
 	}
 	int pfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0) {
 		close(fd);
 		memset(s, 0, sizeof(*s));
 		s->root_fd = s->proc_fd = -1;
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "virtio-fs: /proc/self/fd");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "virtio-fs: /proc/self/fd");
 	}
 	return vfs_init_fd(s, fd, pfd, readonly, err);
 }
 
-int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct mvm_err *err)
+int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, struct err *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->live = true;
@@ -54,19 +54,19 @@ int vfs_init_fd(struct vfs_server *s, int root_fd, int proc_fd, bool readonly, s
 	s->budget = &s->own;
 	struct stat st;
 	if (fstat(root_fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		mvm_errf(err, MVM_EXIT_BADARG, "virtio-fs: the share is not a directory");
+		err_set(err, MVM_EXIT_BADARG, "virtio-fs: the share is not a directory");
 		goto fail;
 	}
 	s->argbuf = malloc(VFS_ARG_MAX);
 	s->scratch = malloc(VFS_SCRATCH);
 	if (!s->argbuf || !s->scratch || vfs_tables_init(s) < 0) {
-		mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs: out of memory");
+		err_set(err, MVM_EXIT_INTERNAL, "virtio-fs: out of memory");
 		goto fail;
 	}
 	int64_t root = vfs_inode_add(s, root_fd, &st);
 	if (root != FUSE_ROOT_ID) {
 		s->root_fd = -1; /* vfs_inode_add closed it */
-		mvm_errf(err, MVM_EXIT_INTERNAL, "virtio-fs: cannot register the root inode");
+		err_set(err, MVM_EXIT_INTERNAL, "virtio-fs: cannot register the root inode");
 		goto fail;
 	}
 	return 0;

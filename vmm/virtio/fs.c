@@ -52,20 +52,20 @@ static void vfsdev_reset(struct virtio_mmio *t)
 }
 
 static int init(struct vfsdev *d, const char *tag, const char *host_dir, int root_fd, int proc_fd,
-		bool readonly, struct mvm_err *err)
+		bool readonly, struct err *err)
 {
 	memset(d, 0, sizeof(*d));
 	size_t tl = strlen(tag);
 	if (tl == 0 || tl >= VFS_TAG_MAX) {
-		mvm_errf(err, MVM_EXIT_BADARG, "share tag \"%s\": must be 1 to %d bytes", tag,
-			 VFS_TAG_MAX - 1);
+		err_set(err, MVM_EXIT_BADARG, "share tag \"%s\": must be 1 to %d bytes", tag,
+			VFS_TAG_MAX - 1);
 		goto early;
 	}
 	memcpy(d->config.tag, tag, tl);
 	d->config.num_request_queues = VFS_QUEUES - 1;
 	d->chain = malloc(sizeof(*d->chain));
 	if (!d->chain) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "malloc");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "malloc");
 		goto early;
 	}
 	if ((host_dir ? vfs_init(&d->srv, host_dir, readonly, err)
@@ -95,13 +95,13 @@ early: /* the fds were given but never reached vfs_init_fd */
 }
 
 int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool readonly,
-		struct mvm_err *err)
+		struct err *err)
 {
 	return init(d, tag, host_dir, -1, -1, readonly, err);
 }
 
 int vfsdev_init_fd(struct vfsdev *d, const char *tag, int root_fd, int proc_fd, bool readonly,
-		   struct mvm_err *err)
+		   struct err *err)
 {
 	return init(d, tag, NULL, root_fd, proc_fd, readonly, err);
 }

@@ -29,12 +29,12 @@ struct vfsdev {
 /* Serve host_dir under `tag` (1..35 bytes). Returns 0 or -1 with err. The
  * caller then attaches &d->transport with &d->vdev (vm_add_virtio). */
 int vfsdev_init(struct vfsdev *d, const char *tag, const char *host_dir, bool readonly,
-		struct mvm_err *err);
+		struct err *err);
 
 /* The same for a share opened already: root_fd (O_PATH directory) and
  * proc_fd (/proc/self/fd) are taken, also on failure. */
 int vfsdev_init_fd(struct vfsdev *d, const char *tag, int root_fd, int proc_fd, bool readonly,
-		   struct mvm_err *err);
+		   struct err *err);
 
 /* Release the server and scratch. */
 void vfsdev_fini(struct vfsdev *d);

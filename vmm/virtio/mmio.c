@@ -250,7 +250,7 @@ static void on_kick(void *opaque, uint32_t events)
 
 int virtio_mmio_attach(struct virtio_mmio *t, struct virtio_dev *dev, int vm_fd, bool irqchip,
 		       const struct gmem *gm, struct bus *mmio, struct evloop *loop, uint64_t base,
-		       int gsi, struct mvm_err *err)
+		       int gsi, struct err *err)
 {
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_init(&t->lock, NULL);
@@ -263,33 +263,33 @@ int virtio_mmio_attach(struct virtio_mmio *t, struct virtio_dev *dev, int vm_fd,
 	for (int i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		t->kick_fd[i] = -1;
 	if (dev->nqueues < 1 || dev->nqueues > VIRTIO_MAX_QUEUES || dev->queue_max > VQ_MAX_SIZE)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "%s: bad queue configuration", dev->name);
+		return err_set(err, MVM_EXIT_INTERNAL, "%s: bad queue configuration", dev->name);
 	t->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->irq_fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "%s: eventfd", dev->name);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "%s: eventfd", dev->name);
 	if (irqchip) {
 		struct kvm_irqfd irqfd = { .fd = (uint32_t)t->irq_fd, .gsi = (uint32_t)gsi };
 		if (ioctl(vm_fd, KVM_IRQFD, &irqfd) < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "%s: KVM_IRQFD gsi %d", dev->name, gsi);
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "%s: KVM_IRQFD gsi %d", dev->name, gsi);
 	}
 	for (int q = 0; q < dev->nqueues; q++) {
 		t->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (t->kick_fd[q] < 0)
-			return mvm_errno(err, MVM_EXIT_INTERNAL, "%s: eventfd", dev->name);
+			return err_sys(err, MVM_EXIT_INTERNAL, errno, "%s: eventfd", dev->name);
 		if (vm_fd >= 0) {
 			struct kvm_ioeventfd io = {
 				.datamatch = (uint64_t)q, .addr = base + R_QUEUE_NOTIFY, .len = 4,
 				.fd = t->kick_fd[q], .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 			};
 			if (ioctl(vm_fd, KVM_IOEVENTFD, &io) < 0)
-				return mvm_errno(err, MVM_EXIT_INTERNAL, "%s: KVM_IOEVENTFD", dev->name);
+				return err_sys(err, MVM_EXIT_INTERNAL, errno, "%s: KVM_IOEVENTFD", dev->name);
 		}
 		if (evloop_add(loop, t->kick_fd[q], EPOLLIN, on_kick, t) < 0)
-			return mvm_errf(err, MVM_EXIT_INTERNAL, "%s: event loop full", dev->name);
+			return err_set(err, MVM_EXIT_INTERNAL, "%s: event loop full", dev->name);
 	}
 	if (bus_register(mmio, base, VIRTIO_MMIO_SIZE, mmio_io, t, dev->name) < 0)
-		return mvm_errf(err, MVM_EXIT_INTERNAL, "%s: MMIO window 0x%llx taken", dev->name,
-				(unsigned long long)base);
+		return err_set(err, MVM_EXIT_INTERNAL, "%s: MMIO window 0x%llx taken", dev->name,
+			       (unsigned long long)base);
 	return 0;
 }
 

@@ -74,7 +74,7 @@ struct virtio_mmio {
  * go through the MMIO handler to the same eventfds. Returns 0 or -1. */
 int virtio_mmio_attach(struct virtio_mmio *t, struct virtio_dev *dev, int vm_fd, bool irqchip,
 		       const struct gmem *gm, struct bus *mmio, struct evloop *loop, uint64_t base,
-		       int gsi, struct mvm_err *err);
+		       int gsi, struct err *err);
 
 /* Release the eventfds. */
 void virtio_mmio_detach(struct virtio_mmio *t);

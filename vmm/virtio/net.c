@@ -51,15 +51,17 @@ int vnet_check_tx_hdr(uint8_t *h, uint64_t neg)
 	return 0;
 }
 
-/* One guest frame: the checked header, then the rest of the chain as it is. */
-static void tx_one(struct vnet *n, const struct vq_chain *c)
+/* One guest frame: the checked header, then the rest of the chain as it is.
+ * A vq_drain() serve callback: nothing is written back. */
+static uint32_t tx_one(void *ctx, const struct vq_chain *c)
 {
+	struct vnet *n = ctx;
 	uint8_t h[VNET_HDR_LEN];
 	if (c->out_bytes < VNET_HDR_LEN + ETH_HLEN || c->out_bytes > VNET_MAX_PKT ||
 	    iov_to_buf(c->out, c->nout, 0, h, sizeof(h)) != sizeof(h) ||
 	    vnet_check_tx_hdr(h, n->neg) < 0) {
 		n->st.tx_bad++;
-		return;
+		return 0;
 	}
 	int k = 0;
 	n->txiov[k++] = (struct iovec){ h, sizeof(h) };
@@ -81,17 +83,12 @@ static void tx_one(struct vnet *n, const struct vq_chain *c)
 		n->st.tx_dropped++; /* a full or downed tap drops, as a NIC would */
 	else
 		n->st.tx_packets++;
-}
-
-static uint32_t serve_tx(void *ctx, const struct vq_chain *c)
-{
-	tx_one(ctx, c);
 	return 0;
 }
 
 static void process_tx(struct vnet *n)
 {
-	static const struct vq_drain_ops ops = { serve_tx, NULL };
+	static const struct vq_drain_ops ops = { tx_one, NULL };
 	virtio_mmio_drain(&n->transport, VNET_TXQ, n->txc, &ops, n, "net: malformed tx queue");
 }
 
@@ -286,7 +283,7 @@ static void vnet_reset(struct virtio_mmio *t)
 	n->rx_held = false;
 }
 
-int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct mvm_err *err)
+int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct err *err)
 {
 	memset(n, 0, sizeof(*n));
 	n->fd = fd;
@@ -297,7 +294,7 @@ int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct mvm_e
 	n->txiov = malloc((VQ_MAX_IOV + 1) * sizeof(*n->txiov));
 	if (!n->pkt || !n->rxc || !n->txc || !n->txiov) {
 		vnet_fini(n);
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "net: malloc");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "net: malloc");
 	}
 	uint64_t f = 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM |
 		     1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6 |

@@ -89,7 +89,7 @@ struct vnet {
  * failure). mac may be NULL: then F_MAC is not offered and the guest picks
  * one (mvinit sets the one the host sends). tap: fd is a tap, whose
  * offloads (TUNSETOFFLOAD) follow the guest's features. Returns 0 or -1. */
-int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct mvm_err *err);
+int vnet_init(struct vnet *n, int fd, bool tap, const uint8_t *mac, struct err *err);
 
 /* Close the fd and free. Call after the loop has stopped. Idempotent. */
 void vnet_fini(struct vnet *n);

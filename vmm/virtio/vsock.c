@@ -139,12 +139,15 @@ static void handle_pkt(struct vsock *v, const struct vsock_pkt *p, const struct 
 		vsock_svc_update(v, c); /* credit or state may let data flow */
 }
 
-static void handle_tx(struct vsock *v, const struct vq_chain *ch)
+/* One packet the guest sent: a vq_drain() serve callback (nothing is
+ * written back into a tx chain). */
+static uint32_t handle_tx(void *ctx, const struct vq_chain *ch)
 {
+	struct vsock *v = ctx;
 	struct vsock_pkt p;
 	switch (vsock_pkt_parse(ch->out, ch->nout, ch->out_bytes, v->guest_cid, &p)) {
 	case VSOCK_PKT_DROP:
-		return;
+		return 0;
 	case VSOCK_PKT_RST: {
 		struct vsock_conn *c = p.dst_cid == VSOCK_HOST_CID
 					       ? vsock_conn_find(v, p.src_port, p.dst_port)
@@ -153,23 +156,18 @@ static void handle_tx(struct vsock *v, const struct vq_chain *ch)
 			vsock_conn_fail(v, c);
 		else
 			vsock_queue_rst(v, p.dst_cid, p.dst_port, p.src_port);
-		return;
+		return 0;
 	}
 	case VSOCK_PKT_OK:
 		handle_pkt(v, &p, ch);
-		return;
+		return 0;
 	}
-}
-
-static uint32_t serve_tx(void *ctx, const struct vq_chain *c)
-{
-	handle_tx(ctx, c);
 	return 0;
 }
 
 static void process_tx(struct vsock *v)
 {
-	static const struct vq_drain_ops ops = { serve_tx, NULL };
+	static const struct vq_drain_ops ops = { handle_tx, NULL };
 	virtio_mmio_drain(&v->transport, VSOCK_TXQ, v->txc, &ops, v, "vsock: malformed tx queue");
 }
 
@@ -202,15 +200,15 @@ static void vsock_reset(struct virtio_mmio *t)
 }
 
 int vsock_init(struct vsock *v, uint64_t guest_cid, const char *uds_path, vsock_accept_fn accept,
-	       void *accept_opaque, struct mvm_err *err)
+	       void *accept_opaque, struct err *err)
 {
 	memset(v, 0, sizeof(*v));
 	v->listen_fd = v->epfd = v->wake_fd = -1;
 	/* 5.10.4: 0-2 are reserved, and the upper 32 bits must be zero; Linux
 	 * also reserves U32_MAX (VMADDR_CID_ANY). */
 	if (guest_cid < 3 || guest_cid >= UINT32_MAX)
-		return mvm_errf(err, MVM_EXIT_BADARG, "vsock: bad guest CID %llu",
-				(unsigned long long)guest_cid);
+		return err_set(err, MVM_EXIT_BADARG, "vsock: bad guest CID %llu",
+			       (unsigned long long)guest_cid);
 	v->guest_cid = guest_cid;
 	v->config.guest_cid = htole64(guest_cid);
 	v->accept = accept;
@@ -221,18 +219,18 @@ int vsock_init(struct vsock *v, uint64_t guest_cid, const char *uds_path, vsock_
 	v->txc = malloc(sizeof(*v->txc));
 	v->rxc = malloc(sizeof(*v->rxc));
 	if (!v->txc || !v->rxc) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: malloc");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: malloc");
 		goto fail;
 	}
 	v->epfd = epoll_create1(EPOLL_CLOEXEC);
 	v->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (v->epfd < 0 || v->wake_fd < 0 || vsock_conn_wake_init(v) < 0) {
-		mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: epoll");
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: epoll");
 		goto fail;
 	}
 	if (uds_path) {
 		if (!(v->uds_path = strdup(uds_path))) {
-			mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: malloc");
+			err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: malloc");
 			goto fail;
 		}
 		if (vsock_conn_listen(v, err) < 0)

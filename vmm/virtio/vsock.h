@@ -82,7 +82,7 @@ struct vsock {
  * to release then). The caller attaches with virtio_mmio_attach(&v->transport,
  * &v->vdev, ...) and runs the transport's loop. */
 int vsock_init(struct vsock *v, uint64_t guest_cid, const char *uds_path, vsock_accept_fn accept,
-	       void *accept_opaque, struct mvm_err *err);
+	       void *accept_opaque, struct err *err);
 
 /* Close every connection and fd, remove uds_path and free. Call after the
  * loop has stopped; virtio_mmio_detach() is the caller's, before or after.

@@ -369,22 +369,22 @@ int vsock_conn_default_accept(struct vsock *v, uint32_t port)
 	return fd;
 }
 
-int vsock_conn_listen(struct vsock *v, struct mvm_err *err)
+int vsock_conn_listen(struct vsock *v, struct err *err)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	/* Leave room for the "_<port>" of vsock_conn_default_accept. */
 	if (strlen(v->uds_path) + 11 >= sizeof(a.sun_path))
-		return mvm_errf(err, MVM_EXIT_BADARG, "vsock socket path too long: %s", v->uds_path);
+		return err_set(err, MVM_EXIT_BADARG, "vsock socket path too long: %s", v->uds_path);
 	strcpy(a.sun_path, v->uds_path);
 	v->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (v->listen_fd < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: socket");
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: socket");
 	if (bind(v->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return mvm_errno(err, MVM_EXIT_BADARG, "vsock: bind %s", v->uds_path);
+		return err_sys(err, MVM_EXIT_BADARG, errno, "vsock: bind %s", v->uds_path);
 	v->listening_unlink = true;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = TAG_LISTEN };
 	if (listen(v->listen_fd, 128) < 0 || epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->listen_fd, &ev) < 0)
-		return mvm_errno(err, MVM_EXIT_INTERNAL, "vsock: listen %s", v->uds_path);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "vsock: listen %s", v->uds_path);
 	return 0;
 }
 

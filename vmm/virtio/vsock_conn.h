@@ -89,7 +89,7 @@ void vsock_conn_check_done(struct vsock *v, struct vsock_conn *c);
 void vsock_conn_events(struct vsock *v);
 
 /* Listen at v->uds_path (edge-triggered in the epoll set). 0 or -1 with err. */
-int vsock_conn_listen(struct vsock *v, struct mvm_err *err);
+int vsock_conn_listen(struct vsock *v, struct err *err);
 
 /* Put v->wake_fd in the epoll set. 0 or -1. */
 int vsock_conn_wake_init(struct vsock *v);
