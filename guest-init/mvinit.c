@@ -351,6 +351,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	m.ctl = m.sigfd = m.master = -1;
 	m.child_fd[0] = m.child_fd[1] = m.child_fd[2] = -1;
 	userns_init(&m.userns);
+	pidns_init(&m.pidns);
 	hold_std_fds();
 	if (proc_signals(&m, &e) < 0 || (m.ctl = ctl_connect(PROTO_PORT_CONTROL, &e)) < 0)
 		fail(&m, &e); /* nobody to tell but the console */
@@ -365,13 +366,23 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		mvi_fail_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
 		fail(&m, &e);
 	}
+	/* mvinit's view of the guest's pids: the container's /proc may show
+	 * its own namespace only. */
+	if ((m.proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		mvi_fail_sys(&e, MVI_EXIT_SETUP, errno, "open /proc");
+		fail(&m, &e);
+	}
+	if ((m.spec.flags & PROTO_SPEC_SETUP) && (m.setup.flags & PROTO_SETUP_PIDNS) &&
+	    pidns_create(&m.pidns, &e) < 0)
+		fail(&m, &e);
 	/* In the initramfs, which the switch covers: the container never sees it. */
 	if (mvi_cgroup_pids(m.spec.flags & PROTO_SPEC_SETUP ? m.setup.pids_max : 0, &m.cgroup,
 			    &e) < 0)
 		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
-			 &m.cgroup, &e) < 0 ||
-	    userns_create(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &m.userns, &e) < 0 ||
+			 &m.cgroup, &m.pidns, &e) < 0 ||
+	    userns_create(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.proc, &m.userns,
+			  &e) < 0 ||
 	    proc_resolve(&m, &e) < 0 || hooks_run(&m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
 	    proc_stdio(&m, &e) < 0)
 		fail(&m, &e);
