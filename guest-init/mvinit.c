@@ -34,7 +34,10 @@
  *  1. connect to the host (CID 2) on PROTO_PORT_CONTROL, send HELLO, read
  *     SPEC;
  *     then CONFINE and SETUP if the SPEC's flags announce them;
- *  2. set up the container from the spec (container.c): sysctls and domain
+ *  2. with SETUP's PROTO_SETUP_PIDNS, clone the container's init into a
+ *     PID namespace of its own (pidns.c; it makes the mounts below, and
+ *     becomes the process at START);
+ *     set up the container from the spec (container.c): sysctls and domain
  *     name, virtio-fs root, system mounts, the spec's shares, devices,
  *     read-only and masked paths (confine.c), switch root, hostname, lo up;
  *     with id maps, the container's user namespace (userns.c);
@@ -46,7 +49,8 @@
  *  4. send READY, wait for START (RESIZE applied, SIGNAL queued), fork and
  *     exec the process with the spec's rlimits, groups, gid, uid, umask,
  *     cwd and env, and CONFINE's capabilities, no_new_privs and seccomp;
- *  5. as PID 1 reap every child, forward SIGNAL with kill(), apply RESIZE;
+ *  5. as PID 1 reap every child, forward SIGNAL with kill() (from outside
+ *     the container's PID namespace, if it has one), apply RESIZE;
  *     start each EXEC (exec.c: its own stdio streams, EXEC_STARTED or
  *     EXEC_ERROR, EXEC_EXIT when it ends; EXEC_SIGNAL, EXEC_RESIZE);
  *     when the process exits, drain its output, send EXIT (exit code, or
