@@ -3,7 +3,8 @@
 # confinement (lifecycle-tests.sh has that): process.oomScoreAdj, runc exec's
 # overrides (--cap, --additional-gids, --ignore-paused, and what cannot be
 # done), the pids cgroup, the hooks that run in the container, nosuid,
-# nodev and noexec on bind mounts, and the user namespace (id maps). Real guests boot here: run it through
+# nodev and noexec on bind mounts, the user namespace (id maps) and the PID
+# namespace (the process its PID 1, as under runc). Real guests boot here: run it through
 # tests/vmhost/run.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
