@@ -445,7 +445,7 @@ static void loopback_up(void)
 }
 
 int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
-		 struct mvi_cgroup *cg, struct err *e)
+		 struct mvi_cgroup *cg, struct mvi_pidns *pn, struct err *e)
 {
 	/* Sysctls through the initramfs's /proc: the VM's kernel is the container's. */
 	if (setup && confine_setup_kernel(procsys, setup, e) < 0)
@@ -453,8 +453,10 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
 	/* In the initramfs, which the switch covers. */
 	if (setup && mvi_cgroup_setup(setup, cg, e) < 0)
 		return -1;
+	pidns_fn mounts = s->flags & PROTO_SPEC_ALL_MOUNTS ? mount_all : mount_inside;
+
 	if (mount_root(s, e) < 0 ||
-	    (s->flags & PROTO_SPEC_ALL_MOUNTS ? mount_all(s, setup, e) : mount_inside(s, setup, e)) < 0 ||
+	    (pn->init ? pidns_call(pn, mounts, s, setup, e) : mounts(s, setup, e)) < 0 ||
 	    switch_root(e) < 0)
 		return -1;
 	if (*s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)

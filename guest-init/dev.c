@@ -10,9 +10,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "guest-init/mvinit.h"
@@ -83,15 +85,24 @@ int dev_links(int rootfd, struct err *e)
 	return 0;
 }
 
-int dev_console(int slave, struct err *e)
+int dev_console(int master, int slave, struct err *e)
 {
 	char src[32];
+	unsigned n;
+	struct stat a, b;
 
 	/* In the container's root by now; /dev is its tmpfs. A mount point
 	 * only: never opened, in case linux.devices made it a device. */
 	if (mknod("/dev/console", S_IFREG | 0666, 0) < 0 && errno != EEXIST)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "create /dev/console");
-	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+	/* By its name in the container's devpts, as runc binds it: mvinit has
+	 * no /proc/self in a container with a PID namespace of its own. */
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "the terminal's number");
+	snprintf(src, sizeof(src), "/dev/pts/%u", n);
+	if (stat(src, &a) < 0 || fstat(slave, &b) < 0 || a.st_rdev != b.st_rdev ||
+	    !S_ISCHR(a.st_mode))
+		return err_set(e, MVI_EXIT_SETUP, "%s is not the container's terminal", src);
 	if (mount(src, "/dev/console", NULL, MS_BIND, NULL) < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "bind the terminal on /dev/console");
 	return 0;

@@ -140,7 +140,7 @@ void exec_start(struct mvi *m, struct ctl_msg *msg)
 	if (exec_stdio(x, userns_uid(&m->userns, x->spec.uid), child_fd, &e) < 0)
 		goto fail;
 	struct spawn sp = { .spec = &x->spec, .exe = NULL, .tty = x->master >= 0,
-			    .cgroup = &m->cgroup, .userns = &m->userns,
+			    .cgroup = &m->cgroup, .userns = &m->userns, .pidns = &m->pidns,
 			    .confine = x->spec.flags & PROTO_SPEC_CONFINE ? &x->confine : NULL };
 
 	memcpy(sp.child_fd, child_fd, sizeof(child_fd));

@@ -126,6 +126,7 @@ static int run_one(struct mvi *m, const struct proto_hook *h, const char *state,
 	}
 	struct spawn sp = {
 		.spec = &spec, .exe = h->path, .cgroup = &m->cgroup, .userns = &m->userns,
+		.pidns = &m->pidns,
 		.confine = h->kind == PROTO_HOOK_START_CONTAINER && (m->spec.flags & PROTO_SPEC_CONFINE)
 				   ? &m->confine : NULL,
 		.child_fd = { in[0], out[1], out[1] },

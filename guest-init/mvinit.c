@@ -34,7 +34,10 @@
  *  1. connect to the host (CID 2) on PROTO_PORT_CONTROL, send HELLO, read
  *     SPEC;
  *     then CONFINE and SETUP if the SPEC's flags announce them;
- *  2. set up the container from the spec (container.c): sysctls and domain
+ *  2. with SETUP's PROTO_SETUP_PIDNS, clone the container's init into a
+ *     PID namespace of its own (pidns.c; it makes the mounts below, and
+ *     becomes the process at START);
+ *     set up the container from the spec (container.c): sysctls and domain
  *     name, virtio-fs root, system mounts, the spec's shares, devices,
  *     read-only and masked paths (confine.c), switch root, hostname, lo up;
  *     with id maps, the container's user namespace (userns.c);
@@ -46,7 +49,8 @@
  *  4. send READY, wait for START (RESIZE applied, SIGNAL queued), fork and
  *     exec the process with the spec's rlimits, groups, gid, uid, umask,
  *     cwd and env, and CONFINE's capabilities, no_new_privs and seccomp;
- *  5. as PID 1 reap every child, forward SIGNAL with kill(), apply RESIZE;
+ *  5. as PID 1 reap every child, forward SIGNAL with kill() (from outside
+ *     the container's PID namespace, if it has one), apply RESIZE;
  *     start each EXEC (exec.c: its own stdio streams, EXEC_STARTED or
  *     EXEC_ERROR, EXEC_EXIT when it ends; EXEC_SIGNAL, EXEC_RESIZE);
  *     when the process exits, drain its output, send EXIT (exit code, or
@@ -351,6 +355,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	m.ctl = m.sigfd = m.master = -1;
 	m.child_fd[0] = m.child_fd[1] = m.child_fd[2] = -1;
 	userns_init(&m.userns);
+	pidns_init(&m.pidns);
 	hold_std_fds();
 	if (proc_signals(&m, &e) < 0 || (m.ctl = ctl_connect(PROTO_PORT_CONTROL, &e)) < 0)
 		fail(&m, &e); /* nobody to tell but the console */
@@ -365,13 +370,23 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		err_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
 		fail(&m, &e);
 	}
+	/* mvinit's view of the guest's pids: the container's /proc may show
+	 * its own namespace only. */
+	if ((m.proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err_sys(&e, MVI_EXIT_SETUP, errno, "open /proc");
+		fail(&m, &e);
+	}
+	if ((m.spec.flags & PROTO_SPEC_SETUP) && (m.setup.flags & PROTO_SETUP_PIDNS) &&
+	    pidns_create(&m.pidns, &e) < 0)
+		fail(&m, &e);
 	/* In the initramfs, which the switch covers: the container never sees it. */
 	if (mvi_cgroup_pids(m.spec.flags & PROTO_SPEC_SETUP ? m.setup.pids_max : 0, &m.cgroup,
 			    &e) < 0)
 		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
-			 &m.cgroup, &e) < 0 ||
-	    userns_create(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &m.userns, &e) < 0 ||
+			 &m.cgroup, &m.pidns, &e) < 0 ||
+	    userns_create(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.proc, &m.userns,
+			  &e) < 0 ||
 	    proc_resolve(&m, &e) < 0 || hooks_run(&m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
 	    proc_stdio(&m, &e) < 0)
 		fail(&m, &e);

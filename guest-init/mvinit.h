@@ -19,6 +19,8 @@
  *                mounted out of the container's view; joined by each process
  *   userns.c     the container's user namespace (id maps), joined by each
  *                process
+ *   pidns.c      the container's PID namespace: its init, made before the
+ *                mounts, becomes the process; execs and hooks join it
  *   hooks.c      the OCI hooks that run in the container (createContainer,
  *                startContainer)
  *   relay.c      byte pumps between vsock streams and the process's pipes or
@@ -160,12 +162,14 @@ void ctl_finish(int fd, int linger_s);
 struct mvi_cgroup;
 
 /* Mount the root share at MVI_NEWROOT, the system filesystems and the
- * spec's shares inside it, apply setup (NULL: none; confine.c) and its
- * cgroups into cg (cgroup.c), then switch root into it (switch_root style:
+ * spec's shares inside it (from pn's waiting init when there is one, so
+ * that /proc is its namespace's), apply setup (NULL: none; confine.c) and
+ * its cgroups into cg (cgroup.c), then switch root into it (switch_root style:
  * MS_MOVE onto / and chroot; the initramfs stays), set the hostname and
  * bring up lo. Returns 0, or -1 with e naming the step (MVI_EXIT_SETUP). */
+struct mvi_pidns;
 int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, int procsys,
-		 struct mvi_cgroup *cg, struct err *e);
+		 struct mvi_cgroup *cg, struct mvi_pidns *pn, struct err *e);
 
 /* Open `path` inside the root (openat2 RESOLVE_IN_ROOT, no magic links) as
  * an O_PATH fd; rootfs_dir() also makes missing directories (mode 0755).
@@ -222,9 +226,10 @@ unsigned long rootfs_restrict_flags(const struct proto_mount *m);
 int dev_nodes(int rootfd, struct err *e);
 int dev_links(int rootfd, struct err *e);
 
-/* In the container's root: bind the terminal (the pty slave fd) on
- * /dev/console, as runc does with a terminal. 0 or -1 with e. */
-int dev_console(int slave, struct err *e);
+/* In the container's root: bind the terminal (the pty slave fd, by its
+ * /dev/pts name, found from its master) on /dev/console, as runc does with
+ * a terminal. 0 or -1 with e. */
+int dev_console(int master, int slave, struct err *e);
 
 /* ---- copyup.c ---- */
 
@@ -350,12 +355,14 @@ struct mvi_userns {
 void userns_init(struct mvi_userns *u);
 
 /* After the switch of root: with id maps in s (NULL or none: u stays
- * empty, 0), make the user namespace with them and a mount, UTS and IPC
+ * empty, 0), make the user namespace (proc: a /proc that shows mvinit's
+ * children, the container's may not) with them and a mount, UTS and IPC
  * namespace owned by it (a fresh mqueue on /dev/mqueue), and keep them in
  * u; the container's mounts become shared (the new namespace's are their
  * slaves). s must outlive u. Returns 0, or -1 with e naming the step
  * (MVI_EXIT_SETUP). */
-int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct err *e);
+int userns_create(const struct proto_setup *s, int proc, struct mvi_userns *u,
+		  struct err *e);
 
 /* In a child before it drops privileges: join u's namespaces (the user
  * namespace first), chroot back into the container's root, and become root
@@ -368,6 +375,50 @@ int userns_enter(const struct mvi_userns *u);
 uint32_t userns_uid(const struct mvi_userns *u, uint32_t id);
 uint32_t userns_gid(const struct mvi_userns *u, uint32_t id);
 
+/* ---- pidns.c (prefix pidns_) ---- */
+
+struct spawn;
+
+/* The container's PID namespace: its waiting init (the container's process
+ * to be, sharing mvinit's fds and root until it starts) and the namespaces
+ * to fork execs into. */
+struct mvi_pidns {
+	pid_t init;         /* the waiting init, as the guest knows it; 0: no namespace */
+	int pidfd;          /* of init, -1 */
+	int own, ctr;       /* mvinit's PID namespace and the container's, -1 without */
+	int cmd[2], rep[2]; /* pipes to and from the waiting init, -1 once it started */
+};
+
+/* What the waiting init runs for mvinit (pidns_call): the container's mounts. */
+typedef int (*pidns_fn)(const struct proto_spec *s, const struct proto_setup *setup,
+			struct err *e);
+
+/* No PID namespace: pn->init 0, every fd -1. */
+void pidns_init(struct mvi_pidns *pn);
+
+/* Clone the waiting init into a new PID namespace (it is PID 1 there).
+ * Before the switch of root (the initramfs's /proc shows it). 0, or -1 with
+ * e (MVI_EXIT_SETUP). */
+int pidns_create(struct mvi_pidns *pn, struct err *e);
+
+/* Run fn(s, setup, e) in the waiting init, so that what it mounts (a
+ * procfs) belongs to the namespace; it shares mvinit's fds, root and mounts.
+ * s and setup must have been decoded before pidns_create. fn's result, or
+ * -1 with e when fn failed or the init is gone. */
+int pidns_call(struct mvi_pidns *pn, pidns_fn fn, const struct proto_spec *s,
+	       const struct proto_setup *setup, struct err *e);
+
+/* Hand sp (copied) to the waiting init, which joins mvinit's network
+ * namespace, unshares its fds and root, and goes on as spawn_child(sp,
+ * report). Returns once it has, 0, or -1 with e; the pipes are closed. */
+int pidns_go(struct mvi_pidns *pn, const struct spawn *sp, int report, struct err *e);
+
+/* Around a fork: make the children mvinit forks join pn's namespace, and
+ * go back to mvinit's. No-ops for NULL or no namespace. pidns_enter
+ * returns 0 or -1 with errno. */
+int pidns_enter(const struct mvi_pidns *pn);
+void pidns_leave(const struct mvi_pidns *pn);
+
 /* ---- spawn.c ---- */
 
 /* A process to start: the spec's argv, env, ids, groups, rlimits, umask and
@@ -379,6 +430,7 @@ struct spawn {
 	const struct proto_confine *confine; /* NULL: none */
 	const struct mvi_cgroup *cgroup; /* joined before anything else; NULL: none */
 	const struct mvi_userns *userns; /* joined before the ids change; NULL: none */
+	const struct mvi_pidns *pidns;   /* forked into its namespace, if any; NULL: none */
 	const char *exe;
 	int child_fd[3];
 	bool tty;
@@ -389,6 +441,14 @@ struct spawn {
  * the pid once execve succeeded, or -1 with e set (1 for a setup step,
  * 126/127 as mvi_exec_fail); the child has then been reaped. */
 pid_t spawn_process(struct spawn *sp, struct err *e);
+
+/* The same for the container's process in pn's waiting init (pidns.c),
+ * which becomes it in place of a forked child; the pid is pn->init. */
+pid_t spawn_init(struct spawn *sp, struct mvi_pidns *pn, struct err *e);
+
+/* The child's steps from its stdio to execve; a failure is reported on
+ * pipefd (the caller's wait reads it) and ends the child. */
+__attribute__((noreturn)) void spawn_child(const struct spawn *sp, int pipefd);
 
 /* ---- exec.c ---- */
 
@@ -449,6 +509,8 @@ struct mvi {
 	int procsys;            /* the initramfs's /proc/sys (O_PATH) with SETUP, else -1 */
 	struct mvi_cgroup cgroup; /* the container's, every process joins it */
 	struct mvi_userns userns; /* the container's, every process joins it */
+	struct mvi_pidns pidns;   /* the container's, every process joins it */
+	int proc;               /* the initramfs's /proc (O_PATH): shows every guest pid */
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct err net_err;
 };

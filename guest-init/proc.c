@@ -127,7 +127,7 @@ int proc_stdio(struct mvi *m, struct err *e)
 	if (proc_open_pty(m->spec.rows, m->spec.cols, userns_uid(&m->userns, m->spec.uid),
 			  m->spec.flags & PROTO_SPEC_NO_ONLCR, &master, &slave, e) < 0)
 		return -1;
-	if (dev_console(slave, e) < 0) {
+	if (dev_console(master, slave, e) < 0) {
 		close(master);
 		close(slave);
 		return -1;
@@ -238,7 +238,8 @@ int proc_spawn(struct mvi *m, struct err *e)
 	pid_t pid;
 
 	memcpy(sp.child_fd, m->child_fd, sizeof(sp.child_fd));
-	pid = spawn_process(&sp, e);
+	/* With a PID namespace the process is its init, there since create. */
+	pid = m->pidns.init ? spawn_init(&sp, &m->pidns, e) : spawn_process(&sp, e);
 	m->child_fd[0] = m->child_fd[1] = m->child_fd[2] = -1;
 	if (pid < 0)
 		return -1;

@@ -47,7 +47,7 @@ static void close_from(unsigned lo, unsigned hi)
 
 /* In the child, between fork and execve. Everything mvinit changed for
  * itself is undone; only the spec's settings apply. */
-static __attribute__((noreturn)) void child(const struct spawn *sp, int pipefd)
+void spawn_child(const struct spawn *sp, int pipefd)
 {
 	const struct proto_spec *s = sp->spec;
 	const struct proto_confine none_c = { 0 }, *c = sp->confine ? sp->confine : &none_c;
@@ -183,22 +183,13 @@ static int report_child(const struct spawn *sp, const struct child_report *r,
 	}
 }
 
-pid_t spawn_process(struct spawn *sp, struct err *e)
+/* mvinit's half once the child (pid) has its copy of the pipe p: close
+ * what the child took, wait for its execve or its report. */
+static pid_t wait_exec(struct spawn *sp, pid_t pid, int p[2], struct err *e)
 {
 	struct child_report r;
-	int p[2];
-	pid_t pid;
 	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe");
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, MVI_EXIT_SETUP, errno, "fork");
-	}
-	if (pid == 0)
-		child(sp, p[1]);
 	close(p[1]);
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fd == 0 || sp->child_fd[fd] != sp->child_fd[fd - 1])
@@ -215,4 +206,55 @@ pid_t spawn_process(struct spawn *sp, struct err *e)
 		return report_child(sp, &r, e);
 	}
 	return pid;
+}
+
+static void close_child_fds(struct spawn *sp)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (sp->child_fd[fd] >= 0 && (fd == 0 || sp->child_fd[fd] != sp->child_fd[fd - 1]))
+			close(sp->child_fd[fd]);
+	sp->child_fd[0] = sp->child_fd[1] = sp->child_fd[2] = -1;
+}
+
+pid_t spawn_process(struct spawn *sp, struct err *e)
+{
+	int p[2], err;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe");
+	if (pidns_enter(sp->pidns) < 0) {
+		err = errno;
+		close(p[0]);
+		close(p[1]);
+		close_child_fds(sp);
+		return err_sys(e, MVI_EXIT_SETUP, err, "join the container's pid namespace");
+	}
+	pid = fork();
+	err = errno;
+	if (pid == 0)
+		spawn_child(sp, p[1]);
+	pidns_leave(sp->pidns);
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		close_child_fds(sp);
+		return err_sys(e, MVI_EXIT_SETUP, err, "fork");
+	}
+	return wait_exec(sp, pid, p, e);
+}
+
+pid_t spawn_init(struct spawn *sp, struct mvi_pidns *pn, struct err *e)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "pipe");
+	if (pidns_go(pn, sp, p[1], e) < 0) {
+		close(p[0]);
+		close(p[1]);
+		close_child_fds(sp);
+		return -1;
+	}
+	return wait_exec(sp, pn->init, p, e);
 }

@@ -95,8 +95,8 @@ static int read_report(int fd, struct holder_report *r)
 
 /* Write one map file of the holder: the whole map in one write, as the
  * kernel wants it. */
-static int write_map(pid_t pid, const char *file, const struct proto_idmap *m, uint32_t n,
-		     struct err *e)
+static int write_map(int proc, pid_t pid, const char *file, const struct proto_idmap *m,
+		     uint32_t n, struct err *e)
 {
 	char path[64], buf[PROTO_MAX_IDMAPS * 36];
 	size_t len = 0;
@@ -105,8 +105,8 @@ static int write_map(pid_t pid, const char *file, const struct proto_idmap *m, u
 	for (uint32_t i = 0; i < n && i < PROTO_MAX_IDMAPS; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].inside,
 					m[i].outside, m[i].count);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
+	if ((fd = openat(proc, path, O_WRONLY | O_CLOEXEC)) < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open %s", file);
 	ssize_t w = write(fd, buf, len);
 	int err = errno;
@@ -118,13 +118,13 @@ static int write_map(pid_t pid, const char *file, const struct proto_idmap *m, u
 	return 0;
 }
 
-static int open_ns(pid_t pid, const char *what, int *fd, struct err *e)
+static int open_ns(int proc, pid_t pid, const char *what, int *fd, struct err *e)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
-	if ((*fd = open(path, (strcmp(what, "root") ? O_RDONLY : O_PATH | O_DIRECTORY) | O_CLOEXEC)) < 0)
-		return err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open %s", path);
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, what);
+	if ((*fd = openat(proc, path, (strcmp(what, "root") ? O_RDONLY : O_PATH | O_DIRECTORY) | O_CLOEXEC)) < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: open /proc/%s", path);
 	return 0;
 }
 
@@ -157,7 +157,8 @@ uint32_t userns_gid(const struct mvi_userns *u, uint32_t id)
 	return u->user < 0 ? id : mvi_map_id(u->setup->gidmap, u->setup->ngidmap, id);
 }
 
-int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct err *e)
+int userns_create(const struct proto_setup *s, int proc, struct mvi_userns *u,
+		  struct err *e)
 {
 	struct holder_report r;
 	int rep[2], go[2], ret = -1;
@@ -193,8 +194,8 @@ int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct err 
 	}
 	/* Not setgroups: mvinit writes gid_map as root of the parent
 	 * namespace, so the container may still setgroups (additionalGids). */
-	if (write_map(pid, "uid_map", s->uidmap, s->nuidmap, e) < 0 ||
-	    write_map(pid, "gid_map", s->gidmap, s->ngidmap, e) < 0)
+	if (write_map(proc, pid, "uid_map", s->uidmap, s->nuidmap, e) < 0 ||
+	    write_map(proc, pid, "gid_map", s->gidmap, s->ngidmap, e) < 0)
 		goto out;
 	if (write(go[1], "", 1) != 1) {
 		err_sys(e, MVI_EXIT_SETUP, errno, "user namespace: wake the holder");
@@ -204,9 +205,10 @@ int userns_create(const struct proto_setup *s, struct mvi_userns *u, struct err 
 		holder_fail(&r, e);
 		goto out;
 	}
-	if (open_ns(pid, "ns/user", &u->user, e) < 0 || open_ns(pid, "ns/mnt", &u->mnt, e) < 0 ||
-	    open_ns(pid, "ns/uts", &u->uts, e) < 0 || open_ns(pid, "ns/ipc", &u->ipc, e) < 0 ||
-	    open_ns(pid, "root", &u->root, e) < 0)
+	if (open_ns(proc, pid, "ns/user", &u->user, e) < 0 ||
+	    open_ns(proc, pid, "ns/mnt", &u->mnt, e) < 0 ||
+	    open_ns(proc, pid, "ns/uts", &u->uts, e) < 0 ||
+	    open_ns(proc, pid, "ns/ipc", &u->ipc, e) < 0 || open_ns(proc, pid, "root", &u->root, e) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -147,7 +147,8 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 {
 	bool ok = s->nmasked <= PROTO_MAX_PATHS && s->nreadonly <= PROTO_MAX_PATHS &&
 		  s->nsysctl <= PROTO_MAX_SYSCTL && s->ndevices <= PROTO_MAX_DEVICES &&
-		  s->ndevrules <= PROTO_MAX_DEVRULES && idmaps_ok(s);
+		  s->ndevrules <= PROTO_MAX_DEVRULES && idmaps_ok(s) &&
+		  !(s->flags & ~(uint32_t)PROTO_SETUP_ALL);
 	for (uint32_t i = 0; ok && i < s->ndevrules; i++)
 		ok = devrule_ok(&s->devrules[i]);
 	if (!ok) {
@@ -190,6 +191,7 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 	put_u64(b, s->pids_max);
 	put_idmaps(b, s->nuidmap, s->uidmap);
 	put_idmaps(b, s->ngidmap, s->gidmap);
+	put_u32(b, s->flags);
 	return finish(b, at);
 }
 
@@ -287,7 +289,8 @@ int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
 	s->ngidmap = (uint32_t)n;
 	for (uint32_t i = 0; i < s->ngidmap; i++)
 		get_idmap(&r, &s->gidmap[i]);
-	if (r.bad || !idmaps_ok(s))
+	s->flags = get_u32(&r);
+	if (r.bad || !idmaps_ok(s) || (s->flags & ~(uint32_t)PROTO_SETUP_ALL))
 		return -1;
 	return done(&r);
 }

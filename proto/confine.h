@@ -18,7 +18,8 @@
  *   u32 n, n x (u32 inside, outside, count) uid map |
  *   u32 n, n x (u32 inside, outside, count) gid map
  *   (both maps empty: no user namespace; else both given, and the
- *   container's processes run in a user namespace with them)
+ *   container's processes run in a user namespace with them) |
+ *   u32 flags (PROTO_SETUP_*)
  * UPDATE payload (host, any time after SPEC: a running container's new
  * limits; mvrun update sends it to mvm in place of an EXEC, and mvm passes it
  * on with the exec id it picked; the guest answers EXEC_EXIT{id, 0} once it
@@ -92,6 +93,9 @@ struct proto_device {
 	uint32_t uid, gid;
 };
 
+#define PROTO_SETUP_PIDNS 0x1 /* a new PID namespace: the process is its PID 1 */
+#define PROTO_SETUP_ALL 0x1
+
 /* Strings point into the message buffer. */
 struct proto_setup {
 	const char *domainname; /* "" leaves it as it is */
@@ -104,14 +108,15 @@ struct proto_setup {
 	uint64_t pids_max;      /* linux.resources.pids.limit, 0 for none */
 	uint32_t nuidmap, ngidmap; /* both 0, or both above 0 */
 	struct proto_idmap uidmap[PROTO_MAX_IDMAPS], gidmap[PROTO_MAX_IDMAPS];
+	uint32_t flags;         /* PROTO_SETUP_* */
 };
 
 /* Encoders: as proto.h's (0, or -1 with b->failed and nothing appended).
  * They refuse what the decoders would: unknown flags, a count above its
  * limit, seccomp without a program or a program without the flag, an
  * oom_score_adj out of range or one given without its flag, a device rule
- * outside the ranges above, an id map line that breaks its rules or a uid
- * map without a gid map (or the reverse). */
+ * outside the ranges above, an id map line that breaks its rules, a uid
+ * map without a gid map (or the reverse), or unknown SETUP flags. */
 int proto_encode_confine(struct proto_buf *b, const struct proto_confine *c);
 int proto_encode_exec_confine(struct proto_buf *b, uint32_t id, const struct proto_confine *c);
 int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s);

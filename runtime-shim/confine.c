@@ -127,10 +127,14 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct e
 		out->gidmap[i] = (struct proto_idmap){ l->gid_mappings[i].container_id,
 						       l->gid_mappings[i].host_id,
 						       l->gid_mappings[i].size };
+	/* A path (joining one) is refused by s2v_build. */
+	for (int i = 0; i < l->nnamespaces; i++)
+		if (!strcmp(l->namespaces[i].type, "pid") && !l->namespaces[i].path)
+			out->flags |= PROTO_SETUP_PIDNS;
 	if (cf_devrules(c, out, err) < 0)
 		return -1;
 	*empty = !out->pids_max && !out->domainname[0] && !out->nmasked && !out->nreadonly &&
 		 !out->nsysctl && !out->ndevices && !out->ndevrules && !out->nuidmap &&
-		 !out->ngidmap;
+		 !out->ngidmap && !out->flags;
 	return 0;
 }

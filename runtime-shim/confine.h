@@ -1,7 +1,8 @@
 /* The confinement mvinit applies in the guest (proto/confine.h), built from
  * the OCI config: the process's capabilities, no_new_privs and seccomp
  * program (CONFINE), and the container's masked and read-only paths,
- * sysctls, devices, domain name and uid and gid maps (SETUP). */
+ * sysctls, devices, domain name, uid and gid maps and whether it has a PID
+ * namespace of its own (SETUP). */
 #ifndef MVRUN_SHIM_CONFINE_H
 #define MVRUN_SHIM_CONFINE_H
 

@@ -3,7 +3,8 @@
 # confinement (lifecycle-tests.sh has that): process.oomScoreAdj, runc exec's
 # overrides (--cap, --additional-gids, --ignore-paused, and what cannot be
 # done), the pids cgroup, the hooks that run in the container, nosuid,
-# nodev and noexec on bind mounts, and the user namespace (id maps). Real guests boot here: run it through
+# nodev and noexec on bind mounts, the user namespace (id maps) and the PID
+# namespace (the process its PID 1, as under runc). Real guests boot here: run it through
 # tests/vmhost/run.
 cd "$(dirname "$0")/../.."
 . tests/boot/lib.sh
@@ -316,5 +317,78 @@ appended" ] && t_ok "file binds: the staging directory holds only the stage; the
 rt delete c15
 t_check "file binds: delete" 0 errlines:0
 [ ! -e "$ROOT/c15" ] && t_ok "file binds: delete leaves nothing" || t_bad "file binds: delete leaves nothing" "$(ls -AR "$ROOT/c15")"
+
+# --- the PID namespace: the process is its PID 1, as under runc ---------------
+# mvrun spec lists a pid namespace, as runc's does.
+bundle b16 '["sleep", "600"]'
+create c16 b16
+t_check "pid namespace: create" 0 errlines:0
+rt start c16
+t_check "pid namespace: start" 0 errlines:0
+rt exec c16 sh -c 'tr "\0" " " </proc/1/cmdline; echo; for p in /proc/[0-9]*; do echo "comm=$(cat $p/comm)"; done'
+t_check "pid namespace: /proc/1 is the container's process, /proc lists only the container's" 0 \
+	'out:^sleep 600 $' 'out:^comm=sleep$' 'out:^comm=sh$' '!out:^comm=init$' '!out:^comm=kthreadd$' errlines:0
+rt exec c16 ps -o pid,comm
+t_check "pid namespace: ps in the container shows PID 1 and itself only" 0 \
+	'out:^ *1 +sleep$' 'out:^ *[0-9]+ +ps$' '!out:init' '!out:kthreadd' errlines:0
+rt exec c16 sh -c '[ "$(readlink /proc/self/ns/pid)" = "$(readlink /proc/1/ns/pid)" ] && echo same-ns; echo "self=$$"'
+t_check "pid namespace: an exec is in the init's namespace, with a pid of that namespace" 0 \
+	'out:^same-ns$' 'out:^self=([2-9]|[0-9]{2,})$' errlines:0
+rt ps --format json c16
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); sys.exit(int(sys.argv[2]) not in p)' "$T_OUT" \
+	"$(cat "$W/b16/c16.pid")" && t_ok "pid namespace: mvrun ps lists host pids (mvm's)" ||
+	t_bad "pid namespace: mvrun ps lists host pids (mvm's)" "$(cat "$T_OUT")"
+# An unhandled SIGTERM from outside the namespace does not reach its init
+# (the kernel's rule, as under runc): the exec after it finds it running.
+rt kill c16 TERM
+t_check "pid namespace: kill ID TERM exits 0" 0 errlines:0
+rt exec c16 true
+t_check "pid namespace: an exec after the TERM" 0 errlines:0
+state_is c16 running && t_ok "pid namespace: a PID 1 sleep ignores an unhandled TERM" ||
+	t_bad "pid namespace: a PID 1 sleep ignores an unhandled TERM" "$(cat "$T_OUT")"
+rt kill c16 KILL
+t_check "pid namespace: kill ID KILL exits 0" 0 errlines:0
+st=$(exited c16 b16)
+[ "$st" = 137 ] && state_is c16 stopped && t_ok "pid namespace: KILL stops it (137)" ||
+	t_bad "pid namespace: KILL stops it (137)" "status $st, $(cat "$T_OUT")"
+rt delete c16
+t_check "pid namespace: delete" 0 errlines:0
+[ ! -e "$ROOT/c16" ] && t_ok "pid namespace: delete leaves nothing" || t_bad "pid namespace: delete leaves nothing" "$(ls -A "$ROOT")"
+
+# A PID 1 that handles TERM gets it, and its status is the container's; the
+# namespace's other processes end with it.
+bundle b17 '["sh", "-c", "trap \"echo got-term; exit 3\" TERM; echo up; while :; do sleep 0.1; done"]'
+create c17 b17
+rt start c17
+wait_out c17 '^up$'
+"$MVRUN" --root "$ROOT" exec --detach --pid-file "$W/c17x.pid" c17 sleep 600 </dev/null >/dev/null 2>"$W/c17x.err"
+rt kill c17 TERM
+t_check "pid namespace: kill ID TERM to a PID 1 that traps it" 0 errlines:0
+st=$(exited c17 b17)
+[ "$st" = 3 ] && grep -qx got-term "$W/c17.out" && t_ok "pid namespace: the trap ran; the status is its (3)" ||
+	t_bad "pid namespace: the trap ran; the status is its (3)" "status $st, out $(cat "$W/c17.out")"
+xp=$(cat "$W/c17x.pid" 2>/dev/null)
+for _ in $(seq 1 $((LIMIT * 10))); do kill -0 "$xp" 2>/dev/null || break; sleep 0.1; done
+[ -n "$xp" ] && ! kill -0 "$xp" 2>/dev/null && t_ok "pid namespace: the exec ended with the container" ||
+	t_bad "pid namespace: the exec ended with the container" "$(cat "$W/c17x.err")"
+rt state c17
+t_check "pid namespace: state says stopped" 0 'out:"status": "stopped"'
+rt delete c17
+t_check "pid namespace: delete c17" 0 errlines:0
+[ ! -e "$ROOT/c17" ] && t_ok "pid namespace: c17 leaves nothing" || t_bad "pid namespace: c17 leaves nothing" "$(ls -A "$ROOT")"
+
+# Without a pid namespace runc runs the process in the host's: here it is the
+# guest's, with mvinit as PID 1, and TERM ends the (not PID 1) sleep.
+bundle b18 '["sleep", "600"]' "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'pid']"
+create c18 b18
+rt start c18
+rt exec c18 sh -c 'cat /proc/1/comm; test -e /proc/2 && echo kthreadd=$(cat /proc/2/comm)'
+t_check "no pid namespace: the guest's processes, mvinit as PID 1" 0 'out:^init$' 'out:^kthreadd=kthreadd$' errlines:0
+rt kill c18 TERM
+st=$(exited c18 b18)
+[ "$st" = 143 ] && t_ok "no pid namespace: TERM ends the sleep (143)" || t_bad "no pid namespace: TERM ends the sleep (143)" "status $st"
+rt delete c18
+t_check "no pid namespace: delete" 0 errlines:0
+[ ! -e "$ROOT/c18" ] && t_ok "no pid namespace: delete leaves nothing" || t_bad "no pid namespace: delete leaves nothing" "$(ls -A "$ROOT")"
 
 t_summary oci-process

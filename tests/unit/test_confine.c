@@ -149,7 +149,7 @@ Test(confine, setup_round_trip)
 				  .ndevrules = 2,
 				  .devrules = { { 0, 'a', PROTO_DEV_ANY, PROTO_DEV_ANY, 7 },
 						{ 1, 'c', 136, PROTO_DEV_ANY, PROTO_DEV_R | PROTO_DEV_W } },
-				  .pids_max = 20 };
+				  .pids_max = 20, .flags = PROTO_SETUP_PIDNS };
 	cr_assert_eq(proto_encode_setup(&b, &s), 0);
 	const uint8_t *p = payload(&b, PROTO_SETUP, &len);
 	cr_assert_eq(proto_decode_setup(p, len, &d), 0);
@@ -173,8 +173,22 @@ Test(confine, setup_round_trip)
 	cr_assert_eq(d.devrules[1].minor, PROTO_DEV_ANY);
 	cr_assert_eq(d.devrules[1].access, PROTO_DEV_R | PROTO_DEV_W);
 	cr_assert_eq(d.pids_max, 20);
+	cr_assert_eq(d.flags, PROTO_SETUP_PIDNS);
 	for (size_t n = 0; n < len; n++)
 		cr_assert_eq(proto_decode_setup(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
+	/* A flag the guest does not know: refused both ways. */
+	struct proto_buf fb = { 0 };
+	size_t flen;
+	s.flags = 0x2;
+	cr_assert_eq(proto_encode_setup(&fb, &s), -1);
+	proto_buf_free(&fb);
+	fb = (struct proto_buf){ 0 };
+	s.flags = PROTO_SETUP_PIDNS;
+	cr_assert_eq(proto_encode_setup(&fb, &s), 0);
+	uint8_t *fq = (uint8_t *)payload(&fb, PROTO_SETUP, &flen);
+	fq[flen - 4] = 0x3;
+	cr_assert_eq(proto_decode_setup(fq, flen, &d), -1);
+	proto_buf_free(&fb);
 	/* A rule the guest must not write: each field out of its range. */
 	const struct proto_devrule bad[] = { { 2, 'c', 1, 3, 7 }, { 1, 'u', 1, 3, 7 },
 					     { 1, 'c', 1u << 20, 3, 7 }, { 1, 'c', 1, 3, 8 } };
@@ -188,10 +202,10 @@ Test(confine, setup_round_trip)
 		proto_buf_free(&bb);
 		bb = (struct proto_buf){ 0 };
 		/* The same bytes by hand: patch the last rule's field k (before
-		 * pids_max and the two empty id maps). */
+		 * pids_max, the two empty id maps and the flags). */
 		cr_assert_eq(proto_encode_setup(&bb, &s), 0);
 		uint8_t *q = (uint8_t *)payload(&bb, PROTO_SETUP, &blen);
-		size_t at = blen - 8 - 8 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
+		size_t at = blen - 4 - 8 - 8 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
 		uint32_t v = k == 0 ? 2 : k == 1 ? 'u' : k == 2 ? 1u << 20 : 8;
 		q[at] = (uint8_t)v, q[at + 1] = (uint8_t)(v >> 8), q[at + 2] = (uint8_t)(v >> 16);
 		q[at + 3] = (uint8_t)(v >> 24);
@@ -345,14 +359,16 @@ Test(confine, setup_idmaps)
 	cr_assert_eq(d.gidmap[0].count, 65536);
 	for (size_t n = 0; n < len; n++)
 		cr_assert_eq(proto_decode_setup(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
-	/* The last gid line by hand: count 0, a wrapping outside range, then
-	 * an empty gid map with a uid map. */
+	/* The last gid line by hand (before the u32 flags): count 0, a
+	 * wrapping outside range, then an empty gid map with a uid map. */
 	uint8_t *q = (uint8_t *)p;
-	q[len - 4] = 0, q[len - 3] = 0, q[len - 2] = 0;
+	size_t end = len - 4;
+	q[end - 4] = 0, q[end - 3] = 0, q[end - 2] = 0;
 	cr_assert_eq(proto_decode_setup(q, len, &d), -1, "a count of 0");
-	q[len - 4] = 2, q[len - 8] = 0xff, q[len - 7] = 0xff, q[len - 6] = 0xff, q[len - 5] = 0xff;
+	q[end - 4] = 2, q[end - 8] = 0xff, q[end - 7] = 0xff, q[end - 6] = 0xff, q[end - 5] = 0xff;
 	cr_assert_eq(proto_decode_setup(q, len, &d), -1, "a range past 2^32");
-	q[len - 16] = 0;
+	q[end - 16] = 0;
+	memmove(q + end - 12, q + end, 4);
 	cr_assert_eq(proto_decode_setup(q, len - 12, &d), -1, "a uid map alone");
 	/* The encoder refuses the same. */
 	struct proto_buf bb = { 0 };
@@ -467,5 +483,23 @@ Test(confine, pids_limit_in_setup)
 	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
 	cr_assert_eq(s.pids_max, 0);
 	cr_assert_not(empty, "runc's default device rules always go");
+	cfg_free(&cfg);
+}
+
+Test(confine, pid_namespace_in_setup)
+{
+	static struct proto_setup s;
+	struct err err = { 0 };
+	bool empty;
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
+	      " 'linux': {'namespaces': [{'type': 'network'}, {'type': 'pid'}]}}");
+	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
+	cr_assert_eq(s.flags, PROTO_SETUP_PIDNS);
+	cfg_free(&cfg);
+	/* runc runs it in the host's: mvinit keeps the guest's. */
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
+	      " 'linux': {'namespaces': [{'type': 'network'}, {'type': 'mount'}]}}");
+	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
+	cr_assert_eq(s.flags, 0);
 	cfg_free(&cfg);
 }
