@@ -269,11 +269,28 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	return add_mountpoint(p, dest, false, err);
 }
 
+/* The cgroup mount's flags, for mvinit to mount the container's cgroup2
+ * with: read-only unless an "rw" comes after any "ro" (runc's default
+ * spec asks for ro; a mount that does not say rw gets it too). */
+static void cgroupfs_flags(const struct cfg_mount *m, struct s2v_plan *p)
+{
+	uint32_t fl = PROTO_MOUNT_RO;
+	for (int i = 0; i < m->noptions; i++) {
+		const char *o = m->options[i];
+		fl = !strcmp(o, "rw") ? fl & ~(uint32_t)PROTO_MOUNT_RO
+		   : !strcmp(o, "ro") ? fl | PROTO_MOUNT_RO
+		   : !strcmp(o, "nosuid") ? fl | PROTO_MOUNT_NOSUID
+		   : !strcmp(o, "nodev") ? fl | PROTO_MOUNT_NODEV
+		   : !strcmp(o, "noexec") ? fl | PROTO_MOUNT_NOEXEC : fl;
+	}
+	p->cgroupfs = true;
+	p->cgroupfs_flags = fl;
+}
+
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 	       struct shim_err *err)
 {
 	int nvol = 0, n[2] = { 0, 0 };
-	bool cgroupfs = false;
 	for (int i = 0; i < c->nmounts; i++) {
 		const struct cfg_mount *m = &c->mounts[i];
 		char f[32], dest[PATH_MAX];
@@ -296,7 +313,7 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 			/* runc makes every mount point before the root goes read-only. */
 			if (add_mountpoint(p, dest, false, err) < 0)
 				return -1;
-			cgroupfs = true;
+			cgroupfs_flags(m, p);
 			continue;
 		}
 		/* The host's devtmpfs is not the guest's: /dev is a tmpfs, as runc's. */
@@ -311,8 +328,6 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 				       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs "
 				       "are the guest's own)", m->type, dest);
 	}
-	if (cgroupfs)
-		s2v_note(p, "mounts: the guest has no cgroup filesystem at /sys/fs/cgroup yet");
 	drop_covered(c, p);
 	return 0;
 }
