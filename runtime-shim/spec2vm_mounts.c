@@ -206,12 +206,51 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 	return add_mountpoint(p, dest, true, err);
 }
 
+/* The mounts below a read-only rbind's source, each shared on its own
+ * with the bind's other options (opts, without ro) at the same place under
+ * dest, after the top share: the guest sees a share as one filesystem, so
+ * this is what keeps them writable, as under runc. Beyond mvm's share limit
+ * (or a path mvm cannot share) they stay read-only, with a note. */
+static int rw_submounts(const char *f, const char *src, const char *dest, const char *opts,
+			struct s2v_plan *p, int *nvol, struct shim_err *err)
+{
+	char real[PATH_MAX], line[4096], mp[PATH_MAX];
+	FILE *mi;
+	size_t rl;
+	int ret = 0;
+	if (!realpath(src, real) || !(mi = fopen("/proc/self/mountinfo", "re")))
+		return 0;
+	rl = strlen(real);
+	while (!ret && fgets(line, sizeof(line), mi)) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ...: octal escapes (a space,
+		 * a tab) are left out, as mvm cannot share such a path either. */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+		    strncmp(mp, real, rl) || (rl > 1 && mp[rl] != '/') || !mp[rl] || !strcmp(mp, real))
+			continue;
+		const char *rel = mp + (rl > 1 ? rl : 0);
+		if (strchr(mp, '\\') || strchr(mp, ':') || strchr(dest, ':') || *nvol >= S2V_MAX_VOLUMES) {
+			s2v_note(p, "%s: %s is mounted below the read-only bind's source: it is read-only "
+				    "in the container too (%s)", f, mp,
+				 *nvol >= S2V_MAX_VOLUMES ? "mvm shares no more directories"
+							  : "mvm cannot share its path");
+			continue;
+		}
+		++*nvol;
+		if (s2v_push(p, "--volume") < 0 ||
+		    s2v_push(p, "%s:%s%s%s%s", mp, strcmp(dest, "/") ? dest : "", rel, *opts ? ":" : "",
+			     opts) < 0)
+			ret = shim_errf(err, CFG_EXIT, "out of memory");
+	}
+	fclose(mi);
+	return ret;
+}
+
 static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest,
 		      const struct s2v_inputs *in, struct s2v_plan *p, int *nvol,
 		      struct shim_err *err)
 {
 	char src[PATH_MAX], fs[64];
-	bool ro = false;
+	bool ro = false, rro = false, rbind = false;
 	unsigned restricted = 0; /* bit i: guest_only[i] */
 	const char *prop = NULL; /* the last one, as runc applies each in turn */
 	snprintf(fs, sizeof(fs), "%s.source", f);
@@ -223,9 +262,11 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	for (int i = 0; i < m->noptions; i++) {
 		const char *o = m->options[i];
 		if (!strcmp(o, "ro") || !strcmp(o, "rro"))
-			ro = true;
+			ro = true, rro = o[1] == 'r';
 		else if (!strcmp(o, "rw") || !strcmp(o, "rrw"))
-			ro = false;
+			ro = rro = false;
+		else if (!strcmp(o, "rbind"))
+			rbind = true;
 		else if (in_list(o, guest_only, sizeof(guest_only) / sizeof(guest_only[0])))
 			for (unsigned k = 0; k < 3; k++)
 				restricted |= !strcmp(o, guest_only[k]) << k;
@@ -266,7 +307,12 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
 	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, mo) < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
-	return add_mountpoint(p, dest, false, err);
+	if (add_mountpoint(p, dest, false, err) < 0)
+		return -1;
+	/* rbind,ro: runc 1.1 remounts the top read-only and leaves what is
+	 * mounted below as it is ("rro" is the recursive one). */
+	return ro && !rro && rbind ? rw_submounts(f, src, dest, mo + (ml > 3 ? 4 : 3), p, nvol, err)
+				   : 0;
 }
 
 /* The cgroup mount's flags, for mvinit to mount the container's cgroup2
