@@ -1,21 +1,29 @@
-/* The container's cgroups inside the guest (cgroup v1: the guest kernel has
- * the devices and pids controllers but no cgroup BPF, so no v2 device
- * filter). Each controller gets its own hierarchy, mounted in the initramfs
- * under CG_DIR, which switch_root covers: the container never sees it.
- * mvinit stays in the root cgroup; each process joins the container's
- * cgroup "c" in its child, before execve, through an fd of cgroup.procs
- * held open across the switch (mvi_cgroup_join).
+/* The container's cgroups inside the guest. memory, cpu, pids and cpuset
+ * are on cgroup2, as on a host with cgroup v2: the container's cgroup "c"
+ * gets the files the host computed (SETUP's and UPDATE's cgroup files:
+ * memory.max, cpu.max, pids.max, unified keys...), and the container sees
+ * it at /sys/fs/cgroup with the limits runtimes size themselves from.
+ * devices stays on a v1 hierarchy: the guest kernel has no cgroup BPF, so
+ * no v2 device filter, and a controller can be on one hierarchy only.
  *
- * pids: pids.max from SETUP's pids_max ("max" without one), changed by
- * UPDATE while the container runs (mvi_cgroup_update).
+ * The hierarchies are mounted in the initramfs under CG_DIR, which the
+ * switch of root detaches: the container sees only its own cgroup, through
+ * a cgroup namespace rooted at "c" (mvi_cgroup_ns). mvinit stays in the
+ * root cgroups; each process joins "c" in its child, before execve,
+ * through fds of cgroup.procs held open across the switch
+ * (mvi_cgroup_join).
  *
  * devices: "a" to devices.deny (deny everything, runc's start), then the
  * SETUP's rules in order to devices.allow or devices.deny
  * (Documentation/admin-guide/cgroup-v1/devices.rst). */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,31 +52,40 @@ static int cg_write(int dirfd, const char *ctl, const char *name, const char *te
 	return 0;
 }
 
-/* Mount controller ctl's hierarchy, make the container's cgroup in it and
- * keep its cgroup.procs in cg. Returns an O_PATH fd of the cgroup's
+/* Mount hierarchy `name` (fstype "cgroup" with data ctl, or "cgroup2"
+ * with ctl NULL), make the container's cgroup in it and keep its
+ * cgroup.procs and the root's in cg. Returns an O_PATH fd of the cgroup's
  * directory, or -1 with e. */
-static int cg_hierarchy(const char *ctl, struct mvi_cgroup *cg, struct err *e)
+static int cg_hierarchy(const char *name, const char *ctl, struct mvi_cgroup *cg,
+			struct err *e)
 {
 	char dir[64];
-	int dfd, procs;
+	int dfd, procs, root;
 
 	if (cg->n >= MVI_CGROUP_MAX)
-		return err_set(e, MVI_EXIT_SETUP, "cgroup %s: too many hierarchies", ctl);
-	snprintf(dir, sizeof(dir), CG_DIR "/%s", ctl);
+		return err_set(e, MVI_EXIT_SETUP, "cgroup %s: too many hierarchies", name);
+	snprintf(dir, sizeof(dir), CG_DIR "/%s", name);
 	if ((mkdir(CG_DIR, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
 		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
-	if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, ctl) < 0)
-		return err_sys(e, MVI_EXIT_SETUP, errno, "mount the cgroup v1 %s controller", ctl);
-	snprintf(dir, sizeof(dir), CG_DIR "/%s/c", ctl);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", dir);
-	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (mount("cgroup", dir, ctl ? "cgroup" : "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, ctl) < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "mount the cgroup %s hierarchy", name);
+	snprintf(dir, sizeof(dir), CG_DIR "/%s/cgroup.procs", name);
+	if ((root = open(dir, O_WRONLY | O_CLOEXEC)) < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "open %s", dir);
+	snprintf(dir, sizeof(dir), CG_DIR "/%s/c", name);
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		int err = errno;
+		close(root);
+		return err_sys(e, MVI_EXIT_SETUP, err, "make %s", dir);
+	}
 	if ((procs = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC)) < 0) {
 		int err = errno;
 		close(dfd);
+		close(root);
 		return err_sys(e, MVI_EXIT_SETUP, err, "open %s/cgroup.procs", dir);
 	}
+	cg->root_procs[cg->n] = root;
 	cg->procs[cg->n++] = procs;
 	return dfd;
 }
@@ -100,7 +117,7 @@ static void devrule_text(const struct proto_devrule *r, char *out, size_t size)
 static int devices_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e)
 {
 	char text[48];
-	int dfd = cg_hierarchy("devices", cg, e), ret = 0;
+	int dfd = cg_hierarchy("devices", "devices", cg, e), ret = 0;
 
 	if (dfd < 0)
 		return -1;
@@ -130,50 +147,171 @@ int mvi_cgroup_join(const struct mvi_cgroup *cg)
 	return 0;
 }
 
-/* pids.max of the container's cgroup: max, or "max" for 0. */
-static int pids_max(const struct mvi_cgroup *cg, uint64_t max, struct err *e)
+/* Write the n cgroup files f to the container's cgroup2 directory, in
+ * order; the first that fails is named in e. */
+static int cg_files(const struct mvi_cgroup *cg, uint32_t n, const struct proto_cgfile *f,
+		    struct err *e)
 {
-	char v[24] = "max";
+	if (n && cg->v2 <= 2)
+		return err_set(e, MVI_EXIT_SETUP, "cgroup: the container's cgroup2 is not set up");
+	for (uint32_t i = 0; i < n && i < PROTO_MAX_CGFILES; i++) {
+		/* The codec let through plain file names only. */
+		int fd = openat(cg->v2, f[i].name, O_WRONLY | O_CLOEXEC);
+		size_t len = strlen(f[i].value);
+		ssize_t w = -1;
+		int err;
 
-	if (cg->pids <= 2)
-		return err_set(e, MVI_EXIT_SETUP, "cgroup pids: not set up");
-	if (max)
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)max);
-	return cg_write(cg->pids, "pids", "pids.max", v, e);
+		if (fd >= 0)
+			w = write(fd, f[i].value, len);
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (w != (ssize_t)len)
+			return err_set(e, MVI_EXIT_SETUP, "cannot set cgroup file \"%s\" to \"%s\": %s",
+				       f[i].name, f[i].value,
+				       fd < 0 && err == ENOENT ? "the guest kernel has no such file"
+								: strerror(w < 0 ? err : EIO));
+	}
+	return 0;
 }
 
-int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct err *e)
+/* Delegate every controller the kernel has to the root's children, as a
+ * cgroup v2 host does, so "c" gets their files. */
+static int cg_controllers(struct err *e)
 {
-	int dfd = cg_hierarchy("pids", cg, e);
+	static const char *const want[] = { "memory", "cpu", "pids", "cpuset" };
+	char have[256] = "", word[16];
+	int fd = open(CG_DIR "/unified/cgroup.controllers", O_RDONLY | O_CLOEXEC), dfd;
+	ssize_t n = fd < 0 ? -1 : read(fd, have, sizeof(have) - 1);
 
-	if (dfd < 0 && !max) {
-		/* A kernel without the pids controller (org.mvrun.kernel): only
-		 * a limit needs it, and an UPDATE will say it is not there. */
-		mvi_warn("%s", e->msg);
-		*e = (struct err){ 0 }; /* a warning: the next error is a fresh one */
-		return 0;
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "read the cgroup2 controllers");
+	have[n] = 0;
+	if ((dfd = open(CG_DIR "/unified", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_sys(e, MVI_EXIT_SETUP, errno, "open " CG_DIR "/unified");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *p = have;
+		size_t l = strlen(want[i]);
+		bool found = false;
+
+		while (!found && (p = strstr(p, want[i]))) {
+			found = (p == have || p[-1] == ' ') && (p[l] == ' ' || p[l] == '\n' || !p[l]);
+			p += l;
+		}
+		snprintf(word, sizeof(word), "+%s", want[i]);
+		if (found && cg_write(dfd, want[i], "cgroup.subtree_control", word, e) < 0) {
+			close(dfd);
+			return -1;
+		}
 	}
-	if (dfd < 0)
+	close(dfd);
+	return 0;
+}
+
+int mvi_cgroup_v2(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e)
+{
+	int dfd;
+
+	if ((dfd = cg_hierarchy("unified", NULL, cg, e)) < 0)
 		return -1;
-	cg->pids = dfd;
-	return max ? pids_max(cg, max, e) : 0;
+	cg->v2 = dfd;
+	if (cg_controllers(e) < 0)
+		return -1;
+	return s ? cg_files(cg, s->ncgfiles, s->cgfiles, e) : 0;
+}
+
+int mvi_cgroup_ns(struct mvi_cgroup *cg, struct err *e)
+{
+	int ret = 0;
+
+	/* A cgroup namespace's root is the cgroup of the process that
+	 * unshares it, in each hierarchy: mvinit goes into "c" for that
+	 * moment, then back to the roots through fds opened before the
+	 * unshare (the kernel checks a move against the namespace the fd was
+	 * opened in, which sees the roots). */
+	if (mvi_cgroup_join(cg) < 0)
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "join the container's cgroup");
+	else if (unshare(CLONE_NEWCGROUP) < 0)
+		ret = err_sys(e, MVI_EXIT_SETUP, errno, "unshare the cgroup namespace");
+	for (int i = 0; i < cg->n; i++) {
+		if (cg->root_procs[i] >= 0 && write(cg->root_procs[i], "0", 1) != 1 && !ret)
+			ret = err_sys(e, MVI_EXIT_SETUP, errno, "leave the container's cgroup");
+		if (cg->root_procs[i] >= 0)
+			close(cg->root_procs[i]);
+		cg->root_procs[i] = -1;
+	}
+	return ret;
+}
+
+int mvi_cgroup_mount(int rootfd, const struct proto_setup *s, struct err *e)
+{
+	uint32_t f = s ? s->cgroupfs_flags : 0;
+
+	if (!s || !s->cgroupfs || !*s->cgroupfs)
+		return 0;
+	return rootfs_mount(rootfd, "cgroup", s->cgroupfs, "cgroup2",
+			    (f & PROTO_MOUNT_RO ? MS_RDONLY : 0) | (f & PROTO_MOUNT_NOSUID ? MS_NOSUID : 0) |
+				    (f & PROTO_MOUNT_NODEV ? MS_NODEV : 0) |
+				    (f & PROTO_MOUNT_NOEXEC ? MS_NOEXEC : 0),
+			    NULL, e);
+}
+
+/* Send sig to every process in the cgroup dirfd and the cgroups below it
+ * (runc's kill --all: its cgroup's whole tree), depth levels at most. */
+static void cg_signal(int dirfd, int sig, int depth)
+{
+	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	long pid;
+	DIR *d;
+	struct dirent *de;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	while (f && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 1)
+			kill((pid_t)pid, sig);
+	if (f)
+		fclose(f);
+	if (depth <= 0 || (fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			int sub = openat(dirfd, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0) {
+				cg_signal(sub, sig, depth - 1);
+				close(sub);
+			}
+		}
+	closedir(d);
 }
 
 void mvi_cgroup_update(struct mvi *m, const struct ctl_msg *msg)
 {
+	static struct proto_update u; /* large; mvinit is single-threaded */
 	struct err e = { 0 };
-	uint32_t id;
-	uint64_t max;
 	int r;
 
-	if (proto_decode_update(msg->payload, msg->hdr.len, &id, &max) < 0) {
+	if (proto_decode_update(msg->payload, msg->hdr.len, &u) < 0) {
 		mvi_warn("bad UPDATE from the host: ignored");
 		return;
 	}
-	if (pids_max(&m->cgroup, max, &e) < 0)
-		r = ctl_send_exec_error(m->ctl, id, &e);
-	else
-		r = ctl_send_exec_exit(m->ctl, id, 0);
+	if (u.signal && m->cgroup.v2 <= 2)
+		err_set(&e, MVI_EXIT_SETUP, "the container's cgroup2 is not set up");
+	if (e.msg[0] || cg_files(&m->cgroup, u.ncgfiles, u.cgfiles, &e) < 0) {
+		r = ctl_send_exec_error(m->ctl, u.id, &e);
+	} else {
+		if (u.signal)
+			cg_signal(m->cgroup.v2, (int)u.signal, 8);
+		r = ctl_send_exec_exit(m->ctl, u.id, 0);
+	}
 	if (r < 0)
 		mvi_warn("answer UPDATE: %s", strerror(errno));
 }

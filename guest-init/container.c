@@ -325,6 +325,8 @@ static int mount_inside(const struct proto_spec *s, const struct proto_setup *se
 		if (&s->mounts[i] != spec_own(s, s->mounts[i].path) &&
 		    mount_entry(rootfd, &s->mounts[i], maps, false, e) < 0)
 			goto out;
+	if (mvi_cgroup_mount(rootfd, setup, e) < 0)
+		goto out;
 	/* Last, so read-only and masked paths also cover what is mounted. */
 	if (setup && confine_setup_root(rootfd, setup, e) < 0)
 		goto out;
@@ -360,6 +362,8 @@ static int mount_all(const struct proto_spec *s, const struct proto_setup *setup
 			dev = m;
 	}
 	if (dev && dev_links(rootfd, e) < 0)
+		goto out;
+	if (mvi_cgroup_mount(rootfd, setup, e) < 0)
 		goto out;
 	if (setup && confine_setup_root(rootfd, setup, e) < 0)
 		goto out;
@@ -451,7 +455,7 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
 	if (setup && confine_setup_kernel(procsys, setup, e) < 0)
 		return -1;
 	/* In the initramfs, which the switch covers. */
-	if (setup && mvi_cgroup_setup(setup, cg, e) < 0)
+	if ((setup && mvi_cgroup_setup(setup, cg, e) < 0) || mvi_cgroup_ns(cg, e) < 0)
 		return -1;
 	pidns_fn mounts = s->flags & PROTO_SPEC_ALL_MOUNTS ? mount_all : mount_inside;
 

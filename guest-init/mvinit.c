@@ -380,8 +380,7 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	    pidns_create(&m.pidns, &e) < 0)
 		fail(&m, &e);
 	/* In the initramfs, which the switch covers: the container never sees it. */
-	if (mvi_cgroup_pids(m.spec.flags & PROTO_SPEC_SETUP ? m.setup.pids_max : 0, &m.cgroup,
-			    &e) < 0)
+	if (mvi_cgroup_v2(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &m.cgroup, &e) < 0)
 		fail(&m, &e);
 	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
 			 &m.cgroup, &m.pidns, &e) < 0 ||

@@ -15,7 +15,7 @@
  *                seccomp in each process (proto/confine.h)
  *   exec.c       more processes in the running container (EXEC), each
  *                with its own stdio streams, reported by id
- *   cgroup.c     the container's cgroup v1 hierarchies in the guest (devices, pids),
+ *   cgroup.c     the container's cgroups in the guest (cgroup2; devices on v1),
  *                mounted out of the container's view; joined by each process
  *   userns.c     the container's user namespace (id maps), joined by each
  *                process
@@ -267,36 +267,51 @@ int confine_oom(const struct proto_confine *c);
 
 /* ---- cgroup.c (prefix mvi_cgroup_) ---- */
 
-#define MVI_CGROUP_MAX 4 /* hierarchies: devices, and room for pids and more */
+#define MVI_CGROUP_MAX 4 /* hierarchies: cgroup2, devices (v1), and room for more */
 
 /* The container's cgroup: an fd (O_WRONLY, CLOEXEC) of cgroup.procs in each
- * hierarchy mvinit set up. Zero it (n = 0) before mvi_cgroup_setup. */
+ * hierarchy mvinit set up, and of each hierarchy's root cgroup.procs until
+ * mvi_cgroup_ns (then -1). Zero it (n = 0) before mvi_cgroup_v2. */
 struct mvi_cgroup {
 	int n;
 	int procs[MVI_CGROUP_MAX];
-	int pids; /* O_PATH fd of the pids cgroup (mvi_cgroup_pids), 0 before */
+	int root_procs[MVI_CGROUP_MAX];
+	int v2; /* O_PATH fd of the container's cgroup2 directory, 0 before */
 };
 
-/* Before switch_root (the hierarchies go in the initramfs): mount each
- * controller's v1 hierarchy, make the container's cgroup and apply s to it:
- * devices: deny all, then s->devrules in order. Returns 0, or -1 with e
- * naming the controller and the file (MVI_EXIT_SETUP); the fds already
- * opened stay in cg. */
+/* The cgroup2 hierarchy (memory, cpu, pids, cpuset: what the kernel has),
+ * mounted in the initramfs, and the container's cgroup "c" in it with s's
+ * cgroup files written in order (s NULL: none). Made for every container,
+ * so that an UPDATE can set limits later. Before mvi_cgroup_setup. 0 or -1
+ * with e naming the file (MVI_EXIT_SETUP). */
+int mvi_cgroup_v2(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e);
+
+/* Before switch_root (the hierarchies go in the initramfs): mount the
+ * devices controller's v1 hierarchy (the guest kernel has no cgroup BPF for
+ * a v2 device filter), make the container's cgroup and apply s to it: deny
+ * all, then s->devrules in order. Returns 0, or -1 with e naming the
+ * controller and the file (MVI_EXIT_SETUP); the fds already opened stay in
+ * cg. */
 int mvi_cgroup_setup(const struct proto_setup *s, struct mvi_cgroup *cg, struct err *e);
+
+/* Once every hierarchy is set up, before the container's mounts: unshare
+ * mvinit's cgroup namespace rooted at the container's cgroup, so every
+ * process it starts sees its own cgroup as "/" (/proc/self/cgroup "0::/").
+ * mvinit itself stays in the root cgroups. 0 or -1 with e. */
+int mvi_cgroup_ns(struct mvi_cgroup *cg, struct err *e);
+
+/* Mount the container's cgroup2 at s->cgroupfs in the root (nothing when
+ * it is ""), with s's flags. After mvi_cgroup_ns. 0 or -1 with e. */
+int mvi_cgroup_mount(int rootfd, const struct proto_setup *s, struct err *e);
 
 /* In a process's child, before execve: move the caller into the container's
  * cgroup in every hierarchy of cg (NULL or none: a no-op). 0 or -1 with errno. */
 int mvi_cgroup_join(const struct mvi_cgroup *cg);
 
-/* The pids controller's hierarchy and the container's cgroup in it, with
- * pids.max set to max (0: no limit). Made for every container, so that an
- * UPDATE can set a limit later. In the initramfs, before the switch. 0 or
- * -1 with e (MVI_EXIT_SETUP). */
-int mvi_cgroup_pids(uint64_t max, struct mvi_cgroup *cg, struct err *e);
-
 struct mvi;
 struct ctl_msg;
-/* An UPDATE from the host (msg): apply its pids limit and answer
+/* An UPDATE from the host (msg): write its cgroup files, send its signal
+ * (if any) to every process in the container's cgroup tree, and answer
  * EXEC_EXIT{id, 0}, or EXEC_ERROR{id, 1, why}. A malformed one is ignored
  * with a warning. */
 void mvi_cgroup_update(struct mvi *m, const struct ctl_msg *msg);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "proto/codec.h"
+#include "proto/sigfwd.h"
 
 static bool confine_ok(const struct proto_confine *c)
 {
@@ -133,6 +134,56 @@ static bool idmaps_ok(const struct proto_setup *s)
 	return true;
 }
 
+bool proto_cgfile_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	return n >= 1 && n <= PROTO_CGFILE_NAME_MAX && name[0] != '.' && !strchr(name, '/');
+}
+
+static bool cgfiles_ok(uint32_t n, const struct proto_cgfile *f)
+{
+	if (n > PROTO_MAX_CGFILES)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (!proto_cgfile_name_ok(f[i].name) || !f[i].value)
+			return false;
+	return true;
+}
+
+static bool cgroupfs_ok(const char *path, uint32_t flags)
+{
+	return !(flags & ~(uint32_t)PROTO_CGROUPFS_FLAGS) && (!path || !*path || path[0] == '/');
+}
+
+static void put_cgfiles(struct proto_buf *b, uint32_t n, const struct proto_cgfile *f)
+{
+	put_u32(b, n);
+	for (uint32_t i = 0; i < n; i++) {
+		put_str(b, f[i].name);
+		put_str(b, f[i].value);
+	}
+}
+
+/* n cgroup files from r into f; -1 (r bad) past the limit or on a bad name. */
+static int get_cgfiles(struct rd *r, uint32_t *n, struct proto_cgfile *f)
+{
+	*n = get_u32(r);
+	if (r->bad || *n > PROTO_MAX_CGFILES) {
+		*n = 0;
+		r->bad = 1;
+		return -1;
+	}
+	for (uint32_t i = 0; i < *n; i++) {
+		f[i].name = get_str(r);
+		f[i].value = get_str(r);
+	}
+	if (r->bad || !cgfiles_ok(*n, f)) {
+		r->bad = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static void put_idmaps(struct proto_buf *b, uint32_t n, const struct proto_idmap *m)
 {
 	put_u32(b, n);
@@ -148,6 +199,7 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 	bool ok = s->nmasked <= PROTO_MAX_PATHS && s->nreadonly <= PROTO_MAX_PATHS &&
 		  s->nsysctl <= PROTO_MAX_SYSCTL && s->ndevices <= PROTO_MAX_DEVICES &&
 		  s->ndevrules <= PROTO_MAX_DEVRULES && idmaps_ok(s) &&
+		  cgfiles_ok(s->ncgfiles, s->cgfiles) && cgroupfs_ok(s->cgroupfs, s->cgroupfs_flags) &&
 		  !(s->flags & ~(uint32_t)PROTO_SETUP_ALL);
 	for (uint32_t i = 0; ok && i < s->ndevrules; i++)
 		ok = devrule_ok(&s->devrules[i]);
@@ -188,26 +240,38 @@ int proto_encode_setup(struct proto_buf *b, const struct proto_setup *s)
 		put_u32(b, r->minor);
 		put_u32(b, r->access);
 	}
-	put_u64(b, s->pids_max);
+	put_cgfiles(b, s->ncgfiles, s->cgfiles);
+	put_str(b, s->cgroupfs ? s->cgroupfs : "");
+	put_u32(b, s->cgroupfs_flags);
 	put_idmaps(b, s->nuidmap, s->uidmap);
 	put_idmaps(b, s->ngidmap, s->gidmap);
 	put_u32(b, s->flags);
 	return finish(b, at);
 }
 
-int proto_encode_update(struct proto_buf *b, uint32_t id, uint64_t pids_max)
+int proto_encode_update(struct proto_buf *b, const struct proto_update *u)
 {
+	if (!cgfiles_ok(u->ncgfiles, u->cgfiles) || u->signal > PROTO_SIG_MAX) {
+		b->failed = 1;
+		return -1;
+	}
 	size_t at = begin(b, PROTO_UPDATE);
-	put_u32(b, id);
-	put_u64(b, pids_max);
+	put_u32(b, u->id);
+	put_cgfiles(b, u->ncgfiles, u->cgfiles);
+	put_u32(b, u->signal);
 	return finish(b, at);
 }
 
-int proto_decode_update(const uint8_t *p, size_t len, uint32_t *id, uint64_t *pids_max)
+int proto_decode_update(const uint8_t *p, size_t len, struct proto_update *u)
 {
 	struct rd r = { p, len, 0, 0 };
-	*id = get_u32(&r);
-	*pids_max = get_u64(&r);
+	memset(u, 0, sizeof(*u));
+	u->id = get_u32(&r);
+	if (get_cgfiles(&r, &u->ncgfiles, u->cgfiles) < 0)
+		return -1;
+	u->signal = get_u32(&r);
+	if (u->signal > PROTO_SIG_MAX)
+		return -1;
 	return done(&r);
 }
 
@@ -278,7 +342,12 @@ int proto_decode_setup(const uint8_t *p, size_t len, struct proto_setup *s)
 		if (r.bad || !devrule_ok(d))
 			return -1;
 	}
-	s->pids_max = get_u64(&r);
+	if (get_cgfiles(&r, &s->ncgfiles, s->cgfiles) < 0)
+		return -1;
+	s->cgroupfs = get_str(&r);
+	s->cgroupfs_flags = get_u32(&r);
+	if (r.bad || !cgroupfs_ok(s->cgroupfs, s->cgroupfs_flags))
+		return -1;
 	if ((n = get_count(&r, PROTO_MAX_IDMAPS)) < 0)
 		return -1;
 	s->nuidmap = (uint32_t)n;

@@ -413,6 +413,7 @@ void cfg_free(struct cfg *c)
 	free(c->mounts);
 	free(c->lx.namespaces);
 	free(c->lx.sysctl);
+	free(c->lx.unified);
 	for (int k = 0; k < CFG_HOOK_KINDS; k++) {
 		for (int i = 0; c->hooks[k] && i < c->nhooks[k]; i++) {
 			free(c->hooks[k][i].args);

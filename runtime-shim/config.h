@@ -128,6 +128,9 @@ struct cfg_linux {
 	int ndevices;
 	struct cfg_devrule *devrules;    /* linux.resources.devices */
 	int ndevrules;
+	int64_t memory_reservation;      /* linux.resources.memory.reservation, -1 unset */
+	struct cfg_kv *unified;          /* linux.resources.unified, in the config's order */
+	int nunified;
 	const char *unapplied[CFG_MAX_UNAPPLIED]; /* linux.resources fields given but not
 					  * applied ("blockIO", "memory.swappiness"...) */
 	int nunapplied;

@@ -270,6 +270,12 @@ static int parse_resources(json_t *lx, struct cfg_linux *l, struct err *err)
 		return -1;
 	if (has && v > 0)
 		r->pids_limit = v;
+	if (cj_i64(mem, "reservation", "linux.resources.memory.reservation", &has, &v, err) < 0)
+		return -1;
+	if (has && v > 0) /* 0 and -1: none */
+		l->memory_reservation = v;
+	if (cj_kvs(res, "unified", "linux.resources.unified", &l->unified, &l->nunified, err) < 0)
+		return -1;
 	/* What mvrun accepts but does not apply: each is noted at create and
 	 * listed in `mvrun features`. */
 	static const struct {
@@ -277,8 +283,8 @@ static int parse_resources(json_t *lx, struct cfg_linux *l, struct err *err)
 		const char *field, *path;
 	} unapplied[] = {
 		{ 0, "blockIO", "blockIO" }, { 0, "hugepageLimits", "hugepageLimits" },
-		{ 0, "network", "network" }, { 0, "rdma", "rdma" }, { 0, "unified", "unified" },
-		{ 1, "reservation", "memory.reservation" }, { 1, "swappiness", "memory.swappiness" },
+		{ 0, "network", "network" }, { 0, "rdma", "rdma" },
+		{ 1, "swappiness", "memory.swappiness" },
 		{ 1, "kernel", "memory.kernel" }, { 1, "kernelTCP", "memory.kernelTCP" },
 		{ 1, "disableOOMKiller", "memory.disableOOMKiller" },
 		{ 1, "useHierarchy", "memory.useHierarchy" },
@@ -304,6 +310,7 @@ int cfg_parse_linux(json_t *doc, struct cfg *c, struct err *err)
 	json_t *lx;
 	l->resources = (struct cg_resources){ .memory_limit = -1, .memory_swap = -1,
 					      .cpu_quota = -1, .pids_limit = -1 };
+	l->memory_reservation = -1;
 	if (cj_obj(doc, "linux", "linux", false, &lx, err) < 0)
 		return -1;
 	if (!lx)

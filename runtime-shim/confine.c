@@ -115,7 +115,6 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct e
 		o->uid = d->has_uid ? d->uid : 0;
 		o->gid = d->has_gid ? d->gid : 0;
 	}
-	out->pids_max = l->resources.pids_limit > 0 ? (uint64_t)l->resources.pids_limit : 0;
 	/* Checked by the parser (CFG_MAX_IDMAPS, ranges) and by s2v_build (both or neither). */
 	out->nuidmap = (uint32_t)l->nuid_mappings;
 	for (int i = 0; i < l->nuid_mappings; i++)
@@ -133,7 +132,7 @@ int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct e
 			out->flags |= PROTO_SETUP_PIDNS;
 	if (cf_devrules(c, out, err) < 0)
 		return -1;
-	*empty = !out->pids_max && !out->domainname[0] && !out->nmasked && !out->nreadonly &&
+	*empty = !out->domainname[0] && !out->nmasked && !out->nreadonly &&
 		 !out->nsysctl && !out->ndevices && !out->ndevrules && !out->nuidmap &&
 		 !out->ngidmap && !out->flags;
 	return 0;

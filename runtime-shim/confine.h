@@ -29,9 +29,10 @@ int cf_process(const struct cfg_process *p, const struct cfg_process *fallback,
 	       const struct cfg_linux *lx, struct proto_confine *out, struct sc_prog *prog,
 	       int *unknown_caps, struct err *err);
 
-/* The container's SETUP from c; strings point into c. Returns 0, or -1 with
- * err naming a list longer than the protocol carries. *empty says whether
- * there is nothing to send (never: the device rules always are). */
+/* The container's SETUP from c, but its cgroup files and cgroup mount
+ * (guestcg.h, spec2vm_confine.c); strings point into c. Returns 0, or -1
+ * with err naming a list longer than the protocol carries. *empty says
+ * whether there is nothing to send (never: the device rules always are). */
 int cf_setup(const struct cfg *c, struct proto_setup *out, bool *empty, struct err *err);
 
 /* out->devrules from c's linux.resources.devices and runc's default

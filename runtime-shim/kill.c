@@ -1,5 +1,6 @@
 /* mvrun kill [--all] ID [SIGNAL]: signal mvm, which forwards every catchable
- * signal to the container's process; SIGKILL ends mvm and so the VM.
+ * signal to the container's process; SIGKILL ends mvm and so the VM. --all
+ * asks mvinit to signal every process in the container's cgroup.
  *
  * Before start there is no process in the guest to forward to, and mvm
  * ignores forwarded signals then; runc's created container would die of a
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime-shim/guestcg.h"
 #include "runtime-shim/shim.h"
 
 /* Signals whose default action does not end a process (0 only checks). */
@@ -56,8 +58,15 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct err *err)
 			return 0;
 		return err_set(err, 1, "container not running"), 1;
 	}
-	/* --all: every process of the container is in the VM, which SIGKILL
-	 * ends; other signals reach the container's init, as without it. */
+	/* --all, as runc's: every process in the container's cgroup, which
+	 * is in the guest (an UPDATE with the signal); SIGKILL ends the VM and
+	 * so all of them. A paused guest cannot answer: mvm forwards the
+	 * signal to the process once it is thawed. */
+	if (all && now == STORE_RUNNING && sig != SIGKILL && sig != 0) {
+		const struct proto_update u = { .signal = (uint32_t)sig };
+		store_free(&st);
+		return gcg_send(g, id, &u, "kill --all", err) < 0 ? err->status : 0;
+	}
 	if (now == STORE_CREATED && sig != SIGKILL && !harmless(sig)) {
 		shim_debug(g, "kill %s: signal %d before start: ending the VM with SIGKILL", id, sig);
 		sig = SIGKILL;

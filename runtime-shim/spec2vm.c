@@ -109,13 +109,24 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 				   v, S2V_MEM_OVERHEAD_MIB, (unsigned long long)limit_mib);
 		p->mem_mib = v;
 	} else if (c->lx.has_memory_limit) {
-		if (limit_mib < S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB)
-			return s2v_bad(err, "linux.resources.memory.limit",
-				   "%lld bytes is less than the %d MiB a microVM needs (%d MiB of guest "
-				   "RAM and %d MiB for mvm)",
-				   (long long)r->memory_limit, S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB,
-				   S2V_MIN_MEM_MIB, S2V_MEM_OVERHEAD_MIB);
-		p->mem_mib = limit_mib - S2V_MEM_OVERHEAD_MIB;
+		if (limit_mib >= S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB) {
+			p->mem_mib = limit_mib - S2V_MEM_OVERHEAD_MIB;
+		} else {
+			/* The VM still needs its RAM: mvm's host cgroup gets what
+			 * it takes, and the container's memory cgroup in the
+			 * guest (memory.max, SETUP) holds the workload to the
+			 * limit it asked for. */
+			int64_t vm = (int64_t)(S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB) << 20;
+			p->mem_mib = S2V_MIN_MEM_MIB;
+			p->res.memory_limit = vm;
+			if (p->res.memory_swap >= 0 && p->res.memory_swap < vm)
+				p->res.memory_swap = vm;
+			s2v_note(p, "linux.resources.memory.limit: %lld bytes is less than the %d MiB "
+				    "a microVM needs: the VM gets %d MiB of RAM and mvm's cgroup %d "
+				    "MiB; the container's cgroup in the guest holds it to the limit",
+				 (long long)r->memory_limit, S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB,
+				 S2V_MIN_MEM_MIB, S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB);
+		}
 	}
 	uint64_t host = host_ram_mib();
 	if (p->mem_mib > host)
@@ -248,8 +259,9 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct err *err)
 	 * the container's pids cgroup in the guest (SETUP), not to the host's. */
 	p->res.pids_limit = -1;
 	for (int i = 0; i < l->nunapplied; i++)
-		s2v_note(p, "linux.resources.%s: not applied (mvrun applies memory limit and swap, cpu "
-			    "quota, period, shares, cpus and mems, pids and devices)",
+		s2v_note(p, "linux.resources.%s: not applied (the guest kernel has no such control; "
+			    "mvrun applies memory limit, reservation and swap, cpu quota, period, "
+			    "shares, cpus and mems, pids, devices and unified)",
 			 l->unapplied[i]);
 	if (l->has_intel_rdt || l->has_personality)
 		s2v_note(p, "linux.intelRdt and linux.personality: not applied");

@@ -68,6 +68,9 @@ struct s2v_plan {
 	const char *netns_path;     /* or names one to join (points into the cfg), or NULL */
 	const char *cgroups_path;   /* linux.cgroupsPath (points into the cfg), or NULL */
 	struct cg_resources res;    /* what to apply to that cgroup */
+	bool cgroupfs;              /* a cgroup mount at /sys/fs/cgroup: mvinit mounts the
+				     * container's cgroup2 there (SETUP) */
+	uint32_t cgroupfs_flags;    /* its PROTO_MOUNT_RO, _NOSUID, _NODEV, _NOEXEC */
 	char *notes[S2V_MAX_NOTES]; /* accepted, not applied yet: one line each */
 	int nnotes;
 	struct s2v_file files[S2V_MAX_FILES];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime-shim/confine.h"
+#include "runtime-shim/guestcg.h"
 #include "runtime-shim/spec2vm_int.h"
 
 static int process_args(const struct cfg_process *pr, struct s2v_plan *p, struct err *err)
@@ -35,10 +36,25 @@ oom:
 	return err_set(err, CFG_EXIT, "out of memory building mvm's command line");
 }
 
+/* The container's cgroup in the guest: its files (guestcg.c), and the
+ * config's cgroup mount at /sys/fs/cgroup (s2v_mounts found it). */
+static int s2v_guest_cgroup(const struct cfg *c, struct s2v_plan *p, struct gcg_files *cgf,
+			    struct proto_setup *setup, struct err *err)
+{
+	if (gcg_build(&c->lx, p->cpus, cgf, err) < 0)
+		return -1;
+	setup->ncgfiles = cgf->n;
+	memcpy(setup->cgfiles, cgf->f, cgf->n * sizeof(cgf->f[0]));
+	setup->cgroupfs = p->cgroupfs ? "/sys/fs/cgroup" : "";
+	setup->cgroupfs_flags = p->cgroupfs_flags;
+	return 0;
+}
+
 int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 		struct err *err)
 {
-	static struct proto_setup setup; /* large; strings point into c */
+	static struct proto_setup setup; /* large; strings point into c and cgf */
+	static struct gcg_files cgf;
 	struct proto_confine conf;
 	struct sc_prog prog;
 	int unknown;
@@ -53,7 +69,8 @@ int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_pla
 	int r = proto_encode_confine(&p->confine, &conf);
 	sc_free(&prog);
 	if (r < 0 || cf_setup(c, &setup, &empty, err) < 0 ||
-	    (!empty && proto_encode_setup(&p->confine, &setup) < 0))
+	    s2v_guest_cgroup(c, p, &cgf, &setup, err) < 0 ||
+	    ((!empty || setup.ncgfiles || setup.cgroupfs[0]) && proto_encode_setup(&p->confine, &setup) < 0))
 		return err->status ? -1 : s2v_bad(err, "linux", "the confinement does not fit in a "
 						  "control message");
 	if (c->lx.ndevices)

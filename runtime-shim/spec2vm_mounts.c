@@ -206,12 +206,51 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 	return add_mountpoint(p, dest, true, err);
 }
 
+/* The mounts below a read-only rbind's source, each shared on its own
+ * with the bind's other options (opts, without ro) at the same place under
+ * dest, after the top share: the guest sees a share as one filesystem, so
+ * this is what keeps them writable, as under runc. Beyond mvm's share limit
+ * (or a path mvm cannot share) they stay read-only, with a note. */
+static int rw_submounts(const char *f, const char *src, const char *dest, const char *opts,
+			struct s2v_plan *p, int *nvol, struct err *err)
+{
+	char real[PATH_MAX], line[4096], mp[PATH_MAX];
+	FILE *mi;
+	size_t rl;
+	int ret = 0;
+	if (!realpath(src, real) || !(mi = fopen("/proc/self/mountinfo", "re")))
+		return 0;
+	rl = strlen(real);
+	while (!ret && fgets(line, sizeof(line), mi)) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ...: octal escapes (a space,
+		 * a tab) are left out, as mvm cannot share such a path either. */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+		    strncmp(mp, real, rl) || (rl > 1 && mp[rl] != '/') || !mp[rl] || !strcmp(mp, real))
+			continue;
+		const char *rel = mp + (rl > 1 ? rl : 0);
+		if (strchr(mp, '\\') || strchr(mp, ':') || strchr(dest, ':') || *nvol >= S2V_MAX_VOLUMES) {
+			s2v_note(p, "%s: %s is mounted below the read-only bind's source: it is read-only "
+				    "in the container too (%s)", f, mp,
+				 *nvol >= S2V_MAX_VOLUMES ? "mvm shares no more directories"
+							  : "mvm cannot share its path");
+			continue;
+		}
+		++*nvol;
+		if (s2v_push(p, "--volume") < 0 ||
+		    s2v_push(p, "%s:%s%s%s%s", mp, strcmp(dest, "/") ? dest : "", rel, *opts ? ":" : "",
+			     opts) < 0)
+			ret = err_set(err, CFG_EXIT, "out of memory");
+	}
+	fclose(mi);
+	return ret;
+}
+
 static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest,
 		      const struct s2v_inputs *in, struct s2v_plan *p, int *nvol,
 		      struct err *err)
 {
 	char src[PATH_MAX], fs[64];
-	bool ro = false;
+	bool ro = false, rro = false, rbind = false;
 	unsigned restricted = 0; /* bit i: guest_only[i] */
 	const char *prop = NULL; /* the last one, as runc applies each in turn */
 	snprintf(fs, sizeof(fs), "%s.source", f);
@@ -223,9 +262,11 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	for (int i = 0; i < m->noptions; i++) {
 		const char *o = m->options[i];
 		if (!strcmp(o, "ro") || !strcmp(o, "rro"))
-			ro = true;
+			ro = true, rro = o[1] == 'r';
 		else if (!strcmp(o, "rw") || !strcmp(o, "rrw"))
-			ro = false;
+			ro = rro = false;
+		else if (!strcmp(o, "rbind"))
+			rbind = true;
 		else if (in_list(o, guest_only, sizeof(guest_only) / sizeof(guest_only[0])))
 			for (unsigned k = 0; k < 3; k++)
 				restricted |= !strcmp(o, guest_only[k]) << k;
@@ -266,14 +307,36 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
 	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, mo) < 0)
 		return err_set(err, CFG_EXIT, "out of memory");
-	return add_mountpoint(p, dest, false, err);
+	if (add_mountpoint(p, dest, false, err) < 0)
+		return -1;
+	/* rbind,ro: runc 1.1 remounts the top read-only and leaves what is
+	 * mounted below as it is ("rro" is the recursive one). */
+	return ro && !rro && rbind ? rw_submounts(f, src, dest, mo + (ml > 3 ? 4 : 3), p, nvol, err)
+				   : 0;
+}
+
+/* The cgroup mount's flags, for mvinit to mount the container's cgroup2
+ * with: read-only unless an "rw" comes after any "ro" (runc's default
+ * spec asks for ro; a mount that does not say rw gets it too). */
+static void cgroupfs_flags(const struct cfg_mount *m, struct s2v_plan *p)
+{
+	uint32_t fl = PROTO_MOUNT_RO;
+	for (int i = 0; i < m->noptions; i++) {
+		const char *o = m->options[i];
+		fl = !strcmp(o, "rw") ? fl & ~(uint32_t)PROTO_MOUNT_RO
+		   : !strcmp(o, "ro") ? fl | PROTO_MOUNT_RO
+		   : !strcmp(o, "nosuid") ? fl | PROTO_MOUNT_NOSUID
+		   : !strcmp(o, "nodev") ? fl | PROTO_MOUNT_NODEV
+		   : !strcmp(o, "noexec") ? fl | PROTO_MOUNT_NOEXEC : fl;
+	}
+	p->cgroupfs = true;
+	p->cgroupfs_flags = fl;
 }
 
 int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
 	       struct err *err)
 {
 	int nvol = 0, n[2] = { 0, 0 };
-	bool cgroupfs = false;
 	for (int i = 0; i < c->nmounts; i++) {
 		const struct cfg_mount *m = &c->mounts[i];
 		char f[32], dest[PATH_MAX];
@@ -296,7 +359,7 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 			/* runc makes every mount point before the root goes read-only. */
 			if (add_mountpoint(p, dest, false, err) < 0)
 				return -1;
-			cgroupfs = true;
+			cgroupfs_flags(m, p);
 			continue;
 		}
 		/* The host's devtmpfs is not the guest's: /dev is a tmpfs, as runc's. */
@@ -311,8 +374,6 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 				       "directories with bind mounts; proc, sysfs, devpts, mqueue and tmpfs "
 				       "are the guest's own)", m->type, dest);
 	}
-	if (cgroupfs)
-		s2v_note(p, "mounts: the guest has no cgroup filesystem at /sys/fs/cgroup yet");
 	drop_covered(c, p);
 	return 0;
 }

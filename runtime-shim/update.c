@@ -2,20 +2,19 @@
  * [--cpu-period N] [--cpu-share N] [--cpuset-cpus L] [--cpuset-mems L]
  * [--pids-limit N] ID: change a container's cgroup limits, as runc does.
  *
- * A running VM keeps its RAM and its vCPUs: the cgroup around mvm can
- * change, the guest cannot. So a memory limit below what the VM already has
- * (guest RAM plus mvm's overhead) is refused, a larger one only raises the
- * host's ceiling, and CPU changes throttle the vCPU threads on the host
- * without adding vCPUs. pids.limit goes to the container's pids cgroup in
- * the guest (an UPDATE through mvm's control socket), never to mvm's own
- * threads on the host. */
+ * The limits land where the container's processes are: the container's
+ * cgroup v2 in the guest (an UPDATE through mvm's control socket, the
+ * files guestcg.c makes: memory.max, memory.low, cpu.max, cpu.weight,
+ * pids.max and the unified keys). A running VM keeps its RAM and its
+ * vCPUs, so the cgroup around mvm on the host gets a memory limit no lower
+ * than what the VM has (guest RAM plus mvm's overhead), and CPU changes
+ * throttle the vCPU threads there too; pids never go to mvm's own threads. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
 #include "runtime-shim/config_json.h"
+#include "runtime-shim/guestcg.h"
 #include "runtime-shim/shim.h"
 #include "runtime-shim/spec2vm.h"
 
@@ -67,76 +67,38 @@ static const char *opt_name(const struct option *opts, int val)
 	return "?";
 }
 
-/* What a running VM cannot take: checked before anything is written. */
-static int check(struct shim_ctx *g, const struct store_state *st, const struct cg_resources *r,
-		 struct err *err)
+/* What a running VM cannot take: checked before anything is written. A
+ * memory limit below the VM's own size holds the container in the guest;
+ * mvm's cgroup keeps what the VM needs. */
+static int check(struct shim_ctx *g, const struct store_state *st, struct cg_resources *r,
+		 const struct gcg_files *f, struct err *err)
 {
-	uint64_t need = (st->mem_mib + S2V_MEM_OVERHEAD_MIB) << 20;
-	if (r->memory_limit >= 0 && (uint64_t)r->memory_limit < need)
-		return err_set(err, 1, "update: memory limit %lld bytes: the VM has %llu MiB of RAM, "
-					 "which cannot change while it runs; the limit must be at "
-					 "least %llu MiB (RAM plus mvm's %d MiB)",
-				 (long long)r->memory_limit, (unsigned long long)st->mem_mib,
-				 (unsigned long long)(need >> 20), S2V_MEM_OVERHEAD_MIB);
-	if (r->memory_limit >= 0)
-		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM; the new limit applies to "
-			     "mvm on the host", st->id, (unsigned long long)st->mem_mib);
-	if (r->pids_limit >= 0 && store_current(st) == STORE_PAUSED)
-		return err_set(err, 1, "update: pids limit: container \"%s\" is paused, and its "
-					 "guest applies the limit; resume it first", st->id);
+	int64_t need = (int64_t)(st->mem_mib + S2V_MEM_OVERHEAD_MIB) << 20;
+	if (f->n && store_current(st) == STORE_PAUSED)
+		return err_set(err, 1, "update: %s: container \"%s\" is paused, and its guest "
+					 "applies the limit; resume it first",
+				 !strcmp(f->f[0].name, "pids.max") ? "pids limit" : f->f[0].name, st->id);
+	if (r->memory_limit > need)
+		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM, below the new limit",
+			  st->id, (unsigned long long)st->mem_mib);
+	if (r->memory_limit >= 0 && r->memory_limit < need)
+		r->memory_limit = need;
+	if (r->memory_swap >= 0 && r->memory_swap < r->memory_limit)
+		r->memory_swap = r->memory_limit;
 	if (r->cpu_quota > 0 || r->cpuset_cpus)
 		shim_warn(g, "update %s: the VM keeps its %d vCPUs; CPU limits throttle them on the "
 			     "host", st->id, st->cpus);
 	return 0;
 }
 
-#define GUEST_REPLY_MS 30000
-
-/* The pids limit to the guest: UPDATE on mvm's control socket, answered
- * EXEC_EXIT (applied) or EXEC_ERROR (why not). Returns 0 or -1 with err. */
-static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct err *err)
+/* The guest's cgroup files: an UPDATE through mvm (gcg_send). */
+static int guest_update(struct shim_ctx *g, const char *id, const struct gcg_files *f,
+			struct err *err)
 {
-	char sock[4096];
-	struct proto_buf b = { 0 };
-	uint8_t in[PROTO_HDR_LEN + 1024];
-	size_t got = 0;
-	struct proto_hdr h = { 0 };
-	int fd = -1, r = -1;
-	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
-	    (fd = shim_unix_connect(sock, "update: connect to mvm's control socket", err)) < 0)
-		return -1;
-	if (proto_encode_update(&b, 0, max) < 0 || write(fd, b.data, b.len) != (ssize_t)b.len) {
-		err_sys(err, 1, errno, "update: send the pids limit to mvm");
-		goto out;
-	}
-	while (got < PROTO_HDR_LEN || got < PROTO_HDR_LEN + h.len) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-		if (poll(&p, 1, GUEST_REPLY_MS) <= 0) {
-			err_set(err, 1, "update: the guest did not answer within %d s", GUEST_REPLY_MS / 1000);
-			goto out;
-		}
-		if ((n = read(fd, in + got, sizeof(in) - got)) <= 0)
-			break;
-		got += (size_t)n;
-		if (got >= PROTO_HDR_LEN && (proto_parse_hdr(in, &h) < 0 || h.len > sizeof(in) - PROTO_HDR_LEN))
-			break;
-	}
-	uint32_t rid, v;
-	const char *msg;
-	if (got < PROTO_HDR_LEN + h.len || got < PROTO_HDR_LEN)
-		err_set(err, 1, "update: mvm closed its control socket without an answer");
-	else if (h.type == PROTO_EXEC_EXIT && proto_decode_pair(in + PROTO_HDR_LEN, h.len, &rid, &v) == 0)
-		r = 0;
-	else if (h.type == PROTO_EXEC_ERROR &&
-		 proto_decode_exec_error(in + PROTO_HDR_LEN, h.len, &rid, &v, &msg) == 0)
-		err_set(err, 1, "update: pids limit: %s", msg);
-	else
-		err_set(err, 1, "update: a malformed answer from mvm");
-out:
-	proto_buf_free(&b);
-	close(fd);
-	return r;
+	static struct proto_update u; /* large */
+	u = (struct proto_update){ .ncgfiles = f->n };
+	memcpy(u.cgfiles, f->f, f->n * sizeof(f->f[0]));
+	return gcg_send(g, id, &u, "update", err);
 }
 
 int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err)
@@ -152,6 +114,7 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err)
 	struct cg_resources *r = &c.lx.resources;
 	*r = (struct cg_resources){ .memory_limit = -1, .memory_swap = -1, .cpu_quota = -1,
 				    .pids_limit = -1 };
+	c.lx.memory_reservation = -1;
 	const char *file = NULL;
 	int64_t v = 0;
 	int o;
@@ -202,6 +165,7 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err)
 	}
 	const char *id = argv[optind];
 	struct store_state st;
+	static struct gcg_files files; /* large */
 	int lock = store_lock(g->root, id, err);
 	if (lock < 0)
 		goto out;
@@ -209,8 +173,8 @@ int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err)
 		struct cg_layout l;
 		if (store_current(&st) == STORE_STOPPED)
 			err_set(err, 1, "container \"%s\" is not running", id);
-		else if (check(g, &st, r, err) == 0 &&
-			 (r->pids_limit < 0 || guest_pids(g, id, (uint64_t)r->pids_limit, err) == 0)) {
+		else if (gcg_build(&c.lx, 0, &files, err) == 0 && check(g, &st, r, &files, err) == 0 &&
+			 (!files.n || guest_update(g, id, &files, err) == 0)) {
 			bool host = r->memory_limit >= 0 || r->memory_swap >= 0 || r->cpu_quota >= 0 ||
 				    r->cpu_period || r->cpu_shares || r->cpuset_cpus || r->cpuset_mems;
 			r->pids_limit = -1; /* never on mvm's own threads */

@@ -87,9 +87,8 @@ static void error_to_client(struct exec_slot *s, const char *msg)
 static void update(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	struct ctr *c = s->c;
-	uint32_t ignored;
-	uint64_t pids_max;
-	if (proto_decode_update(p, h->len, &ignored, &pids_max) < 0) {
+	struct proto_update u;
+	if (proto_decode_update(p, h->len, &u) < 0) {
 		error_to_client(s, "malformed update request");
 		return;
 	}
@@ -97,7 +96,8 @@ static void update(struct exec_slot *s, const struct proto_hdr *h, const uint8_t
 		error_to_client(s, "the container is not running");
 		return;
 	}
-	if (proto_encode_update(&c->out, id_of(s), pids_max) < 0) {
+	u.id = id_of(s);
+	if (proto_encode_update(&c->out, &u) < 0) {
 		c->out.failed = 0; /* that message alone was dropped: the request fails */
 		error_to_client(s, "the update does not fit in the guest's control stream");
 		return;

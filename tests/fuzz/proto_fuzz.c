@@ -157,6 +157,11 @@ static void fuzz_confine(const uint8_t *p, size_t len)
 			      "a sysctl outside the payload");
 		for (uint32_t i = 0; i < s.ndevices; i++)
 			check(inside(s.devices[i].path, p, len), "a device path outside the payload");
+		check(s.ncgfiles <= PROTO_MAX_CGFILES && inside(s.cgroupfs, p, len),
+		      "cgroup files beyond their limits");
+		for (uint32_t i = 0; i < s.ncgfiles; i++)
+			check(proto_cgfile_name_ok(s.cgfiles[i].name) &&
+				      inside(s.cgfiles[i].value, p, len), "a bad cgroup file");
 		check(proto_encode_setup(&b, &s) == 0, "setup does not re-encode");
 		same_bytes(&b, PROTO_SETUP, p, len);
 		proto_buf_free(&b);
@@ -219,10 +224,13 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 		same_bytes(&b, PROTO_NET, p, len);
 		proto_buf_free(&b);
 	}
-	uint64_t pids;
-	if (proto_decode_update(p, len, &id, &pids) == 0) {
-		check(len == 12, "update accepted with the wrong length");
-		check(proto_encode_update(&b, id, pids) == 0, "update does not re-encode");
+	static struct proto_update u;
+	if (proto_decode_update(p, len, &u) == 0) {
+		check(u.ncgfiles <= PROTO_MAX_CGFILES, "update beyond its limits");
+		for (uint32_t i = 0; i < u.ncgfiles; i++)
+			check(proto_cgfile_name_ok(u.cgfiles[i].name) &&
+				      inside(u.cgfiles[i].value, p, len), "a bad cgroup file in an update");
+		check(proto_encode_update(&b, &u) == 0, "update does not re-encode");
 		same_bytes(&b, PROTO_UPDATE, p, len);
 		proto_buf_free(&b);
 	}
@@ -271,7 +279,9 @@ static void write_seeds(const char *dir)
 		.sysctl_key = { "net.ipv4.ip_forward" }, .sysctl_value = { "1" }, .ndevices = 1,
 		.devices = { { "/dev/fuse", 'c', 10, 229, 0666, 0, 0 } }, .ndevrules = 2,
 		.devrules = { { 1, 'c', 1, 3, 7 }, { 0, 'b', PROTO_DEV_ANY, PROTO_DEV_ANY, 4 } },
-		.pids_max = 20 };
+		.ncgfiles = 2, .cgfiles = { { "pids.max", "20" }, { "memory.max", "33554432" } },
+		.cgroupfs = "/sys/fs/cgroup", .cgroupfs_flags = PROTO_MOUNT_RO };
+	static const struct proto_update update = { 3, 1, { { "pids.max", "20" } }, 15 };
 	mkdir(dir, 0755);
 	struct proto_net net = { .flags = PROTO_NET_UP, .mtu = 1500,
 				 .mac = { 2, 0x42, 10, 88, 0, 5 }, .naddrs = 1,
@@ -302,7 +312,7 @@ static void write_seeds(const char *dir)
 		case 13: proto_encode_pair(&b, PROTO_EXEC_SIGNAL, 3, 15); break;
 		case 14: proto_encode_confine(&b, &conf); break;
 		case 15: proto_encode_exec_confine(&b, 3, &conf); break;
-		case 16: proto_encode_update(&b, 3, 20); break;
+		case 16: proto_encode_update(&b, &update); break;
 		case 17: proto_encode_hooks(&b, &hooks); break;
 		default: proto_encode_setup(&b, &setup); break;
 		}

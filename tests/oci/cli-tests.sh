@@ -43,8 +43,11 @@ assert sc["enabled"] and "SCMP_ACT_ERRNO" in sc["actions"] and "SCMP_ACT_NOTIFY"
 assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]
 a = f["annotations"]
 assert "linux.uidMappings" in a["org.mvrun.applied-in-guest"] and "idmapped mounts" in a["org.mvrun.refused"], a
-for r in ("blockIO", "hugepageLimits", "rdma", "unified", "memory.swappiness", "memory.kernelTCP", "memory.disableOOMKiller"):
+for r in ("blockIO", "hugepageLimits", "rdma", "memory.swappiness", "memory.kernelTCP", "memory.disableOOMKiller"):
     assert r in a["org.mvrun.not-applied-yet"], (r, a["org.mvrun.not-applied-yet"])
+for r in ("unified", "memory.reservation", "memory.max", "cpu.max", "kill --all"):
+    assert r in a["org.mvrun.applied-in-guest"], (r, a["org.mvrun.applied-in-guest"])
+assert "unified" not in a["org.mvrun.not-applied-yet"], a["org.mvrun.not-applied-yet"]
 assert "--interval" in a["org.mvrun.events"] and "--debug" in a["org.mvrun.logging"], a
 ' "$T_OUT" 2>"$W/py.err"; then
 	t_ok "features prints the OCI features JSON"
@@ -134,6 +137,12 @@ bad_config "seccomp with an unknown architecture" \
 bad_config "a device rule with an empty access (runc's refusal)" \
 	'c["linux"]["resources"]["devices"] = [{"allow": False, "access": ""}]' \
 	'linux.resources.devices\[0\].access: cannot be empty'
+bad_config "a unified key with a slash (runc's refusal)" \
+	'c["linux"]["resources"]["unified"] = {"../memory.max": "1"}' \
+	'linux.resources.unified\["../memory.max"\]: unified resource "../memory.max" must be a file name \(no slashes\)'
+bad_config "a unified key without a controller (runc's refusal)" \
+	'c["linux"]["resources"]["unified"] = {"memory": "1"}' \
+	'linux.resources.unified\["memory"\]: unified resource "memory" must be in the form CONTROLLER.PARAMETER'
 bad_config "a device without its minor" \
 	'c["linux"]["devices"] = [{"path": "/dev/x", "type": "c", "major": 1}]' 'linux.devices\[0\].minor: required'
 # User namespaces: the maps mvinit makes one with, checked before any VM boots.

@@ -103,6 +103,21 @@ for m in c['mounts']:
 both "a read-only root without a /tmp mount has a read-only /tmp; a read-only /dev has its nodes" s4 m4 0 \
 	'out:^tmp-ro$' 'out:^run-ro$' 'out:^dev-nodes$' 'out:^dev-ro$'
 
+# --- rbind,ro: only the top mount is read-only, as runc 1.1's ---------------
+# What is mounted below the source stays as it is (writable here); "rro"
+# would make it read-only too.
+mkdir -p "$W/rosrc/sub"
+mount -t tmpfs tmpfs "$W/rosrc/sub"
+bundle s6 '["sh", "-c", "touch /ro/top || echo top-ro; touch /ro/sub/x && echo sub-rw"]' "
+c['mounts'].append({'destination': '/ro', 'type': 'bind', 'source': '$W/rosrc', 'options': ['rbind', 'ro']})
+"
+both "rbind,ro: the top is read-only, a mount below its source stays writable" s6 m6 0 \
+	'out:^top-ro$' 'out:^sub-rw$'
+[ -e "$W/rosrc/sub/x" ] && [ ! -e "$W/rosrc/top" ] &&
+	t_ok "rbind,ro: the write below landed in the host's submount, none in the top" ||
+	t_bad "rbind,ro: the write below landed in the host's submount, none in the top" "$(ls -AR "$W/rosrc")"
+umount "$W/rosrc/sub"
+
 # --- the root as runc enters it: nothing of the initramfs's is left ---------
 # runc pivots into the root and detaches the old one, so a process that
 # makes a user namespace finds no procfs without the masked paths over it

@@ -75,16 +75,17 @@ rt delete --force c1
 # --- linux.resources.pids.limit: the container's pids cgroup in the guest --
 # The process forks nothing once up (exec sleep): a loop forking at the limit
 # would race the exec's fork loop for the last pid and die.
-bundle b2 '["sh", "-c", "grep pids /proc/self/cgroup; echo up; exec sleep 1000"]' "
+bundle b2 '["sh", "-c", "cat /proc/self/cgroup; echo up; exec sleep 1000"]' "
 c['linux']['resources'] = {'pids': {'limit': 20}}
 "
 create c2 b2
 rt start c2
 wait_out c2 '^up$'
 cp "$W/c2.out" "$T_OUT"; cp "$W/c2.err" "$T_ERR"; T_STATUS=0
-t_check "pids: the process is in the container's pids cgroup" 0 'out:^[0-9]+:pids:/c$'
-rt exec c2 grep pids /proc/self/cgroup
-t_check "pids: an exec'd process too" 0 'out:^[0-9]+:pids:/c$'
+# cgroup v2, namespaced at the container's cgroup (devices stays on v1).
+t_check "cgroup: the process sees its own cgroup as the root (0::/)" 0 'out:^0::/$' '!out:/c$'
+rt exec c2 cat /proc/self/cgroup /sys/fs/cgroup/pids.max
+t_check "cgroup: an exec'd process too, with pids.max 20 at /sys/fs/cgroup" 0 'out:^0::/$' 'out:^20$'
 rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 60 & done; echo loop-done'
 t_check "pids: with pids.limit 20, forking 40 background sleeps fails (the shell gives up)" 2 \
 	'err:can.t fork: Resource temporarily unavailable' '!out:loop-done'
@@ -102,7 +103,78 @@ rt update --pids-limit -1 c2
 t_check "update --pids-limit -1 lifts the limit" 0 errlines:0
 rt exec c2 sh -c 'for i in $(seq 1 40); do sleep 600 & done; echo forked-40'
 t_check "pids: without a limit the loop forks them all" 0 'out:^forked-40$' errlines:0
+rt exec c2 cat /sys/fs/cgroup/pids.max
+t_check "cgroup: update's pids limit is what the container reads" 0 'out:^max$'
 rt delete --force c2
+t_check "pids: delete --force" 0 errlines:0
+[ ! -e "$ROOT/c2" ] && t_ok "pids: nothing left" || t_bad "pids: nothing left" "$(ls -A "$ROOT")"
+
+# --- the container's cgroup v2 in the guest: the limits runtimes size from ---
+bundle b16 '["sh", "-c", "cd /sys/fs/cgroup && for f in memory.max memory.low memory.high cpu.max cpu.weight pids.max cpuset.cpus; do echo $f=$(cat $f); done; grep \" /sys/fs/cgroup \" /proc/mounts; echo 1 > /sys/fs/cgroup/pids.max || echo ro-refused; echo up; exec sleep 1000"]' "
+c['linux']['resources'] = {'memory': {'limit': 100 * 1024 * 1024, 'reservation': 50 * 1024 * 1024},
+                           'cpu': {'quota': 50000, 'period': 100000, 'shares': 1024},
+                           'pids': {'limit': 30}, 'unified': {'memory.high': '90000000'}}
+"
+create c16 b16
+rt start c16
+wait_out c16 '^up$'
+cp "$W/c16.out" "$T_OUT"; cp "$W/c16.err" "$T_ERR"; T_STATUS=0
+t_check "cgroup: memory, cpu and pids limits in the container's /sys/fs/cgroup" 0 \
+	'out:^memory.max=104857600$' 'out:^memory.low=52428800$' 'out:^memory.high=89997312$' \
+	'out:^cpu.max=50000 100000$' 'out:^cpu.weight=39$' 'out:^pids.max=30$' \
+	'out:^cgroup2? /sys/fs/cgroup cgroup2 ro,' 'out:^ro-refused$'
+# Below the VM's own RAM: the guest's cgroup takes it, mvm's keeps the VM's.
+rt update --memory $((48 * 1024 * 1024)) --cpu-quota 20000 c16
+t_check "update --memory below the VM's RAM" 0 errlines:0
+rt exec c16 cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max
+t_check "update: the container reads the new memory.max and cpu.max" 0 'out:^50331648$' \
+	'out:^20000 100000$' errlines:0
+echo '{"unified": {"memory.high": "40000000"}}' >"$W/res16.json"
+rt update --resources "$W/res16.json" c16
+t_check "update --resources with unified keys" 0 errlines:0
+rt exec c16 cat /sys/fs/cgroup/memory.high
+t_check "update: unified memory.high applied" 0 'out:^39997440$'
+echo '{"unified": {"memory.nope": "1"}}' >"$W/res16.json"
+rt update --resources "$W/res16.json" c16
+t_check "update: an unknown unified key fails naming it" 1 'err:memory.nope' errlines:1
+rt delete --force c16
+t_check "cgroup: delete --force" 0 errlines:0
+
+# A unified key the guest kernel has no file for fails create, naming it.
+bundle b17 '["true"]' "
+c['linux']['resources'] = {'unified': {'memory.nope': '1'}}
+"
+create c17 b17
+t_check "cgroup: an unknown unified key fails create, naming it" 1 'err:memory.nope' errlines:1
+rt delete --force c17
+[ ! -e "$ROOT/c17" ] && t_ok "cgroup: the failed create leaves nothing" || t_bad "cgroup: the failed create leaves nothing" "$(ls -A "$ROOT")"
+
+# --- a memory limit below what a VM needs (runc's tests use 32 MiB) --------
+# busybox dd reads a whole block into one buffer: bs=48M touches 48 MiB,
+# which the 64 MiB VM can hand out but the container's cgroup cannot.
+bundle b18 '["dd", "if=/dev/zero", "of=/dev/null", "bs=48M", "count=1"]' "
+c['linux']['resources'] = {'memory': {'limit': 32 * 1024 * 1024}}
+"
+create c18 b18
+t_check "memory: a 32 MiB limit is accepted" 0 errlines:0
+rt start c18
+st=$(exited c18 b18)
+[ "$st" = 137 ] && t_ok "memory: past its 32 MiB the process is OOM-killed in the guest (137)" ||
+	t_bad "memory: past its 32 MiB the process is OOM-killed in the guest (137)" "status $st: $(cat "$W/c18.err")"
+rt delete c18
+t_check "memory: delete after the OOM kill" 0 errlines:0
+bundle b19 '["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"]' "
+c['linux']['resources'] = {'memory': {'limit': 32 * 1024 * 1024}}
+"
+create c19 b19
+rt start c19
+st=$(exited c19 b19)
+[ "$st" = 0 ] && t_ok "memory: under its 32 MiB limit the process runs (0)" ||
+	t_bad "memory: under its 32 MiB limit the process runs (0)" "status $st: $(cat "$W/c19.err")"
+rt delete c19
+t_check "memory: delete" 0 errlines:0
+[ ! -e "$ROOT/c18" ] && [ ! -e "$ROOT/c19" ] && t_ok "memory: nothing left" ||
+	t_bad "memory: nothing left" "$(ls -A "$ROOT")"
 
 # --- hooks that run in the container: createContainer, startContainer ------
 mkdir -p "$W/vol"

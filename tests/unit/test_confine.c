@@ -7,6 +7,7 @@
 
 #include "proto/confine.h"
 #include "runtime-shim/confine.h"
+#include "runtime-shim/guestcg.h"
 
 static const uint8_t bpf[24] = { 0x20, 0, 0, 0, 4, 0, 0, 0, 0x15, 0, 0, 1, 0x3e, 0, 0, 0xc0,
 				 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f };
@@ -149,7 +150,10 @@ Test(confine, setup_round_trip)
 				  .ndevrules = 2,
 				  .devrules = { { 0, 'a', PROTO_DEV_ANY, PROTO_DEV_ANY, 7 },
 						{ 1, 'c', 136, PROTO_DEV_ANY, PROTO_DEV_R | PROTO_DEV_W } },
-				  .pids_max = 20, .flags = PROTO_SETUP_PIDNS };
+				  .ncgfiles = 2,
+				  .cgfiles = { { "pids.max", "20" }, { "memory.max", "33554432" } },
+				  .cgroupfs = "/sys/fs/cgroup", .cgroupfs_flags = PROTO_MOUNT_RO,
+				  .flags = PROTO_SETUP_PIDNS };
 	cr_assert_eq(proto_encode_setup(&b, &s), 0);
 	const uint8_t *p = payload(&b, PROTO_SETUP, &len);
 	cr_assert_eq(proto_decode_setup(p, len, &d), 0);
@@ -172,8 +176,12 @@ Test(confine, setup_round_trip)
 	cr_assert_eq(d.devrules[1].major, 136);
 	cr_assert_eq(d.devrules[1].minor, PROTO_DEV_ANY);
 	cr_assert_eq(d.devrules[1].access, PROTO_DEV_R | PROTO_DEV_W);
-	cr_assert_eq(d.pids_max, 20);
 	cr_assert_eq(d.flags, PROTO_SETUP_PIDNS);
+	cr_assert_eq(d.ncgfiles, 2);
+	cr_assert_str_eq(d.cgfiles[0].name, "pids.max");
+	cr_assert_str_eq(d.cgfiles[1].value, "33554432");
+	cr_assert_str_eq(d.cgroupfs, "/sys/fs/cgroup");
+	cr_assert_eq(d.cgroupfs_flags, PROTO_MOUNT_RO);
 	for (size_t n = 0; n < len; n++)
 		cr_assert_eq(proto_decode_setup(p, n, &d), -1, "accepted %zu of %zu bytes", n, len);
 	/* A flag the guest does not know: refused both ways. */
@@ -202,10 +210,14 @@ Test(confine, setup_round_trip)
 		proto_buf_free(&bb);
 		bb = (struct proto_buf){ 0 };
 		/* The same bytes by hand: patch the last rule's field k (before
-		 * pids_max, the two empty id maps and the flags). */
-		cr_assert_eq(proto_encode_setup(&bb, &s), 0);
+		 * no cgroup files, no cgroupfs, the two empty id maps and the flags). */
+		struct proto_setup s2 = s;
+		s2.ncgfiles = 0;
+		s2.cgroupfs = "";
+		s2.cgroupfs_flags = 0;
+		cr_assert_eq(proto_encode_setup(&bb, &s2), 0);
 		uint8_t *q = (uint8_t *)payload(&bb, PROTO_SETUP, &blen);
-		size_t at = blen - 4 - 8 - 8 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
+		size_t at = blen - 4 - 8 - 4 - 5 - 4 - 20 + (k == 0 ? 0 : k == 1 ? 4 : k == 2 ? 8 : 16);
 		uint32_t v = k == 0 ? 2 : k == 1 ? 'u' : k == 2 ? 1u << 20 : 8;
 		q[at] = (uint8_t)v, q[at + 1] = (uint8_t)(v >> 8), q[at + 2] = (uint8_t)(v >> 16);
 		q[at + 3] = (uint8_t)(v >> 24);
@@ -454,34 +466,74 @@ Test(confine, config_checks)
 Test(confine, update_round_trip)
 {
 	struct proto_buf b = { 0 };
-	uint32_t id;
-	uint64_t max;
+	static struct proto_update u, d;
 	size_t len;
-	cr_assert_eq(proto_encode_update(&b, 5, 1ull << 40), 0);
+	u = (struct proto_update){ 5, 3, { { "memory.max", "33554432" }, { "cpu.max", "50000 100000" },
+					   { "pids.max", "max" } }, 10 };
+	cr_assert_eq(proto_encode_update(&b, &u), 0);
 	const uint8_t *p = payload(&b, PROTO_UPDATE, &len);
-	cr_assert_eq(len, 12);
-	cr_assert_eq(proto_decode_update(p, len, &id, &max), 0);
-	cr_assert_eq(id, 5);
-	cr_assert_eq(max, 1ull << 40);
+	cr_assert_eq(proto_decode_update(p, len, &d), 0);
+	cr_assert_eq(d.id, 5);
+	cr_assert_eq(d.ncgfiles, 3);
+	cr_assert_str_eq(d.cgfiles[0].name, "memory.max");
+	cr_assert_str_eq(d.cgfiles[0].value, "33554432");
+	cr_assert_str_eq(d.cgfiles[1].value, "50000 100000");
+	cr_assert_str_eq(d.cgfiles[2].name, "pids.max");
+	cr_assert_eq(d.signal, 10, "kill --all's signal");
 	for (size_t n = 0; n < len; n++)
-		cr_assert_eq(proto_decode_update(p, n, &id, &max), -1);
+		cr_assert_eq(proto_decode_update(p, n, &d), -1);
+	proto_buf_free(&b);
+	b = (struct proto_buf){ 0 };
+	struct proto_update sig = { .signal = 65 };
+	cr_assert_eq(proto_encode_update(&b, &sig), -1, "no signal 65");
+	proto_buf_free(&b);
+	b = (struct proto_buf){ 0 };
+	sig.signal = 64;
+	cr_assert_eq(proto_encode_update(&b, &sig), 0);
+	uint8_t *qs = (uint8_t *)payload(&b, PROTO_UPDATE, &len);
+	qs[len - 4] = 65;
+	cr_assert_eq(proto_decode_update(qs, len, &d), -1, "decoded signal 65");
+	proto_buf_free(&b);
+	/* The guest writes name in the container's cgroup directory: nothing
+	 * that leads out of it goes, either way. */
+	u.cgfiles[1].name = "../cgroup.procs";
+	cr_assert_eq(proto_encode_update(&b, &u), -1);
+	proto_buf_free(&b);
+	b = (struct proto_buf){ 0 };
+	u.cgfiles[1].name = "cpu.ma/";
+	u.ncgfiles = 2;
+	struct proto_update ok = u;
+	ok.cgfiles[1].name = "cpu.max";
+	cr_assert_eq(proto_encode_update(&b, &ok), 0);
+	uint8_t *q = (uint8_t *)payload(&b, PROTO_UPDATE, &len);
+	uint8_t *at = memmem(q, len, "cpu.max", 7);
+	cr_assert_not_null(at);
+	at[6] = '/';
+	cr_assert_eq(proto_decode_update(q, len, &d), -1, "decoded a name with a slash");
+	proto_buf_free(&b);
+	u.ncgfiles = PROTO_MAX_CGFILES + 1;
+	cr_assert_eq(proto_encode_update(&b, &u), -1);
 	proto_buf_free(&b);
 }
 
 Test(confine, pids_limit_in_setup)
 {
 	static struct proto_setup s;
+	static struct gcg_files f;
 	struct err err = { 0 };
 	bool empty;
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
 	      " 'linux': {'resources': {'pids': {'limit': 20}}}}");
 	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
-	cr_assert_eq(s.pids_max, 20);
-	cr_assert_not(empty, "a pids limit alone makes a SETUP");
+	cr_assert_eq(gcg_build(&cfg.lx, 1, &f, &err), 0);
+	cr_assert_eq(f.n, 1);
+	cr_assert_str_eq(f.f[0].name, "pids.max");
+	cr_assert_str_eq(f.f[0].value, "20");
 	cfg_free(&cfg);
 	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'}}");
 	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
-	cr_assert_eq(s.pids_max, 0);
+	cr_assert_eq(gcg_build(&cfg.lx, 1, &f, &err), 0);
+	cr_assert_eq(f.n, 0);
 	cr_assert_not(empty, "runc's default device rules always go");
 	cfg_free(&cfg);
 }
@@ -502,4 +554,52 @@ Test(confine, pid_namespace_in_setup)
 	cr_assert_eq(cf_setup(&cfg, &s, &empty, &err), 0);
 	cr_assert_eq(s.flags, 0);
 	cfg_free(&cfg);
+}
+
+/* linux.resources as runc's cgroup v2 driver writes them, then unified. */
+Test(confine, guest_cgroup_files)
+{
+	static struct gcg_files f;
+	struct err err = { 0 };
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
+	      " 'linux': {'resources': {'memory': {'limit': 33554432, 'reservation': 16777216,"
+	      " 'swap': 67108864}, 'cpu': {'quota': 50000, 'period': 100000, 'shares': 1024,"
+	      " 'cpus': '2-3', 'mems': '0'}, 'pids': {'limit': 30},"
+	      " 'unified': {'memory.high': '30000000', 'pids.max': '40'}}}}");
+	cr_assert_eq(gcg_build(&cfg.lx, 2, &f, &err), 0, "%s", err.msg);
+	static const char *const want[][2] = {
+		{ "memory.max", "33554432" }, { "memory.low", "16777216" }, { "cpu.max", "50000 100000" },
+		{ "cpu.weight", "39" }, { "pids.max", "30" }, { "cpuset.cpus", "0-1" },
+		{ "cpuset.mems", "0" }, { "memory.high", "30000000" }, { "pids.max", "40" },
+	};
+	cr_assert_eq(f.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < f.n; i++) {
+		cr_assert_str_eq(f.f[i].name, want[i][0]);
+		cr_assert_str_eq(f.f[i].value, want[i][1], "%s", want[i][0]);
+	}
+	cfg_free(&cfg);
+	/* A period alone keeps the kernel's quota ("max"), as runc writes it. */
+	parse("{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process': {'args': ['sh'], 'cwd': '/'},"
+	      " 'linux': {'resources': {'cpu': {'period': 20000}}}}");
+	cr_assert_eq(gcg_build(&cfg.lx, 1, &f, &err), 0);
+	cr_assert_eq(f.n, 1);
+	cr_assert_str_eq(f.f[0].value, "max 20000");
+	cfg_free(&cfg);
+	static const char *const bad[][2] = {
+		{ "../x.y", "config.json: linux.resources.unified[\"../x.y\"]: unified resource "
+			    "\"../x.y\" must be a file name (no slashes)" },
+		{ "memory", "config.json: linux.resources.unified[\"memory\"]: unified resource "
+			    "\"memory\" must be in the form CONTROLLER.PARAMETER" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'process':"
+			 " {'args': ['sh'], 'cwd': '/'}, 'linux': {'resources': {'unified': {'%s': '1'}}}}",
+			 bad[i][0]);
+		parse(text);
+		memset(&err, 0, sizeof(err));
+		cr_assert_eq(gcg_build(&cfg.lx, 1, &f, &err), -1, "accepted %s", bad[i][0]);
+		cr_assert_str_eq(err.msg, bad[i][1]);
+		cfg_free(&cfg);
+	}
 }

@@ -335,21 +335,26 @@ Test(exec, an_update_goes_to_the_guest_and_its_answer_back)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint8_t p[600];
 	uint32_t len, id, gid, v;
-	uint64_t max;
+	static struct proto_update u;
+	const struct proto_update ask = { 999, 2, { { "pids.max", "20" }, { "memory.max", "max" } }, 0 };
 	const char *msg;
 	strcpy(sa.sun_path, path);
 	for (int k = 0; k < 2; k++) {
 		int cl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		cr_assert_eq(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		struct proto_buf b = { 0 };
-		proto_encode_update(&b, 999, 20);
+		proto_encode_update(&b, &ask);
 		send_buf(cl, &b);
 		pump(&loop);
 		pump(&loop);
 		cr_assert_eq(read_msg(guest, p, sizeof(p), &len, NULL), PROTO_UPDATE);
-		cr_assert_eq(proto_decode_update(p, len, &gid, &max), 0);
+		cr_assert_eq(proto_decode_update(p, len, &u), 0);
+		gid = u.id;
 		cr_assert_lt(gid, EXEC_MAX, "mvm's own id, not the client's");
-		cr_assert_eq(max, 20);
+		cr_assert_eq(u.ncgfiles, 2);
+		cr_assert_str_eq(u.cgfiles[0].name, "pids.max");
+		cr_assert_str_eq(u.cgfiles[0].value, "20");
+		cr_assert_str_eq(u.cgfiles[1].value, "max");
 		struct proto_buf a = { 0 };
 		if (k == 0)
 			proto_encode_pair(&a, PROTO_EXEC_EXIT, gid, 0);
