@@ -125,9 +125,9 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct shim_err *err
 
 	p->cpus = 1;
 	if ((a = cfg_annotation(c, "org.mvrun.cpus"))) {
-		if (parse_num(a, 1, S2V_MAX_CPUS, &v) < 0)
+		if (parse_num(a, 1, MVM_MAX_VCPUS, &v) < 0)
 			return s2v_bad(err, "annotations[\"org.mvrun.cpus\"]",
-				   "\"%s\" is not a vCPU count from 1 to %d", a, S2V_MAX_CPUS);
+				   "\"%s\" is not a vCPU count from 1 to %d", a, MVM_MAX_VCPUS);
 		p->cpus = (int)v;
 		return 0;
 	}
@@ -144,10 +144,10 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct shim_err *err
 		if (!want || n < want)
 			want = n;
 	}
-	if (want > S2V_MAX_CPUS) {
+	if (want > MVM_MAX_VCPUS) {
 		s2v_note(p, "linux.resources.cpu: the VM gets %d vCPUs, mvm's most, not %lld",
-			 S2V_MAX_CPUS, want);
-		want = S2V_MAX_CPUS;
+			 MVM_MAX_VCPUS, want);
+		want = MVM_MAX_VCPUS;
 	}
 	if (want > 0)
 		p->cpus = (int)want;
@@ -197,9 +197,9 @@ static int check_annotations(const struct cfg *c, struct s2v_plan *p, const char
 static int check_process(const struct cfg *c, struct s2v_plan *p, struct shim_err *err)
 {
 	const struct cfg_process *pr = &c->process;
-	if (pr->nenv > S2V_MAX_ENV)
+	if (pr->nenv > MVM_MAX_ENV)
 		return s2v_bad(err, "process.env", "%d entries; mvm passes at most %d", pr->nenv,
-			   S2V_MAX_ENV);
+			   MVM_MAX_ENV);
 	/* (uid_t)-1 means "unchanged" to setresuid, not a user; mvm refuses it too. */
 	if (pr->uid == UINT32_MAX || pr->gid == UINT32_MAX)
 		return s2v_bad(err, pr->uid == UINT32_MAX ? "process.user.uid" : "process.user.gid",

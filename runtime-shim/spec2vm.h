@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/launch.h" /* mvm's limits, MVM_MAX_* */
 #include "proto/proto.h"
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
@@ -27,12 +28,6 @@
 #define S2V_DEFAULT_MEM_MIB 256  /* guest RAM without a memory limit */
 #define S2V_MEM_OVERHEAD_MIB 16  /* what mvm itself needs beyond guest RAM, within the limit */
 #define S2V_MIN_MEM_MIB 64       /* the least guest RAM mvrun boots a container with */
-#define S2V_MAX_CPUS 32          /* mvm's MVM_MAX_VCPUS */
-#define S2V_MAX_VOLUMES 12       /* mvm's MVM_MAX_VOLUMES */
-#define S2V_MAX_FILES 32         /* mvm's MVM_MAX_FILES */
-#define S2V_MAX_TMPFS 16         /* mvm's MVM_MAX_TMPFS */
-#define S2V_MAX_KERNFS 16        /* mvm's MVM_MAX_KERNFS: proc, sysfs, devpts, mqueue */
-#define S2V_MAX_ENV 1024         /* mvm's MVM_MAX_ENV */
 #define S2V_MAX_NOTES 48
 
 /* What mvrun supplies beyond the config. */
@@ -70,7 +65,7 @@ struct s2v_plan {
 	struct cg_resources res;    /* what to apply to that cgroup */
 	char *notes[S2V_MAX_NOTES]; /* accepted, not applied yet: one line each */
 	int nnotes;
-	struct s2v_file files[S2V_MAX_FILES];
+	struct s2v_file files[MVM_MAX_FILES];
 	int nfiles;
 	/* Every mount's destination (once; a system filesystem's only when no
 	 * earlier mount covers it), and whether a file goes there: with
@@ -79,7 +74,7 @@ struct s2v_plan {
 	struct s2v_mountpoint {
 		char *path;
 		bool file;
-	} mps[S2V_MAX_VOLUMES + S2V_MAX_FILES + S2V_MAX_TMPFS + S2V_MAX_KERNFS + 1];
+	} mps[MVM_MAX_VOLUMES + MVM_MAX_FILES + MVM_MAX_TMPFS + MVM_MAX_KERNFS + 1];
 	int nmps;
 	/* What mvinit applies (proto/confine.h): CONFINE, then SETUP if the
 	 * config has any; mvm reads it from in->confine_fd. */

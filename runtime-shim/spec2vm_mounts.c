@@ -150,8 +150,8 @@ static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, 
 
 	while (t < sizeof(data) / sizeof(data[0]) && strcmp(data[t].type, type))
 		t++;
-	if (tmpfs ? ++n[0] > S2V_MAX_TMPFS : ++n[1] > S2V_MAX_KERNFS)
-		return s2v_bad(err, f, "more than %d %s mounts", tmpfs ? S2V_MAX_TMPFS : S2V_MAX_KERNFS,
+	if (tmpfs ? ++n[0] > MVM_MAX_TMPFS : ++n[1] > MVM_MAX_KERNFS)
+		return s2v_bad(err, f, "more than %d %s mounts", tmpfs ? MVM_MAX_TMPFS : MVM_MAX_KERNFS,
 			       tmpfs ? "tmpfs" : "proc, sysfs, devpts and mqueue");
 	if (!strcmp(dest, "/"))
 		return s2v_bad(err, f, "a %s cannot cover the root", type);
@@ -185,8 +185,8 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 	if (!in->state_dir)
 		return s2v_bad(err, f, "bind mount of a single file (%s on %s) needs a container state "
 				       "directory to stage it in", src, dest);
-	if (p->nfiles == S2V_MAX_FILES)
-		return s2v_bad(err, f, "more than %d bind mounts of single files", S2V_MAX_FILES);
+	if (p->nfiles == MVM_MAX_FILES)
+		return s2v_bad(err, f, "more than %d bind mounts of single files", MVM_MAX_FILES);
 	if (!strcmp(dest, "/"))
 		return s2v_bad(err, f, "a bind mount cannot cover the root; use root.path");
 	if (strchr(dest, ':'))
@@ -261,9 +261,9 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	if (strchr(src, ':') || strchr(dest, ':'))
 		return s2v_bad(err, f, "mvm cannot share a path that contains ':' (%s on %s)", src,
 			       dest);
-	if (++*nvol > S2V_MAX_VOLUMES)
+	if (++*nvol > MVM_MAX_VOLUMES)
 		return s2v_bad(err, f, "more than %d bind mounts; mvm shares at most %d directories",
-			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
+			       MVM_MAX_VOLUMES, MVM_MAX_VOLUMES);
 	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, mo) < 0)
 		return shim_errf(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, false, err);

@@ -131,6 +131,8 @@ static int guest_pids(struct shim_ctx *g, const char *id, uint64_t max, struct s
 	else if (h.type == PROTO_EXEC_ERROR &&
 		 proto_decode_exec_error(in + PROTO_HDR_LEN, h.len, &rid, &v, &msg) == 0)
 		shim_errf(err, 1, "update: pids limit: %s", msg);
+	else if (h.type == PROTO_ERROR && proto_decode_error(in + PROTO_HDR_LEN, h.len, &v, &msg) == 0)
+		shim_errf(err, 1, "update: mvm refused: %s", msg);
 	else
 		shim_errf(err, 1, "update: a malformed answer from mvm");
 out:

@@ -6,13 +6,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/launch.h"
 #include "proto/proto.h"
 #include "vmm/err.h"
 #include "vmm/linux.h"
 #include "vmm/seccomp.h"
 
-#define MVM_MAX_VOLUMES 12
-#define MVM_MAX_ENV 1024
 #define MVM_MAX_GROUPS 64  /* PROTO_MAX_GROUPS */
 #define MVM_MAX_RLIMITS 16 /* PROTO_MAX_RLIMITS */
 
@@ -23,8 +22,6 @@ struct mvm_volume {
 	int seq;                  /* where it came among the mount options */
 };
 
-#define MVM_MAX_FILES 32
-#define MVM_MAX_TMPFS 16
 #define MVM_MAX_FILE_DIRS 2 /* with 12 volumes, the root and vsock: 16 devices */
 
 /* --file HOST:GUEST[:OPTIONS] (as --volume's): HOST is a file, bound onto GUEST in the container.
@@ -37,8 +34,6 @@ struct mvm_file {
 	uint32_t restrict_flags;  /* as a volume's */
 	int seq;
 };
-
-#define MVM_MAX_KERNFS 16
 
 /* --mount TYPE:SOURCE:DEST[:OPTIONS] for a TYPE of proc, sysfs, devpts or
  * mqueue (a tmpfs goes with --tmpfs's); OPTIONS are for mvinit to check. */

@@ -323,7 +323,7 @@ bool box_fail_ready(struct box *b, int ready_fd, const char *msg)
 	}
 	if (b->ctr_made || ready_fd < 0)
 		return false; /* said ready already, or no one waits */
-	return dprintf(ready_fd, "error 1 %s\n", msg) > 0;
+	return launch_send_error(ready_fd, 1, "%s", msg) == 0;
 }
 
 void box_fini(struct box *b)

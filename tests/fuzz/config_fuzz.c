@@ -79,7 +79,7 @@ static void check_plan(const struct cfg *c, struct s2v_plan *plan)
 	for (int i = 0; i < plan->argc; i++)
 		check(plan->argv[i] != NULL, "a NULL inside argv");
 	check(plan->rootfs && plan->rootfs[0] == '/' && !strchr(plan->rootfs, ':'), "bad rootfs");
-	check(plan->cpus >= 1 && plan->cpus <= S2V_MAX_CPUS, "vCPUs out of range");
+	check(plan->cpus >= 1 && plan->cpus <= MVM_MAX_VCPUS, "vCPUs out of range");
 	check(plan->mem_mib >= S2V_MIN_MEM_MIB, "guest RAM below the minimum");
 
 	struct mvm_args a;

@@ -257,7 +257,7 @@ Test(spec2vm, cpus)
 		mvm_accepts();
 	}
 	OK(", 'linux': {'resources': {'cpu': {'cpus': '0-63'}}}");
-	cr_assert_eq(plan.cpus, S2V_MAX_CPUS);
+	cr_assert_eq(plan.cpus, MVM_MAX_VCPUS);
 	cr_assert(noted("the VM gets 32 vCPUs, mvm's most, not 64"));
 	static const char *const bad[] = { "3-1", "0,", "0-", "a", "1-2-3", "0-8192", " 1" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -406,7 +406,7 @@ Test(spec2vm, other_mounts)
 	REFUSE(", 'mounts': [{'destination': '/mnt', 'source': 'x'}]",
 	       "config.json: mounts[0].type: missing (required unless the mount is a bind)");
 	char extra[4096] = ", 'mounts': [";
-	for (int i = 0; i < S2V_MAX_VOLUMES + 1; i++)
+	for (int i = 0; i < MVM_MAX_VOLUMES + 1; i++)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 "%s{'destination': '/v%d', 'type': 'bind', 'source': 'data'}", i ? "," : "", i);
 	strcat(extra, "]");
@@ -465,8 +465,8 @@ Test(spec2vm, process_refusals_and_notes)
 	cr_assert(noted("process.capabilities: 1 unknown capability names skipped"));
 	mvm_accepts();
 
-	char many[S2V_MAX_ENV * 12 + 256] = ", 'process': {'args': ['sh'], 'cwd': '/', 'env': [";
-	for (int i = 0; i <= S2V_MAX_ENV; i++)
+	char many[MVM_MAX_ENV * 12 + 256] = ", 'process': {'args': ['sh'], 'cwd': '/', 'env': [";
+	for (int i = 0; i <= MVM_MAX_ENV; i++)
 		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s'E%d=1'", i ? "," : "", i);
 	strcat(many, "]}");
 	cr_assert_eq(build(many), -1);
