@@ -6,9 +6,16 @@
  *                     ERROR{status, message} (set-up failed; mvrun exits with
  *                     the status). mvrun's child reports its own failures
  *                     there too, before it becomes mvm.
- *   LAUNCH_STREAM_FD  the container stream: the proto messages mvm forwards
- *                     to the guest after SPEC (CONFINE, SETUP, HOOKS), read to
- *                     EOF before the VM starts.
+ *   LAUNCH_STREAM_FD  the container stream, the whole container once: SPEC,
+ *                     then CONFINE, SETUP and HOOKS as its flags announce, read
+ *                     to EOF before the VM starts. mvm checks it (vmm/stream.h)
+ *                     and forwards it to the guest unchanged.
+ * mvm's command line holds only what mvm itself acts on: the VM's size, the
+ * shares it serves and their policy, the sockets and these fds. The SPEC
+ * names the shares by tag: LAUNCH_TAG_ROOT for --root, LAUNCH_TAG_VOLUME
+ * with the --volume's index, LAUNCH_TAG_FILES with the index of a --file
+ * directory (in the order the directories first come) for its FILES mount,
+ * and LAUNCH_TAG_FILE with that index and the file's name for its FILE bind.
  * and serves its control socket (--control-socket) in proto framing only:
  * a client's first message says what it is: START (mvrun start) is answered
  * STARTED once the process has been executed, or ERROR{status, message};
@@ -27,6 +34,11 @@
 
 #define LAUNCH_READY_FD 3
 #define LAUNCH_STREAM_FD 4
+
+#define LAUNCH_TAG_ROOT "root"
+#define LAUNCH_TAG_VOLUME "vol%d"
+#define LAUNCH_TAG_FILES "files%d"
+#define LAUNCH_TAG_FILE "files%d/%s"
 
 /* mvm's exit statuses. A guest that powers off cleanly gives the status from
  * mvinit's shutdown notice (0 by default); everything else is one of these. */

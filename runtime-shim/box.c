@@ -1,7 +1,8 @@
 /* mvrun box: run CMD from a host directory used as the root filesystem, in
  * its own microVM, with no bundle. Checks what it can on the host so bad
  * input gets one clear line, then runs mvm in container mode (exec'd, so
- * signals and the exit status are mvm's, which are the process's). */
+ * signals and the exit status are mvm's, which are the process's) with the
+ * container stream (proto/launch.h) in a memfd. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,12 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/launch.h"
+#include "proto/proto.h"
 #include "runtime-shim/shim.h"
 
 #define BOX_MAX_ARGS 4096
@@ -149,6 +154,63 @@ static int check_volume(const char *spec)
 	return 0;
 }
 
+/* -u UID[:GID] as numbers (GID 0 without one, as docker -u UID). */
+static int parse_user(const char *v, struct proto_spec *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long u = strtoul(v, &end, 10), g = 0;
+	if (v[0] < '0' || v[0] > '9' || errno || u > UINT32_MAX - 1)
+		goto bad;
+	if (*end == ':') {
+		if (end[1] < '0' || end[1] > '9')
+			goto bad;
+		g = strtoul(end + 1, &end, 10);
+		if (errno || g > UINT32_MAX - 1)
+			goto bad;
+	}
+	if (*end)
+		goto bad;
+	s->uid = (uint32_t)u;
+	s->gid = (uint32_t)g;
+	return 0;
+bad:
+	return fail(BOX_EXIT_ERROR, "-u %s: expected UID[:GID] as numbers", v);
+}
+
+/* The container stream (the SPEC alone: the box has no confinement) in a
+ * memfd mvm inherits. Returns its fd, or -1 after saying why. */
+static int stream_memfd(struct proto_spec *s)
+{
+	struct proto_buf b = { 0 };
+	struct winsize ws;
+	if (s->flags & PROTO_SPEC_TTY && ioctl(0, TIOCGWINSZ, &ws) == 0) {
+		s->rows = ws.ws_row;
+		s->cols = ws.ws_col;
+	}
+	if (proto_encode_spec(&b, s) < 0) {
+		proto_buf_free(&b);
+		return fail(BOX_EXIT_ERROR, "the command and environment do not fit in a control "
+			    "message"), -1;
+	}
+	int fd = memfd_create("mvrun-stream", 0); /* inherited by mvm */
+	size_t off = 0;
+	while (fd >= 0 && off < b.len) {
+		ssize_t n = write(fd, b.data + off, b.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	bool ok = fd >= 0 && off == b.len && lseek(fd, 0, SEEK_SET) == 0;
+	int e = errno;
+	proto_buf_free(&b);
+	if (!ok)
+		return fail(BOX_EXIT_ERROR, "pass the container to mvm: %s", strerror(e)), -1;
+	return fd;
+}
+
 /* Run mvm as a child, forwarding signals, and kill it after `timeout` s. */
 static int run_with_timeout(char **argv, unsigned timeout)
 {
@@ -191,6 +253,21 @@ static int run_with_timeout(char **argv, unsigned timeout)
 	}
 }
 
+/* -v HOSTDIR:GUESTDIR[:ro|:rw] (checked): mvm's --volume HOSTDIR[:ro], and
+ * the SPEC's mount of share vol{i} at GUESTDIR. */
+static void add_volume(const char *v, char *arg, char *tag, int i, struct proto_spec *s)
+{
+	const char *colon = strchr(v, ':'), *guest = colon + 1, *opt = strchr(guest, ':');
+	bool ro = opt && !strcmp(opt, ":ro");
+	snprintf(arg, PATH_MAX + 4, "%.*s%s", (int)(colon - v), v, ro ? ":ro" : "");
+	snprintf(tag, 16, LAUNCH_TAG_VOLUME, i);
+	/* GUESTDIR ends at its option: a copy of it, which mvm's exec keeps
+	 * for as long as it matters. */
+	const char *path = opt ? strndup(guest, (size_t)(opt - guest)) : guest;
+	s->mounts[s->nmounts++] = (struct proto_mount){ .tag = tag, .path = path ? path : guest,
+							.flags = ro ? PROTO_MOUNT_RO : 0 };
+}
+
 int shim_box(int argc, char **argv)
 {
 	enum { O_MEM = 256, O_CPUS, O_RO, O_TIMEOUT, O_HOSTNAME, O_NET };
@@ -211,10 +288,15 @@ int shim_box(int argc, char **argv)
 	};
 	static struct argv_buf m; /* mvm's argv: large, and main's for the process */
 	static char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
+	static struct proto_spec spec; /* large */
+	static const char *env[MVM_MAX_ENV + 3];
+	static char volarg[MVM_MAX_VOLUMES][PATH_MAX + 4], voltag[MVM_MAX_VOLUMES][16];
 	const char *mem = BOX_DEFAULT_MEM, *cpus = "1", *path = BOX_DEFAULT_PATH;
-	bool tty = false, ro = false, has_home = false, has_term = false, has_host = false, nat = false;
+	bool tty = false, ro = false, has_home = false, has_term = false, nat = false;
 	unsigned timeout = 0;
-	struct argv_buf extra = { 0 };
+	int nvol = 0;
+	spec = (struct proto_spec){ .umask = 022, .cwd = "/", .hostname = "mvrun",
+				    .root_tag = LAUNCH_TAG_ROOT, .env = env };
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -234,33 +316,36 @@ int shim_box(int argc, char **argv)
 		case 'v':
 			if (check_volume(optarg))
 				return BOX_EXIT_ERROR;
-			push(&extra, "--volume");
-			push(&extra, optarg);
+			if (nvol == MVM_MAX_VOLUMES)
+				return fail(BOX_EXIT_ERROR, "-v %s: at most %d volumes", optarg,
+					    MVM_MAX_VOLUMES);
+			add_volume(optarg, volarg[nvol], voltag[nvol], nvol, &spec);
+			nvol++;
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				return fail(BOX_EXIT_ERROR, "-e %s: expected NAME=VALUE", optarg);
+			if (spec.envc == MVM_MAX_ENV)
+				return fail(BOX_EXIT_ERROR, "-e %s: at most %d variables", optarg,
+					    MVM_MAX_ENV);
 			if (!strncmp(optarg, "PATH=", 5))
 				path = optarg + 5;
 			has_home |= !strncmp(optarg, "HOME=", 5);
 			has_term |= !strncmp(optarg, "TERM=", 5);
-			push(&extra, "--env");
-			push(&extra, optarg);
+			env[spec.envc++] = optarg;
 			break;
 		case 'w':
 			if (optarg[0] != '/')
 				return fail(BOX_EXIT_ERROR, "-w %s: must be an absolute path", optarg);
-			push(&extra, "--cwd");
-			push(&extra, optarg);
+			spec.cwd = optarg;
 			break;
-		case 'u': push(&extra, "--user"); push(&extra, optarg); break;
+		case 'u':
+			if (parse_user(optarg, &spec))
+				return BOX_EXIT_ERROR;
+			break;
 		case 't': tty = true; break;
 		case O_RO: ro = true; break;
-		case O_HOSTNAME:
-			push(&extra, "--hostname");
-			push(&extra, optarg);
-			has_host = true;
-			break;
+		case O_HOSTNAME: spec.hostname = optarg; break;
 		case O_TIMEOUT:
 			if (!is_uint(optarg) || !(timeout = (unsigned)strtoul(optarg, NULL, 10)))
 				return fail(BOX_EXIT_ERROR, "--timeout %s: must be a positive number of seconds",
@@ -302,29 +387,21 @@ int shim_box(int argc, char **argv)
 		push(&m, base[i]);
 	if (ro)
 		push(&m, "--read-only");
-	if (tty)
-		push(&m, "--tty");
-	for (int i = 0; i < extra.n; i++)
-		push(&m, extra.v[i]);
+	for (int i = 0; i < nvol; i++) {
+		push(&m, "--volume");
+		push(&m, volarg[i]);
+	}
 	/* What a container gets by default, as under docker run. */
 	static char pathenv[PATH_MAX + 8], termenv[128];
 	if (path == (const char *)BOX_DEFAULT_PATH || !strcmp(path, BOX_DEFAULT_PATH)) {
 		snprintf(pathenv, sizeof(pathenv), "PATH=%s", BOX_DEFAULT_PATH);
-		push(&m, "--env");
-		push(&m, pathenv);
+		env[spec.envc++] = pathenv;
 	}
-	if (!has_home) {
-		push(&m, "--env");
-		push(&m, "HOME=/root");
-	}
+	if (!has_home)
+		env[spec.envc++] = "HOME=/root";
 	if (tty && !has_term) {
 		snprintf(termenv, sizeof(termenv), "TERM=%s", getenv("TERM") ? getenv("TERM") : "xterm");
-		push(&m, "--env");
-		push(&m, termenv);
-	}
-	if (!has_host) {
-		push(&m, "--hostname");
-		push(&m, "mvrun");
+		env[spec.envc++] = termenv;
 	}
 	if (nat) {
 		char why[256];
@@ -332,10 +409,18 @@ int shim_box(int argc, char **argv)
 			return fail(BOX_EXIT_ERROR, "%s", why);
 		push(&m, "--net");
 	}
-	push(&m, "--");
-	for (int i = optind; i < argc; i++)
-		if (push(&m, argv[i]) < 0)
-			return fail(BOX_EXIT_ERROR, "too many arguments");
+	spec.flags = (tty ? PROTO_SPEC_TTY : 0) | (ro ? PROTO_SPEC_READONLY_ROOT : 0);
+	if (argc - optind > BOX_MAX_ARGS)
+		return fail(BOX_EXIT_ERROR, "too many arguments");
+	spec.argc = (uint32_t)(argc - optind);
+	spec.argv = (const char **)argv + optind;
+	int sfd = stream_memfd(&spec);
+	static char sfdarg[16];
+	if (sfd < 0)
+		return BOX_EXIT_ERROR;
+	snprintf(sfdarg, sizeof(sfdarg), "%d", sfd);
+	push(&m, "--stream-fd");
+	push(&m, sfdarg);
 	if (timeout)
 		return run_with_timeout(m.v, timeout);
 	execv(m.v[0], m.v);

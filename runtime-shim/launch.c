@@ -33,7 +33,7 @@
 #include "runtime-shim/spec2vm.h"
 
 #define READY_FD LAUNCH_READY_FD    /* the ready pipe */
-#define CONFINE_FD LAUNCH_STREAM_FD /* the plan's CONFINE, SETUP and HOOKS (a memfd) */
+#define STREAM_FD LAUNCH_STREAM_FD  /* the container stream (a memfd) */
 /* How long create waits for the guest to be ready: MVRUN_READY_TIMEOUT
  * seconds, else 120 (a nested, emulated test host boots in seconds, but
  * many at once there take minutes). */
@@ -153,16 +153,22 @@ static int bind_stages(const struct launch *l)
 	return 0;
 }
 
-/* In the child: the plan's CONFINE and SETUP in a memfd at CONFINE_FD,
- * and the HOOKS that run in the guest, whose state names this pid, mvm's. */
-static int confine_fd(struct launch *l)
+/* In the child: the container stream in a memfd at STREAM_FD: the SPEC,
+ * with the window size of the terminal mvm gets (fd 0 by now), CONFINE and
+ * SETUP, and the HOOKS that run in the container, whose state names this
+ * pid, mvm's. */
+static int stream_fd(struct launch *l)
 {
-	if (l->plan.guest_hooks) {
+	struct proto_buf stream = { 0 };
+	struct winsize ws = { 0 };
+	if (l->plan.tty)
+		ioctl(0, TIOCGWINSZ, &ws);
+	int r = s2v_encode_stream(&l->plan, ws.ws_row, ws.ws_col, &stream);
+	if (r == 0 && l->plan.guest_hooks) {
 		l->st.pid = getpid();
 		char *creating = store_oci_state(&l->st, STORE_CREATING, false);
 		char *created = store_oci_state(&l->st, STORE_CREATED, false);
-		int r = creating && created ?
-				s2v_encode_hooks(&l->cfg, creating, created, &l->plan.confine) : -1;
+		r = creating && created ? s2v_encode_hooks(&l->cfg, creating, created, &stream) : -1;
 		free(creating);
 		free(created);
 		if (r < 0) {
@@ -170,22 +176,26 @@ static int confine_fd(struct launch *l)
 			return -1;
 		}
 	}
-	int fd = memfd_create("mvrun-confine", MFD_CLOEXEC);
+	if (r < 0) {
+		launch_send_error(READY_FD, 1, "config.json: the container does not fit in a control "
+				  "message");
+		return -1;
+	}
+	int fd = memfd_create("mvrun-stream", MFD_CLOEXEC);
 	size_t off = 0;
-	while (fd >= 0 && off < l->plan.confine.len) {
-		ssize_t n = write(fd, l->plan.confine.data + off, l->plan.confine.len - off);
+	while (fd >= 0 && off < stream.len) {
+		ssize_t n = write(fd, stream.data + off, stream.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
-	if (fd < 0 || off < l->plan.confine.len || lseek(fd, 0, SEEK_SET) < 0 ||
-	    dup2(fd, CONFINE_FD) < 0) {
-		launch_send_error(READY_FD, 1, "pass the confinement to mvm: %s", strerror(errno));
+	if (fd < 0 || off < stream.len || lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STREAM_FD) < 0) {
+		launch_send_error(READY_FD, 1, "pass the container to mvm: %s", strerror(errno));
 		return -1;
 	}
-	if (fd != CONFINE_FD)
+	if (fd != STREAM_FD)
 		close(fd);
 	return 0;
 }
@@ -223,9 +233,9 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 			strerror(errno));
 		_exit(1);
 	}
-	if (bind_stages(l) < 0 || confine_fd(l) < 0)
+	if (bind_stages(l) < 0 || stream_fd(l) < 0)
 		_exit(1);
-	close_range(CONFINE_FD + 1, ~0u, 0);
+	close_range(STREAM_FD + 1, ~0u, 0);
 	execv(l->plan.argv[0], l->plan.argv);
 	launch_send_error(READY_FD, 1, "exec %s: %s", l->plan.argv[0], strerror(errno));
 	_exit(1);
@@ -304,7 +314,7 @@ static int prepare(struct launch *l, struct shim_err *err)
 		return -1;
 	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
 				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD,
-				 .confine_fd = CONFINE_FD,
+				 .stream_fd = STREAM_FD,
 				 .state_dir = l->dir,
 				 .own_terminal = o->foreground && !o->console_socket };
 	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)

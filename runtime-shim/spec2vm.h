@@ -1,5 +1,7 @@
-/* The OCI config → how mvm runs it: mvm's command line, the VM's size, the
- * cgroup to join, and what mvrun accepts without applying it yet.
+/* The OCI config → the container's plan: mvm's command line (what mvm acts
+ * on), the container stream (proto/launch.h: the SPEC and what mvinit
+ * applies, written once here), the VM's size, the cgroup to join, and what
+ * mvrun accepts without applying it yet.
  *
  * The rule for a setting mvrun cannot honour: if going without it would let
  * the container reach past its own VM, or change what the workload sees of
@@ -37,8 +39,8 @@ struct s2v_inputs {
 	const char *control_socket; /* NULL: no --wait-start (never for OCI containers) */
 	int ready_fd;               /* the fd number mvm reports readiness on, or -1 */
 	const char *state_dir;      /* ROOT/ID, where single files are staged; NULL refuses them */
-	int confine_fd;             /* the fd number mvm reads the plan's confine from; below 3:
-				     * mvm is not told (unit tests) */
+	int stream_fd;              /* the fd number mvm reads the container stream from (below
+				     * 3: not given, unit tests) */
 	bool own_terminal;          /* the process's terminal is the caller's (a foreground run
 				     * without --console-socket): ONLCR off, as runc's */
 };
@@ -76,12 +78,19 @@ struct s2v_plan {
 		bool file;
 	} mps[MVM_MAX_VOLUMES + MVM_MAX_FILES + MVM_MAX_TMPFS + MVM_MAX_KERNFS + 1];
 	int nmps;
+	/* The SPEC (its strings point into the config and the plan); the
+	 * window size is the terminal's, read when the stream is written. */
+	struct proto_spec spec;
+	char *owned[2 * (MVM_MAX_FILES + MVM_MAX_TMPFS + MVM_MAX_KERNFS + MVM_MAX_VOLUMES) + 2];
+	int nowned;                 /* the spec's strings the plan made */
+	int nfile_dirs;             /* FILES shares: the stages' directories, in their order */
+	bool file_dir_ro[2];
 	/* What mvinit applies (proto/confine.h): CONFINE, then SETUP if the
-	 * config has any; mvm reads it from in->confine_fd. */
+	 * config has any; the stream carries them after the SPEC. */
 	struct proto_buf confine;
 	uint32_t seccomp_insns;     /* the compiled seccomp program's size, 0 without one */
 	bool guest_hooks;           /* createContainer or startContainer hooks: mvrun adds a
-				     * HOOKS (s2v_encode_hooks) to confine once mvm's pid is known */
+				     * HOOKS (s2v_encode_hooks) to the stream once mvm's pid is known */
 };
 
 /* Check c against what mvm can do and build the plan. Host checks are made
@@ -91,6 +100,18 @@ struct s2v_plan {
  * to free. */
 int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *plan,
 	      struct shim_err *err);
+
+/* Write the container stream's SPEC, CONFINE and SETUP to b (the HOOKS, when
+ * p->guest_hooks, go after them: s2v_encode_hooks), with the window size
+ * rows x cols (0: unknown). Returns 0, or -1 (b->failed) when it does not
+ * fit. */
+int s2v_encode_stream(const struct s2v_plan *p, uint16_t rows, uint16_t cols, struct proto_buf *b);
+
+/* p's process as a SPEC's (or an EXEC's) fields in s: user, groups, umask,
+ * cwd, argv, env, the console size, and its rlimits, or when it has none
+ * ctr's (runc exec's fallback; NULL for none). Strings point into p. */
+void s2v_process_spec(const struct cfg_process *p, const struct cfg_process *ctr,
+		      struct proto_spec *s);
 
 /* Append the HOOKS message for c's createContainer and startContainer
  * hooks (checked by s2v_build) to b, with `creating` and `created`, the

@@ -219,9 +219,14 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	case PROTO_HELLO:
 		if (c->state != CTR_WAIT_HELLO || proto_decode_u32(p, h->len, &v) < 0)
 			break;
-		proto_encode_spec(&c->out, c->spec);
-		if (c->confine && c->confine->len) /* whole messages, checked by box.c */
-			proto_append(&c->out, c->confine->data, c->confine->len);
+		/* Whole messages, checked by stream.c. One the queue cannot take
+		 * fails the container: the guest, waiting for its SPEC, sees the
+		 * stream close. */
+		if (proto_append(&c->out, c->stream->data, c->stream->len) < 0) {
+			fail(c, 1, "the container stream does not fit the control queue");
+			shutdown(c->ctl_fd, SHUT_RDWR);
+			break;
+		}
 		c->state = CTR_WAIT_READY;
 		break;
 	case PROTO_READY:
@@ -296,12 +301,12 @@ static void on_ctl_in(void *opaque, uint32_t events)
 	}
 }
 
-int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
+int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_buf *stream, bool tty,
 	     struct mvm_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
-	c->spec = spec;
+	c->stream = stream;
 	c->tty = tty;
 	c->ctl_fd = -1;
 	c->exit_status = -1;

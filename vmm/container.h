@@ -25,8 +25,8 @@ enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_WAIT_START, CTR_RUNNING, CT
 
 struct ctr {
 	struct evloop *loop;
-	const struct proto_spec *spec;   /* not owned */
-	const struct proto_buf *confine; /* CONFINE, SETUP, HOOKS, sent right after SPEC; not owned, may be NULL */
+	const struct proto_buf *stream;  /* the container stream (SPEC first), sent whole at HELLO;
+					  * not owned */
 	bool tty;
 	int ctl_fd;                      /* our end of the control stream, -1 before */
 	enum ctr_state state;
@@ -62,8 +62,9 @@ struct ctr {
 /* Set up: block every signal but KILL, STOP and SYS (proto/sigfwd.h) in the
  * calling thread and open a signalfd for them: those sent from outside go to
  * the process. Call on the main thread before any other thread starts, so every
- * thread inherits the mask. Returns 0 or -1 with err. */
-int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
+ * thread inherits the mask. stream (not copied) goes to the guest at its
+ * HELLO. Returns 0 or -1 with err. */
+int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_buf *stream, bool tty,
 	     struct mvm_err *err);
 
 /* After an fd was closed: put a listener that ran out of fds back in the

@@ -25,7 +25,7 @@
 
 static struct evloop loop;
 static struct ctr *c;
-static struct proto_spec spec;
+static struct proto_buf stream; /* the container stream, sent at HELLO */
 static int in_pipe[2], out_pipe[2]; /* mvm's stdin and stdout */
 static int saved0 = -1, saved1 = -1;
 static int fillers[EVLOOP_MAX], nfillers;
@@ -43,7 +43,7 @@ static void start(bool tty)
 	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);
 	c = calloc(1, sizeof(*c));
 	cr_assert_not_null(c);
-	cr_assert_eq(ctr_init(c, &loop, &spec, tty, &err), 0, "%s", err.msg);
+	cr_assert_eq(ctr_init(c, &loop, &stream, tty, &err), 0, "%s", err.msg);
 	/* ctr_init blocks the forwarded signals; the runner's timeout is one. */
 	sigset_t prof;
 	sigemptyset(&prof);
@@ -439,4 +439,33 @@ Test(ctr_hostile, the_control_socket_refuses_what_is_not_a_proto_message)
 	cr_assert_str_eq(line, "ERROR 1 a malformed START");
 	cr_assert_eq(c->state, CTR_WAIT_START, "nothing started");
 	close(cl);
+}
+
+/* mvm forwards the container stream as mvrun wrote it (checked by stream.c
+ * before), whole, at the guest's HELLO and not before. */
+Test(ctr_hostile, the_guest_gets_the_container_stream_whole_at_hello)
+{
+	struct proto_spec s = { .cwd = "/", .hostname = "h", .root_tag = "root", .argc = 1,
+				.argv = (const char *[]){ "sh", NULL } };
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_spec(&stream, &s), 0);
+	cr_assert_eq(proto_encode_empty(&stream, PROTO_CONFINE), 0); /* forwarded, not decoded */
+	int g = ctr_accept(c, PROTO_PORT_CONTROL);
+	cr_assert_geq(g, 0);
+	pump(&loop);
+	uint8_t got[4096];
+	cr_assert_eq(recv(g, got, sizeof(got), MSG_DONTWAIT), -1, "nothing before HELLO");
+	proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION);
+	cr_assert_eq(write(g, b.data, b.len), (ssize_t)b.len);
+	proto_buf_free(&b);
+	pump(&loop);
+	size_t n = 0;
+	ssize_t r;
+	while (n < stream.len && (r = read(g, got + n, sizeof(got) - n)) > 0)
+		n += (size_t)r;
+	cr_assert_eq(n, stream.len);
+	cr_assert_eq(memcmp(got, stream.data, n), 0);
+	cr_assert_eq(c->state, CTR_WAIT_READY);
+	proto_buf_free(&stream);
+	close(g);
 }
