@@ -307,8 +307,12 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 		return s2v_bad(err, "process", "missing (required)");
 	if (check_annotations(c, p, &kernel, &console, err) < 0 || check_process(c, p, err) < 0 ||
 	    check_linux(c, p, err) < 0 || resolve_root(c, in, p, err) < 0 ||
-	    s2v_hooks(c, p, err) < 0 || size_vm(c, p, err) < 0)
+	    s2v_hooks(c, p, err) < 0 || (!in->sandbox && size_vm(c, p, err) < 0))
 		goto fail;
+	if (in->sandbox) {
+		p->mem_mib = in->mem_mib;
+		p->cpus = in->cpus;
+	}
 	p->tty = pr->terminal;
 	s2v_process_spec(pr, NULL, &p->spec);
 	p->spec.rows = p->spec.cols = 0; /* the terminal's, when the stream is written */
@@ -341,10 +345,11 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	/* As under runc, the container may leave set-id files and file
 	 * capabilities on its shares (within its id maps: mvm takes them from
 	 * SETUP); `mvrun box` may not. */
-	PUSH("--share-privileges");
+	if (!in->sandbox)
+		PUSH("--share-privileges");
 	if (console)
 		PUSH("--console");
-	if (s2v_mounts(c, in, p, err) < 0 || s2v_confine(c, p, err) < 0)
+	if (s2v_mounts(c, in, p, err) < 0 || (!in->sandbox && s2v_confine(c, p, err) < 0))
 		goto fail;
 	if (p->new_netns || p->netns_path)
 		PUSH("--net"); /* mvm starts inside that namespace */

@@ -43,6 +43,12 @@ struct s2v_inputs {
 				     * 3: not given, unit tests) */
 	bool own_terminal;          /* the process's terminal is the caller's (a foreground run
 				     * without --console-socket): ONLCR off, as runc's */
+	/* mvrun box: the VM's size is mem_mib and cpus (checked by mvm), the
+	 * process keeps the guest root's privileges (no CONFINE or SETUP) and
+	 * the shares take no set-id files (no --share-privileges). */
+	bool sandbox;
+	uint64_t mem_mib;
+	int cpus;
 };
 
 /* A bind mount of a single file: mvm shares directories, so the file is
