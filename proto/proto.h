@@ -97,6 +97,9 @@ enum proto_type {
 /* With TTY: the pty does not turn "\n" into "\r\n" (ONLCR off), as runc's
  * pty for a caller's own terminal (run or exec without --console-socket). */
 #define PROTO_SPEC_NO_ONLCR 0x4
+/* The spec's mounts are all of the container's, in the config's order, the
+ * system filesystems among them (KERNFS, TMPFS): mvinit adds none of its own. */
+#define PROTO_SPEC_ALL_MOUNTS 0x8
 #define PROTO_SPEC_CONFINE 0x100    /* a CONFINE (EXEC_CONFINE for an exec) comes with it */
 #define PROTO_SPEC_SETUP 0x200      /* a SETUP follows (SPEC only) */
 /* 0x400 is PROTO_SPEC_HOOKS (hooks.h) */
@@ -129,10 +132,6 @@ enum proto_type {
  * separated: ro, rw, nosuid, nodev, noexec and the type's data (mvinit
  * refuses others). */
 #define PROTO_MOUNT_KERNFS 0x1000
-
-/* The spec's mounts are all of the container's, in the config's order, the
- * system filesystems among them (KERNFS, TMPFS): mvinit adds none of its own. */
-#define PROTO_SPEC_ALL_MOUNTS 0x4
 
 struct proto_mount {
 	const char *tag;   /* virtio-fs tag of the share ("SHARE/NAME" for a FILE) */

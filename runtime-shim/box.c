@@ -1,7 +1,8 @@
 /* mvrun box: run CMD from a host directory used as the root filesystem, in
  * its own microVM, with no bundle. Checks what it can on the host so bad
  * input gets one clear line, then runs mvm in container mode (exec'd, so
- * signals and the exit status are mvm's, which are the process's). */
+ * signals and the exit status are mvm's, which are the process's) with the
+ * container stream (proto/launch.h) in a memfd. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,13 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/launch.h"
+#include "proto/proto.h"
+#include "runtime-shim/config.h"
 #include "runtime-shim/shim.h"
+#include "runtime-shim/spec2vm.h"
 
 #define BOX_MAX_ARGS 4096
 #define BOX_DEFAULT_MEM "256"
@@ -50,20 +57,6 @@ static int fail(int status, const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	return status;
-}
-
-struct argv_buf {
-	int n;
-	char *v[BOX_MAX_ARGS];
-};
-
-static int push(struct argv_buf *a, const char *s)
-{
-	if (a->n >= BOX_MAX_ARGS - 1)
-		return -1;
-	a->v[a->n++] = (char *)s;
-	a->v[a->n] = NULL;
-	return 0;
 }
 
 static bool is_uint(const char *s)
@@ -149,6 +142,58 @@ static int check_volume(const char *spec)
 	return 0;
 }
 
+/* -u UID[:GID] as numbers (GID 0 without one, as docker -u UID). */
+static int parse_user(const char *v, struct cfg_process *p)
+{
+	char *end;
+	errno = 0;
+	unsigned long u = strtoul(v, &end, 10), g = 0;
+	if (v[0] < '0' || v[0] > '9' || errno || u > UINT32_MAX - 1)
+		goto bad;
+	if (*end == ':') {
+		if (end[1] < '0' || end[1] > '9')
+			goto bad;
+		g = strtoul(end + 1, &end, 10);
+		if (errno || g > UINT32_MAX - 1)
+			goto bad;
+	}
+	if (*end)
+		goto bad;
+	p->uid = (uint32_t)u;
+	p->gid = (uint32_t)g;
+	return 0;
+bad:
+	return fail(BOX_EXIT_ERROR, "-u %s: expected UID[:GID] as numbers", v);
+}
+
+/* The plan's container stream, with the terminal's size, into fd (a memfd
+ * mvm inherits). Returns 0, or a box exit status after saying why. */
+static int write_stream(int fd, const struct s2v_plan *plan)
+{
+	struct proto_buf b = { 0 };
+	struct winsize ws = { 0 };
+	if (plan->tty)
+		ioctl(0, TIOCGWINSZ, &ws);
+	if (s2v_encode_stream(plan, ws.ws_row, ws.ws_col, &b) < 0) {
+		proto_buf_free(&b);
+		return fail(BOX_EXIT_ERROR, "the command and environment do not fit in a control "
+			    "message");
+	}
+	size_t off = 0;
+	while (off < b.len) {
+		ssize_t n = write(fd, b.data + off, b.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	bool ok = off == b.len && lseek(fd, 0, SEEK_SET) == 0;
+	int e = errno;
+	proto_buf_free(&b);
+	return ok ? 0 : fail(BOX_EXIT_ERROR, "pass the container to mvm: %s", strerror(e));
+}
+
 /* Run mvm as a child, forwarding signals, and kill it after `timeout` s. */
 static int run_with_timeout(char **argv, unsigned timeout)
 {
@@ -191,6 +236,44 @@ static int run_with_timeout(char **argv, unsigned timeout)
 	}
 }
 
+/* -v HOSTDIR:GUESTDIR[:ro|:rw] (checked) as the config's bind mount. */
+static int bind_mount(const char *v, struct cfg_mount *m)
+{
+	static const char *const ro[] = { "rbind", "ro" }, *const rw[] = { "rbind", "rw" };
+	const char *colon = strchr(v, ':'), *guest = colon + 1, *opt = strchr(guest, ':');
+	m->type = "bind";
+	m->source = strndup(v, (size_t)(colon - v));
+	m->destination = opt ? strndup(guest, (size_t)(opt - guest)) : guest;
+	m->options = (const char **)(opt && !strcmp(opt, ":ro") ? ro : rw);
+	m->noptions = 2;
+	return m->source && m->destination ? 0 : fail(BOX_EXIT_ERROR, "out of memory");
+}
+
+/* The box as the plan sees an OCI container (spec2vm.h, in->sandbox): one
+ * validator, one writer of mvm's command line and the stream. Returns 0
+ * with plan (the stream written in its memfd), or a box exit status after
+ * saying why. */
+static int plan_box(const struct cfg *c, const char *mem, const char *cpus, struct s2v_plan *plan)
+{
+	static char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], bundle[PATH_MAX];
+	struct err e = { 0 };
+	if (shim_vm_files(mvm, kernel, initrd, &e) < 0)
+		return fail(BOX_EXIT_ERROR, "%s", e.msg);
+	if (!getcwd(bundle, sizeof(bundle)))
+		return fail(BOX_EXIT_ERROR, "the current directory: %s", strerror(errno));
+	int sfd = memfd_create("mvrun-stream", 0); /* inherited by mvm */
+	if (sfd < 0)
+		return fail(BOX_EXIT_ERROR, "pass the container to mvm: %s", strerror(errno));
+	unsigned long n = strtoul(cpus, NULL, 10);
+	struct s2v_inputs in = { .bundle = bundle, .mvm = mvm, .kernel = kernel, .initrd = initrd,
+				 .ready_fd = -1, .stream_fd = sfd, .sandbox = true,
+				 .mem_mib = strtoull(mem, NULL, 10),
+				 .cpus = n > INT_MAX ? INT_MAX : (int)n };
+	if (s2v_build(c, &in, plan, &e) < 0)
+		return fail(BOX_EXIT_ERROR, "%s", e.msg);
+	return write_stream(sfd, plan);
+}
+
 int shim_box(int argc, char **argv)
 {
 	enum { O_MEM = 256, O_CPUS, O_RO, O_TIMEOUT, O_HOSTNAME, O_NET };
@@ -209,12 +292,22 @@ int shim_box(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	static struct argv_buf m; /* mvm's argv: large, and main's for the process */
-	static char mvm[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
+	static struct s2v_plan plan; /* large, and main's for mvm's argv */
+	static struct cfg cfg;       /* the box's config, in memory */
+	static struct cfg_mount mounts[MVM_MAX_VOLUMES];
+	static const char *env[MVM_MAX_ENV + 4];
+	struct cfg_process *proc = &cfg.process;
 	const char *mem = BOX_DEFAULT_MEM, *cpus = "1", *path = BOX_DEFAULT_PATH;
-	bool tty = false, ro = false, has_home = false, has_term = false, has_host = false, nat = false;
+	bool has_home = false, has_term = false, nat = false;
 	unsigned timeout = 0;
-	struct argv_buf extra = { 0 };
+	cfg.oci_version = "1.0.2";
+	cfg.hostname = "mvrun";
+	cfg.has_process = true;
+	cfg.mounts = mounts;
+	proc->cwd = "/";
+	proc->env = env;
+	cfg.lx.resources = (struct cg_resources){ .memory_limit = -1, .memory_swap = -1,
+						  .cpu_quota = -1, .pids_limit = -1 };
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -234,33 +327,36 @@ int shim_box(int argc, char **argv)
 		case 'v':
 			if (check_volume(optarg))
 				return BOX_EXIT_ERROR;
-			push(&extra, "--volume");
-			push(&extra, optarg);
+			if (cfg.nmounts == MVM_MAX_VOLUMES)
+				return fail(BOX_EXIT_ERROR, "-v %s: at most %d volumes", optarg,
+					    MVM_MAX_VOLUMES);
+			if (bind_mount(optarg, &mounts[cfg.nmounts++]))
+				return BOX_EXIT_ERROR;
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				return fail(BOX_EXIT_ERROR, "-e %s: expected NAME=VALUE", optarg);
+			if (proc->nenv == MVM_MAX_ENV)
+				return fail(BOX_EXIT_ERROR, "-e %s: at most %d variables", optarg,
+					    MVM_MAX_ENV);
 			if (!strncmp(optarg, "PATH=", 5))
 				path = optarg + 5;
 			has_home |= !strncmp(optarg, "HOME=", 5);
 			has_term |= !strncmp(optarg, "TERM=", 5);
-			push(&extra, "--env");
-			push(&extra, optarg);
+			env[proc->nenv++] = optarg;
 			break;
 		case 'w':
 			if (optarg[0] != '/')
 				return fail(BOX_EXIT_ERROR, "-w %s: must be an absolute path", optarg);
-			push(&extra, "--cwd");
-			push(&extra, optarg);
+			proc->cwd = optarg;
 			break;
-		case 'u': push(&extra, "--user"); push(&extra, optarg); break;
-		case 't': tty = true; break;
-		case O_RO: ro = true; break;
-		case O_HOSTNAME:
-			push(&extra, "--hostname");
-			push(&extra, optarg);
-			has_host = true;
+		case 'u':
+			if (parse_user(optarg, proc))
+				return BOX_EXIT_ERROR;
 			break;
+		case 't': proc->terminal = true; break;
+		case O_RO: cfg.root_readonly = true; break;
+		case O_HOSTNAME: cfg.hostname = optarg; break;
 		case O_TIMEOUT:
 			if (!is_uint(optarg) || !(timeout = (unsigned)strtoul(optarg, NULL, 10)))
 				return fail(BOX_EXIT_ERROR, "--timeout %s: must be a positive number of seconds",
@@ -292,52 +388,37 @@ int shim_box(int argc, char **argv)
 	if (r)
 		return r;
 
-	struct err ferr = { 0 };
-	if (shim_vm_files(mvm, kernel, initrd, &ferr) < 0)
-		return fail(BOX_EXIT_ERROR, "%s", ferr.msg);
-
-	const char *base[] = { mvm, "--kernel", kernel, "--initrd", initrd, "--mem", mem,
-			       "--cpus", cpus, "--root", rootfs };
-	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
-		push(&m, base[i]);
-	if (ro)
-		push(&m, "--read-only");
-	if (tty)
-		push(&m, "--tty");
-	for (int i = 0; i < extra.n; i++)
-		push(&m, extra.v[i]);
 	/* What a container gets by default, as under docker run. */
 	static char pathenv[PATH_MAX + 8], termenv[128];
 	if (path == (const char *)BOX_DEFAULT_PATH || !strcmp(path, BOX_DEFAULT_PATH)) {
 		snprintf(pathenv, sizeof(pathenv), "PATH=%s", BOX_DEFAULT_PATH);
-		push(&m, "--env");
-		push(&m, pathenv);
+		env[proc->nenv++] = pathenv;
 	}
-	if (!has_home) {
-		push(&m, "--env");
-		push(&m, "HOME=/root");
-	}
-	if (tty && !has_term) {
+	if (!has_home)
+		env[proc->nenv++] = "HOME=/root";
+	if (proc->terminal && !has_term) {
 		snprintf(termenv, sizeof(termenv), "TERM=%s", getenv("TERM") ? getenv("TERM") : "xterm");
-		push(&m, "--env");
-		push(&m, termenv);
+		env[proc->nenv++] = termenv;
 	}
-	if (!has_host) {
-		push(&m, "--hostname");
-		push(&m, "mvrun");
-	}
+	if (argc - optind > BOX_MAX_ARGS)
+		return fail(BOX_EXIT_ERROR, "too many arguments");
+	proc->args = (const char **)argv + optind;
+	proc->nargs = argc - optind;
+	cfg.root_path = rootfs;
+	static struct cfg_namespace netns = { .type = "network" };
 	if (nat) {
 		char why[256];
 		if (box_net_nat(why, sizeof(why)) < 0)
 			return fail(BOX_EXIT_ERROR, "%s", why);
-		push(&m, "--net");
+		/* A network namespace of its own: mvm gets --net, and joins tap0. */
+		cfg.lx.namespaces = &netns;
+		cfg.lx.nnamespaces = 1;
 	}
-	push(&m, "--");
-	for (int i = optind; i < argc; i++)
-		if (push(&m, argv[i]) < 0)
-			return fail(BOX_EXIT_ERROR, "too many arguments");
+	if ((r = plan_box(&cfg, mem, cpus, &plan)))
+		return r;
+	char **mv = plan.argv;
 	if (timeout)
-		return run_with_timeout(m.v, timeout);
-	execv(m.v[0], m.v);
-	return fail(BOX_EXIT_ERROR, "%s: %s", m.v[0], strerror(errno));
+		return run_with_timeout(mv, timeout);
+	execv(mv[0], mv);
+	return fail(BOX_EXIT_ERROR, "%s: %s", mv[0], strerror(errno));
 }

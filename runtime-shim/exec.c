@@ -32,31 +32,6 @@
  * errors, and the guest's (the command not found, a cwd it cannot enter). */
 #define EXEC_FAILED 255
 
-/* p's rlimits, or when it has none the container's (ctr), as runc exec. */
-static void to_spec(const struct cfg_process *p, const struct cfg_process *ctr, struct proto_spec *s)
-{
-	const struct cfg_process *rl = p->nrlimits || !ctr ? p : ctr;
-	memset(s, 0, sizeof(*s));
-	s->flags = p->terminal ? PROTO_SPEC_TTY : 0;
-	s->uid = p->uid;
-	s->gid = p->gid;
-	s->umask = p->has_umask ? p->umask : 022;
-	for (int i = 0; i < p->nadditional_gids && s->ngroups < PROTO_MAX_GROUPS; i++)
-		s->groups[s->ngroups++] = p->additional_gids[i];
-	s->rows = (uint16_t)p->console_height;
-	s->cols = (uint16_t)p->console_width;
-	s->cwd = p->cwd;
-	s->hostname = s->root_tag = "";
-	s->argc = (uint32_t)p->nargs;
-	s->argv = p->args;
-	s->envc = (uint32_t)p->nenv;
-	s->env = p->env;
-	for (int i = 0; i < rl->nrlimits && s->nrlimits < PROTO_MAX_RLIMITS; i++)
-		s->rlimits[s->nrlimits++] = (struct proto_rlimit){
-			(uint32_t)cf_rlimit_number(rl->rlimits[i].type), rl->rlimits[i].soft,
-			rl->rlimits[i].hard };
-}
-
 /* A pty whose master goes to the console socket (as at create); returns the
  * slave, raw (the guest's pty does the line discipline), or -1 with err. */
 static int console_pty(const char *sock, const struct cfg_process *p, struct err *err)
@@ -269,7 +244,7 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct err *err)
 		       &conf, &prog, &unknown, err) < 0)
 		goto out;
 	struct proto_spec spec;
-	to_spec(&c.process, o.process ? &ctr.process : NULL, &spec);
+	s2v_process_spec(&c.process, o.process ? &ctr.process : NULL, &spec);
 	spec.flags |= PROTO_SPEC_CONFINE;
 	/* runc's pty on the caller's own terminal passes "\n" as is. */
 	if (c.process.terminal && !o.console_socket)

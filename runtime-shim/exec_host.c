@@ -150,6 +150,12 @@ static void handle(struct xh *x, const struct proto_hdr *hd, const uint8_t *p)
 		x->ended = true;
 		x->status = v > 0 && v < 256 ? (int)v : 1;
 		proto_escape(x->error, sizeof(x->error), msg); /* the guest's words */
+	} else if (hd->type == PROTO_ERROR && !x->started &&
+		   proto_decode_error(p, hd->len, &v, &msg) == 0) {
+		/* mvm refused the client (busy, out of fds): launch.h */
+		x->ended = true;
+		x->status = 1;
+		proto_escape(x->error, sizeof(x->error), msg);
 	}
 }
 

@@ -59,7 +59,7 @@ static const char features[] =
 	" minus the overhead but at least min-mib (the container's memory cgroup in the guest holds"
 	" a smaller limit), else the default\","
 	"  \"org.mvrun.vm.cpus.rule\": \"vCPUs = org.mvrun.cpus, else the smaller of"
-	" ceil(cpu.quota / cpu.period) and the cpuset's size, else 1; at most " XSTR(S2V_MAX_CPUS) "\","
+	" ceil(cpu.quota / cpu.period) and the cpuset's size, else 1; at most " XSTR(MVM_MAX_VCPUS) "\","
 	"  \"org.mvrun.tunables\": \"org.mvrun.mem, org.mvrun.cpus, org.mvrun.kernel, org.mvrun.console\","
 	"  \"org.mvrun.applied-in-guest\": \"process.user (uid, gid, additionalGids, umask),"
 	" process.capabilities, process.noNewPrivileges, process.rlimits, process.oomScoreAdj (also"

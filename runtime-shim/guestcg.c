@@ -124,6 +124,8 @@ int gcg_send(struct shim_ctx *g, const char *id, const struct proto_update *u, c
 	else if (h.type == PROTO_EXEC_ERROR &&
 		 proto_decode_exec_error(in + PROTO_HDR_LEN, h.len, &rid, &v, &msg) == 0)
 		err_set(err, 1, "%s: %s", verb, msg);
+	else if (h.type == PROTO_ERROR && proto_decode_error(in + PROTO_HDR_LEN, h.len, &v, &msg) == 0)
+		err_set(err, 1, "%s: mvm refused: %s", verb, msg);
 	else
 		err_set(err, 1, "%s: a malformed answer from mvm", verb);
 out:

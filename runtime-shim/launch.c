@@ -25,14 +25,15 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "proto/launch.h"
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
 #include "runtime-shim/mountpoint.h"
 #include "runtime-shim/shim.h"
 #include "runtime-shim/spec2vm.h"
 
-#define READY_FD 3              /* where mvm finds the ready pipe */
-#define CONFINE_FD 4            /* where mvm finds the plan's confinement (a memfd) */
+#define READY_FD LAUNCH_READY_FD    /* the ready pipe */
+#define STREAM_FD LAUNCH_STREAM_FD  /* the container stream (a memfd) */
 /* How long create waits for the guest to be ready: MVRUN_READY_TIMEOUT
  * seconds, else 120 (a nested, emulated test host boots in seconds, but
  * many at once there take minutes). */
@@ -140,51 +141,61 @@ static int bind_stages(const struct launch *l)
 	if (!l->plan.nfiles)
 		return 0;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		dprintf(READY_FD, "error 1 a mount namespace for mvm: %s\n", strerror(errno));
+		launch_send_error(READY_FD, 1, "a mount namespace for mvm: %s", strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < l->plan.nfiles; i++)
 		if (mount(l->plan.files[i].src, l->plan.files[i].stage, NULL, MS_BIND, NULL) < 0) {
-			dprintf(READY_FD, "error 1 bind %s for the container: %s\n",
+			launch_send_error(READY_FD, 1, "bind %s for the container: %s",
 				l->plan.files[i].src, strerror(errno));
 			return -1;
 		}
 	return 0;
 }
 
-/* In the child: the plan's CONFINE and SETUP in a memfd at CONFINE_FD,
- * and the HOOKS that run in the guest, whose state names this pid, mvm's. */
-static int confine_fd(struct launch *l)
+/* In the child: the container stream in a memfd at STREAM_FD: the SPEC,
+ * with the window size of the terminal mvm gets (fd 0 by now), CONFINE and
+ * SETUP, and the HOOKS that run in the container, whose state names this
+ * pid, mvm's. */
+static int stream_fd(struct launch *l)
 {
-	if (l->plan.guest_hooks) {
+	struct proto_buf stream = { 0 };
+	struct winsize ws = { 0 };
+	if (l->plan.tty)
+		ioctl(0, TIOCGWINSZ, &ws);
+	int r = s2v_encode_stream(&l->plan, ws.ws_row, ws.ws_col, &stream);
+	if (r == 0 && l->plan.guest_hooks) {
 		l->st.pid = getpid();
 		char *creating = store_oci_state(&l->st, STORE_CREATING, false);
 		char *created = store_oci_state(&l->st, STORE_CREATED, false);
-		int r = creating && created ?
-				s2v_encode_hooks(&l->cfg, creating, created, &l->plan.confine) : -1;
+		r = creating && created ? s2v_encode_hooks(&l->cfg, creating, created, &stream) : -1;
 		free(creating);
 		free(created);
 		if (r < 0) {
-			dprintf(READY_FD, "error 1 config.json: hooks: too large to pass to the guest\n");
+			launch_send_error(READY_FD, 1, "config.json: hooks: too large to pass to the guest");
 			return -1;
 		}
 	}
-	int fd = memfd_create("mvrun-confine", MFD_CLOEXEC);
+	if (r < 0) {
+		launch_send_error(READY_FD, 1, "config.json: the container does not fit in a control "
+				  "message");
+		return -1;
+	}
+	int fd = memfd_create("mvrun-stream", MFD_CLOEXEC);
 	size_t off = 0;
-	while (fd >= 0 && off < l->plan.confine.len) {
-		ssize_t n = write(fd, l->plan.confine.data + off, l->plan.confine.len - off);
+	while (fd >= 0 && off < stream.len) {
+		ssize_t n = write(fd, stream.data + off, stream.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
-	if (fd < 0 || off < l->plan.confine.len || lseek(fd, 0, SEEK_SET) < 0 ||
-	    dup2(fd, CONFINE_FD) < 0) {
-		dprintf(READY_FD, "error 1 pass the confinement to mvm: %s\n", strerror(errno));
+	if (fd < 0 || off < stream.len || lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STREAM_FD) < 0) {
+		launch_send_error(READY_FD, 1, "pass the container to mvm: %s", strerror(errno));
 		return -1;
 	}
-	if (fd != CONFINE_FD)
+	if (fd != STREAM_FD)
 		close(fd);
 	return 0;
 }
@@ -214,54 +225,36 @@ static void __attribute__((noreturn)) child(struct launch *l, int ready_w, int s
 	if (read(sync_r, &go, 1) != 1)
 		_exit(1); /* the parent gave up */
 	if (l->plan.new_netns && unshare(CLONE_NEWNET) < 0) {
-		dprintf(READY_FD, "error 1 create a network namespace: %s\n", strerror(errno));
+		launch_send_error(READY_FD, 1, "create a network namespace: %s", strerror(errno));
 		_exit(1);
 	}
 	if (l->netns >= 0 && setns(l->netns, CLONE_NEWNET) < 0) {
-		dprintf(READY_FD, "error 1 join the network namespace %s: %s\n", l->plan.netns_path,
+		launch_send_error(READY_FD, 1, "join the network namespace %s: %s", l->plan.netns_path,
 			strerror(errno));
 		_exit(1);
 	}
-	if (bind_stages(l) < 0 || confine_fd(l) < 0)
+	if (bind_stages(l) < 0 || stream_fd(l) < 0)
 		_exit(1);
-	close_range(CONFINE_FD + 1, ~0u, 0);
+	close_range(STREAM_FD + 1, ~0u, 0);
 	execv(l->plan.argv[0], l->plan.argv);
-	dprintf(READY_FD, "error 1 exec %s: %s\n", l->plan.argv[0], strerror(errno));
+	launch_send_error(READY_FD, 1, "exec %s: %s", l->plan.argv[0], strerror(errno));
 	_exit(1);
 }
 
-/* mvm's one line: "ready", or "error STATUS MESSAGE"; EOF if it died first. */
+/* mvm's one answer: READY, or ERROR{status, message}; EOF if it died first. */
 static int await_ready(struct launch *l, struct err *err)
 {
-	char line[768];
-	size_t got = 0;
+	char msg[768];
+	uint32_t st = 0;
 	int wait_s = ready_wait_s();
-	for (;;) {
-		struct pollfd p = { l->ready_r, POLLIN, 0 };
-		int r = poll(&p, 1, wait_s * 1000);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return err_set(err, 1, "the container was not ready within %d s "
-				       "(MVRUN_READY_TIMEOUT sets it)", wait_s);
-		ssize_t n = read(l->ready_r, line + got, sizeof(line) - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (got += (size_t)n) == sizeof(line) - 1 || memchr(line, '\n', got))
-			break;
-	}
-	line[got] = 0;
-	char *nl = strchr(line, '\n');
-	if (nl) {
-		*nl = 0;
-		if (!strcmp(line, "ready"))
-			return 0;
-		char *end;
-		long st = strtol(line + 6, &end, 10);
-		if (!strncmp(line, "error ", 6) && end != line + 6)
-			return err_set(err, st > 0 && st < 256 ? (int)st : 1, "%s",
-				       *end == ' ' ? end + 1 : end);
-		return err_set(err, 1, "mvm said \"%s\" instead of ready", line);
+	switch (launch_read_answer(l->ready_r, PROTO_READY, wait_s * 1000, &st, msg, sizeof(msg))) {
+	case LAUNCH_GOT: return 0;
+	case LAUNCH_GOT_ERROR: return err_set(err, st > 0 && st < 256 ? (int)st : 1, "%s", msg);
+	case LAUNCH_TIMEOUT:
+		return err_set(err, 1, "the container was not ready within %d s "
+			       "(MVRUN_READY_TIMEOUT sets it)", wait_s);
+	case LAUNCH_BAD: return err_set(err, 1, "mvm said %s instead of ready", msg);
+	case LAUNCH_EOF: break;
 	}
 	int ws;
 	while (waitpid(l->pid, &ws, 0) < 0 && errno == EINTR)
@@ -321,7 +314,7 @@ static int prepare(struct launch *l, struct err *err)
 		return -1;
 	struct s2v_inputs in = { .bundle = l->bundle, .mvm = mvm, .kernel = kernel,
 				 .initrd = initrd, .control_socket = l->sock, .ready_fd = READY_FD,
-				 .confine_fd = CONFINE_FD,
+				 .stream_fd = STREAM_FD,
 				 .state_dir = l->dir,
 				 .own_terminal = o->foreground && !o->console_socket };
 	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)

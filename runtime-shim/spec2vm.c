@@ -1,4 +1,5 @@
-/* config → mvm's command line and the VM's size (policy in spec2vm.h). */
+/* config → the plan: mvm's command line, the SPEC and the VM's size (policy
+ * in spec2vm.h). */
 #include "runtime-shim/spec2vm.h"
 
 #include <errno.h>
@@ -10,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/confine.h"
+#include "proto/hooks.h"
+#include "proto/launch.h"
 #include "runtime-shim/spec2vm_int.h"
 
 void s2v_note(struct s2v_plan *p, const char *fmt, ...)
@@ -21,6 +25,20 @@ void s2v_note(struct s2v_plan *p, const char *fmt, ...)
 	if (vasprintf(&p->notes[p->nnotes], fmt, ap) >= 0)
 		p->nnotes++;
 	va_end(ap);
+}
+
+const char *s2v_own(struct s2v_plan *p, const char *fmt, ...)
+{
+	if (p->nowned == (int)(sizeof(p->owned) / sizeof(p->owned[0])))
+		return NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	char *str;
+	int r = vasprintf(&str, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return NULL;
+	return p->owned[p->nowned++] = str;
 }
 
 int s2v_push(struct s2v_plan *p, const char *fmt, ...)
@@ -136,9 +154,9 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 
 	p->cpus = 1;
 	if ((a = cfg_annotation(c, "org.mvrun.cpus"))) {
-		if (parse_num(a, 1, S2V_MAX_CPUS, &v) < 0)
+		if (parse_num(a, 1, MVM_MAX_VCPUS, &v) < 0)
 			return s2v_bad(err, "annotations[\"org.mvrun.cpus\"]",
-				   "\"%s\" is not a vCPU count from 1 to %d", a, S2V_MAX_CPUS);
+				   "\"%s\" is not a vCPU count from 1 to %d", a, MVM_MAX_VCPUS);
 		p->cpus = (int)v;
 		return 0;
 	}
@@ -155,10 +173,10 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 		if (!want || n < want)
 			want = n;
 	}
-	if (want > S2V_MAX_CPUS) {
+	if (want > MVM_MAX_VCPUS) {
 		s2v_note(p, "linux.resources.cpu: the VM gets %d vCPUs, mvm's most, not %lld",
-			 S2V_MAX_CPUS, want);
-		want = S2V_MAX_CPUS;
+			 MVM_MAX_VCPUS, want);
+		want = MVM_MAX_VCPUS;
 	}
 	if (want > 0)
 		p->cpus = (int)want;
@@ -208,9 +226,9 @@ static int check_annotations(const struct cfg *c, struct s2v_plan *p, const char
 static int check_process(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cfg_process *pr = &c->process;
-	if (pr->nenv > S2V_MAX_ENV)
+	if (pr->nenv > MVM_MAX_ENV)
 		return s2v_bad(err, "process.env", "%d entries; mvm passes at most %d", pr->nenv,
-			   S2V_MAX_ENV);
+			   MVM_MAX_ENV);
 	/* (uid_t)-1 means "unchanged" to setresuid, not a user; mvm refuses it too. */
 	if (pr->uid == UINT32_MAX || pr->gid == UINT32_MAX)
 		return s2v_bad(err, pr->uid == UINT32_MAX ? "process.user.uid" : "process.user.gid",
@@ -301,9 +319,20 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 		return s2v_bad(err, "process", "missing (required)");
 	if (check_annotations(c, p, &kernel, &console, err) < 0 || check_process(c, p, err) < 0 ||
 	    check_linux(c, p, err) < 0 || resolve_root(c, in, p, err) < 0 ||
-	    s2v_hooks(c, p, err) < 0 || size_vm(c, p, err) < 0)
+	    s2v_hooks(c, p, err) < 0 || (!in->sandbox && size_vm(c, p, err) < 0))
 		goto fail;
+	if (in->sandbox) {
+		p->mem_mib = in->mem_mib;
+		p->cpus = in->cpus;
+	}
 	p->tty = pr->terminal;
+	s2v_process_spec(pr, NULL, &p->spec);
+	p->spec.rows = p->spec.cols = 0; /* the terminal's, when the stream is written */
+	p->spec.flags |= (c->root_readonly ? PROTO_SPEC_READONLY_ROOT : 0) |
+			 (pr->terminal && in->own_terminal ? PROTO_SPEC_NO_ONLCR : 0) |
+			 (p->guest_hooks ? PROTO_SPEC_HOOKS : 0);
+	p->spec.hostname = c->hostname ? c->hostname : "";
+	p->spec.root_tag = LAUNCH_TAG_ROOT;
 /* Sequenced, unlike the operands of |. */
 #define PUSH(...)                                  \
 	do {                                       \
@@ -328,26 +357,11 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	/* As under runc, the container may leave set-id files and file
 	 * capabilities on its shares (within its id maps: mvm takes them from
 	 * SETUP); `mvrun box` may not. */
-	PUSH("--share-privileges");
-	if (pr->terminal)
-		PUSH("--tty");
-	if (pr->terminal && in->own_terminal)
-		PUSH("--no-onlcr");
+	if (!in->sandbox)
+		PUSH("--share-privileges");
 	if (console)
 		PUSH("--console");
-	if (c->hostname && c->hostname[0]) {
-		PUSH("--hostname");
-		PUSH("%s", c->hostname);
-	}
-	PUSH("--cwd");
-	PUSH("%s", pr->cwd);
-	PUSH("--user");
-	PUSH("%u:%u", pr->uid, pr->gid);
-	for (int i = 0; i < pr->nenv; i++) {
-		PUSH("--env");
-		PUSH("%s", pr->env[i]);
-	}
-	if (s2v_mounts(c, in, p, err) < 0 || s2v_confine(c, in, p, err) < 0)
+	if (s2v_mounts(c, in, p, err) < 0 || (!in->sandbox && s2v_confine(c, p, err) < 0))
 		goto fail;
 	if (p->new_netns || p->netns_path)
 		PUSH("--net"); /* mvm starts inside that namespace */
@@ -360,9 +374,10 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 		PUSH("--ready-fd");
 		PUSH("%d", in->ready_fd);
 	}
-	PUSH("--");
-	for (int i = 0; i < pr->nargs; i++)
-		PUSH("%s", pr->args[i]);
+	if (in->stream_fd > 2) {
+		PUSH("--stream-fd");
+		PUSH("%d", in->stream_fd);
+	}
 #undef PUSH
 	return 0;
 oom:
@@ -386,6 +401,18 @@ void s2v_free(struct s2v_plan *p)
 	}
 	for (int i = 0; i < p->nmps; i++)
 		free(p->mps[i].path);
+	for (int i = 0; i < p->nowned; i++)
+		free(p->owned[i]);
 	proto_buf_free(&p->confine);
 	memset(p, 0, sizeof(*p));
+}
+
+int s2v_encode_stream(const struct s2v_plan *p, uint16_t rows, uint16_t cols, struct proto_buf *b)
+{
+	struct proto_spec s = p->spec;
+	s.rows = rows;
+	s.cols = cols;
+	if (proto_encode_spec(b, &s) < 0 || proto_append(b, p->confine.data, p->confine.len) < 0)
+		return -1;
+	return 0;
 }

@@ -1,5 +1,7 @@
-/* The OCI config → how mvm runs it: mvm's command line, the VM's size, the
- * cgroup to join, and what mvrun accepts without applying it yet.
+/* The OCI config → the container's plan: mvm's command line (what mvm acts
+ * on), the container stream (proto/launch.h: the SPEC and what mvinit
+ * applies, written once here), the VM's size, the cgroup to join, and what
+ * mvrun accepts without applying it yet.
  *
  * The rule for a setting mvrun cannot honour: if going without it would let
  * the container reach past its own VM, or change what the workload sees of
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/launch.h" /* mvm's limits, MVM_MAX_* */
 #include "proto/proto.h"
 #include "runtime-shim/cgroup.h"
 #include "runtime-shim/config.h"
@@ -27,12 +30,6 @@
 #define S2V_DEFAULT_MEM_MIB 256  /* guest RAM without a memory limit */
 #define S2V_MEM_OVERHEAD_MIB 16  /* what mvm itself needs beyond guest RAM, within the limit */
 #define S2V_MIN_MEM_MIB 64       /* the least guest RAM mvrun boots a container with */
-#define S2V_MAX_CPUS 32          /* mvm's MVM_MAX_VCPUS */
-#define S2V_MAX_VOLUMES 12       /* mvm's MVM_MAX_VOLUMES */
-#define S2V_MAX_FILES 32         /* mvm's MVM_MAX_FILES */
-#define S2V_MAX_TMPFS 16         /* mvm's MVM_MAX_TMPFS */
-#define S2V_MAX_KERNFS 16        /* mvm's MVM_MAX_KERNFS: proc, sysfs, devpts, mqueue */
-#define S2V_MAX_ENV 1024         /* mvm's MVM_MAX_ENV */
 #define S2V_MAX_NOTES 48
 
 /* What mvrun supplies beyond the config. */
@@ -42,10 +39,16 @@ struct s2v_inputs {
 	const char *control_socket; /* NULL: no --wait-start (never for OCI containers) */
 	int ready_fd;               /* the fd number mvm reports readiness on, or -1 */
 	const char *state_dir;      /* ROOT/ID, where single files are staged; NULL refuses them */
-	int confine_fd;             /* the fd number mvm reads the plan's confine from; below 3:
-				     * mvm is not told (unit tests) */
+	int stream_fd;              /* the fd number mvm reads the container stream from (below
+				     * 3: not given, unit tests) */
 	bool own_terminal;          /* the process's terminal is the caller's (a foreground run
 				     * without --console-socket): ONLCR off, as runc's */
+	/* mvrun box: the VM's size is mem_mib and cpus (checked by mvm), the
+	 * process keeps the guest root's privileges (no CONFINE or SETUP) and
+	 * the shares take no set-id files (no --share-privileges). */
+	bool sandbox;
+	uint64_t mem_mib;
+	int cpus;
 };
 
 /* A bind mount of a single file: mvm shares directories, so the file is
@@ -73,7 +76,7 @@ struct s2v_plan {
 	uint32_t cgroupfs_flags;    /* its PROTO_MOUNT_RO, _NOSUID, _NODEV, _NOEXEC */
 	char *notes[S2V_MAX_NOTES]; /* accepted, not applied yet: one line each */
 	int nnotes;
-	struct s2v_file files[S2V_MAX_FILES];
+	struct s2v_file files[MVM_MAX_FILES];
 	int nfiles;
 	/* Every mount's destination (once; a system filesystem's only when no
 	 * earlier mount covers it), and whether a file goes there: with
@@ -82,14 +85,21 @@ struct s2v_plan {
 	struct s2v_mountpoint {
 		char *path;
 		bool file;
-	} mps[S2V_MAX_VOLUMES + S2V_MAX_FILES + S2V_MAX_TMPFS + S2V_MAX_KERNFS + 1];
+	} mps[MVM_MAX_VOLUMES + MVM_MAX_FILES + MVM_MAX_TMPFS + MVM_MAX_KERNFS + 1];
 	int nmps;
+	/* The SPEC (its strings point into the config and the plan); the
+	 * window size is the terminal's, read when the stream is written. */
+	struct proto_spec spec;
+	char *owned[2 * (MVM_MAX_FILES + MVM_MAX_TMPFS + MVM_MAX_KERNFS + MVM_MAX_VOLUMES) + 2];
+	int nowned;                 /* the spec's strings the plan made */
+	int nfile_dirs;             /* FILES shares: the stages' directories, in their order */
+	bool file_dir_ro[2];
 	/* What mvinit applies (proto/confine.h): CONFINE, then SETUP if the
-	 * config has any; mvm reads it from in->confine_fd. */
+	 * config has any; the stream carries them after the SPEC. */
 	struct proto_buf confine;
 	uint32_t seccomp_insns;     /* the compiled seccomp program's size, 0 without one */
 	bool guest_hooks;           /* createContainer or startContainer hooks: mvrun adds a
-				     * HOOKS (s2v_encode_hooks) to confine once mvm's pid is known */
+				     * HOOKS (s2v_encode_hooks) to the stream once mvm's pid is known */
 };
 
 /* Check c against what mvm can do and build the plan. Host checks are made
@@ -99,6 +109,18 @@ struct s2v_plan {
  * to free. */
 int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *plan,
 	      struct err *err);
+
+/* Write the container stream's SPEC, CONFINE and SETUP to b (the HOOKS, when
+ * p->guest_hooks, go after them: s2v_encode_hooks), with the window size
+ * rows x cols (0: unknown). Returns 0, or -1 (b->failed) when it does not
+ * fit. */
+int s2v_encode_stream(const struct s2v_plan *p, uint16_t rows, uint16_t cols, struct proto_buf *b);
+
+/* p's process as a SPEC's (or an EXEC's) fields in s: user, groups, umask,
+ * cwd, argv, env, the console size, and its rlimits, or when it has none
+ * ctr's (runc exec's fallback; NULL for none). Strings point into p. */
+void s2v_process_spec(const struct cfg_process *p, const struct cfg_process *ctr,
+		      struct proto_spec *s);
 
 /* Append the HOOKS message for c's createContainer and startContainer
  * hooks (checked by s2v_build) to b, with `creating` and `created`, the

@@ -1,6 +1,6 @@
-/* The plan's part for mvinit's confinement: the process's groups, umask and
- * rlimits as mvm options, and CONFINE and SETUP (proto/confine.h) for mvm to
- * pass on after the SPEC. */
+/* The plan's part for mvinit's process and confinement: the SPEC's user,
+ * groups, umask and rlimits, and CONFINE and SETUP (proto/confine.h), which
+ * the container stream carries after the SPEC. */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,32 +8,29 @@
 #include "runtime-shim/guestcg.h"
 #include "runtime-shim/spec2vm_int.h"
 
-static int process_args(const struct cfg_process *pr, struct s2v_plan *p, struct err *err)
+void s2v_process_spec(const struct cfg_process *p, const struct cfg_process *ctr,
+		      struct proto_spec *s)
 {
-	char groups[PROTO_MAX_GROUPS * 11 + 1] = "";
-	size_t gl = 0;
-	if (pr->nadditional_gids > PROTO_MAX_GROUPS)
-		return s2v_bad(err, "process.user.additionalGids", "more than %d groups",
-			       PROTO_MAX_GROUPS);
-	for (int i = 0; i < pr->nadditional_gids; i++)
-		gl += (size_t)snprintf(groups + gl, sizeof(groups) - gl, "%s%u", i ? "," : "",
-				       pr->additional_gids[i]);
-	if (gl && (s2v_push(p, "--groups") < 0 || s2v_push(p, "%s", groups) < 0))
-		goto oom;
-	if (pr->has_umask && (s2v_push(p, "--umask") < 0 || s2v_push(p, "%o", pr->umask) < 0))
-		goto oom;
-	if (pr->nrlimits > PROTO_MAX_RLIMITS)
-		return s2v_bad(err, "process.rlimits", "more than %d", PROTO_MAX_RLIMITS);
-	for (int i = 0; i < pr->nrlimits; i++) {
-		const struct cfg_rlimit *r = &pr->rlimits[i];
-		if (s2v_push(p, "--rlimit") < 0 ||
-		    s2v_push(p, "%d:%llu:%llu", cf_rlimit_number(r->type),
-			     (unsigned long long)r->soft, (unsigned long long)r->hard) < 0)
-			goto oom;
-	}
-	return 0;
-oom:
-	return err_set(err, CFG_EXIT, "out of memory building mvm's command line");
+	const struct cfg_process *rl = p->nrlimits || !ctr ? p : ctr;
+	memset(s, 0, sizeof(*s));
+	s->flags = p->terminal ? PROTO_SPEC_TTY : 0;
+	s->uid = p->uid;
+	s->gid = p->gid;
+	s->umask = p->has_umask ? p->umask : 022;
+	for (int i = 0; i < p->nadditional_gids && s->ngroups < PROTO_MAX_GROUPS; i++)
+		s->groups[s->ngroups++] = p->additional_gids[i];
+	s->rows = (uint16_t)p->console_height;
+	s->cols = (uint16_t)p->console_width;
+	s->cwd = p->cwd;
+	s->hostname = s->root_tag = "";
+	s->argc = (uint32_t)p->nargs;
+	s->argv = p->args;
+	s->envc = (uint32_t)p->nenv;
+	s->env = p->env;
+	for (int i = 0; i < rl->nrlimits && s->nrlimits < PROTO_MAX_RLIMITS; i++)
+		s->rlimits[s->nrlimits++] = (struct proto_rlimit){
+			(uint32_t)cf_rlimit_number(rl->rlimits[i].type), rl->rlimits[i].soft,
+			rl->rlimits[i].hard };
 }
 
 /* The container's cgroup in the guest: its files (guestcg.c), and the
@@ -50,8 +47,7 @@ static int s2v_guest_cgroup(const struct cfg *c, struct s2v_plan *p, struct gcg_
 	return 0;
 }
 
-int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan *p,
-		struct err *err)
+int s2v_confine(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	static struct proto_setup setup; /* large; strings point into c and cgf */
 	static struct gcg_files cgf;
@@ -59,8 +55,13 @@ int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_pla
 	struct sc_prog prog;
 	int unknown;
 	bool empty;
-	if (process_args(&c->process, p, err) < 0 ||
-	    cf_process(&c->process, NULL, &c->lx, &conf, &prog, &unknown, err) < 0)
+	const struct cfg_process *pr = &c->process;
+	if (pr->nadditional_gids > PROTO_MAX_GROUPS)
+		return s2v_bad(err, "process.user.additionalGids", "more than %d groups",
+			       PROTO_MAX_GROUPS);
+	if (pr->nrlimits > PROTO_MAX_RLIMITS)
+		return s2v_bad(err, "process.rlimits", "more than %d", PROTO_MAX_RLIMITS);
+	if (cf_process(pr, NULL, &c->lx, &conf, &prog, &unknown, err) < 0)
 		return -1;
 	if (unknown)
 		s2v_note(p, "process.capabilities: %d unknown capability names skipped (as runc)",
@@ -69,15 +70,15 @@ int s2v_confine(const struct cfg *c, const struct s2v_inputs *in, struct s2v_pla
 	int r = proto_encode_confine(&p->confine, &conf);
 	sc_free(&prog);
 	if (r < 0 || cf_setup(c, &setup, &empty, err) < 0 ||
-	    s2v_guest_cgroup(c, p, &cgf, &setup, err) < 0 ||
-	    ((!empty || setup.ncgfiles || setup.cgroupfs[0]) && proto_encode_setup(&p->confine, &setup) < 0))
+	    s2v_guest_cgroup(c, p, &cgf, &setup, err) < 0)
 		return err->status ? -1 : s2v_bad(err, "linux", "the confinement does not fit in a "
 						  "control message");
+	empty = empty && !setup.ncgfiles && !setup.cgroupfs[0];
+	if (!empty && proto_encode_setup(&p->confine, &setup) < 0)
+		return s2v_bad(err, "linux", "the confinement does not fit in a control message");
+	p->spec.flags |= PROTO_SPEC_CONFINE | (empty ? 0 : PROTO_SPEC_SETUP);
 	if (c->lx.ndevices)
 		s2v_note(p, "linux.devices: made in the guest's /dev; they are the guest kernel's "
 			    "devices with those numbers, never the host's");
-	if (in->confine_fd > 2 && (s2v_push(p, "--confine-fd") < 0 ||
-				   s2v_push(p, "%d", in->confine_fd) < 0))
-		return err_set(err, CFG_EXIT, "out of memory building mvm's command line");
 	return 0;
 }

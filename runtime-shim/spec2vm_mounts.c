@@ -1,12 +1,12 @@
-/* config.json mounts → mvm --volume HOST:GUEST[:OPTS], --file and --mount,
- * in the config's order, which mvinit mounts them in.
+/* config.json mounts → the SPEC's mounts, in the config's order, which
+ * mvinit mounts them in, and the shares mvm serves (--volume HOST[:ro],
+ * --file STAGE[:ro]).
  *
  * proc, sysfs, devpts, mqueue and tmpfs are the guest kernel's own, with
- * their source and options (--mount; mvinit makes the default device nodes
- * in a /dev tmpfs, see guest-init/dev.c), and mvinit adds none the config
- * does not list. Bind mounts of host directories become virtio-fs shares,
- * single files are staged and shared (launch.c). Everything else fails
- * create. */
+ * their source and options (mvinit makes the default device nodes in a /dev
+ * tmpfs, see guest-init/dev.c), and mvinit adds none the config does not
+ * list. Bind mounts of host directories become virtio-fs shares, single
+ * files are staged and shared (launch.c). Everything else fails create. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "proto/launch.h"
 #include "runtime-shim/spec2vm_int.h"
 
 /* The filesystems the guest's kernel mounts itself (guest_fs). */
@@ -126,8 +127,20 @@ static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struc
 	return 0;
 }
 
+/* One more of the SPEC's mounts; strings owned by the config or the plan. */
+static int spec_mount(struct s2v_plan *p, const char *tag, const char *path, uint32_t flags,
+		      const char *fstype, const char *source, struct err *err)
+{
+	if (!tag || !path)
+		return err_set(err, CFG_EXIT, "out of memory");
+	if (p->spec.nmounts == PROTO_MAX_MOUNTS) /* the limits above keep below it */
+		return err_set(err, CFG_EXIT, "more than %d mounts", PROTO_MAX_MOUNTS);
+	p->spec.mounts[p->spec.nmounts++] = (struct proto_mount){ tag, path, flags, fstype, source };
+	return 0;
+}
+
 /* A filesystem of the guest's own (tmpfs, proc, sysfs, devpts, mqueue):
- * mvm --mount TYPE:SOURCE:DEST:OPTIONS, with the options mvinit knows
+ * a TMPFS or KERNFS mount of the SPEC, with the options mvinit knows
  * (guest-init/kernfs.c, tmpfs.c) and the harmless ones dropped. *n counts tmpfs and
  * the others apart, against mvm's limits. */
 static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, const char *dest,
@@ -150,8 +163,8 @@ static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, 
 
 	while (t < sizeof(data) / sizeof(data[0]) && strcmp(data[t].type, type))
 		t++;
-	if (tmpfs ? ++n[0] > S2V_MAX_TMPFS : ++n[1] > S2V_MAX_KERNFS)
-		return s2v_bad(err, f, "more than %d %s mounts", tmpfs ? S2V_MAX_TMPFS : S2V_MAX_KERNFS,
+	if (tmpfs ? ++n[0] > MVM_MAX_TMPFS : ++n[1] > MVM_MAX_KERNFS)
+		return s2v_bad(err, f, "more than %d %s mounts", tmpfs ? MVM_MAX_TMPFS : MVM_MAX_KERNFS,
 			       tmpfs ? "tmpfs" : "proc, sysfs, devpts and mqueue");
 	if (!strcmp(dest, "/"))
 		return s2v_bad(err, f, "a %s cannot cover the root", type);
@@ -174,19 +187,23 @@ static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, 
 			return s2v_bad(err, f, "%s option \"%s\" is not supported", type, o);
 		}
 	}
-	if (s2v_push(p, "--mount") < 0 || s2v_push(p, "%s:%s:%s:%s", type, src, dest, opts) < 0)
-		return err_set(err, CFG_EXIT, "out of memory");
+	if (!tmpfs)
+		p->spec.flags |= PROTO_SPEC_ALL_MOUNTS;
+	if (spec_mount(p, s2v_own(p, "%s", opts), s2v_own(p, "%s", dest),
+		       tmpfs ? PROTO_MOUNT_TMPFS : PROTO_MOUNT_KERNFS, tmpfs ? "tmpfs" : type, src,
+		       err) < 0)
+		return -1;
 	return add_mountpoint(p, dest, false, err);
 }
 
-static int file_bind(const char *f, const char *src, const char *dest, bool ro, const char *mo,
+static int file_bind(const char *f, const char *src, const char *dest, bool ro, uint32_t flags,
 		     const struct s2v_inputs *in, struct s2v_plan *p, struct err *err)
 {
 	if (!in->state_dir)
 		return s2v_bad(err, f, "bind mount of a single file (%s on %s) needs a container state "
 				       "directory to stage it in", src, dest);
-	if (p->nfiles == S2V_MAX_FILES)
-		return s2v_bad(err, f, "more than %d bind mounts of single files", S2V_MAX_FILES);
+	if (p->nfiles == MVM_MAX_FILES)
+		return s2v_bad(err, f, "more than %d bind mounts of single files", MVM_MAX_FILES);
 	if (!strcmp(dest, "/"))
 		return s2v_bad(err, f, "a bind mount cannot cover the root; use root.path");
 	if (strchr(dest, ':'))
@@ -201,17 +218,25 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 		return err_set(err, CFG_EXIT, "out of memory");
 	}
 	p->nfiles++;
-	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s:%s%s", sf->stage, dest, mo) < 0)
-		return err_set(err, CFG_EXIT, "out of memory");
+	/* mvm shares each stage directory once, numbered as they first come. */
+	int d = 0;
+	while (d < p->nfile_dirs && p->file_dir_ro[d] != ro)
+		d++;
+	if (d == p->nfile_dirs)
+		p->file_dir_ro[p->nfile_dirs++] = ro;
+	if (s2v_push(p, "--file") < 0 || s2v_push(p, "%s%s", sf->stage, ro ? ":ro" : "") < 0 ||
+	    spec_mount(p, s2v_own(p, LAUNCH_TAG_FILE, d, strrchr(sf->stage, '/') + 1),
+		       s2v_own(p, "%s", dest), PROTO_MOUNT_FILE | flags, NULL, NULL, err) < 0)
+		return err->status ? -1 : err_set(err, CFG_EXIT, "out of memory");
 	return add_mountpoint(p, dest, true, err);
 }
 
 /* The mounts below a read-only rbind's source, each shared on its own
  * with the bind's other options (opts, without ro) at the same place under
- * dest, after the top share: the guest sees a share as one filesystem, so
+ * dest (flags: the bind's, without ro), after the top share: the guest sees a share as one filesystem, so
  * this is what keeps them writable, as under runc. Beyond mvm's share limit
  * (or a path mvm cannot share) they stay read-only, with a note. */
-static int rw_submounts(const char *f, const char *src, const char *dest, const char *opts,
+static int rw_submounts(const char *f, const char *src, const char *dest, uint32_t flags,
 			struct s2v_plan *p, int *nvol, struct err *err)
 {
 	char real[PATH_MAX], line[4096], mp[PATH_MAX];
@@ -228,18 +253,19 @@ static int rw_submounts(const char *f, const char *src, const char *dest, const 
 		    strncmp(mp, real, rl) || (rl > 1 && mp[rl] != '/') || !mp[rl] || !strcmp(mp, real))
 			continue;
 		const char *rel = mp + (rl > 1 ? rl : 0);
-		if (strchr(mp, '\\') || strchr(mp, ':') || strchr(dest, ':') || *nvol >= S2V_MAX_VOLUMES) {
+		if (strchr(mp, '\\') || strchr(mp, ':') || strchr(dest, ':') || *nvol >= MVM_MAX_VOLUMES) {
 			s2v_note(p, "%s: %s is mounted below the read-only bind's source: it is read-only "
 				    "in the container too (%s)", f, mp,
-				 *nvol >= S2V_MAX_VOLUMES ? "mvm shares no more directories"
+				 *nvol >= MVM_MAX_VOLUMES ? "mvm shares no more directories"
 							  : "mvm cannot share its path");
 			continue;
 		}
 		++*nvol;
-		if (s2v_push(p, "--volume") < 0 ||
-		    s2v_push(p, "%s:%s%s%s%s", mp, strcmp(dest, "/") ? dest : "", rel, *opts ? ":" : "",
-			     opts) < 0)
-			ret = err_set(err, CFG_EXIT, "out of memory");
+		if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s", mp) < 0 ||
+		    spec_mount(p, s2v_own(p, LAUNCH_TAG_VOLUME, *nvol - 1),
+			       s2v_own(p, "%s%s", strcmp(dest, "/") ? dest : "", rel), flags, NULL, NULL,
+			       err) < 0)
+			ret = err->status ? -1 : err_set(err, CFG_EXIT, "out of memory");
 	}
 	fclose(mi);
 	return ret;
@@ -279,21 +305,24 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 			s2v_note(p, "%s: bind mount option \"%s\" ignored (a bind mount takes no data)",
 				 f, o);
 	}
-	/* mvm's options: ":ro,nosuid,nodev,noexec,PROPAGATION", as they apply. */
-	char mo[64] = "";
-	size_t ml = 0;
-	if (ro)
-		ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, ":ro");
+	/* What mvinit applies in the guest (mvm's own view of every share has
+	 * nosuid, nodev and noexec already). */
+	static const uint32_t restrict_bits[] = { PROTO_MOUNT_NOSUID, PROTO_MOUNT_NODEV,
+						  PROTO_MOUNT_NOEXEC };
+	static const uint32_t prop_bits[] = { PROTO_MOUNT_SHARED, PROTO_MOUNT_SLAVE,
+					      PROTO_MOUNT_PRIVATE, PROTO_MOUNT_UNBINDABLE };
+	uint32_t flags = ro ? PROTO_MOUNT_RO : 0;
 	for (unsigned k = 0; k < 3; k++)
 		if (restricted >> k & 1)
-			ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, "%s%s", ml ? "," : ":", guest_only[k]);
-	if (prop)
-		ml += (size_t)snprintf(mo + ml, sizeof(mo) - ml, "%s%s", ml ? "," : ":", prop);
+			flags |= restrict_bits[k];
+	for (unsigned k = 0; prop && k < 8; k++)
+		if (!strcmp(prop, propagations[k]))
+			flags |= prop_bits[k / 2] | (k % 2 ? PROTO_MOUNT_PROP_REC : 0);
 	struct stat st;
 	if (stat(src, &st) < 0)
 		return s2v_bad(err, fs, "%s: %s", src, strerror(errno));
 	if (S_ISREG(st.st_mode))
-		return file_bind(f, src, dest, ro, mo, in, p, err);
+		return file_bind(f, src, dest, ro, flags, in, p, err);
 	if (!S_ISDIR(st.st_mode))
 		return s2v_bad(err, f, "bind mount of %s: not a directory (only directories can be shared)",
 			       src);
@@ -302,16 +331,19 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	if (strchr(src, ':') || strchr(dest, ':'))
 		return s2v_bad(err, f, "mvm cannot share a path that contains ':' (%s on %s)", src,
 			       dest);
-	if (++*nvol > S2V_MAX_VOLUMES)
+	if (++*nvol > MVM_MAX_VOLUMES)
 		return s2v_bad(err, f, "more than %d bind mounts; mvm shares at most %d directories",
-			       S2V_MAX_VOLUMES, S2V_MAX_VOLUMES);
-	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s:%s%s", src, dest, mo) < 0)
-		return err_set(err, CFG_EXIT, "out of memory");
+			       MVM_MAX_VOLUMES, MVM_MAX_VOLUMES);
+	if (s2v_push(p, "--volume") < 0 || s2v_push(p, "%s%s", src, ro ? ":ro" : "") < 0 ||
+	    spec_mount(p, s2v_own(p, LAUNCH_TAG_VOLUME, *nvol - 1), s2v_own(p, "%s", dest), flags,
+		       NULL, NULL, err) < 0)
+		return err->status ? -1 : err_set(err, CFG_EXIT, "out of memory");
 	if (add_mountpoint(p, dest, false, err) < 0)
 		return -1;
 	/* rbind,ro: runc 1.1 remounts the top read-only and leaves what is
 	 * mounted below as it is ("rro" is the recursive one). */
-	return ro && !rro && rbind ? rw_submounts(f, src, dest, mo + (ml > 3 ? 4 : 3), p, nvol, err)
+	return ro && !rro && rbind ? rw_submounts(f, src, dest, flags & ~(uint32_t)PROTO_MOUNT_RO, p,
+						  nvol, err)
 				   : 0;
 }
 
@@ -375,5 +407,18 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 				       "are the guest's own)", m->type, dest);
 	}
 	drop_covered(c, p);
+	/* The FILES shares go first: mvinit mounts them out of the container's
+	 * view before the FILE binds that take from them. */
+	struct proto_spec *sp = &p->spec;
+	if (sp->nmounts + (uint32_t)p->nfile_dirs > PROTO_MAX_MOUNTS)
+		return err_set(err, CFG_EXIT, "more than %d mounts", PROTO_MAX_MOUNTS);
+	memmove(sp->mounts + p->nfile_dirs, sp->mounts, sp->nmounts * sizeof(sp->mounts[0]));
+	sp->nmounts += (uint32_t)p->nfile_dirs;
+	for (int d = 0; d < p->nfile_dirs; d++) {
+		sp->mounts[d] = (struct proto_mount){ s2v_own(p, LAUNCH_TAG_FILES, d), "",
+			PROTO_MOUNT_FILES | (p->file_dir_ro[d] ? PROTO_MOUNT_RO : 0), NULL, NULL };
+		if (!sp->mounts[d].tag)
+			return err_set(err, CFG_EXIT, "out of memory");
+	}
 	return 0;
 }

@@ -1,5 +1,5 @@
-/* Container mode of mvm (--root): the process spec built from the command
- * line, the virtio-fs shares, the vsock device and the control client. */
+/* Container mode of mvm (--root): the container stream (launch.h), the
+ * virtio-fs shares, the vsock device and the control client. */
 #ifndef MVM_BOX_H
 #define MVM_BOX_H
 
@@ -18,8 +18,10 @@
 
 #define BOX_GUEST_CID 3
 
-/* The shares behind --file: one per directory, and each file's tag. */
+/* The shares' tags (launch.h), and the shares behind --file: one per
+ * directory, and each file's tag. */
 struct box_files {
+	char vol_tags[MVM_MAX_VOLUMES][16];
 	int ndirs;
 	char dirs[MVM_MAX_FILE_DIRS][4096];
 	bool dir_ro[MVM_MAX_FILE_DIRS];
@@ -30,8 +32,8 @@ struct box_files {
 };
 
 struct box {
-	struct proto_spec spec;
-	struct proto_buf confine; /* --confine-fd's messages, sent after SPEC */
+	struct proto_buf stream;  /* --stream-fd's messages, checked; the guest gets them whole */
+	uint32_t spec_flags;      /* the stream's SPEC's PROTO_SPEC_* */
 	struct ctr ctr;
 	bool ctr_made;  /* ctr_init ran (its fds are valid or -1) */
 	struct vsock vsock;
@@ -47,17 +49,15 @@ struct box {
 	bool raw; /* the caller's terminal is in raw mode until box_fini */
 };
 
-/* Fill s from the container options in a: volumes, then a FILES share per
- * directory of the --file files, then one FILE bind per file. Strings point
- * into a and f (which box_spec fills). Returns 0 or -1 with err. */
-int box_spec(const struct mvm_args *a, struct box_files *f, struct proto_spec *s,
-	     struct err *err);
+/* The volumes' tags, and the --file files grouped by directory: one share
+ * each, all ro or all rw, tagged as launch.h says. Returns 0 or -1 with err. */
+int box_files(const struct mvm_args *a, struct box_files *f, struct err *err);
 
-/* Build the spec, open the shares (through the jail j, or by path when j
+/* Read and check the container stream, open the shares (through the jail j, or by path when j
  * is NULL), create the vsock device and the control client, and attach the
  * devices to vm. Call before vm_run() on the main thread (it blocks the
  * forwarded signals for every thread to come). Puts the terminal in raw
- * mode for --tty. Returns 0 or -1 with err. */
+ * mode when the SPEC asks for a tty. Returns 0 or -1 with err. */
 int box_setup(struct box *b, const struct mvm_args *a, struct vm *vm, struct jail *j,
 	      struct err *err);
 
@@ -69,14 +69,14 @@ int box_status(struct box *b, int vm_status, char *line, size_t cap);
 /* Put the caller's terminal back as it was (--tty). Idempotent. */
 void box_restore_tty(struct box *b);
 
-/* Release everything; restore the terminal. Safe after a failed setup. */
 /* A failure before the container was ready, told to whoever waits on the
- * ready fd (mvrun) as "error 1 MSG" whatever mvm's exit code: through the
- * container once it has the fd, else on ready_fd itself. Returns true when
- * told, false when no one waits or the container said ready already (then
- * the caller prints it). */
+ * ready fd (mvrun) as ERROR{1, MSG} (launch.h) whatever mvm's exit code:
+ * through the container once it has the fd, else on ready_fd itself.
+ * Returns true when told, false when no one waits or the container said
+ * ready already (then the caller prints it). */
 bool box_fail_ready(struct box *b, int ready_fd, const char *msg);
 
+/* Release everything; restore the terminal. Safe after a failed setup. */
 void box_fini(struct box *b);
 
 #endif

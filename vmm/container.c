@@ -3,13 +3,13 @@
 #include "vmm/hostnet.h"
 #include "proto/confine.h"
 #include "proto/escape.h"
+#include "proto/launch.h"
 #include "proto/sigfwd.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -139,17 +139,13 @@ static void on_signal(void *opaque, uint32_t events)
 	}
 }
 
-static void ready_line(struct ctr *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ready_line(struct ctr *c, const char *fmt, ...)
+/* READY (msg NULL) or ERROR{status, msg} on the ready fd, once (launch.h). */
+static void ready_answer(struct ctr *c, int status, const char *msg)
 {
 	if (c->ready_fd < 0)
 		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0 && write(c->ready_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+	if (msg ? launch_send_error(c->ready_fd, (uint32_t)status, "%s", msg) :
+		  launch_send_empty(c->ready_fd, PROTO_READY)) {
 		/* the reader is gone: nothing else to tell */
 	}
 	close(c->ready_fd);
@@ -164,7 +160,7 @@ void ctr_set_ready_fd(struct ctr *c, int fd)
 void ctr_finish(struct ctr *c, int status, const char *msg)
 {
 	ctr_start_answer(c, status, msg && *msg ? msg : "the VM stopped before the process started");
-	ready_line(c, "error %d %s\n", status, msg && *msg ? msg : "the VM stopped before the container was ready");
+	ready_answer(c, status, msg && *msg ? msg : "the VM stopped before the container was ready");
 }
 
 void ctr_net_stop(struct ctr *c)
@@ -200,12 +196,12 @@ int ctr_start(struct ctr *c, char *msg, size_t cap)
 	return 0;
 }
 
-/* msg may be the guest's: a newline in it would forge the ready line. */
+/* msg may be the guest's: mvrun prints it, so control characters go escaped. */
 static void fail(struct ctr *c, int status, const char *msg)
 {
 	char safe[sizeof(c->error)];
 	msg = proto_escape(safe, sizeof(safe), msg);
-	ready_line(c, "error %d %s\n", status, msg);
+	ready_answer(c, status, msg);
 	ctr_start_answer(c, status, msg);
 	if (c->state == CTR_FAILED || c->state == CTR_EXITED)
 		return;
@@ -223,15 +219,20 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	case PROTO_HELLO:
 		if (c->state != CTR_WAIT_HELLO || proto_decode_u32(p, h->len, &v) < 0)
 			break;
-		proto_encode_spec(&c->out, c->spec);
-		if (c->confine && c->confine->len) /* whole messages, checked by box.c */
-			proto_append(&c->out, c->confine->data, c->confine->len);
+		/* Whole messages, checked by stream.c. One the queue cannot take
+		 * fails the container: the guest, waiting for its SPEC, sees the
+		 * stream close. */
+		if (proto_append(&c->out, c->stream->data, c->stream->len) < 0) {
+			fail(c, 1, "the container stream does not fit the control queue");
+			shutdown(c->ctl_fd, SHUT_RDWR);
+			break;
+		}
 		c->state = CTR_WAIT_READY;
 		break;
 	case PROTO_READY:
 		if (c->state != CTR_WAIT_READY)
 			break;
-		ready_line(c, "ready\n");
+		ready_answer(c, 0, NULL);
 		if (c->wait_start) {
 			c->state = CTR_WAIT_START;
 			break;
@@ -300,12 +301,12 @@ static void on_ctl_in(void *opaque, uint32_t events)
 	}
 }
 
-int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
+int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_buf *stream, bool tty,
 	     struct err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
-	c->spec = spec;
+	c->stream = stream;
 	c->tty = tty;
 	c->ctl_fd = -1;
 	c->exit_status = -1;

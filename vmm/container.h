@@ -25,8 +25,8 @@ enum ctr_state { CTR_WAIT_HELLO, CTR_WAIT_READY, CTR_WAIT_START, CTR_RUNNING, CT
 
 struct ctr {
 	struct evloop *loop;
-	const struct proto_spec *spec;   /* not owned */
-	const struct proto_buf *confine; /* CONFINE, SETUP, HOOKS, sent right after SPEC; not owned, may be NULL */
+	const struct proto_buf *stream;  /* the container stream (SPEC first), sent whole at HELLO;
+					  * not owned */
 	bool tty;
 	int ctl_fd;                      /* our end of the control stream, -1 before */
 	enum ctr_state state;
@@ -40,15 +40,15 @@ struct ctr {
 	bool ctl_down;                   /* the control stream broke: nothing more goes out */
 	int sig_fd;                      /* signalfd of the signals forwarded to the process */
 	pid_t self;                      /* mvm's pid: its own signals are not forwarded */
-	bool wait_start;                 /* after READY, wait for "start" on the control socket */
-	int ready_fd;                    /* gets "ready\n" or "error STATUS MSG\n", then closed; -1 */
+	bool wait_start;                 /* after READY, wait for START on the control socket */
+	int ready_fd;                    /* gets READY or ERROR (launch.h), then closed; -1 */
 	int listen_fd;                   /* the control socket, -1 */
 	const char *listen_path;         /* unlinked at ctr_fini; not owned */
 	int client_fd;                   /* one control client at a time, -1 */
 	int reserve_fd;                  /* spare fd, given up to refuse a client at EMFILE; -1 */
 	bool listen_paused;              /* out of fds: the listener is out of the loop */
-	bool start_waiting;              /* client_fd asked "start": answered at STARTED or ERROR */
-	char client_line[64];
+	bool start_waiting;              /* client_fd sent START: answered at STARTED or ERROR */
+	uint8_t client_in[64];           /* the client's first bytes, until its first header */
 	uint32_t client_len;
 	struct relay rel[4];             /* stdin, stdout, stderr, tty-out */
 	uint8_t stdio_taken;             /* bit (port - PROTO_PORT_STDIN): one stream per port, ever */
@@ -62,26 +62,26 @@ struct ctr {
 /* Set up: block every signal but KILL, STOP and SYS (proto/sigfwd.h) in the
  * calling thread and open a signalfd for them: those sent from outside go to
  * the process. Call on the main thread before any other thread starts, so every
- * thread inherits the mask. Returns 0 or -1 with err. */
-int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_spec *spec, bool tty,
+ * thread inherits the mask. stream (not copied) goes to the guest at its
+ * HELLO. Returns 0 or -1 with err. */
+int ctr_init(struct ctr *c, struct evloop *loop, const struct proto_buf *stream, bool tty,
 	     struct err *err);
 
 /* After an fd was closed: put a listener that ran out of fds back in the
  * loop. (ctlsock.c) */
 void ctr_listen_resume(struct ctr *c);
 
-/* Serve the host control socket at `path` (mvrun start connects there and
- * writes "start\n"; the answer is "ok\n" or "error MESSAGE\n"; mvrun exec
- * speaks proto framing there, see exec.h), and hold the process until
- * "start". Returns 0 or -1 with err. (ctlsock.c) */
+/* Serve the host control socket at `path` (proto framing, launch.h: START
+ * from mvrun start, EXEC from mvrun exec, see exec.h), and hold the process
+ * until START. Returns 0 or -1 with err. (ctlsock.c) */
 int ctr_listen(struct ctr *c, const char *path, struct err *err);
 
-/* Answer a "start" that waits for the guest's STARTED: "ok" (msg NULL) or
- * "error STATUS MSG" (the container's exit status, as the ready fd's), then
+/* Answer a START that waits for the guest's STARTED: STARTED (msg NULL) or
+ * ERROR{status, msg} (the container's exit status, as the ready fd's), then
  * drop the client. Nothing if no start waits. (ctlsock.c) */
 void ctr_start_answer(struct ctr *c, int status, const char *msg);
 
-/* Report the container's readiness on fd (closed after one line). */
+/* Report the container's readiness on fd (closed after one message). */
 void ctr_set_ready_fd(struct ctr *c, int fd);
 
 /* The VM is over: if nobody heard about readiness yet, tell the ready fd

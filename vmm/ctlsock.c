@@ -1,7 +1,7 @@
-/* The host control socket (ctr_listen): one line "start\n" from mvrun start,
- * answered "ok\n" once the guest says the process runs, or "error MESSAGE\n"
- * ("error STATUS MESSAGE\n" when the process could not start); or, when the first byte opens a
- * proto header, an exec client, handed to exec.c. */
+/* The host control socket (ctr_listen), in proto framing only (launch.h):
+ * a client's first message says what it is. START (mvrun start) is answered
+ * STARTED once the guest says the process runs, or ERROR{status, message};
+ * any other message makes it an exec client, handed to exec.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,17 +12,24 @@
 #include <unistd.h>
 
 #include "common/sock.h"
+#include "proto/launch.h"
 #include "vmm/container.h"
 
-static void client_done(struct ctr *c, const char *reply)
+static void client_drop(struct ctr *c)
 {
-	if (write(c->client_fd, reply, strlen(reply)) < 0) {
-		/* the client left */
-	}
 	evloop_del(c->loop, c->client_fd);
 	close(c->client_fd);
 	c->client_fd = -1;
 	ctr_listen_resume(c);
+}
+
+/* ERROR{1, msg}: mvm refused, as runc's failed start. */
+static void client_refuse(struct ctr *c, const char *msg)
+{
+	if (launch_send_error(c->client_fd, 1, "%s", msg) < 0) {
+		/* the client left */
+	}
+	client_drop(c);
 }
 
 void ctr_start_answer(struct ctr *c, int status, const char *msg)
@@ -30,59 +37,62 @@ void ctr_start_answer(struct ctr *c, int status, const char *msg)
 	if (!c->start_waiting || c->client_fd < 0)
 		return;
 	c->start_waiting = false;
-	char reply[300];
-	if (msg)
-		snprintf(reply, sizeof(reply), "error %d %s\n", status & 0xff, msg);
-	client_done(c, msg ? reply : "ok\n");
+	if ((msg ? launch_send_error(c->client_fd, (uint32_t)status & 0xff, "%s", msg) :
+		   launch_send_empty(c->client_fd, PROTO_STARTED)) < 0) {
+		/* the client left */
+	}
+	client_drop(c);
+}
+
+static void on_start(struct ctr *c)
+{
+	if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
+		client_refuse(c, "the container was already started");
+	} else if (c->state != CTR_WAIT_START) {
+		client_refuse(c, "the container is not ready");
+	} else {
+		char why[512];
+		if (ctr_start(c, why, sizeof(why)) < 0) {
+			client_refuse(c, why);
+			return;
+		}
+		/* As runc's start: it returns once the process has been
+		 * executed, so poststart hooks see it running. */
+		evloop_del(c->loop, c->client_fd);
+		c->start_waiting = true;
+	}
 }
 
 static void on_client(void *opaque, uint32_t events)
 {
 	struct ctr *c = opaque;
 	(void)events;
-	ssize_t n = read(c->client_fd, c->client_line + c->client_len,
-			 sizeof(c->client_line) - 1 - c->client_len);
+	ssize_t n = read(c->client_fd, c->client_in + c->client_len,
+			 sizeof(c->client_in) - c->client_len);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		client_done(c, "");
-		return;
-	}
-	if (c->client_len == 0 && (uint8_t)c->client_line[0] == (PROTO_VERSION & 0xff)) {
-		/* A proto header, not a text line: an exec client, which
-		 * stays connected as long as its process runs. */
-		int fd = c->client_fd;
-		evloop_del(c->loop, fd);
-		c->client_fd = -1;
-		exec_adopt(c, fd, (const uint8_t *)c->client_line, (size_t)n);
+		client_drop(c);
 		return;
 	}
 	c->client_len += (uint32_t)n;
-	c->client_line[c->client_len] = 0;
-	char *nl = strchr(c->client_line, '\n');
-	if (!nl) {
-		if (c->client_len == sizeof(c->client_line) - 1)
-			client_done(c, "error line too long\n");
+	if (c->client_len < PROTO_HDR_LEN)
 		return;
-	}
-	*nl = 0;
-	if (strcmp(c->client_line, "start") != 0) {
-		client_done(c, "error unknown command\n");
-	} else if (c->state == CTR_WAIT_START) {
-		char why[512], reply[540];
-		if (ctr_start(c, why, sizeof(why)) < 0) {
-			snprintf(reply, sizeof(reply), "error %s\n", why);
-			client_done(c, reply);
-		} else {
-			/* As runc's start: it returns once the process has been
-			 * executed, so poststart hooks see it running. */
-			evloop_del(c->loop, c->client_fd);
-			c->start_waiting = true;
-		}
-	} else if (c->state == CTR_RUNNING || c->state == CTR_EXITED) {
-		client_done(c, "error the container was already started\n");
+	struct proto_hdr h;
+	if (proto_parse_hdr(c->client_in, &h) < 0) {
+		client_refuse(c, "not a control message");
+	} else if (h.type == PROTO_START) {
+		if (h.len != 0)
+			client_refuse(c, "a malformed START");
+		else
+			on_start(c);
 	} else {
-		client_done(c, "error the container is not ready\n");
+		/* An exec client, which stays connected as long as its
+		 * process runs. */
+		int fd = c->client_fd;
+		evloop_del(c->loop, fd);
+		c->client_fd = -1;
+		exec_adopt(c, fd, c->client_in, c->client_len);
 	}
 }
 
@@ -101,8 +111,7 @@ static void out_of_fds(struct ctr *c)
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		int e = errno;
 		if (fd >= 0) {
-			static const char msg[] = "error mvm is out of file descriptors\n";
-			if (write(fd, msg, sizeof(msg) - 1) < 0) {
+			if (launch_send_error(fd, 1, "mvm is out of file descriptors") < 0) {
 				/* the client left */
 			}
 			close(fd);
@@ -135,7 +144,8 @@ static void on_listen(void *opaque, uint32_t events)
 	if (fd < 0)
 		return;
 	if (c->client_fd >= 0) { /* one at a time: mvrun serialises with its lock */
-		if (write(fd, "error busy\n", 11) < 0) {
+		if (launch_send_error(fd, 1, "busy") < 0) {
+			/* the client left */
 		}
 		close(fd);
 		return;

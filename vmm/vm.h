@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "proto/launch.h"
 #include "vmm/bus.h"
 #include "vmm/dev/i8042.h"
 #include "vmm/dev/mvmport.h"
@@ -22,7 +23,6 @@
 #include "vmm/vcpu.h"
 #include "vmm/virtio/mmio.h"
 
-#define MVM_MAX_VCPUS 32
 #define MVM_MEM_MIN_MIB 16
 #define VM_MAX_VIRTIO 16 /* GSIs 5..20 */
 #define VM_VIRTIO_GSI0 5

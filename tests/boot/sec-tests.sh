@@ -35,8 +35,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$T_OUT" "$T_ERR"' EXIT
 mkdir "$tmp/vol" "$tmp/files"
 echo "10.0.0.1 jailtest" >"$tmp/files/hosts"
-"$MVM" --kernel "$K" --initrd "$I" "${X[@]}" --root build/rootfs --volume "$tmp/vol:/v" \
-	--file "$tmp/files/hosts:/etc/hosts:ro" -- /bin/sh -c 'cat /etc/hosts > /v/up; sleep 600' \
+# The container stream (proto/launch.h) as mvrun would write it: the SPEC
+# alone, mounting the volume and the file's share by their tags.
+python3 - "$tmp/stream" <<'EOF_PY'
+import importlib.util, sys
+m = importlib.util.spec_from_file_location("qc", "guest-init/tests/qemu-container.py")
+qc = importlib.util.module_from_spec(m)
+m.loader.exec_module(qc)
+FILES, FILE = 2, 4
+mounts = [("files0", "", FILES | qc.MOUNT_RO), ("vol0", "/v", 0),
+          ("files0/hosts", "/etc/hosts", FILE | qc.MOUNT_RO)]
+with open(sys.argv[1], "wb") as f:
+    f.write(qc.spec(["/bin/sh", "-c", "cat /etc/hosts > /v/up; sleep 600"], env=(),
+                    root_tag="root", mounts=mounts))
+EOF_PY
+"$MVM" --kernel "$K" --initrd "$I" "${X[@]}" --root build/rootfs --volume "$tmp/vol" \
+	--file "$tmp/files/hosts:ro" --stream-fd 5 5<"$tmp/stream" \
 	>"$tmp/out" 2>"$tmp/err" </dev/null &
 pid=$!
 for _ in $(seq "$LIMIT"); do

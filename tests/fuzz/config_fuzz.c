@@ -6,8 +6,9 @@
  * plans the VM against a temp bundle that holds an empty rootfs/ (so
  * "rootfs" and "/" are valid roots; other paths are looked up read-only on
  * this host). Then mvm's own argument parser must accept the planned
- * command line: a plan mvrun accepts and mvm refuses would fail only at
- * create time, with mvm's message instead of one naming the config field.
+ * command line, and mvm's stream check the planned container stream: a plan
+ * mvrun accepts and mvm refuses would fail only at create time, with mvm's
+ * message instead of one naming the config field.
  *
  * Also checked beyond "no crash": every failure names config.json and
  * leaves nothing allocated; an accepted config has the fields config.h
@@ -16,14 +17,18 @@
  *   make build/fuzz/config_fuzz
  *   build/fuzz/config_fuzz -max_total_time=60 tests/fuzz/config_corpus
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/hooks.h"
 #include "runtime-shim/spec2vm.h"
 #include "vmm/args.h"
+#include "vmm/box.h"
+#include "vmm/stream.h"
 #include "vmm/vm.h"
 
 static char bundle[64];
@@ -79,18 +84,54 @@ static void check_plan(const struct cfg *c, struct s2v_plan *plan)
 	for (int i = 0; i < plan->argc; i++)
 		check(plan->argv[i] != NULL, "a NULL inside argv");
 	check(plan->rootfs && plan->rootfs[0] == '/' && !strchr(plan->rootfs, ':'), "bad rootfs");
-	check(plan->cpus >= 1 && plan->cpus <= S2V_MAX_CPUS, "vCPUs out of range");
+	check(plan->cpus >= 1 && plan->cpus <= MVM_MAX_VCPUS, "vCPUs out of range");
 	check(plan->mem_mib >= S2V_MIN_MEM_MIB, "guest RAM below the minimum");
 
-	struct mvm_args a;
+	/* mvm's command line with the stream's fd, as launch.c adds it. */
+	static struct mvm_args a;
+	static struct box_files bf;
 	struct err merr = { 0 };
-	if (args_parse(plan->argc, plan->argv, &a, &merr) != 0) {
+	char **argv = calloc((size_t)plan->argc + 3, sizeof(*argv)), fdarg[16];
+	check(argv != NULL, "out of memory");
+	memcpy(argv, plan->argv, (size_t)plan->argc * sizeof(*argv));
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	argv[plan->argc] = "--stream-fd";
+	argv[plan->argc + 1] = fdarg;
+	int r = args_parse(plan->argc + 2, argv, &a, &merr);
+	close(fd);
+	free(argv);
+	if (r != 0) {
 		fprintf(stderr, "config_fuzz: mvm refuses the plan: %s\n", merr.msg);
 		abort();
 	}
-	check(a.mem_mib == plan->mem_mib && a.cpus == plan->cpus && a.argc == c->process.nargs &&
-		      !strcmp(a.root, plan->rootfs) && a.nenv == c->process.nenv,
+	check(a.mem_mib == plan->mem_mib && a.cpus == plan->cpus && !strcmp(a.root, plan->rootfs),
 	      "mvm reads the plan differently");
+	/* The stream as the child writes it (HOOKS aside: they need mvm's pid). */
+	const char *tags[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES];
+	int n = 0;
+	if (box_files(&a, &bf, &merr) != 0) {
+		fprintf(stderr, "config_fuzz: mvm refuses the plan's files: %s\n", merr.msg);
+		abort();
+	}
+	tags[n++] = "root";
+	for (int i = 0; i < a.nvolumes; i++)
+		tags[n++] = bf.vol_tags[i];
+	for (int d = 0; d < bf.ndirs; d++)
+		tags[n++] = bf.dir_tags[d];
+	for (int i = 0; i < a.nfiles; i++)
+		tags[n++] = bf.file_tags[i];
+	struct proto_buf b = { 0 };
+	struct vfs_policy pol = { 0 };
+	uint32_t flags = 0;
+	struct s2v_plan noh = *plan;
+	noh.spec.flags &= ~PROTO_SPEC_HOOKS;
+	if (s2v_encode_stream(&noh, 0, 0, &b) == 0 &&
+	    stream_check(b.data, b.len, tags, n, &pol, &flags, &merr) != 0) {
+		fprintf(stderr, "config_fuzz: mvm refuses the plan's stream: %s\n", merr.msg);
+		abort();
+	}
+	proto_buf_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,7 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_cfg(&c);
 
 	struct s2v_inputs in = { .bundle = bundle, .mvm = "/opt/mvm", .kernel = "/opt/vmlinux",
-				 .initrd = "/opt/initramfs.cpio", .ready_fd = -1 };
+				 .initrd = "/opt/initramfs.cpio", .ready_fd = -1,
+				 .state_dir = "/run/mvrun/fuzz" };
 	struct s2v_plan plan;
 	memset(&err, 0, sizeof(err));
 	if (s2v_build(&c, &in, &plan, &err) == 0) {

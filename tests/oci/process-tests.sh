@@ -257,6 +257,11 @@ t_exec "$LIMIT" python3 tests/oci/console.py "$W/con9.sock" '' \
 	"$MVRUN" --root "$ROOT" run --console-socket "$W/con9.sock" --bundle "$W/b9" c9
 t_check "run --console-socket: the process's pty reaches the socket, with its status" 3 \
 	'out:^/dev/pts/0' 'out:^on-the-pty'
+# An engine's pty keeps ONLCR, as runc's: "\n" reaches the socket as "\r\n"
+# (only the caller's own terminal gets it off).
+python3 -c 'import sys; sys.exit(b"on-the-pty\r\n" not in open(sys.argv[1], "rb").read())' "$T_OUT" &&
+	t_ok "run --console-socket: the pty keeps ONLCR (\\r\\n), as runc's" ||
+	t_bad "run --console-socket: the pty keeps ONLCR (\\r\\n), as runc's" "$(od -An -c "$T_OUT" | head -n 3)"
 t_exec 10 "$MVRUN" --root "$ROOT" list -q
 t_check "and run deleted it after the exit" 0 '!out:^c9$'
 

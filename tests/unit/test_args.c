@@ -1,6 +1,7 @@
 /* args: mvm's command line. Every rejection is MVM_EXIT_BADARG with a
  * message that names the offending flag or argument. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,99 +190,91 @@ Test(args, fixed_unknown_short_option_in_a_cluster)
 	REJECT("-z", "--kernel", "k", "-zq");
 }
 
+/* An open fd above 2 for --stream-fd, as a string. */
+static const char *stream_fd(void)
+{
+	static char n[16];
+	static int fd = -1;
+	if (fd < 0)
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cr_assert_gt(fd, 2);
+	snprintf(n, sizeof(n), "%d", fd);
+	return n;
+}
+
+/* Container mode: the shares mvm serves and the stream's fd; what the guest
+ * does with them is the stream's (stream.c). */
 Test(args, volumes_and_files)
 {
 	/* The parser splits the values in place, as argv allows. */
-	char v[] = "/h:/g:ro", f0[] = "/s/files/f0:/etc/hosts", f1[] = "/s/files-ro/f1:/etc/x:ro";
-	char b1[] = "f0:/etc/x", b2[] = "/s/f0:etc/x", b3[] = "/s/f0", b4[] = "/s/f0:/x:rx";
-	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--volume", v, "--file", f0, "--file", f1,
-			   "--", "sh"),
+	char v[] = "/h:ro", v2[] = "/h2:rw", f0[] = "/s/files/f0", f1[] = "/s/files-ro/f1:ro";
+	char b1[] = "f0", b2[] = "/s/f0:rx", b3[] = "/a:/b", b4[] = "/a:/b:ro";
+	const char *fd = stream_fd();
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--stream-fd", fd, "--volume", v,
+			   "--volume", v2, "--file", f0, "--file", f1),
 		     0, "%s", err.msg);
-	cr_assert_eq(a.nvolumes, 1);
-	cr_assert(a.volumes[0].ro);
+	cr_assert_eq(a.stream_fd, atoi(fd));
+	cr_assert_eq(a.nvolumes, 2);
+	cr_assert_str_eq(a.volumes[0].host, "/h");
+	cr_assert(a.volumes[0].ro && !a.volumes[1].ro);
+	cr_assert_str_eq(a.volumes[1].host, "/h2");
 	cr_assert_eq(a.nfiles, 2);
 	cr_assert_str_eq(a.files[0].host, "/s/files/f0");
-	cr_assert_str_eq(a.files[0].guest, "/etc/hosts");
+	cr_assert_str_eq(a.files[1].host, "/s/files-ro/f1");
 	cr_assert(!a.files[0].ro && a.files[1].ro);
-	REJECT("--file f0:/etc/x: the host file must be a path with a directory", "--kernel", "k",
-	       "--root", "/r", "--file", b1, "--", "sh");
-	REJECT("--file /s/f0:etc/x: the container path must be absolute", "--kernel", "k", "--root",
-	       "/r", "--file", b2, "--", "sh");
-	REJECT("--file /s/f0: expected HOSTFILE:GUESTFILE[:ro]", "--kernel", "k", "--root", "/r",
-	       "--file", b3, "--", "sh");
-	REJECT("--file /s/f0:/x:rx: option \"rx\" is not ro, rw, nosuid, nodev, noexec or a "
-	       "propagation", "--kernel", "k", "--root", "/r", "--file", b4, "--", "sh");
+	REJECT("--file f0: the host file must be a path with a directory", "--kernel", "k",
+	       "--root", "/r", "--stream-fd", fd, "--file", b1);
+	REJECT("--file /s/f0:rx: expected HOST[:ro]", "--kernel", "k", "--root", "/r", "--stream-fd",
+	       fd, "--file", b2);
+	REJECT("--volume /a:/b: expected HOST[:ro]", "--kernel", "k", "--root", "/r", "--stream-fd",
+	       fd, "--volume", b3);
+	REJECT("--volume /a:/b:ro: expected HOST[:ro]", "--kernel", "k", "--root", "/r",
+	       "--stream-fd", fd, "--volume", b4);
 }
 
-Test(args, mount_restrictions)
+Test(args, container_mode_needs_root_and_a_stream)
 {
-	char v[] = "/srv:/data:ro,nosuid,noexec", f[] = "/s/files/f0:/etc/x:nodev";
-	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--volume", v, "--file", f, "--", "sh"),
-		     0, "%s", err.msg);
-	cr_assert(a.volumes[0].ro);
-	cr_assert_eq(a.volumes[0].restrict_flags, PROTO_MOUNT_NOSUID | PROTO_MOUNT_NOEXEC);
-	cr_assert_not(a.files[0].ro);
-	cr_assert_eq(a.files[0].restrict_flags, PROTO_MOUNT_NODEV);
+	const char *fd = stream_fd();
+	char v[] = "/h";
+	REJECT("--root needs --stream-fd", "--kernel", "k", "--root", "/r");
+	REJECT("--stream-fd needs --root", "--kernel", "k", "--stream-fd", fd);
+	REJECT("--volume needs --root", "--kernel", "k", "--volume", v);
+	REJECT("--net needs --root", "--kernel", "k", "--net");
+	REJECT("--wait-start needs --root", "--kernel", "k", "--wait-start", "--control-socket", "/s");
+	REJECT("--stream-fd 1: not an open fd above 2", "--kernel", "k", "--root", "/r",
+	       "--stream-fd", "1");
+	REJECT("--stream-fd and --ready-fd are one fd", "--kernel", "k", "--root", "/r",
+	       "--stream-fd", fd, "--ready-fd", fd);
+	/* The process is the stream's: no command on the line. */
+	REJECT("unexpected argument \"sh\"", "--kernel", "k", "--root", "/r", "--stream-fd", fd,
+	       "--", "sh");
 }
 
-/* A propagation for the guest to apply: the last one named wins. */
-Test(args, mount_propagation)
+/* The shares' tags, as launch.h names them: the stream's mounts name these. */
+Test(args, share_tags)
 {
-	char v[] = "/srv:/data:shared,ro,rslave", v2[] = "/srv:/d2:runbindable,private",
-	     f[] = "/s/files/f0:/etc/x:rshared,nodev";
-	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--volume", v, "--volume", v2, "--file",
-			   f, "--", "sh"),
-		     0, "%s", err.msg);
-	cr_assert(a.volumes[0].ro);
-	cr_assert_eq(a.volumes[0].restrict_flags, PROTO_MOUNT_SLAVE | PROTO_MOUNT_PROP_REC);
-	cr_assert_eq(a.volumes[1].restrict_flags, PROTO_MOUNT_PRIVATE);
-	cr_assert_eq(a.files[0].restrict_flags,
-		     PROTO_MOUNT_NODEV | PROTO_MOUNT_SHARED | PROTO_MOUNT_PROP_REC);
-}
-
-/* --mount: the guest's own filesystems with their sources; the spec lists
- * every mount in the order of the options (the FILES shares first, out of
- * the container's view) and says that mvinit adds none of its own. */
-Test(args, mounts_in_order)
-{
-	char m1[] = "proc:proc:/proc:", m2[] = "tmpfs:shm:/dev/shm:mode=1777", v[] = "/srv:/data",
-	     t[] = "/run:size=1m", f[] = "/s/files/f0:/etc/hosts:ro", m3[] = "devpts:x:/dev/pts:gid=5";
-	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--mount", m1, "--volume", v, "--file", f,
-			   "--mount", m2, "--tmpfs", t, "--mount", m3, "--", "sh"),
+	char v[] = "/srv", v2[] = "/srv2:ro", f0[] = "/s/files/f0", f1[] = "/s/files-ro/f1:ro",
+	     f2[] = "/s/files/f2";
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--stream-fd", stream_fd(), "--volume",
+			   v, "--volume", v2, "--file", f0, "--file", f1, "--file", f2),
 		     0, "%s", err.msg);
 	struct box_files bf;
-	struct proto_spec s;
-	cr_assert_eq(box_spec(&a, &bf, &s, &err), 0, "%s", err.msg);
-	cr_assert(s.flags & PROTO_SPEC_ALL_MOUNTS);
-	cr_assert_eq(s.nmounts, 7);
-	const struct {
-		const char *path;
-		uint32_t flags;
-		const char *fstype, *source, *tag;
-	} want[] = {
-		{ "", PROTO_MOUNT_FILES | PROTO_MOUNT_RO, NULL, NULL, "files0" },
-		{ "/proc", PROTO_MOUNT_KERNFS, "proc", "proc", "" },
-		{ "/data", 0, NULL, NULL, "vol0" },
-		{ "/etc/hosts", PROTO_MOUNT_FILE | PROTO_MOUNT_RO, NULL, NULL, "files0/f0" },
-		{ "/dev/shm", PROTO_MOUNT_TMPFS, "tmpfs", "shm", "mode=1777" },
-		{ "/run", PROTO_MOUNT_TMPFS, "tmpfs", NULL, "size=1m" },
-		{ "/dev/pts", PROTO_MOUNT_KERNFS, "devpts", "x", "gid=5" },
-	};
-	for (int i = 0; i < 7; i++) {
-		cr_assert_str_eq(s.mounts[i].path, want[i].path, "mount %d", i);
-		cr_assert_eq(s.mounts[i].flags, want[i].flags, "mount %d", i);
-		cr_assert_str_eq(s.mounts[i].tag, want[i].tag, "mount %d", i);
-		if (want[i].fstype)
-			cr_assert_str_eq(s.mounts[i].fstype, want[i].fstype, "mount %d", i);
-		if (want[i].source)
-			cr_assert_str_eq(s.mounts[i].source, want[i].source, "mount %d", i);
-		else
-			cr_assert_null(s.mounts[i].source, "mount %d", i);
-	}
-	char bad[] = "ext4:/dev/vda:/x";
-	REJECT("--mount ext4:/dev/vda:/x: the type is not proc, sysfs, devpts, mqueue or tmpfs",
-	       "--kernel", "k", "--root", "/r", "--mount", bad, "--", "sh");
-	char bad2[] = "proc:/proc";
-	REJECT("--mount proc:/proc: expected TYPE:SOURCE:DEST[:OPTIONS]", "--kernel", "k", "--root",
-	       "/r", "--mount", bad2, "--", "sh");
+	cr_assert_eq(box_files(&a, &bf, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(bf.vol_tags[0], "vol0");
+	cr_assert_str_eq(bf.vol_tags[1], "vol1");
+	cr_assert_eq(bf.ndirs, 2);
+	cr_assert_str_eq(bf.dirs[0], "/s/files");
+	cr_assert_str_eq(bf.dir_tags[0], "files0");
+	cr_assert_not(bf.dir_ro[0]);
+	cr_assert_str_eq(bf.dir_tags[1], "files1");
+	cr_assert(bf.dir_ro[1]);
+	cr_assert_str_eq(bf.file_tags[0], "files0/f0");
+	cr_assert_str_eq(bf.file_tags[1], "files1/f1");
+	cr_assert_str_eq(bf.file_tags[2], "files0/f2");
+	char g[] = "/s/files/f3:ro";
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--stream-fd", stream_fd(), "--file", f0,
+			   "--file", g),
+		     0, "%s", err.msg);
+	cr_assert_eq(box_files(&a, &bf, &err), -1);
+	cr_assert(strstr(err.msg, "all must be ro or all rw"), "%s", err.msg);
 }

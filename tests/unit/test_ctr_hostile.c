@@ -19,12 +19,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proto/launch.h"
 #include "tests/unit/pump.h"
 #include "vmm/container.h"
 
 static struct evloop loop;
 static struct ctr *c;
-static struct proto_spec spec;
+static struct proto_buf stream; /* the container stream, sent at HELLO */
 static int in_pipe[2], out_pipe[2]; /* mvm's stdin and stdout */
 static int saved0 = -1, saved1 = -1;
 static int fillers[EVLOOP_MAX], nfillers;
@@ -42,7 +43,7 @@ static void start(bool tty)
 	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);
 	c = calloc(1, sizeof(*c));
 	cr_assert_not_null(c);
-	cr_assert_eq(ctr_init(c, &loop, &spec, tty, &err), 0, "%s", err.msg);
+	cr_assert_eq(ctr_init(c, &loop, &stream, tty, &err), 0, "%s", err.msg);
 	/* ctr_init blocks the forwarded signals; the runner's timeout is one. */
 	sigset_t prof;
 	sigemptyset(&prof);
@@ -246,6 +247,20 @@ Test(ctr_hostile, a_dead_control_stream_with_bytes_queued_does_not_spin)
 	cr_assert_eq(pump(&loop), 0);
 }
 
+/* The one answer on fd (launch.h), as text: "READY", "STARTED" or
+ * "ERROR STATUS MESSAGE". */
+static void read_answer(int fd, uint16_t want, char *line, size_t cap)
+{
+	char msg[200];
+	uint32_t st = 0;
+	enum launch_answer a = launch_read_answer(fd, want, 2000, &st, msg, sizeof(msg));
+	cr_assert(a == LAUNCH_GOT || a == LAUNCH_GOT_ERROR, "answer %d: %s", a, msg);
+	if (a == LAUNCH_GOT)
+		snprintf(line, cap, "%s", want == PROTO_READY ? "READY" : "STARTED");
+	else
+		snprintf(line, cap, "ERROR %u %s", st, msg);
+}
+
 Test(ctr_hostile, an_overflowing_control_queue_fails_the_container_with_a_reason)
 {
 	int ready[2];
@@ -261,9 +276,9 @@ Test(ctr_hostile, an_overflowing_control_queue_fails_the_container_with_a_reason
 		ctr_flush(c);
 		msgs++;
 	}
-	char line[256] = { 0 };
-	cr_assert_gt(read(ready[0], line, sizeof(line) - 1), 0);
-	cr_assert_str_eq(line, "error 1 the guest stopped reading its control stream (2 MiB queued)\n");
+	char line[256];
+	read_answer(ready[0], PROTO_READY, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 1 the guest stopped reading its control stream (2 MiB queued)");
 	cr_assert(strstr(c->error, "stopped reading"), "%s", c->error);
 	cr_assert_eq(c->out.len, 0, "the queue is let go");
 	cr_assert_eq(c->out_fd, -1);
@@ -289,9 +304,9 @@ Test(ctr_hostile, the_guests_error_cannot_forge_lines_or_send_escapes)
 	cr_assert_eq(write(g, b.data, b.len), (ssize_t)b.len);
 	proto_buf_free(&b);
 	pump(&loop);
-	char line[256] = { 0 };
-	cr_assert_gt(read(ready[0], line, sizeof(line) - 1), 0);
-	cr_assert_str_eq(line, "error 3 no\\nready\\n\\x1b]0;owned\\x07\\r\n");
+	char line[256];
+	read_answer(ready[0], PROTO_READY, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 3 no\\nready\\n\\x1b]0;owned\\x07\\r");
 	cr_assert_str_eq(c->error, "no\\nready\\n\\x1b]0;owned\\x07\\r");
 	close(ready[0]);
 	close(g);
@@ -308,13 +323,9 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-static void read_line(int fd, char *line, size_t cap)
+static void send_start(int fd)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
-	cr_assert_eq(poll(&p, 1, 2000), 1);
-	ssize_t n = read(fd, line, cap - 1);
-	cr_assert_gt(n, 0);
-	line[n] = 0;
+	cr_assert_eq(launch_send_empty(fd, PROTO_START), 0);
 }
 
 /* Lower RLIMIT_NOFILE to a few above what is open and take every fd number
@@ -349,8 +360,8 @@ Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_
 	setrlimit(RLIMIT_NOFILE, &old);
 	cr_assert_lt(calls, 10, "%d handler calls: the listener spins", calls);
 	char line[128];
-	read_line(cl, line, sizeof(line));
-	cr_assert_str_eq(line, "error mvm is out of file descriptors\n");
+	read_answer(cl, PROTO_STARTED, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 1 mvm is out of file descriptors");
 	/* fds again: the next client is served. */
 	while (nhog > 0)
 		close(hog[--nhog]);
@@ -358,10 +369,10 @@ Test(ctr_hostile, the_control_socket_out_of_fds_refuses_the_client_and_does_not_
 	strcpy(sa.sun_path, path);
 	cr_assert_eq(connect(cl2, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	pump(&loop);
-	cr_assert_eq(write(cl2, "start\n", 6), 6);
+	send_start(cl2);
 	pump(&loop);
-	read_line(cl2, line, sizeof(line));
-	cr_assert_str_eq(line, "error the container is not ready\n");
+	read_answer(cl2, PROTO_STARTED, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 1 the container is not ready");
 	close(cl);
 	close(cl2);
 }
@@ -392,10 +403,69 @@ Test(ctr_hostile, the_control_socket_with_no_reserve_fd_pauses_until_an_fd_is_fr
 	cr_assert_not(c->listen_paused);
 	cr_assert_geq(c->reserve_fd, 0, "the reserve is taken back");
 	pump(&loop);
-	cr_assert_eq(write(cl, "start\n", 6), 6);
+	send_start(cl);
 	pump(&loop);
 	char line[128];
-	read_line(cl, line, sizeof(line));
-	cr_assert_str_eq(line, "error the container is not ready\n");
+	read_answer(cl, PROTO_STARTED, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 1 the container is not ready");
 	close(cl);
+}
+
+Test(ctr_hostile, the_control_socket_refuses_what_is_not_a_proto_message)
+{
+	static char path[64];
+	struct err err = { 0 };
+	snprintf(path, sizeof(path), "/tmp/mvm-ctr-hostile3.%d", (int)getpid());
+	unlink(path);
+	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);
+	c->state = CTR_WAIT_START;
+	/* The text line of old, and a START that carries a payload. */
+	int cl = connect_to(path);
+	pump(&loop);
+	cr_assert_eq(write(cl, "start\nstart\n", 12), 12);
+	pump(&loop);
+	char line[128];
+	read_answer(cl, PROTO_STARTED, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 1 not a control message");
+	close(cl);
+	struct proto_buf b = { 0 };
+	proto_encode_u32(&b, PROTO_START, 1);
+	cl = connect_to(path);
+	pump(&loop);
+	cr_assert_eq(write(cl, b.data, b.len), (ssize_t)b.len);
+	proto_buf_free(&b);
+	pump(&loop);
+	read_answer(cl, PROTO_STARTED, line, sizeof(line));
+	cr_assert_str_eq(line, "ERROR 1 a malformed START");
+	cr_assert_eq(c->state, CTR_WAIT_START, "nothing started");
+	close(cl);
+}
+
+/* mvm forwards the container stream as mvrun wrote it (checked by stream.c
+ * before), whole, at the guest's HELLO and not before. */
+Test(ctr_hostile, the_guest_gets_the_container_stream_whole_at_hello)
+{
+	struct proto_spec s = { .cwd = "/", .hostname = "h", .root_tag = "root", .argc = 1,
+				.argv = (const char *[]){ "sh", NULL } };
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_spec(&stream, &s), 0);
+	cr_assert_eq(proto_encode_empty(&stream, PROTO_CONFINE), 0); /* forwarded, not decoded */
+	int g = ctr_accept(c, PROTO_PORT_CONTROL);
+	cr_assert_geq(g, 0);
+	pump(&loop);
+	uint8_t got[4096];
+	cr_assert_eq(recv(g, got, sizeof(got), MSG_DONTWAIT), -1, "nothing before HELLO");
+	proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION);
+	cr_assert_eq(write(g, b.data, b.len), (ssize_t)b.len);
+	proto_buf_free(&b);
+	pump(&loop);
+	size_t n = 0;
+	ssize_t r;
+	while (n < stream.len && (r = read(g, got + n, sizeof(got) - n)) > 0)
+		n += (size_t)r;
+	cr_assert_eq(n, stream.len);
+	cr_assert_eq(memcmp(got, stream.data, n), 0);
+	cr_assert_eq(c->state, CTR_WAIT_READY);
+	proto_buf_free(&stream);
+	close(g);
 }

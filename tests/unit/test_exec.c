@@ -18,7 +18,7 @@
 
 static struct evloop loop;
 static struct ctr *c;
-static struct proto_spec init_spec;
+static struct proto_buf init_stream; /* never sent: no HELLO here */
 static int guest = -1;
 static char path[64];
 
@@ -29,7 +29,7 @@ static void setup(void)
 	cr_assert_eq(evloop_init(&loop, &err), 0, "%s", err.msg);
 	c = calloc(1, sizeof(*c));
 	cr_assert_not_null(c);
-	cr_assert_eq(ctr_init(c, &loop, &init_spec, false, &err), 0, "%s", err.msg);
+	cr_assert_eq(ctr_init(c, &loop, &init_stream, false, &err), 0, "%s", err.msg);
 	snprintf(path, sizeof(path), "/tmp/mvm-exec-test.%d", (int)getpid());
 	unlink(path);
 	cr_assert_eq(ctr_listen(c, path, &err), 0, "%s", err.msg);

@@ -10,6 +10,7 @@
 
 #include "proto/proto.h"
 #include "proto/sigfwd.h"
+#include "proto/hooks.h"
 
 /* ---- a hand-rolled little-endian writer for hostile payloads ---- */
 
@@ -1043,4 +1044,19 @@ Test(proto, only_signals_from_outside_are_forwarded)
 	cr_assert(!proto_sig_from_outside(CLD_EXITED, 100, 200));
 	cr_assert(!proto_sig_from_outside(SEGV_MAPERR, 0, 200));
 	cr_assert(!proto_sig_from_outside(POLL_IN, 0, 200));
+}
+
+/* Each SPEC flag is a bit of its own (two once shared 0x4, so a terminal's
+ * ONLCR went off whenever the config listed its mounts). */
+Test(proto, spec_flags_are_distinct_bits)
+{
+	static const uint32_t f[] = { PROTO_SPEC_TTY, PROTO_SPEC_READONLY_ROOT, PROTO_SPEC_NO_ONLCR,
+				      PROTO_SPEC_ALL_MOUNTS, PROTO_SPEC_CONFINE, PROTO_SPEC_SETUP,
+				      PROTO_SPEC_HOOKS };
+	uint32_t seen = 0;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		cr_assert_eq(f[i] & (f[i] - 1), 0, "flag %zu is not one bit", i);
+		cr_assert_eq(seen & f[i], 0, "flag %zu shares its bit", i);
+		seen |= f[i];
+	}
 }

@@ -1,8 +1,10 @@
-/* spec2vm: a parsed config.json → mvm's command line and the VM's size, on a
- * temp bundle (rootfs/, data/ and a file). Each plan mvrun accepts is also
- * fed to mvm's own argument parser, so the two cannot drift apart; each
- * refusal is checked for the exact message, which names the config field. */
+/* spec2vm: a parsed config.json → mvm's command line, the container stream
+ * and the VM's size, on a temp bundle (rootfs/, data/ and a file). Each plan
+ * mvrun accepts is also fed to mvm's own argument parser and stream check,
+ * so the two cannot drift apart; each refusal is checked for the exact
+ * message, which names the config field. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
@@ -16,6 +18,8 @@
 #include "proto/hooks.h"
 #include "runtime-shim/spec2vm.h"
 #include "vmm/args.h"
+#include "vmm/box.h"
+#include "vmm/stream.h"
 #include "vmm/vm.h"
 
 static char bundle[PATH_MAX];
@@ -102,18 +106,118 @@ static const char *args(void)
 	return out;
 }
 
-/* mvm parses the plan's command line into the plan's own values. */
+/* The plan's stream, as the child writes it (no window size, no HOOKS). */
+static struct proto_buf *stream(void)
+{
+	static struct proto_buf b;
+	proto_buf_free(&b);
+	cr_assert_eq(s2v_encode_stream(&plan, 0, 0, &b), 0);
+	return &b;
+}
+
+/* The stream's SPEC, decoded, as text: its flags, then hostname=, cwd=,
+ * user=, groups=, umask= (octal), rlimit=, env= and mount= items, then "--"
+ * and argv; a share's mount is TAG:PATH[:FLAGS], a filesystem of the guest's
+ * own TYPE:SOURCE:PATH:OPTIONS. */
+static const char *spec(void)
+{
+	static char out[16384];
+	static struct proto_spec sp;
+	static const char *scratch[PROTO_MAX_STRS + 2]; /* 8194 */
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} fl[] = { { PROTO_SPEC_TTY, "tty" }, { PROTO_SPEC_READONLY_ROOT, "ro-root" },
+		   { PROTO_SPEC_NO_ONLCR, "no-onlcr" }, { PROTO_SPEC_ALL_MOUNTS, "all-mounts" },
+		   { PROTO_SPEC_CONFINE, "confine" }, { PROTO_SPEC_SETUP, "setup" },
+		   { PROTO_SPEC_HOOKS, "hooks" } },
+	  mf[] = { { PROTO_MOUNT_RO, "ro" }, { PROTO_MOUNT_FILES, "files" },
+		   { PROTO_MOUNT_FILE, "file" }, { PROTO_MOUNT_NOSUID, "nosuid" },
+		   { PROTO_MOUNT_NODEV, "nodev" }, { PROTO_MOUNT_NOEXEC, "noexec" },
+		   { PROTO_MOUNT_SHARED, "shared" }, { PROTO_MOUNT_SLAVE, "slave" },
+		   { PROTO_MOUNT_PRIVATE, "private" }, { PROTO_MOUNT_UNBINDABLE, "unbindable" } };
+	struct proto_buf *b = stream();
+	struct proto_hdr h;
+	cr_assert_eq(proto_parse_hdr(b->data, &h), 0);
+	cr_assert_eq(h.type, PROTO_SPEC);
+	cr_assert_eq(proto_decode_spec(b->data + PROTO_HDR_LEN, h.len, &sp, scratch, 8194), 0);
+	size_t o = 0;
+#define OUT(...) (o += (size_t)snprintf(out + o, sizeof(out) - o, __VA_ARGS__))
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		if (sp.flags & fl[i].bit)
+			OUT("%s ", fl[i].name);
+	if (sp.hostname[0])
+		OUT("hostname=%s ", sp.hostname);
+	OUT("cwd=%s user=%u:%u ", sp.cwd, sp.uid, sp.gid);
+	for (uint32_t i = 0; i < sp.ngroups; i++)
+		OUT("%s%u%s", i ? "," : "groups=", sp.groups[i], i + 1 == sp.ngroups ? " " : "");
+	OUT("umask=%o ", sp.umask);
+	for (uint32_t i = 0; i < sp.nrlimits; i++)
+		OUT("rlimit=%u:%llu:%llu ", sp.rlimits[i].resource,
+		    (unsigned long long)sp.rlimits[i].soft, (unsigned long long)sp.rlimits[i].hard);
+	for (uint32_t i = 0; i < sp.envc; i++)
+		OUT("env=%s ", sp.env[i]);
+	for (uint32_t i = 0; i < sp.nmounts; i++) {
+		const struct proto_mount *m = &sp.mounts[i];
+		if (m->flags & (PROTO_MOUNT_TMPFS | PROTO_MOUNT_KERNFS)) {
+			OUT("mount=%s:%s:%s:%s ", m->fstype, m->source, m->path, m->tag);
+			continue;
+		}
+		OUT("mount=%s:%s", m->tag, m->path);
+		const char *sep = ":";
+		for (size_t k = 0; k < sizeof(mf) / sizeof(mf[0]); k++)
+			if (m->flags & mf[k].bit) {
+				OUT("%s%s%s", sep, k >= 6 && m->flags & PROTO_MOUNT_PROP_REC ? "r" : "",
+				    mf[k].name);
+				sep = ",";
+			}
+		OUT(" ");
+	}
+	OUT("--");
+	for (uint32_t i = 0; i < sp.argc; i++)
+		OUT(" %s", sp.argv[i]);
+#undef OUT
+	cr_assert_null(strstr(out, bundle), "%s: the spec names no host path", out);
+	return out;
+}
+
+/* mvm parses the plan's command line into the plan's own values, and takes
+ * its stream for the shares it serves. */
 static void mvm_accepts(void)
 {
 	struct mvm_args a;
 	struct err merr = { 0 };
-	cr_assert_eq(args_parse(plan.argc, plan.argv, &a, &merr), 0, "mvm refuses it: %s",
-		     merr.msg);
+	char *argv[256], fdarg[16];
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cr_assert_lt(plan.argc + 3, 256);
+	memcpy(argv, plan.argv, (size_t)plan.argc * sizeof(*argv));
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	argv[plan.argc] = "--stream-fd";
+	argv[plan.argc + 1] = fdarg;
+	argv[plan.argc + 2] = NULL;
+	cr_assert_eq(args_parse(plan.argc + 2, argv, &a, &merr), 0, "mvm refuses it: %s", merr.msg);
+	close(fd);
 	cr_assert_eq(a.mem_mib, plan.mem_mib);
 	cr_assert_eq(a.cpus, plan.cpus);
 	cr_assert_str_eq(a.root, plan.rootfs);
-	cr_assert_eq(a.argc, c.process.nargs);
-	cr_assert_str_eq(a.argv[0], c.process.args[0]);
+	static struct box_files bf;
+	const char *tags[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES];
+	int n = 0;
+	cr_assert_eq(box_files(&a, &bf, &merr), 0, "%s", merr.msg);
+	tags[n++] = "root";
+	for (int i = 0; i < a.nvolumes; i++)
+		tags[n++] = bf.vol_tags[i];
+	for (int d = 0; d < bf.ndirs; d++)
+		tags[n++] = bf.dir_tags[d];
+	for (int i = 0; i < a.nfiles; i++)
+		tags[n++] = bf.file_tags[i];
+	struct proto_buf *b = stream();
+	struct vfs_policy pol = { 0 };
+	uint32_t flags = 0;
+	cr_assert_eq(stream_check(b->data, b->len, tags, n, &pol, &flags, &merr), 0,
+		     "mvm refuses the stream: %s", merr.msg);
+	cr_assert_eq(flags, plan.spec.flags);
 }
 
 static bool noted(const char *needle)
@@ -127,9 +231,7 @@ static bool noted(const char *needle)
 static bool has_arg(const char *a)
 {
 	for (int i = 1; i < plan.argc; i++)
-		if (!strcmp(plan.argv[i], "--"))
-			return false;
-		else if (!strcmp(plan.argv[i], a))
+		if (!strcmp(plan.argv[i], a))
 			return true;
 	return false;
 }
@@ -146,7 +248,8 @@ Test(spec2vm, minimal_config)
 {
 	OK("");
 	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
-	     "--share-privileges --hostname box --cwd / --user 0:0 --env PATH=/bin -- sh");
+	     "--share-privileges");
+	cr_assert_str_eq(spec(), "confine setup hostname=box cwd=/ user=0:0 umask=22 env=PATH=/bin -- sh");
 	cr_assert_str_eq(plan.argv[0], "/opt/mvm");
 	cr_assert_eq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
 	cr_assert_eq(plan.cpus, 1);
@@ -165,16 +268,23 @@ Test(spec2vm, every_process_option)
 	   " 'process': {'args': ['/bin/app', '--flag', '--'], 'env': ['A=1', 'B=x y'], 'cwd': '/srv',"
 	   "  'terminal': true, 'user': {'uid': 1000, 'gid': 50, 'umask': 18}}");
 	ARGS("--kernel /opt/vmlinux --initrd /opt/initramfs.cpio --mem 256 --cpus 1 --root B/rootfs "
-	     "--read-only --share-privileges --tty --hostname box --cwd /srv --user 1000:50 --env A=1 --env B=x y "
-	     "--umask 22 --wait-start --control-socket /run/mvrun/c1/ctl.sock -- /bin/app --flag --");
+	     "--read-only --share-privileges --wait-start --control-socket /run/mvrun/c1/ctl.sock");
+	cr_assert_str_eq(spec(), "tty ro-root confine setup hostname=box cwd=/srv user=1000:50 umask=22 "
+				 "env=A=1 env=B=x y -- /bin/app --flag --");
 	cr_assert(plan.tty);
 	mvm_accepts();
+	in.own_terminal = true;
+	OK(", 'process': {'args': ['sh'], 'cwd': '/', 'terminal': true}");
+	cr_assert(strstr(spec(), "tty no-onlcr confine "), "%s", spec());
+	in.own_terminal = false;
 	in.control_socket = NULL;
 	in.ready_fd = 3;
+	in.stream_fd = 4;
 	in.initrd = NULL;
 	OK(", 'hostname': ''");
-	ARGS("--kernel /opt/vmlinux --mem 256 --cpus 1 --root B/rootfs --share-privileges --cwd / --user 0:0 "
-	     "--env PATH=/bin --ready-fd 3 -- sh");
+	ARGS("--kernel /opt/vmlinux --mem 256 --cpus 1 --root B/rootfs --share-privileges "
+	     "--ready-fd 3 --stream-fd 4");
+	cr_assert_str_eq(spec(), "confine setup cwd=/ user=0:0 umask=22 env=PATH=/bin -- sh");
 }
 
 Test(spec2vm, root_path)
@@ -267,7 +377,7 @@ Test(spec2vm, cpus)
 		mvm_accepts();
 	}
 	OK(", 'linux': {'resources': {'cpu': {'cpus': '0-63'}}}");
-	cr_assert_eq(plan.cpus, S2V_MAX_CPUS);
+	cr_assert_eq(plan.cpus, MVM_MAX_VCPUS);
 	cr_assert(noted("the VM gets 32 vCPUs, mvm's most, not 64"));
 	static const char *const bad[] = { "3-1", "0,", "0-", "a", "1-2-3", "0-8192", " 1" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -289,7 +399,7 @@ Test(spec2vm, annotations)
 {
 	char extra[PATH_MAX + 128], want[PATH_MAX + 128];
 	OK(", 'annotations': {'org.mvrun.console': 'true', 'io.kubernetes.pod': 'x', 'org.mvrunner': '1'}");
-	cr_assert(strstr(args(), " --console "), "%s", args());
+	cr_assert(strstr(args(), " --console"), "%s", args());
 	OK(", 'annotations': {'org.mvrun.console': '0'}");
 	cr_assert_null(strstr(args(), "--console"));
 	REFUSE(", 'annotations': {'org.mvrun.console': 'yes'}",
@@ -324,9 +434,10 @@ Test(spec2vm, bind_mounts)
 		 " {'destination': '/sys/fs/cgroup', 'type': 'cgroup', 'source': 'cgroup'}]",
 		 bundle);
 	OK(extra);
-	cr_assert(strstr(args(), " --env PATH=/bin --mount proc:proc:/proc: --volume B/data:/data:ro "
-				 "--volume B/data:/srv/x:nosuid -- "),
-		  "%s", args());
+	cr_assert(strstr(args(), " --volume B/data:ro --volume B/data"), "%s", args());
+	cr_assert(strstr(spec(), "all-mounts confine setup hostname=box "), "%s", spec());
+	cr_assert(strstr(spec(), " env=PATH=/bin mount=proc:proc:/proc: mount=vol0:/data:ro "
+				 "mount=vol1:/srv/x:nosuid -- sh"), "%s", spec());
 	cr_assert(!noted("nosuid"), "nosuid is applied in the guest");
 	cr_assert(plan.cgroupfs, "the container's cgroup2 goes to /sys/fs/cgroup");
 	cr_assert_eq(plan.cgroupfs_flags, PROTO_MOUNT_RO, "read-only unless the options say rw");
@@ -343,8 +454,11 @@ Test(spec2vm, bind_mounts)
 	in.state_dir = "/run/mvrun/c1";
 	OK(", 'mounts': [{'destination': '/etc/f', 'type': 'bind', 'source': 'file'},"
 	   " {'destination': '/etc/g', 'type': 'bind', 'source': 'file', 'options': ['ro']}]");
-	cr_assert(strstr(args(), " --file /run/mvrun/c1/files/f0:/etc/f"
-				 " --file /run/mvrun/c1/files-ro/f1:/etc/g:ro -- "), "%s", args());
+	cr_assert(strstr(args(), " --file /run/mvrun/c1/files/f0"
+				 " --file /run/mvrun/c1/files-ro/f1:ro"), "%s", args());
+	cr_assert(strstr(spec(), " mount=files0::files mount=files1::ro,files "
+				 "mount=files0/f0:/etc/f:file mount=files1/f1:/etc/g:ro,file -- "), "%s",
+		  spec());
 	cr_assert_eq(plan.nfiles, 2);
 	snprintf(want, sizeof(want), "%s/file", bundle);
 	cr_assert_str_eq(plan.files[1].src, want);
@@ -357,7 +471,8 @@ Test(spec2vm, bind_mounts)
 	 * propagation (the last one named) is mvinit's to apply. */
 	OK(", 'mounts': [{'destination': '/m', 'source': 'data',"
 	   " 'options': ['rbind', 'mode=755', 'shared', 'nosuid', 'rslave']}]");
-	cr_assert(strstr(args(), " --volume B/data:/m:nosuid,rslave -- "), "%s", args());
+	cr_assert(strstr(args(), " --volume B/data"), "%s", args());
+	cr_assert(strstr(spec(), " mount=vol0:/m:nosuid,rslave -- "), "%s", spec());
 	cr_assert(noted("mounts[0]: bind mount option \"mode=755\" ignored (a bind mount takes no data)"));
 	cr_assert_eq(plan.nnotes, 1);
 	mvm_accepts();
@@ -373,7 +488,7 @@ Test(spec2vm, bind_mounts)
 	REFUSE(", 'mounts': [{'destination': '/mnt/../..', 'type': 'bind', 'source': 'data'}]",
 	       "config.json: mounts[0]: a bind mount cannot cover the root; use root.path");
 	OK(", 'mounts': [{'destination': '/a/b/../c/..', 'type': 'bind', 'source': 'data'}]");
-	cr_assert(strstr(args(), " --volume B/data:/a -- "), "%s", args());
+	cr_assert(strstr(spec(), " mount=vol0:/a -- "), "%s", spec());
 }
 
 Test(spec2vm, other_mounts)
@@ -389,10 +504,11 @@ Test(spec2vm, other_mounts)
 	   " {'destination': '/sys', 'type': 'sysfs', 'source': 'sysfs', 'options': ['ro', 'rprivate']},"
 	   " {'destination': '/dev/mqueue', 'type': 'mqueue', 'source': 'mqueue'},"
 	   " {'destination': '/run', 'type': 'tmpfs'}]");
-	cr_assert(strstr(args(), " --mount proc:proc:/proc: --mount tmpfs:tmpfs:/dev:nosuid,mode=755 "
-			 "--mount devpts:devpts:/dev/pts:nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,"
-			 "gid=5 --volume B/data:/data --mount tmpfs:shm:/dev/shm: --mount sysfs:sysfs:/sys:ro "
-			 "--mount mqueue:mqueue:/dev/mqueue: --mount tmpfs:tmpfs:/run: -- "), "%s", args());
+	cr_assert(strstr(spec(), " mount=proc:proc:/proc: mount=tmpfs:tmpfs:/dev:nosuid,mode=755 "
+			 "mount=devpts:devpts:/dev/pts:nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,"
+			 "gid=5 mount=vol0:/data mount=tmpfs:shm:/dev/shm: mount=sysfs:sysfs:/sys:ro "
+			 "mount=mqueue:mqueue:/dev/mqueue: mount=tmpfs:tmpfs:/run: -- "), "%s", spec());
+	cr_assert(plan.spec.flags & PROTO_SPEC_ALL_MOUNTS, "mvinit adds none of its own");
 	mvm_accepts();
 	REFUSE(", 'mounts': [{'destination': '/proc', 'type': 'proc', 'options': ['hidepid=2', 'gid=3']}]",
 	       "config.json: mounts[0]: proc option \"gid=3\" is not supported");
@@ -403,8 +519,9 @@ Test(spec2vm, other_mounts)
 	OK(", 'mounts': [{'destination': '/var/tmp', 'type': 'tmpfs', 'source': 'tmpfs',"
 	   " 'options': ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup', 'size=65536k', 'mode=1777']},"
 	   " {'destination': '/data', 'type': 'tmpfs'}]");
-	cr_assert(strstr(args(), " --mount tmpfs:tmpfs:/var/tmp:rw,nosuid,nodev,tmpcopyup,size=65536k,"
-			 "mode=1777 --mount tmpfs:tmpfs:/data: -- "), "%s", args());
+	cr_assert(strstr(spec(), " mount=tmpfs:tmpfs:/var/tmp:rw,nosuid,nodev,tmpcopyup,size=65536k,"
+			 "mode=1777 mount=tmpfs:tmpfs:/data: -- "), "%s", spec());
+	cr_assert_not(plan.spec.flags & PROTO_SPEC_ALL_MOUNTS, "tmpfs alone: mvinit adds its own");
 	cr_assert_eq(plan.nnotes, 0, "tmpcopyup is mvinit's: %s", plan.notes[0]);
 	mvm_accepts();
 	REFUSE(", 'mounts': [{'destination': '/data', 'type': 'tmpfs', 'options': ['huge=always']}]",
@@ -418,7 +535,7 @@ Test(spec2vm, other_mounts)
 	REFUSE(", 'mounts': [{'destination': '/mnt', 'source': 'x'}]",
 	       "config.json: mounts[0].type: missing (required unless the mount is a bind)");
 	char extra[4096] = ", 'mounts': [";
-	for (int i = 0; i < S2V_MAX_VOLUMES + 1; i++)
+	for (int i = 0; i < MVM_MAX_VOLUMES + 1; i++)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 "%s{'destination': '/v%d', 'type': 'bind', 'source': 'data'}", i ? "," : "", i);
 	strcat(extra, "]");
@@ -463,9 +580,9 @@ Test(spec2vm, process_refusals_and_notes)
 	cr_assert_eq(plan.nnotes, 1, "%s", plan.notes[0]);
 	cr_assert(!noted("process.oomScoreAdj"), "oomScoreAdj is applied in the guest");
 	cr_assert(noted("process.apparmorProfile: ignored"));
-	/* Groups and rlimits go to mvm's command line, the rest to the guest. */
-	cr_assert(strstr(args(), "--user 4294967294:7 --groups 7,8 --rlimit 7:1:1 -- sh"),
-		  "%s", args());
+	/* The process, groups and rlimits go in the SPEC, the rest in CONFINE. */
+	cr_assert(strstr(spec(), "user=4294967294:7 groups=7,8 umask=22 rlimit=7:1:1 "), "%s",
+		  spec());
 	cr_assert_gt(plan.confine.len, 0);
 	cr_assert_eq(plan.seccomp_insns, 0);
 	mvm_accepts();
@@ -473,12 +590,12 @@ Test(spec2vm, process_refusals_and_notes)
 	/* The umask and the domain name are mvinit's now. */
 	OK(", 'domainname': 'example.org', 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 0, "
 	   "'gid': 0, 'umask': 63}, 'capabilities': {'bounding': ['CAP_NEW_ONE', 'CAP_KILL']}}");
-	cr_assert(strstr(args(), "--umask 77 -- sh"), "%s", args());
+	cr_assert(strstr(spec(), " umask=77 "), "%s", spec());
 	cr_assert(noted("process.capabilities: 1 unknown capability names skipped"));
 	mvm_accepts();
 
-	char many[S2V_MAX_ENV * 12 + 256] = ", 'process': {'args': ['sh'], 'cwd': '/', 'env': [";
-	for (int i = 0; i <= S2V_MAX_ENV; i++)
+	char many[MVM_MAX_ENV * 12 + 256] = ", 'process': {'args': ['sh'], 'cwd': '/', 'env': [";
+	for (int i = 0; i <= MVM_MAX_ENV; i++)
 		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s'E%d=1'", i ? "," : "", i);
 	strcat(many, "]}");
 	cr_assert_eq(build(many), -1);
@@ -503,6 +620,7 @@ Test(spec2vm, linux_refusals_and_plan)
 	/* Hooks of the container's run in the guest (spec2vm_hooks.c). */
 	OK(", 'hooks': {'startContainer': [{'path': '/bin/true'}]}");
 	cr_assert(plan.guest_hooks);
+	cr_assert(strstr(spec(), "confine setup hooks "), "%s", spec());
 	OK(", 'hooks': {'prestart': [{'path': '/bin/true'}]},"
 	   " 'linux': {'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': ''}],"
 	   "  'cgroupsPath': 'mvrun:c1', 'resources': {'pids': {'limit': 100},"
@@ -523,10 +641,11 @@ Test(spec2vm, linux_refusals_and_plan)
 	cr_assert(!noted("linux.resources.memory.disableOOMKiller"), "false asks for nothing");
 	cr_assert(noted("linux.devices: made in the guest's /dev"));
 	cr_assert_gt(plan.seccomp_insns, 3);
-	in.confine_fd = 4;
+	cr_assert(strstr(spec(), "confine setup "), "%s", spec());
+	in.stream_fd = 4;
 	OK(", 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_ALLOW'}}");
-	cr_assert(strstr(args(), "--confine-fd 4 -- sh"), "%s", args());
-	in.confine_fd = 0;
+	cr_assert(strstr(args(), " --stream-fd 4"), "%s", args());
+	in.stream_fd = 0;
 	REFUSE(", 'linux': {'seccomp': {}}",
 	       "config.json: linux.seccomp.defaultAction: missing (required)");
 	REFUSE(", 'linux': {'seccomp': {'defaultAction': 'SCMP_ACT_NOTIFY'}}",
@@ -666,7 +785,7 @@ Test(spec2vm, user_namespace_maps_in_setup)
 	OK(", 'process': {'args': ['sh'], 'cwd': '/', 'user': {'uid': 1000, 'gid': 1000,"
 	   " 'additionalGids': [0, 999]}}, 'linux': {" NS_USER ", " MAPS ", 'devices': [{'path':"
 	   " '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229, 'uid': 65535, 'gid': 1000}]}");
-	cr_assert(strstr(args(), "--user 1000:1000 --groups 0,999 "), "%s", args());
+	cr_assert(strstr(spec(), "user=1000:1000 groups=0,999 "), "%s", spec());
 	mvm_accepts();
 	plan_setup(&s);
 	cr_assert_eq(s.nuidmap, 1);
