@@ -20,6 +20,7 @@
  * namespace (setns on it before fork, back after).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -59,12 +60,14 @@ struct pn_reply {
 	struct err e;
 };
 
-static int write_full(int fd, const void *buf, size_t len)
+/* All of len bytes to or from fd (a short transfer goes on; EINTR retries):
+ * 0, or -1 at an error or end of file. */
+static int xfer_full(int fd, void *buf, size_t len, bool out)
 {
-	const char *p = buf;
+	char *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -76,21 +79,14 @@ static int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+static int write_full(int fd, const void *buf, size_t len)
+{
+	return xfer_full(fd, (void *)buf, len, true);
+}
+
 static int read_full(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return xfer_full(fd, buf, len, false);
 }
 
 static __attribute__((noreturn)) void init_reply(const struct mvi_pidns *pn, int ret,
