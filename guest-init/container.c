@@ -457,6 +457,11 @@ int rootfs_setup(const struct proto_spec *s, const struct proto_setup *setup, in
 	/* In the initramfs, which the switch covers. */
 	if ((setup && mvi_cgroup_setup(setup, cg, e) < 0) || mvi_cgroup_ns(cg, e) < 0)
 		return -1;
+	/* The PID namespace's init after the cgroup namespace, so that it (and
+	 * the cgroup2 it mounts, and the process it becomes) has it too; before
+	 * the mounts, so that the /proc it mounts is its namespace's. */
+	if (setup && (setup->flags & PROTO_SETUP_PIDNS) && pidns_create(pn, e) < 0)
+		return -1;
 	pidns_fn mounts = s->flags & PROTO_SPEC_ALL_MOUNTS ? mount_all : mount_inside;
 
 	if (mount_root(s, e) < 0 ||

@@ -376,9 +376,6 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 		err_sys(&e, MVI_EXIT_SETUP, errno, "open /proc");
 		fail(&m, &e);
 	}
-	if ((m.spec.flags & PROTO_SPEC_SETUP) && (m.setup.flags & PROTO_SETUP_PIDNS) &&
-	    pidns_create(&m.pidns, &e) < 0)
-		fail(&m, &e);
 	/* In the initramfs, which the switch covers: the container never sees it. */
 	if (mvi_cgroup_v2(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &m.cgroup, &e) < 0)
 		fail(&m, &e);
