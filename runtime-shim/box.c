@@ -179,16 +179,7 @@ static int write_stream(int fd, const struct s2v_plan *plan)
 		return fail(BOX_EXIT_ERROR, "the command and environment do not fit in a control "
 			    "message");
 	}
-	size_t off = 0;
-	while (off < b.len) {
-		ssize_t n = write(fd, b.data + off, b.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	bool ok = off == b.len && lseek(fd, 0, SEEK_SET) == 0;
+	bool ok = s2v_write_stream(fd, &b) == 0;
 	int e = errno;
 	proto_buf_free(&b);
 	return ok ? 0 : fail(BOX_EXIT_ERROR, "pass the container to mvm: %s", strerror(e));

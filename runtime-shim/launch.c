@@ -182,16 +182,7 @@ static int stream_fd(struct launch *l)
 		return -1;
 	}
 	int fd = memfd_create("mvrun-stream", MFD_CLOEXEC);
-	size_t off = 0;
-	while (fd >= 0 && off < stream.len) {
-		ssize_t n = write(fd, stream.data + off, stream.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (fd < 0 || off < stream.len || lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STREAM_FD) < 0) {
+	if (fd < 0 || s2v_write_stream(fd, &stream) < 0 || dup2(fd, STREAM_FD) < 0) {
 		launch_send_error(READY_FD, 1, "pass the container to mvm: %s", strerror(errno));
 		return -1;
 	}

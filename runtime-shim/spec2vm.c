@@ -416,3 +416,17 @@ int s2v_encode_stream(const struct s2v_plan *p, uint16_t rows, uint16_t cols, st
 		return -1;
 	return 0;
 }
+
+int s2v_write_stream(int fd, const struct proto_buf *b)
+{
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? (errno = EIO, -1) : -1;
+		off += (size_t)n;
+	}
+	return lseek(fd, 0, SEEK_SET) == 0 ? 0 : -1;
+}

@@ -116,6 +116,10 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
  * fit. */
 int s2v_encode_stream(const struct s2v_plan *p, uint16_t rows, uint16_t cols, struct proto_buf *b);
 
+/* Write the encoded stream b whole into fd (the memfd mvm inherits) and
+ * rewind it for mvm. Returns 0, or -1 with errno. */
+int s2v_write_stream(int fd, const struct proto_buf *b);
+
 /* p's process as a SPEC's (or an EXEC's) fields in s: user, groups, umask,
  * cwd, argv, env, the console size, and its rlimits, or when it has none
  * ctr's (runc exec's fallback; NULL for none). Strings point into p. */
