@@ -17,11 +17,13 @@ GCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Os -static -s -I. -D_GNU_SOURCE -i
 
 # common/: helpers built into all three programs (mvm, mvrun, mvinit).
 COMMON_SRC := $(wildcard common/*.c)
-VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c) $(COMMON_SRC)
+# Every .c or .h under a folder and its subfolders (not tests/ or mkcpio/).
+srcs = $(sort $(shell find $(1) -name '*.$(2)' -not -path '*/tests/*' -not -path '*/mkcpio/*'))
+VMM_SRC  := $(filter-out vmm/main.c,$(call srcs,vmm,c)) $(wildcard proto/*.c) $(COMMON_SRC)
 VMM_OBJ  := $(VMM_SRC:%.c=$(B)/obj/%.o)
-UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_SRC := $(sort $(shell find tests/unit -name '*.c'))
 KVMT_SRC := $(wildcard tests/kvm/*.c)
-SHIM_SRC := $(wildcard runtime-shim/*.c)
+SHIM_SRC := $(call srcs,runtime-shim,c)
 
 INST_BIN := bin/mvrun
 INST_LIBEXEC := libexec/mvrun/mvm
@@ -42,7 +44,7 @@ $(B)/obj/%.o: %.c
 build/gen/sysnames.h: mk/sysnames.sh
 	@mkdir -p build/gen
 	CC="$(CC)" ./mk/sysnames.sh > $@.tmp && mv $@.tmp $@
-$(B)/obj/vmm/seccomp.o: build/gen/sysnames.h
+$(B)/obj/vmm/sandbox/seccomp.o: build/gen/sysnames.h
 
 $(B)/libmvm.a: $(VMM_OBJ)
 	@rm -f $@
@@ -56,7 +58,7 @@ $(B)/mvrun: $(SHIM_SRC:%.c=$(B)/obj/%.o) $(patsubst %.c,$(B)/obj/%.o,$(wildcard 
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson -lseccomp
 
 # The guest side is always a small static musl binary, never sanitized.
-GINIT_SRC := $(wildcard guest-init/*.c) $(wildcard proto/*.c) $(COMMON_SRC)
+GINIT_SRC := $(call srcs,guest-init,c) $(wildcard proto/*.c) $(COMMON_SRC)
 # musl-gcc sees no kernel headers; mvinit's rtnetlink code (net.c) takes the
 # libc-independent uapi ones from linux-libc-dev.
 build/kheaders.stamp:
@@ -65,7 +67,7 @@ build/kheaders.stamp:
 	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm build/kheaders/asm
 	ln -sfn /usr/include/asm-generic build/kheaders/asm-generic
 	@touch $@
-build/mvinit: $(GINIT_SRC) $(wildcard guest-init/*.h proto/*.h common/*.h) build/kheaders.stamp
+build/mvinit: $(GINIT_SRC) $(call srcs,guest-init,h) $(wildcard proto/*.h common/*.h) build/kheaders.stamp
 	@mkdir -p build
 	$(MUSLCC) $(GCFLAGS) -o $@ $(GINIT_SRC)
 
@@ -90,7 +92,7 @@ kernel: build/vmlinux
 
 # The unit tests link every runtime-shim object but mvrun.c (main), and
 # the parts of mvinit that run on any Linux, built for the host.
-GINIT_UNIT_SRC := guest-init/ctl.c guest-init/relay.c guest-init/util.c
+GINIT_UNIT_SRC := guest-init/ctl.c guest-init/process/relay.c guest-init/util.c
 $(B)/unit-tests: $(UNIT_SRC:%.c=$(B)/obj/%.o) \
 		 $(filter-out %/mvrun.o,$(SHIM_SRC:%.c=$(B)/obj/%.o)) \
 		 $(GINIT_UNIT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
@@ -105,30 +107,30 @@ $(B)/kvm-tests: $(KVMT_SRC:%.c=$(B)/obj/%.o) $(B)/libmvm.a
 # has run FUZZ_RUNS inputs (default 10 million), under a watchdog.
 FUZZ_SRC  := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c)) $(wildcard proto/*.c) $(COMMON_SRC)
+FUZZ_LIB_SRC := $(VMM_SRC)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -Ibuild/gen -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard vmm/*.h vmm/*/*.h proto/*.h common/*.h) build/gen/sysnames.h
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(call srcs,vmm,h) $(wildcard proto/*.h common/*.h) build/gen/sysnames.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread -lmnl -lseccomp
 # config_fuzz parses config.json and plans the VM, so it also links the
 # runtime-shim sources but mvrun.c (main), and jansson.
-FUZZ_SHIM_SRC := $(filter-out runtime-shim/mvrun.c,$(SHIM_SRC))
+FUZZ_SHIM_SRC := $(filter-out runtime-shim/cmd/mvrun.c,$(SHIM_SRC))
 build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) \
-			$(wildcard vmm/*.h vmm/*/*.h proto/*.h common/*.h runtime-shim/*.h) build/gen/sysnames.h
+			$(call srcs,vmm,h) $(call srcs,runtime-shim,h) $(wildcard proto/*.h common/*.h) build/gen/sysnames.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl -lseccomp
 # toml_fuzz: the TOML scanner and mvrun setup's editors.
-build/fuzz/toml_fuzz: tests/fuzz/toml_fuzz.c runtime-shim/toml.c runtime-shim/setup_toml.c common/err.c \
-			runtime-shim/toml.h runtime-shim/setup.h
+build/fuzz/toml_fuzz: tests/fuzz/toml_fuzz.c runtime-shim/host/engines/toml.c runtime-shim/host/engines/setup_toml.c common/err.c \
+			runtime-shim/host/engines/toml.h runtime-shim/host/engines/setup.h
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< runtime-shim/toml.c runtime-shim/setup_toml.c common/err.c
+	clang $(FUZZ_CFLAGS) -o $@ $< runtime-shim/host/engines/toml.c runtime-shim/host/engines/setup_toml.c common/err.c
 fuzz-build: deps $(FUZZ_BINS)
 fuzz: fuzz-build
 	@FUZZ_RUNS=$${FUZZ_RUNS:-10000000} FUZZ_JOBS=$${FUZZ_JOBS:-$$(nproc)} ./tests/fuzz/run.sh $(FUZZ_BINS)
 
 # `make install` (PREFIX, DESTDIR as usual): mvrun in bin/, mvm in a private
 # libexec/mvrun/, the guest kernel and initramfs in lib/mvrun/, man pages.
-# The installed mvrun finds the others relative to itself (runtime-shim/paths.c).
+# The installed mvrun finds the others relative to itself (runtime-shim/host/paths.c).
 # `make uninstall` removes exactly those files and the two private folders.
 PREFIX  ?= /usr/local
 DESTDIR ?=

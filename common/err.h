@@ -1,7 +1,7 @@
 /* The error object of mvm, mvrun and mvinit (crun's pattern): every fallible
  * function takes it as its last argument, the step that fails fills it, and
  * main() (or mvinit's container driver) reports it once. Each program keeps
- * its own exit statuses: vmm/err.h, runtime-shim's CFG_EXIT and STORE_EXIT,
+ * its own exit statuses: vmm/core/err.h, runtime-shim's CFG_EXIT and STORE_EXIT,
  * guest-init/mvinit.h's MVI_EXIT_*. */
 #ifndef MVRUN_COMMON_ERR_H
 #define MVRUN_COMMON_ERR_H

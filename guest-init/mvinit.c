@@ -37,7 +37,7 @@
  *  2. with SETUP's PROTO_SETUP_PIDNS, clone the container's init into a
  *     PID namespace of its own (pidns.c; it makes the mounts below, and
  *     becomes the process at START);
- *     set up the container from the spec (container.c): sysctls and domain
+ *     set up the container from the spec (rootfs/rootfs.c): sysctls and domain
  *     name, virtio-fs root, system mounts, the spec's shares, devices,
  *     read-only and masked paths (confine.c), switch root, hostname, lo up;
  *     with id maps, the container's user namespace (userns.c);
@@ -69,7 +69,7 @@
  *  CTL_LINGER_S seconds) for the host's RST, so that the message is not lost
  *  in the reset (ctl_finish).
  *  Tested end to end by guest-init/tests/qemu-container.py (QEMU microvm,
- *  vhost-vsock, virtiofsd); the pure parts by tests/unit/test_mvinit.c.
+ *  vhost-vsock, virtiofsd); the pure parts by tests/unit/guest-init/test_mvinit.c.
  */
 #include <ctype.h>
 #include <errno.h>

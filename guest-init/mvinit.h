@@ -3,9 +3,9 @@
  *   mvinit.c     main: console, boot mark, plain mode, container-mode driver,
  *                power-off (the only place that ends PID 1)
  *   util.c       pure helpers: kernel cmdline, PATH lookup, exit
- *                statuses (unit-tested on the host: tests/unit/test_mvinit.c)
+ *                statuses (unit-tested on the host: tests/unit/guest-init/test_mvinit.c)
  *   ctl.c        vsock streams and the control conversation (proto.h framing)
- *   container.c  the container's mounts, switch root, hostname, loopback
+ *   rootfs/rootfs.c the container's mounts, switch root, hostname, loopback
  *   filebind.c   the config's single-file bind mounts (FILES shares)
  *   dev.c        the container's /dev as runc makes it: nodes, links, console
  *   proc.c       the process: stdio, reaping, signals, supervision
@@ -157,7 +157,7 @@ int ctl_send_exec_exit(int fd, uint32_t id, uint32_t status);
  * acknowledge the close. */
 void ctl_finish(int fd, int linger_s);
 
-/* ---- container.c (prefix rootfs_) ---- */
+/* ---- rootfs/rootfs.c (prefix rootfs_) ---- */
 
 struct mvi_cgroup;
 
@@ -204,7 +204,7 @@ void rootfs_own_tmpfs(int rootfd, const char *path, const struct proto_setup *ma
 int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
 		 struct err *e);
 
-/* ---- filebind.c (container.c's single-file binds) ---- */
+/* ---- filebind.c (rootfs.c's single-file binds) ---- */
 
 /* Mount FILES share m (its tag one name) out of the container's view,
  * where rootfs_bind_file() finds its files. 0 or -1 with e. */

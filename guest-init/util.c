@@ -1,6 +1,6 @@
 /* mvinit's pure helpers: no state, no side effects beyond stat() and
  * stderr, so the host's unit tests compile this file as is
- * (tests/unit/test_mvinit.c). */
+ * (tests/unit/guest-init/test_mvinit.c). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  *                     there too, before it becomes mvm.
  *   LAUNCH_STREAM_FD  the container stream, the whole container once: SPEC,
  *                     then CONFINE, SETUP and HOOKS as its flags announce, read
- *                     to EOF before the VM starts. mvm checks it (vmm/stream.h)
+ *                     to EOF before the VM starts. mvm checks it (vmm/agent/stream.h)
  *                     and forwards it to the guest unchanged.
  * mvm's command line holds only what mvm itself acts on: the VM's size, the
  * shares it serves and their policy, the sockets and these fds. The SPEC
@@ -20,7 +20,7 @@
  * a client's first message says what it is: START (mvrun start) is answered
  * STARTED once the process has been executed, or ERROR{status, message};
  * EXEC, CONFINE (before an EXEC) and UPDATE make it an exec client
- * (vmm/exec.h). A client mvm cannot take (busy, out of fds, a malformed first
+ * (vmm/agent/exec.h). A client mvm cannot take (busy, out of fds, a malformed first
  * message) gets ERROR{1, message} and is closed.
  *
  * mvm's exit status is the container's when the guest powers off cleanly,

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "runtime-shim/config.h"
+#include "runtime-shim/oci/config.h"
 #include "common/err.h"
-#include "runtime-shim/store.h"
+#include "runtime-shim/host/store.h"
 
 #define SHIM_DEFAULT_ROOT "/run/mvrun"
 

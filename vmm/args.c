@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "proto/proto.h"
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 
 const char mvm_usage[] =
 	"usage: mvm --kernel VMLINUX [--initrd CPIO] [--cmdline STR] [--mem MiB] [--cpus N]\n"

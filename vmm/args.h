@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "proto/launch.h"
-#include "vmm/err.h"
-#include "vmm/linux.h"
-#include "vmm/seccomp.h"
+#include "vmm/core/err.h"
+#include "vmm/x86/load.h"
+#include "vmm/sandbox/seccomp.h"
 
 #define MVM_MAX_FILE_DIRS 2 /* with 12 volumes, the root and vsock: 16 devices */
 
@@ -59,7 +59,7 @@ struct mvm_args {
  * problem. Checks ranges that need no KVM: memory between MVM_MEM_MIN_MIB
  * and the host's RAM, 1 to MVM_MAX_VCPUS vCPUs, a kernel given; in container
  * mode, a stream fd, shares of the form HOST[:ro]. Files are checked when
- * they are loaded, the stream when it is read (box.c). */
+ * they are loaded, the stream when it is read (agent/session.c). */
 int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err);
 
 /* The usage text. */

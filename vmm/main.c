@@ -15,14 +15,14 @@
 #include "proto/escape.h"
 #include "proto/version.h"
 #include "vmm/args.h"
-#include "vmm/box.h"
-#include "vmm/cmdline.h"
-#include "vmm/kvmhost.h"
-#include "vmm/layout.h"
-#include "vmm/jail.h"
-#include "vmm/linux.h"
-#include "vmm/surface.h"
-#include "vmm/vm.h"
+#include "vmm/agent/session.h"
+#include "vmm/x86/cmdline.h"
+#include "vmm/core/kvmhost.h"
+#include "vmm/x86/layout.h"
+#include "vmm/sandbox/jail.h"
+#include "vmm/x86/load.h"
+#include "vmm/core/surface.h"
+#include "vmm/core/vm.h"
 
 static double ms_since(const struct timespec *t0)
 {
@@ -182,7 +182,7 @@ static int check_surface(const struct vm *vm, struct err *err)
 	const char *stray = "";
 	if (!surface_covers(&vm->pio, SURF_PIO, &stray) || !surface_covers(&vm->mmio, SURF_MMIO, &stray))
 		return err_set(err, MVM_EXIT_INTERNAL, "device %s answers outside the surface table "
-			       "(vmm/surface.c)", stray);
+			       "(vmm/core/surface.c)", stray);
 	return 0;
 }
 
@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 	struct linux_boot lb = { .kernel = a.kernel, .initrd = a.initrd, .cmdline = cmdline,
 				 .mode = a.boot };
 	/* Argument errors first: they are the user's to fix wherever mvm runs. */
-	if (cmdline_build(cmdline, sizeof(cmdline), &co, &err) < 0 || linux_check(&lb, &err) < 0 ||
+	if (cmdline_build(cmdline, sizeof(cmdline), &co, &err) < 0 || load_check(&lb, &err) < 0 ||
 	    kvmhost_check_linux(&err) < 0) {
 		fprintf(stderr, "mvm: %s\n", err.msg);
 		return err.status;
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 		.console_fd = a.console ? 1 : -1,
 	};
 	struct vm *vm = calloc(1, sizeof(*vm));
-	struct box *box = a.root ? calloc(1, sizeof(*box)) : NULL;
+	struct session *box = a.root ? calloc(1, sizeof(*box)) : NULL;
 	struct jail jail;
 	if (!vm || (a.root && !box)) {
 		perror("mvm: calloc");
@@ -273,29 +273,29 @@ int main(int argc, char **argv)
 	char line[512];
 	line[0] = 0;
 	if (jail_begin(&jail, &err) < 0 || vm_create(vm, &vc, &t0, &err) < 0 ||
-	    (vm->log_fd = a.report ? 2 : -1, box && box_setup(box, &a, vm, &jail, &err) < 0) ||
+	    (vm->log_fd = a.report ? 2 : -1, box && session_setup(box, &a, vm, &jail, &err) < 0) ||
 	    build_cmdline(vm, box != NULL, &co, cmdline, sizeof(cmdline), &err) < 0 ||
-	    linux_load(vm, &lb, &err) < 0 || check_surface(vm, &err) < 0 ||
+	    load_kernel(vm, &lb, &err) < 0 || check_surface(vm, &err) < 0 ||
 	    (vm->sec_tap_fd = box && box->net_ok ? box->net.fd : -1,
 	     jail_enter(&jail, (box ? JAIL_FS_CAPS : 0) | (a.net ? JAIL_NET_CAPS : 0), &err) < 0) ||
 	    vm_seccomp(vm, a.seccomp, a.seccomp_test, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
 		snprintf(line, sizeof(line), "%.*s", (int)sizeof(line) - 1, err.msg);
 		status = err.status;
 		/* mvrun prints it as its one line; stderr would make two. */
-		if (box && box_fail_ready(box, a.ready_fd, line))
+		if (box && session_fail_ready(box, a.ready_fd, line))
 			line[0] = 0;
 	} else {
 		status = outcome(vm, line, sizeof(line));
 		if (box)
-			status = box_status(box, status, line, sizeof(line));
+			status = session_status(box, status, line, sizeof(line));
 	}
 	/* Under seccomp only the terminal is put back: the fds, maps and
 	 * sockets go with the process, and the filter allows no more. */
 	bool filtered = vm->sec_on;
 	if (box && filtered)
-		box_restore_tty(box);
+		session_restore_tty(box);
 	else if (box)
-		box_fini(box);
+		session_fini(box);
 	fflush(stdout);
 	if (line[0]) { /* it may quote the guest */
 		char safe[sizeof(line)];

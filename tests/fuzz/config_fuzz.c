@@ -25,11 +25,11 @@
 #include <unistd.h>
 
 #include "proto/hooks.h"
-#include "runtime-shim/spec2vm.h"
+#include "runtime-shim/plan/spec2vm.h"
 #include "vmm/args.h"
-#include "vmm/box.h"
-#include "vmm/stream.h"
-#include "vmm/vm.h"
+#include "vmm/agent/session.h"
+#include "vmm/agent/stream.h"
+#include "vmm/core/vm.h"
 
 static char bundle[64];
 
@@ -89,7 +89,7 @@ static void check_plan(const struct cfg *c, struct s2v_plan *plan)
 
 	/* mvm's command line with the stream's fd, as launch.c adds it. */
 	static struct mvm_args a;
-	static struct box_files bf;
+	static struct session_files bf;
 	struct err merr = { 0 };
 	char **argv = calloc((size_t)plan->argc + 3, sizeof(*argv)), fdarg[16];
 	check(argv != NULL, "out of memory");
@@ -110,7 +110,7 @@ static void check_plan(const struct cfg *c, struct s2v_plan *plan)
 	/* The stream as the child writes it (HOOKS aside: they need mvm's pid). */
 	const char *tags[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES];
 	int n = 0;
-	if (box_files(&a, &bf, &merr) != 0) {
+	if (session_files(&a, &bf, &merr) != 0) {
 		fprintf(stderr, "config_fuzz: mvm refuses the plan's files: %s\n", merr.msg);
 		abort();
 	}

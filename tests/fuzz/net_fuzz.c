@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/bus.h"
-#include "vmm/evloop.h"
+#include "vmm/core/bus.h"
+#include "vmm/core/evloop.h"
 #include "vmm/virtio/net.h"
 
 #define RAM (64u << 10)

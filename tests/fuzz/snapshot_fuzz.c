@@ -1,4 +1,4 @@
-/* libFuzzer target for the snapshot format (vmm/snapshot.c): a snapshot is
+/* libFuzzer target for the snapshot format (vmm/snap/snapshot.c): a snapshot is
  * input (a template file any root process could have replaced), so
  * snap_parse must refuse every malformed one and never read past it.
  *
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/snapshot.h"
+#include "vmm/snap/snapshot.h"
 
 static void check(int ok, const char *what)
 {

@@ -1,4 +1,4 @@
-/* libFuzzer target for mvm's check of the container stream (vmm/stream.c):
+/* libFuzzer target for mvm's check of the container stream (vmm/agent/stream.c):
  * the bytes mvrun writes on the stream fd, which mvm takes as input before
  * forwarding them to the guest whole.
  *
@@ -16,7 +16,7 @@
 
 #include "proto/confine.h"
 #include "proto/hooks.h"
-#include "vmm/stream.h"
+#include "vmm/agent/stream.h"
 
 static void check(int ok, const char *what)
 {

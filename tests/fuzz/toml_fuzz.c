@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime-shim/setup.h"
-#include "runtime-shim/toml.h"
+#include "runtime-shim/host/engines/setup.h"
+#include "runtime-shim/host/engines/toml.h"
 
 static void edit_twice(int (*edit)(const struct setup_file *, const char *, char **, struct err *),
 		       const struct setup_file *f)

@@ -5,14 +5,14 @@
  * own guest CID. The same bytes also go through the CONNECT parser.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
- *     tests/fuzz/vsock_fuzz.c vmm/virtio/vsock_pkt.c vmm/virtio/queue.c vmm/gmem.c vmm/err.c \
+ *     tests/fuzz/vsock_fuzz.c vmm/virtio/vsock/vsock_pkt.c vmm/virtio/queue.c vmm/core/gmem.c vmm/err.c \
  *     -o build/vsock-fuzz && build/vsock-fuzz -max_total_time=60
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/virtio/vsock_pkt.h"
+#include "vmm/virtio/vsock/vsock_pkt.h"
 
 #define MAX_SEG 16
 

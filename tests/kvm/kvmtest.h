@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/layout.h"
-#include "vmm/vm.h"
+#include "vmm/x86/layout.h"
+#include "vmm/core/vm.h"
 
 #define GUEST_CODE 0x1000  /* where the guest's code goes; IP starts here */
 #define GUEST_STACK 0x8000

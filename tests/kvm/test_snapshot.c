@@ -4,7 +4,7 @@
 #include "tests/kvm/kvmtest.h"
 #include <sys/stat.h>
 
-#include "vmm/snap_kvm.h"
+#include "vmm/snap/snap_kvm.h"
 
 /* Prints 'A', halts (the save point), then prints BH and BL: "YX". */
 static const uint8_t halves_code[] = {

@@ -7,7 +7,7 @@
 #include <dirent.h>
 #include <sys/epoll.h>
 
-#include "vmm/evloop.h"
+#include "vmm/core/evloop.h"
 
 /* Wait up to timeout_ms for the first event, then run every ready handler
  * until none is ready. Returns how many handler calls were made. Fails the

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vmm/bus.h"
+#include "vmm/core/bus.h"
 
 #define RECDEV_MAX 64
 

@@ -3,8 +3,8 @@
 #ifndef MVM_DEV_I8042_H
 #define MVM_DEV_I8042_H
 
-#include "vmm/bus.h"
-#include "vmm/stop.h"
+#include "vmm/core/bus.h"
+#include "vmm/core/stop.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT 0x64

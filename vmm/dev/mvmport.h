@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "proto/mvm_port.h"
-#include "vmm/bus.h"
+#include "vmm/core/bus.h"
 
 struct mvmport {
 	struct timespec t0;       /* mvm's start (CLOCK_MONOTONIC) */

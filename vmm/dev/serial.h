@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/bus.h"
+#include "vmm/core/bus.h"
 #include "vmm/dev/irq.h"
 
 #define SERIAL_COM1 0x3f8

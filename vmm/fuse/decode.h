@@ -1,7 +1,7 @@
 /* FUSE request decoding: the only code that parses the guest's request
  * bytes. It copies the fuse_in_header and the op's arguments out of guest
  * memory into local memory, then checks them against the declared and the
- * available lengths. Tested in tests/unit/test_fuse_decode.c and fuzzed by
+ * available lengths. Tested in tests/unit/vmm/fuse/test_fuse_decode.c and fuzzed by
  * tests/fuzz/fuse_fuzz.c. */
 #ifndef MVM_FUSE_DECODE_H
 #define MVM_FUSE_DECODE_H

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/err.h"
+#include "vmm/core/err.h"
 
 #define VFS_MAX_WRITE (1u << 20)      /* max_write and max_readahead offered at INIT */
 #define VFS_DEFAULT_TIMEOUT 1         /* seconds the guest may cache entries and attrs */

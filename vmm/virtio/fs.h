@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/err.h"
+#include "vmm/core/err.h"
 #include "vmm/fuse/fuse_server.h"
 #include "vmm/virtio/mmio.h"
 

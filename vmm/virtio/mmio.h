@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/bus.h"
-#include "vmm/err.h"
-#include "vmm/evloop.h"
-#include "vmm/gmem.h"
+#include "vmm/core/bus.h"
+#include "vmm/core/err.h"
+#include "vmm/core/evloop.h"
+#include "vmm/core/gmem.h"
 #include "vmm/virtio/queue.h"
 
 #define VIRTIO_MMIO_SIZE 0x1000

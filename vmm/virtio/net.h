@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/err.h"
+#include "vmm/core/err.h"
 #include "vmm/virtio/mmio.h"
 
 #define VNET_DEVICE_ID 1

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/gmem.h"
+#include "vmm/core/gmem.h"
 
 #define VQ_MAX_SIZE 1024         /* largest queue size a device offers */
 #define VQ_MAX_IOV 512           /* buffers per direction in one chain */

@@ -1,0 +1,176 @@
+/* mvmport: the control port contract of proto/mvm_port.h, as mvinit uses it. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto/mvm_port.h"
+#include "vmm/core/bus.h"
+#include "vmm/dev/mvmport.h"
+
+static struct bus pio;
+static struct mvmport port;
+
+static void attach(const struct timespec *t0)
+{
+	memset(&pio, 0, sizeof(pio));
+	cr_assert_eq(mvmport_attach(&port, &pio, t0), 0);
+}
+
+static void attach_now(void)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	attach(&t0);
+}
+
+static void out8(uint16_t p, uint8_t v)
+{
+	cr_assert(bus_access(&pio, p, &v, 1, true));
+}
+
+static void out32(uint16_t p, uint32_t v)
+{
+	uint8_t d[4];
+	memcpy(d, &v, 4);
+	cr_assert(bus_access(&pio, p, d, 4, true));
+}
+
+static uint32_t in32(uint16_t p)
+{
+	uint8_t d[4] = { 0xff, 0xff, 0xff, 0xff };
+	cr_assert(bus_access(&pio, p, d, 4, false));
+	uint32_t v;
+	memcpy(&v, d, 4);
+	return v;
+}
+
+TestSuite(mvmport, .init = attach_now);
+
+Test(mvmport, initial_state)
+{
+	cr_assert_eq(atomic_load(&port.shutdown), -1, "no notice yet");
+	cr_assert_eq(in32(MVM_PORT_MARK), 0, "no milestone yet");
+	cr_assert_eq(atomic_load(&port.mark), 0);
+	cr_assert_eq(atomic_load(&port.bad_writes), 0);
+}
+
+Test(mvmport, claims_its_window)
+{
+	cr_assert_not_null(bus_find(&pio, MVM_PORT_BASE, MVM_PORT_LEN));
+	cr_assert_not_null(bus_find(&pio, MVM_PORT_SHUTDOWN, 4));
+	cr_assert_null(bus_find(&pio, MVM_PORT_BASE + MVM_PORT_LEN, 1));
+	cr_assert_null(bus_find(&pio, MVM_PORT_BASE - 1, 1));
+}
+
+Test(mvmport, mark_then_read_gives_microseconds)
+{
+	out8(MVM_PORT_MARK, MVM_MARK_INIT);
+	uint32_t us = in32(MVM_PORT_MARK);
+	cr_assert_neq(us, 0, "a milestone reads as non-zero µs");
+	cr_assert_lt(us, 10 * 1000 * 1000, "%u µs since attach is implausible", us);
+	cr_assert_eq(atomic_load(&port.mark), MVM_MARK_INIT);
+	cr_assert_eq(atomic_load(&port.mark_us), us);
+}
+
+static int64_t us_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000LL + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+Test(mvmport, mark_is_measured_from_t0_in_microseconds)
+{
+	struct timespec before, t0, after;
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	/* mvm started 1.5 s ago: both the seconds and the nanoseconds count. */
+	t0 = before;
+	t0.tv_sec -= 1;
+	if (t0.tv_nsec >= 500000000L) {
+		t0.tv_nsec -= 500000000L;
+	} else {
+		t0.tv_sec -= 1;
+		t0.tv_nsec += 500000000L;
+	}
+	attach(&t0);
+	out8(MVM_PORT_MARK, 7);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	int64_t us = in32(MVM_PORT_MARK);
+	int64_t lo = us_between(&t0, &before), hi = us_between(&t0, &after);
+	cr_assert(us >= lo - 1 && us <= hi + 1, "%lld µs, want %lld..%lld", (long long)us,
+		  (long long)lo, (long long)hi);
+	cr_assert_eq(atomic_load(&port.mark), 7);
+}
+
+Test(mvmport, mark_is_never_zero_once_set)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0.tv_sec += 100; /* a t0 in the future must still read as "reached" */
+	attach(&t0);
+	out8(MVM_PORT_MARK, MVM_MARK_INIT);
+	cr_assert_neq(in32(MVM_PORT_MARK), 0);
+}
+
+Test(mvmport, mark_zero_is_ignored)
+{
+	out8(MVM_PORT_MARK, 0);
+	cr_assert_eq(in32(MVM_PORT_MARK), 0);
+	cr_assert_eq(atomic_load(&port.mark), 0);
+}
+
+Test(mvmport, shutdown_notice_records_the_status)
+{
+	out32(MVM_PORT_SHUTDOWN, 0);
+	cr_assert_eq(atomic_load(&port.shutdown), 0);
+	out32(MVM_PORT_SHUTDOWN, 3);
+	cr_assert_eq(atomic_load(&port.shutdown), 3);
+	out32(MVM_PORT_SHUTDOWN, 255);
+	cr_assert_eq(atomic_load(&port.shutdown), 255);
+	cr_assert_eq(atomic_load(&port.bad_writes), 0);
+}
+
+Test(mvmport, shutdown_out_of_range_is_ignored_and_counted)
+{
+	out32(MVM_PORT_SHUTDOWN, 256);
+	cr_assert_eq(atomic_load(&port.shutdown), -1);
+	cr_assert_eq(atomic_load(&port.bad_writes), 1);
+	out32(MVM_PORT_SHUTDOWN, 42);
+	out32(MVM_PORT_SHUTDOWN, 0xffffffff); /* -1 as a signed status */
+	cr_assert_eq(atomic_load(&port.shutdown), 42, "a bad notice does not undo a good one");
+	cr_assert_eq(atomic_load(&port.bad_writes), 2);
+}
+
+Test(mvmport, wrong_widths_are_ignored_and_counted)
+{
+	out8(MVM_PORT_SHUTDOWN, 0); /* the notice is 4 bytes */
+	cr_assert_eq(atomic_load(&port.shutdown), -1);
+	out32(MVM_PORT_MARK, 1); /* a milestone is 1 byte */
+	cr_assert_eq(atomic_load(&port.mark), 0);
+	cr_assert_eq(in32(MVM_PORT_MARK), 0);
+	cr_assert_eq(atomic_load(&port.bad_writes), 2);
+}
+
+Test(mvmport, each_milestone_keeps_its_first_time)
+{
+	out8(MVM_PORT_MARK, MVM_MARK_INIT);
+	uint32_t init = atomic_load(&port.first_us[MVM_MARK_INIT]);
+	cr_assert_neq(init, 0);
+	struct timespec d = { 0, 2000000 };
+	nanosleep(&d, NULL);
+	out8(MVM_PORT_MARK, MVM_MARK_READY);
+	out8(MVM_PORT_MARK, MVM_MARK_INIT); /* again: the first time stays */
+	cr_assert_eq(atomic_load(&port.first_us[MVM_MARK_INIT]), init);
+	cr_assert_geq(atomic_load(&port.first_us[MVM_MARK_READY]), init + 2000);
+	cr_assert_eq(atomic_load(&port.first_us[MVM_MARK_SPEC]), 0, "never marked");
+	cr_assert_gt(in32(MVM_PORT_MARK), init, "the read gives the latest");
+}
+
+Test(mvmport, out_of_range_milestones_only_update_the_latest)
+{
+	out8(MVM_PORT_MARK, MVM_MARK_COUNT);
+	out8(MVM_PORT_MARK, 0xff);
+	cr_assert_neq(in32(MVM_PORT_MARK), 0);
+	cr_assert_eq(atomic_load(&port.mark), 0xff);
+	for (int i = 0; i < MVM_MARK_COUNT; i++)
+		cr_assert_eq(atomic_load(&port.first_us[i]), 0);
+	cr_assert_eq(atomic_load(&port.bad_writes), 0);
+}
