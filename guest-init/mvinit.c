@@ -86,7 +86,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/mvi.h"
+#include "guest-init/rootfs/rootfs.h"
 #include "proto/mvm_port.h"
 
 #define CTL_LINGER_S 1

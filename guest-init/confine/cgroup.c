@@ -28,7 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/confine/confine.h"
+#include "guest-init/rootfs/rootfs.h"
+#include "guest-init/mvi.h"
 
 #define CG_DIR "/mvrun-cgroup"
 

@@ -25,7 +25,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/confine/confine.h"
+#include "guest-init/rootfs/rootfs.h"
 
 /* <linux/filter.h>, <linux/seccomp.h> and <linux/capability.h>, which
  * musl-gcc cannot see. */

@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/confine/confine.h"
 
 /* What the holder reports: the step that failed and its errno, or 0. */
 struct holder_report {

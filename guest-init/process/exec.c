@@ -10,7 +10,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/mvi.h"
+#include "guest-init/rootfs/rootfs.h"
 
 #define EXEC_DRAIN_MS 1000 /* for an exec's last output; it holds up PID 1's loop */
 

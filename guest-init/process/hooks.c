@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "guest-init/mvinit.h"
+#include "guest-init/mvi.h"
 
 #define HOOK_OUT_MAX 4096
 

@@ -31,7 +31,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/confine/confine.h"
+#include "guest-init/process/process.h"
 
 #define INIT_STACK (256 * 1024) /* spawn.c's steps run on it */
 

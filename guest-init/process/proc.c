@@ -16,7 +16,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/mvi.h"
+#include "guest-init/rootfs/rootfs.h"
 
 #define DRAIN_MS 2000 /* for the process's last output after it exits */
 

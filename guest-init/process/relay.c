@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "guest-init/mvinit.h"
+#include "guest-init/process/process.h"
 
 void pump_add(struct pumps *r, int in, int out, bool drain, int at_eof)
 {

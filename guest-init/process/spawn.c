@@ -16,7 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/confine/confine.h"
+#include "guest-init/process/process.h"
 
 /* What the child tells the parent through the exec pipe when it fails. */
 struct child_report {

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/rootfs/rootfs.h"
 
 #define COPYUP_MAX_DEPTH 64
 

@@ -17,7 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/rootfs/rootfs.h"
 
 static const struct {
 	const char *name;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/rootfs/rootfs.h"
 
 /* Where FILES shares are mounted: in the initramfs, which switch_root
  * leaves covered, so the workload never sees them. */

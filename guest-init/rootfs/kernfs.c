@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/rootfs/rootfs.h"
 
 static const struct {
 	const char *type, *keys[6];

@@ -19,7 +19,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/confine/confine.h"
+#include "guest-init/process/process.h"
+#include "guest-init/rootfs/rootfs.h"
 
 /* <linux/openat2.h>, which musl-gcc cannot see. */
 struct mvi_open_how {

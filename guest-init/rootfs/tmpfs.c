@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guest-init/mvinit.h"
+#include "guest-init/rootfs/rootfs.h"
 
 /* A tmpfs from the spec: its options are mount flags or tmpfs's own
  * size/mode/inode/owner settings; anything else is refused. Always nosuid;

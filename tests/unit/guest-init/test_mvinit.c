@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "guest-init/mvinit.h"
+#include "guest-init/process/process.h"
 
 /* ---- util.c ---- */
 
