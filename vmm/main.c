@@ -15,13 +15,10 @@
 #include "proto/escape.h"
 #include "proto/version.h"
 #include "vmm/args.h"
-#include "vmm/agent/session.h"
-#include "vmm/x86/cmdline.h"
+#include "vmm/build.h"
 #include "vmm/core/kvmhost.h"
-#include "vmm/x86/layout.h"
-#include "vmm/sandbox/jail.h"
-#include "vmm/x86/load.h"
 #include "vmm/core/surface.h"
+#include "vmm/core/kvmhost.h"
 #include "vmm/core/vm.h"
 
 static double ms_since(const struct timespec *t0)
@@ -160,32 +157,6 @@ static void report_json(int fd, struct vm *vm, const struct timespec *t0,
 
 /* The final command line: defaults, the devices, mvinit's container flag,
  * then the user's part. */
-static int build_cmdline(struct vm *vm, bool container, struct cmdline_opts *co, char *out,
-			 size_t cap, struct err *err)
-{
-	char extra[LAYOUT_CMDLINE_MAX];
-	int n = vm_virtio_cmdline(vm, extra, sizeof(extra));
-	if (n < 0)
-		return err_set(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
-	if (container && snprintf(extra + n, sizeof(extra) - n, "%smvinit.control=1",
-				  n ? " " : "") >= (int)(sizeof(extra) - n))
-		return err_set(err, MVM_EXIT_BADARG, "too many devices for the kernel command line");
-	co->extra = extra;
-	int r = cmdline_build(out, cap, co, err);
-	co->extra = NULL;
-	return r < 0 ? -1 : 0;
-}
-
-/* Every range a device answers must be in the surface table. */
-static int check_surface(const struct vm *vm, struct err *err)
-{
-	const char *stray = "";
-	if (!surface_covers(&vm->pio, SURF_PIO, &stray) || !surface_covers(&vm->mmio, SURF_MMIO, &stray))
-		return err_set(err, MVM_EXIT_INTERNAL, "device %s answers outside the surface table "
-			       "(vmm/core/surface.c)", stray);
-	return 0;
-}
-
 #define MVM_OWN_FDS 4096
 #define MVM_NOFILE (VFS_MAX_INODES + VFS_MAX_HANDLES + MVM_OWN_FDS)
 
@@ -245,71 +216,44 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	char cmdline[LAYOUT_CMDLINE_MAX];
-	struct cmdline_opts co = { .console = a.console, .no_xsave = a.no_xsave, .user = a.cmdline };
-	struct linux_boot lb = { .kernel = a.kernel, .initrd = a.initrd, .cmdline = cmdline,
-				 .mode = a.boot };
+	struct build b = { 0 };
 	/* Argument errors first: they are the user's to fix wherever mvm runs. */
-	if (cmdline_build(cmdline, sizeof(cmdline), &co, &err) < 0 || load_check(&lb, &err) < 0 ||
-	    kvmhost_check_linux(&err) < 0) {
+	if (build_check(&b, &a, &err) < 0) {
 		fprintf(stderr, "mvm: %s\n", err.msg);
 		return err.status;
-	}
-	struct vm_config vc = {
-		.mem_bytes = a.mem_mib << 20,
-		.ncpus = a.cpus,
-		.irqchip = true,
-		.no_xsave = a.no_xsave,
-		.console_fd = a.console ? 1 : -1,
-	};
-	struct vm *vm = calloc(1, sizeof(*vm));
-	struct session *box = a.root ? calloc(1, sizeof(*box)) : NULL;
-	struct jail jail;
-	if (!vm || (a.root && !box)) {
-		perror("mvm: calloc");
-		return MVM_EXIT_INTERNAL;
 	}
 	int status;
 	char line[512];
 	line[0] = 0;
-	if (jail_begin(&jail, &err) < 0 || vm_create(vm, &vc, &t0, &err) < 0 ||
-	    (vm->log_fd = a.report ? 2 : -1, box && session_setup(box, &a, vm, &jail, &err) < 0) ||
-	    build_cmdline(vm, box != NULL, &co, cmdline, sizeof(cmdline), &err) < 0 ||
-	    load_kernel(vm, &lb, &err) < 0 || check_surface(vm, &err) < 0 ||
-	    (vm->sec_tap_fd = box && box->net_ok ? box->net.fd : -1,
-	     jail_enter(&jail, (box ? JAIL_FS_CAPS : 0) | (a.net ? JAIL_NET_CAPS : 0), &err) < 0) ||
-	    vm_seccomp(vm, a.seccomp, a.seccomp_test, &err) < 0 || run_timed(vm, &rt, &err) < 0) {
+	if (build_vm(&b, &a, &t0, &err) < 0 || run_timed(b.vm, &rt, &err) < 0) {
 		snprintf(line, sizeof(line), "%.*s", (int)sizeof(line) - 1, err.msg);
 		status = err.status;
 		/* mvrun prints it as its one line; stderr would make two. */
-		if (box && session_fail_ready(box, a.ready_fd, line))
+		if (b.session && session_fail_ready(b.session, a.ready_fd, line))
 			line[0] = 0;
 	} else {
-		status = outcome(vm, line, sizeof(line));
-		if (box)
-			status = session_status(box, status, line, sizeof(line));
+		status = outcome(b.vm, line, sizeof(line));
+		if (b.session)
+			status = session_status(b.session, status, line, sizeof(line));
 	}
 	/* Under seccomp only the terminal is put back: the fds, maps and
 	 * sockets go with the process, and the filter allows no more. */
-	bool filtered = vm->sec_on;
-	if (box && filtered)
-		session_restore_tty(box);
-	else if (box)
-		session_fini(box);
+	struct vm *vm = b.vm;
+	bool filtered = vm && vm->sec_on;
+	if (b.session && filtered)
+		session_restore_tty(b.session);
+	else if (b.session)
+		session_fini(b.session); /* the terminal back before the last line */
 	fflush(stdout);
 	if (line[0]) { /* it may quote the guest */
 		char safe[sizeof(line)];
 		fprintf(stderr, "mvm: %s\n", proto_escape(safe, sizeof(safe), line));
 	}
-	if (a.report)
+	if (a.report && vm)
 		report(vm, &t0, status);
-	if (report_fd >= 0)
+	if (report_fd >= 0 && vm)
 		report_json(report_fd, vm, &t0, &rt, status);
-	if (!filtered) {
-		vm_destroy(vm);
-		jail_fini(&jail);
-		free(vm);
-		free(box);
-	}
+	if (!filtered)
+		build_fini(&b);
 	return status;
 }
