@@ -119,6 +119,11 @@ void vm_main_enter(struct vm *vm);
  * exits and is joined); with them it counts the thread as parked and
  * blocks for good, since the filters allow no thread exit. */
 void *vm_park(struct vm *vm);
+
+/* A vCPU's thread (vcpu_run.c; arg is its struct vcpu, whose vm is set):
+ * KVM_RUN with only the kick unblocked, each exit dispatched, until the
+ * VM stops; then it parks. */
+void *vcpu_run_thread(void *arg);
 /* Wait until n threads are parked. */
 void vm_wait_parked(struct vm *vm, int n);
 
