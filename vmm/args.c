@@ -1,4 +1,5 @@
 #include "vmm/args.h"
+#include "common/hostmem.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -38,14 +39,6 @@ static int parse_u64(const char *flag, const char *s, uint64_t *out, struct err 
 			       flag, s);
 	*out = v;
 	return 0;
-}
-
-static uint64_t host_ram_mib(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-	if (pages <= 0 || psz <= 0)
-		return UINT64_MAX;
-	return (uint64_t)pages * (uint64_t)psz >> 20;
 }
 
 /* HOST[:ro|:rw] for --volume and --file, split in place. */
@@ -265,7 +258,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 	if (a->mem_mib < MVM_MEM_MIN_MIB)
 		return err_set(err, MVM_EXIT_BADARG, "--mem %llu: too small; at least %d MiB",
 			       (unsigned long long)a->mem_mib, MVM_MEM_MIN_MIB);
-	uint64_t host = host_ram_mib();
+	uint64_t host = hostmem_mib();
 	if (a->mem_mib > host)
 		return err_set(err, MVM_EXIT_BADARG, "--mem %llu: more than this host's %llu MiB of RAM",
 			       (unsigned long long)a->mem_mib, (unsigned long long)host);

@@ -1,6 +1,7 @@
 /* config → the plan: mvm's command line, the SPEC and the VM's size (policy
  * in spec2vm.h). */
 #include "runtime-shim/plan/spec2vm.h"
+#include "common/hostmem.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -101,14 +102,6 @@ static int cpuset_count(const char *s)
 	return n ? n : -1;
 }
 
-static uint64_t host_ram_mib(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-	if (pages <= 0 || psz <= 0)
-		return UINT64_MAX;
-	return (uint64_t)pages * (uint64_t)psz >> 20;
-}
-
 static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cg_resources *r = &c->lx.resources;
@@ -146,7 +139,7 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 				 S2V_MIN_MEM_MIB, S2V_MIN_MEM_MIB + S2V_MEM_OVERHEAD_MIB);
 		}
 	}
-	uint64_t host = host_ram_mib();
+	uint64_t host = hostmem_mib();
 	if (p->mem_mib > host)
 		return s2v_bad(err, a ? "annotations[\"org.mvrun.mem\"]" : "linux.resources.memory.limit",
 			   "%llu MiB of guest RAM is more than this host's %llu MiB",
