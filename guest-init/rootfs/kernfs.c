@@ -1,8 +1,8 @@
 /* A filesystem of the guest kernel's own from the config (proc, sysfs,
  * devpts, mqueue: PROTO_MOUNT_KERNFS), mounted as runc mounts it: the
  * config's source and type, its flags as mount flags and the rest as the
- * filesystem's data. mvrun passed only the options listed here
- * (runtime-shim/plan/spec2vm_mounts.c); anything else from the host is refused. */
+ * filesystem's data. mvrun passed only the options of proto/mountopt.c's
+ * table; anything else from the host is refused. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,41 +10,16 @@
 #include <sys/mount.h>
 
 #include "guest-init/rootfs/rootfs.h"
-
-static const struct {
-	const char *type, *keys[6];
-} data_keys[] = {
-	{ "devpts", { "newinstance", "ptmxmode=", "mode=", "gid=", "uid=", "max=" } },
-	{ "proc", { "hidepid=", "subset=" } },
-	{ "sysfs", { NULL } },
-	{ "mqueue", { NULL } },
-};
-
-static bool is_data(size_t t, const char *o)
-{
-	for (size_t k = 0; k < 6 && data_keys[t].keys[k]; k++) {
-		const char *key = data_keys[t].keys[k];
-		size_t l = strlen(key);
-
-		if (key[l - 1] == '=' ? !strncmp(o, key, l) && o[l] &&
-						strspn(o + l, "0123456789abcdefghijklmnopqrstuvwxyz") ==
-							strlen(o + l)
-				      : !strcmp(o, key))
-			return true;
-	}
-	return false;
-}
+#include "proto/mountopt.h"
 
 int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_setup *maps,
 		 struct err *e)
 {
 	char opts[512], data[512] = "";
 	unsigned long flags = 0;
-	size_t t = 0, dl = 0;
+	size_t dl = 0;
 
-	while (t < sizeof(data_keys) / sizeof(data_keys[0]) && strcmp(data_keys[t].type, m->fstype))
-		t++;
-	if (t == sizeof(data_keys) / sizeof(data_keys[0]))
+	if (!mountopt_type_ok(m->fstype) || !strcmp(m->fstype, "tmpfs"))
 		return err_set(e, MVI_EXIT_SETUP, "mount on %s: type \"%s\" is not supported", m->path,
 			       m->fstype);
 	if (strlen(m->tag) >= sizeof(opts))
@@ -53,17 +28,9 @@ int kernfs_mount(int rootfd, const struct proto_mount *m, const struct proto_set
 	for (char *save, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
 		char mapped[32];
 
-		if (!strcmp(o, "ro"))
-			flags |= MS_RDONLY;
-		else if (!strcmp(o, "nosuid"))
-			flags |= MS_NOSUID;
-		else if (!strcmp(o, "nodev"))
-			flags |= MS_NODEV;
-		else if (!strcmp(o, "noexec"))
-			flags |= MS_NOEXEC;
-		else if (!strcmp(o, "rw") || !strcmp(o, "exec"))
-			; /* the defaults */
-		else if (!is_data(t, o))
+		if (mountopt_flag(o, &flags))
+			;
+		else if (!mountopt_is_data(m->fstype, o))
 			return err_set(e, MVI_EXIT_SETUP, "%s on %s: option \"%s\" is not supported",
 				       m->fstype, m->path, o);
 		else {

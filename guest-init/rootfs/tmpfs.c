@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guest-init/rootfs/rootfs.h"
+#include "proto/mountopt.h"
 
 /* A tmpfs from the spec: its options are mount flags or tmpfs's own
  * size/mode/inode/owner settings; anything else is refused. Always nosuid;
@@ -19,7 +20,6 @@
 int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct err *e)
 {
 	const char *fs = m->source && *m->source ? m->source : "tmpfs";
-	static const char *const keys[] = { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" };
 	char opts[512], data[512] = "";
 	unsigned long flags = MS_NOSUID | (strcmp(m->path, "/dev") ? MS_NODEV : MS_STRICTATIME);
 	size_t dl = 0;
@@ -40,12 +40,10 @@ int rootfs_tmpfs(int rootfd, const struct proto_mount *m, bool keep_rw, struct e
 			known = true; /* nosuid and nodev always; exec is the default */
 		else if (!strcmp(o, "tmpcopyup"))
 			copyup = known = true;
-		for (size_t k = 0; !known && k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strncmp(o, keys[k], strlen(keys[k])) && strlen(o) > strlen(keys[k]) &&
-			    strspn(o + strlen(keys[k]), "0123456789kmgKMG%") == strlen(o + strlen(keys[k]))) {
-				dl += (size_t)snprintf(data + dl, sizeof(data) - dl, "%s%s", dl ? "," : "", o);
-				known = dl < sizeof(data);
-			}
+		if (!known && mountopt_is_data("tmpfs", o)) {
+			dl += (size_t)snprintf(data + dl, sizeof(data) - dl, "%s%s", dl ? "," : "", o);
+			known = dl < sizeof(data);
+		}
 		if (!known)
 			return err_set(e, MVI_EXIT_SETUP, "tmpfs on %s: option \"%s\" is not supported",
 				       m->path, o);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "proto/launch.h"
+#include "proto/mountopt.h"
 #include "runtime-shim/plan/spec2vm_int.h"
 
 /* The filesystems the guest's kernel mounts itself (guest_fs). */
@@ -146,23 +147,12 @@ static int spec_mount(struct s2v_plan *p, const char *tag, const char *path, uin
 static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, const char *dest,
 		    struct s2v_plan *p, int n[2], struct err *err)
 {
-	static const char *const flags[] = { "ro", "rw", "nosuid", "nodev", "noexec", "exec" };
-	static const struct {
-		const char *type, *keys[6];
-	} data[] = {
-		{ "tmpfs", { "size=", "mode=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" } },
-		{ "devpts", { "newinstance", "ptmxmode=", "mode=", "gid=", "uid=", "max=" } },
-		{ "proc", { "hidepid=", "subset=" } },
-		{ "sysfs", { NULL } },
-		{ "mqueue", { NULL } },
-	};
 	bool tmpfs = !strcmp(type, "tmpfs");
 	const char *src = m->source && m->source[0] ? m->source : type;
 	char opts[512] = "";
-	size_t len = 0, t = 0;
+	size_t len = 0;
+	unsigned long ignored = 0;
 
-	while (t < sizeof(data) / sizeof(data[0]) && strcmp(data[t].type, type))
-		t++;
 	if (tmpfs ? ++n[0] > MVM_MAX_TMPFS : ++n[1] > MVM_MAX_KERNFS)
 		return s2v_bad(err, f, "more than %d %s mounts", tmpfs ? MVM_MAX_TMPFS : MVM_MAX_KERNFS,
 			       tmpfs ? "tmpfs" : "proc, sysfs, devpts and mqueue");
@@ -173,12 +163,8 @@ static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, 
 				       "(%s on %s)", type, src, dest);
 	for (int i = 0; i < m->noptions; i++) {
 		const char *o = m->options[i];
-		bool keep = in_list(o, flags, sizeof(flags) / sizeof(flags[0])) ||
+		bool keep = mountopt_flag(o, &ignored) || mountopt_is_data(type, o) ||
 			    (tmpfs && !strcmp(o, "tmpcopyup")); /* mvinit copies the image's files in */
-		for (size_t k = 0; !keep && k < 6 && data[t].keys[k]; k++)
-			keep = data[t].keys[k][strlen(data[t].keys[k]) - 1] == '='
-				       ? !strncmp(o, data[t].keys[k], strlen(data[t].keys[k]))
-				       : !strcmp(o, data[t].keys[k]);
 		if (keep) {
 			if (strchr(o, ':') || len + strlen(o) + 2 >= sizeof(opts))
 				return s2v_bad(err, f, "%s option \"%s\" is not supported", type, o);
