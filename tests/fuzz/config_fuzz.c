@@ -108,19 +108,12 @@ static void check_plan(const struct cfg *c, struct s2v_plan *plan)
 	check(a.mem_mib == plan->mem_mib && a.cpus == plan->cpus && !strcmp(a.root, plan->rootfs),
 	      "mvm reads the plan differently");
 	/* The stream as the child writes it (HOOKS aside: they need mvm's pid). */
-	const char *tags[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES];
-	int n = 0;
+	const char *tags[SESSION_MAX_TAGS];
 	if (session_files(&a, &bf, &merr) != 0) {
 		fprintf(stderr, "config_fuzz: mvm refuses the plan's files: %s\n", merr.msg);
 		abort();
 	}
-	tags[n++] = "root";
-	for (int i = 0; i < a.nvolumes; i++)
-		tags[n++] = bf.vol_tags[i];
-	for (int d = 0; d < bf.ndirs; d++)
-		tags[n++] = bf.dir_tags[d];
-	for (int i = 0; i < a.nfiles; i++)
-		tags[n++] = bf.file_tags[i];
+	int n = session_share_tags(&a, &bf, tags);
 	struct proto_buf b = { 0 };
 	struct vfs_policy pol = { 0 };
 	uint32_t flags = 0;

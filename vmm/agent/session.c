@@ -47,7 +47,7 @@ int session_files(const struct mvm_args *a, struct session_files *f, struct err 
 
 /* The tags of the shares mvm serves (launch.h): root, volN, filesD and
  * filesD/NAME. */
-static int share_tags(const struct mvm_args *a, const struct session_files *f, const char **tags)
+int session_share_tags(const struct mvm_args *a, const struct session_files *f, const char **tags)
 {
 	int n = 0;
 	tags[n++] = LAUNCH_TAG_ROOT;
@@ -82,8 +82,8 @@ static int read_stream(struct session *b, const struct mvm_args *a, struct err *
 	if (n < 0)
 		return err_sys(err, MVM_EXIT_BADARG, errno, "--stream-fd: read");
 	close(a->stream_fd);
-	const char *tags[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES];
-	return stream_check(x->data, x->len, tags, share_tags(a, &b->files, tags), &b->policy,
+	const char *tags[SESSION_MAX_TAGS];
+	return stream_check(x->data, x->len, tags, session_share_tags(a, &b->files, tags), &b->policy,
 			    &b->spec_flags, err);
 }
 

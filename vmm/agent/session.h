@@ -53,6 +53,12 @@ struct session {
  * each, all ro or all rw, tagged as launch.h says. Returns 0 or -1 with err. */
 int session_files(const struct mvm_args *a, struct session_files *f, struct err *err);
 
+/* The tags of the shares mvm serves for a, with f from session_files: the
+ * root, the volumes, the file directories, the single files, in that order,
+ * into tags (room for SESSION_MAX_TAGS). Returns how many. */
+#define SESSION_MAX_TAGS (1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES)
+int session_share_tags(const struct mvm_args *a, const struct session_files *f, const char **tags);
+
 /* Read and check the container stream, open the shares (through the jail j, or by path when j
  * is NULL), create the vsock device and the control client, and attach the
  * devices to vm. Call before vm_run() on the main thread (it blocks the

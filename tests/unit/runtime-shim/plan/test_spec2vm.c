@@ -202,16 +202,9 @@ static void mvm_accepts(void)
 	cr_assert_eq(a.cpus, plan.cpus);
 	cr_assert_str_eq(a.root, plan.rootfs);
 	static struct session_files bf;
-	const char *tags[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + MVM_MAX_FILES];
-	int n = 0;
+	const char *tags[SESSION_MAX_TAGS];
 	cr_assert_eq(session_files(&a, &bf, &merr), 0, "%s", merr.msg);
-	tags[n++] = "root";
-	for (int i = 0; i < a.nvolumes; i++)
-		tags[n++] = bf.vol_tags[i];
-	for (int d = 0; d < bf.ndirs; d++)
-		tags[n++] = bf.dir_tags[d];
-	for (int i = 0; i < a.nfiles; i++)
-		tags[n++] = bf.file_tags[i];
+	int n = session_share_tags(&a, &bf, tags);
 	struct proto_buf *b = stream();
 	struct vfs_policy pol = { 0 };
 	uint32_t flags = 0;
