@@ -73,4 +73,20 @@ for page in mvrun mvm; do
 	t_check "man reads $page(8)" 0 "out:^NAME" errlines:0
 done
 
+# The README's architecture table against the tree: every source folder is
+# named there, and every folder or file it names exists.
+arch=$(sed -n '/^## Architecture/,/^## Building/p' README.md)
+unnamed=""
+for d in $(git ls-files vmm runtime-shim guest-init proto common | grep -E '\.[ch]$' | xargs -n1 dirname | sort -u); do
+	grep -qF "$d/" <<<"$arch" || grep -qF "\`${d#*/}/" <<<"$arch" || unnamed="$unnamed $d"
+done
+[ -z "$unnamed" ] && t_ok "the README's architecture names every source folder" ||
+	t_bad "the README's architecture names every source folder" "unnamed:$unnamed"
+gone=""
+for p in $(grep -oE '`(vmm|runtime-shim|guest-init|proto|common)/[a-z0-9_/.-]*`' <<<"$arch" | tr -d '`' | sort -u); do
+	[ -e "$p" ] || gone="$gone $p"
+done
+[ -z "$gone" ] && t_ok "every path the README's architecture names exists" ||
+	t_bad "every path the README's architecture names exists" "missing:$gone"
+
 t_summary docs
