@@ -590,4 +590,13 @@ int proc_spawn(struct mvi *m, struct err *e);
  * has been sent SIGKILL. */
 enum proc_end proc_supervise(struct mvi *m, int *status);
 
+/* ---- snapshots (fresh.c): declarations added here until the header is
+ * split per folder ---- */
+
+/* The save point (proto/mvm_port.h): tell mvm mvinit is up and waiting
+ * (an mvm making a snapshot saves the guest here), then reseed the RNG and
+ * set the clock from the fresh record mvm gives, restored or not. Call
+ * before anything of a container is read. No-op without the port. */
+void mvi_save_point(bool have_port);
+
 #endif
