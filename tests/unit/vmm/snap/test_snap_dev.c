@@ -57,7 +57,8 @@ static void patched(const struct snap *src, struct snap *dst, uint32_t type, uin
 		size_t len = s->len;
 		if (s->type == type && s->instance == inst) {
 			cr_assert_leq(off + n, sizeof(buf));
-			memcpy(buf + off, bytes, n);
+			if (n)
+				memcpy(buf + off, bytes, n);
 			if (new_len >= 0)
 				len = (size_t)new_len;
 		}
