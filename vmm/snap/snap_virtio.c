@@ -6,6 +6,12 @@
 
 #include "vmm/snap/snap_codec.h"
 
+/* A transport's section: 40 bytes, then 40 a queue. */
+#define TRANSPORT_BYTES 40
+#define QUEUE_BYTES 40
+_Static_assert(TRANSPORT_BYTES + VIRTIO_MAX_QUEUES * QUEUE_BYTES <= ENC_MAX,
+	       "a transport's section fits the encoder");
+
 #define STATUS_KNOWN (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
 		      VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_FAILED)
 
