@@ -84,6 +84,14 @@ done
 	t_ok "two guests restored from one snapshot read different /dev/urandom bytes" ||
 	t_bad "different /dev/urandom bytes" "'${rand[1]}' and '${rand[2]}'"
 
+# Two vCPUs: the one not at the save point is stopped wherever it was (in
+# the kernel's idle loop, most likely) and goes on from there.
+vm2=(--kernel "$K" --initrd "$I" "${X[@]}" --cpus 2 --mem 128 --root build/rootfs)
+t_exec "$LIMIT" "$MVM" "${vm2[@]}" --stream-fd 5 5<"$tmp/true" --snapshot-save "$tmp/snap2"
+t_check "2 vCPUs: saved at the save point" 0 errlines:0
+t_exec "$LIMIT" "$MVM" "${vm2[@]}" --stream-fd 5 5<"$tmp/probe" --restore "$tmp/snap2"
+t_check "2 vCPUs: the restored guest runs the container" 3 'out:^hello$' '!err:booting cold'
+
 # A snapshot is input: a damaged one gives one line and a cold boot.
 cp -r "$tmp/snap" "$tmp/trunc"
 truncate -s -64 "$tmp/trunc/state"
@@ -131,6 +139,14 @@ t_exec "$LIMIT" "$MVM" --kernel "$K" --initrd "$I" "${X[@]}" --cpus 1 --mem 256 
 	--stream-fd 5 5<"$tmp/probe" --restore "$tmp/snap"
 t_check "a snapshot of another VM size: one line, a cold boot" 3 'out:^hello$' \
 	'err:snapshot of a VM with 128 MiB and 1 vCPUs, not 256 MiB.*; booting cold$' errlines:1
+
+# Past the file checks, a snapshot must fit the VM's devices: one more
+# share than it was saved with is refused, not booted half restored.
+mkdir "$tmp/vol"
+t_exec "$LIMIT" "$MVM" "${vm[@]}" --volume "$tmp/vol" --stream-fd 5 5<"$tmp/probe" \
+	--restore "$tmp/snap"
+t_check "a snapshot of another device set is refused in one line" 64 'err:^mvm: snapshot: ' \
+	'!out:hello' errlines:1
 
 echo "snap: times (wall, mvm start to exit, /bin/sh container): cold ${cold_ms} ms," \
 	"save ${save_ms} ms, restores ${restore_ms[1]} and ${restore_ms[2]} ms"
