@@ -46,6 +46,17 @@ build/gen/sysnames.h: mk/sysnames.sh
 	CC="$(CC)" ./mk/sysnames.sh > $@.tmp && mv $@.tmp $@
 $(B)/obj/vmm/sandbox/seccomp.o: build/gen/sysnames.h
 
+# The build id a snapshot carries (vmm/snap/snap_vm.c): a hash of every
+# source mvm is built from and the flags, so a snapshot is restored only by
+# the mvm that wrote it. Rewritten only when it changes.
+MVM_ID_SRC := $(sort $(VMM_SRC) vmm/main.c $(call srcs,vmm,h) $(wildcard proto/*.h common/*.h))
+build/gen/mvm_build_id.h: $(MVM_ID_SRC) Makefile
+	@mkdir -p build/gen
+	@id=$$( (cat $(MVM_ID_SRC); echo '$(CC) $(CFLAGS)') | sha256sum | cut -c1-32); \
+	  echo "#define MVM_BUILD_ID \"$$id\"" > $@.tmp; \
+	  cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(B)/obj/vmm/snap/snap_vm.o: build/gen/mvm_build_id.h
+
 $(B)/libmvm.a: $(VMM_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -109,14 +120,14 @@ FUZZ_SRC  := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC := $(VMM_SRC)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -Ibuild/gen -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(call srcs,vmm,h) $(wildcard proto/*.h common/*.h) build/gen/sysnames.h
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(call srcs,vmm,h) $(wildcard proto/*.h common/*.h) build/gen/sysnames.h build/gen/mvm_build_id.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) -pthread -lmnl -lseccomp
 # config_fuzz parses config.json and plans the VM, so it also links the
 # runtime-shim sources but mvrun.c (main), and jansson.
 FUZZ_SHIM_SRC := $(filter-out runtime-shim/cmd/mvrun.c,$(SHIM_SRC))
 build/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) \
-			$(call srcs,vmm,h) $(call srcs,runtime-shim,h) $(wildcard proto/*.h common/*.h) build/gen/sysnames.h
+			$(call srcs,vmm,h) $(call srcs,runtime-shim,h) $(wildcard proto/*.h common/*.h) build/gen/sysnames.h build/gen/mvm_build_id.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_SHIM_SRC) -pthread -ljansson -lmnl -lseccomp
 # toml_fuzz: the TOML scanner and mvrun setup's editors.

@@ -31,6 +31,9 @@
  *                       ("Attempted to kill init!") and mvm reports a crash.
  *
  * Container mode (proto/proto.h has the conversation):
+ *  0. the save point (fresh.c): mvm --snapshot-save saves the guest here; a
+ *     restored one (and a cold one alike) reseeds its RNG and sets its
+ *     clock from mvm's fresh record before anything else;
  *  1. connect to the host (CID 2) on PROTO_PORT_CONTROL, send HELLO, read
  *     SPEC;
  *     then CONFINE and SETUP if the SPEC's flags announce them;
@@ -358,6 +361,9 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	userns_init(&m.userns);
 	pidns_init(&m.pidns);
 	hold_std_fds();
+	/* Nothing of a container is in the guest yet: a snapshot is made here,
+	 * and a restored guest takes fresh entropy and time before going on. */
+	mvi_save_point(have_port);
 	if (proc_signals(&m, &e) < 0 || (m.ctl = ctl_connect(PROTO_PORT_CONTROL, &e)) < 0)
 		fail(&m, &e); /* nobody to tell but the console */
 	fcntl(m.ctl, F_SETFL, fcntl(m.ctl, F_GETFL) | O_NONBLOCK);

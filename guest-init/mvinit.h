@@ -160,4 +160,12 @@ void ctl_finish(int fd, int linger_s);
  * step (MVI_EXIT_SETUP). */
 int net_apply(const struct proto_net *n, struct err *e);
 
+/* ---- fresh.c ---- */
+
+/* The save point (proto/mvm_port.h): tell mvm mvinit is up and waiting
+ * (an mvm making a snapshot saves the guest here), then reseed the RNG and
+ * set the clock from the fresh record mvm gives, restored or not. Call
+ * before anything of a container is read. No-op without the port. */
+void mvi_save_point(bool have_port);
+
 #endif

@@ -82,6 +82,7 @@ run_suite vmhost tests/vmhost/selftest
 run_suite fuzz tests/fuzz/run.sh build/fuzz/*_fuzz
 run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
 run_suite sec tests/vmhost/run -- tests/boot/sec-tests.sh
+run_suite snap tests/vmhost/run -- tests/boot/snap-tests.sh
 run_suite box tests/vmhost/run -- tests/box/box-tests.sh
 run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
 run_suite hostile tests/vmhost/run --module tun -- tests/box/hostile-tests.sh

@@ -17,14 +17,18 @@ const char mvm_usage[] =
 	"           [--console] [--no-xsave] [--boot auto|pvh|linux64] [--report]\n"
 	"           [--root DIR --stream-fd N [--read-only] [--share-privileges]\n"
 	"            [--volume HOSTDIR[:ro]]... [--file HOSTFILE[:ro]]... [--vsock-uds PATH]\n"
-	"            [--wait-start --control-socket PATH] [--ready-fd N] [--net]]\n"
+	"            [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
+	"            [--snapshot-save DIR | --restore DIR]]\n"
 	"           [--seccomp kill|log]\n"
 	"       mvm --print-seccomp | --print-surface | --check-host | --version | --help\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs the container the stream on\n"
 	"fd N describes (proto/launch.h: mvrun writes it) from that rootfs in it. Exit status:\n"
 	"the guest's (0 after a clean power-off), 64 bad argument, 69 host cannot run Linux\n"
 	"guests, 70 internal error, 71 guest kernel panic, 72 triple fault, 73 KVM internal or\n"
-	"emulation error.\n";
+	"emulation error. --snapshot-save stops the guest at mvinit's save point, before\n"
+	"anything of the container enters it, saves it into DIR (new) and exits 0;\n"
+	"--restore starts the guest from DIR instead of booting (a snapshot that cannot be\n"
+	"read, or comes from another mvm build, gives one line and a cold boot).\n";
 
 static int parse_u64(const char *flag, const char *s, uint64_t *out, struct err *err)
 {
@@ -104,7 +108,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_UDS, O_WAIT, O_CTLSOCK,
 	       O_READYFD, O_STREAMFD, O_FILE, O_NET, O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF,
-	       O_CHECK_HOST, O_SEC_TEST, O_SHAREPRIV };
+	       O_CHECK_HOST, O_SEC_TEST, O_SHAREPRIV, O_SNAP_SAVE, O_RESTORE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -132,6 +136,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 		{ "print-surface", no_argument, 0, O_PRINT_SURF },
 		{ "check-host", no_argument, 0, O_CHECK_HOST },
 		{ "test-seccomp-violation", required_argument, 0, O_SEC_TEST },
+		{ "snapshot-save", required_argument, 0, O_SNAP_SAVE },
+		{ "restore", required_argument, 0, O_RESTORE },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -191,6 +197,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 		case O_WAIT: a->wait_start = true; break;
 		case O_NET: a->net = true; break;
 		case O_CTLSOCK: a->control_socket = optarg; break;
+		case O_SNAP_SAVE: a->snapshot_save = optarg; break;
+		case O_RESTORE: a->restore = optarg; break;
 		case O_READYFD:
 			if (parse_fd("--ready-fd", optarg, &a->ready_fd, err) < 0)
 				return -1;
@@ -244,6 +252,11 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 			       a->wait_start ? "wait-start" : a->ready_fd >= 0 ? "ready-fd" :
 			       a->net ? "net" : a->nvolumes ? "volume" : a->nfiles ? "file" :
 			       a->read_only ? "read-only" : "share-privileges");
+	if ((a->snapshot_save || a->restore) && !a->root)
+		return err_set(err, MVM_EXIT_BADARG, "--%s needs --root (the save point is container "
+			       "mode's)", a->snapshot_save ? "snapshot-save" : "restore");
+	if (a->snapshot_save && a->restore)
+		return err_set(err, MVM_EXIT_BADARG, "--snapshot-save and --restore exclude each other");
 	if (a->root && a->stream_fd < 0)
 		return err_set(err, MVM_EXIT_BADARG, "--root needs --stream-fd (the container to run)");
 	if (a->stream_fd >= 0 && !a->root)

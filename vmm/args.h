@@ -50,6 +50,8 @@ struct mvm_args {
 	bool print_seccomp, print_surface;
 	bool check_host; /* --check-host: say whether this host can boot a Linux guest */
 	int seccomp_test;           /* --test-seccomp-violation KIND: a thread kind, or -1 */
+	const char *snapshot_save;  /* --snapshot-save DIR: save at the save point, exit; or NULL */
+	const char *restore;        /* --restore DIR: start from that snapshot; or NULL */
 };
 
 #define MVM_DEFAULT_MEM_MIB 128

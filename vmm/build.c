@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmm/core/kvmhost.h"
 #include "vmm/core/surface.h"
@@ -56,6 +57,17 @@ int build_vm(struct build *b, const struct mvm_args *a, const struct timespec *t
 		.no_xsave = a->no_xsave,
 		.console_fd = a->console ? 1 : -1,
 	};
+	b->snap = (struct snap_file){ .mem_fd = -1 };
+	b->out = (struct snap_out){ .parent_fd = -1, .tmp_fd = -1, .state_fd = -1, .mem_fd = -1 };
+	if (a->restore && snap_vm_open(&b->snap, a->restore, vc.mem_bytes, vc.ncpus, err) < 0) {
+		snprintf(b->note, sizeof(b->note), "--restore %.200s: %.250s; booting cold",
+			 a->restore, err->msg);
+		memset(err, 0, sizeof(*err));
+	}
+	vc.mem_from_file = b->snap.mem_fd >= 0;
+	vc.mem_fd = b->snap.mem_fd;
+	if (a->snapshot_save && snap_out_prepare(&b->out, a->snapshot_save, err) < 0)
+		return -1;
 	b->jail_begun = true; /* jail_fini undoes even a failed jail_begin */
 	if (jail_begin(&b->jail, err) < 0)
 		return -1;
@@ -67,16 +79,30 @@ int build_vm(struct build *b, const struct mvm_args *a, const struct timespec *t
 	if (vm_create(vm, &vc, t0, err) < 0)
 		return -1;
 	vm->log_fd = a->report ? 2 : -1;
+	vm->port.save_stop = a->snapshot_save ? &vm->stop : NULL;
+	bool restore = b->snap.mem_fd >= 0;
 	if ((b->session && session_setup(b->session, a, vm, &b->jail, err) < 0) ||
-	    build_cmdline(b, err) < 0 || load_kernel(vm, &b->lb, err) < 0 ||
+	    build_cmdline(b, err) < 0 ||
+	    (restore ? snap_vm_load(vm, &b->snap, err) : load_kernel(vm, &b->lb, err)) < 0 ||
 	    check_surface(vm, err) < 0)
 		return -1;
 	vm->sec_tap_fd = b->session && b->session->net_ok ? b->session->net.fd : -1;
 	if (jail_enter(&b->jail, (b->session ? JAIL_FS_CAPS : 0) | (a->net ? JAIL_NET_CAPS : 0),
 		       err) < 0 ||
-	    vm_seccomp(vm, a->seccomp, a->seccomp_test, err) < 0)
+	    (!a->snapshot_save && vm_seccomp(vm, a->seccomp, a->seccomp_test, err) < 0))
 		return -1;
 	return 0;
+}
+
+int build_save(struct build *b, struct err *err)
+{
+	return snap_vm_save(b->vm, &b->out, err);
+}
+
+void build_snap_fini(struct build *b)
+{
+	snap_out_abort(&b->out);
+	snap_vm_close(&b->snap);
 }
 
 void build_fini(struct build *b)

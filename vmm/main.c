@@ -18,7 +18,6 @@
 #include "vmm/build.h"
 #include "vmm/core/kvmhost.h"
 #include "vmm/core/surface.h"
-#include "vmm/core/kvmhost.h"
 #include "vmm/core/vm.h"
 
 static double ms_since(const struct timespec *t0)
@@ -225,17 +224,27 @@ int main(int argc, char **argv)
 	int status;
 	char line[512];
 	line[0] = 0;
-	if (build_vm(&b, &a, &t0, &err) < 0 || run_timed(b.vm, &rt, &err) < 0) {
+	int built = build_vm(&b, &a, &t0, &err);
+	if (b.note[0])
+		fprintf(stderr, "mvm: %s\n", b.note);
+	if (built < 0 || run_timed(b.vm, &rt, &err) < 0) {
 		snprintf(line, sizeof(line), "%.*s", (int)sizeof(line) - 1, err.msg);
 		status = err.status;
 		/* mvrun prints it as its one line; stderr would make two. */
 		if (b.session && session_fail_ready(b.session, a.ready_fd, line))
 			line[0] = 0;
+	} else if (a.snapshot_save) {
+		status = build_save(&b, &err) < 0 ? err.status : MVM_EXIT_OK;
+		snprintf(line, sizeof(line), "%.*s", (int)sizeof(line) - 1, err.msg);
 	} else {
 		status = outcome(b.vm, line, sizeof(line));
 		if (b.session)
 			status = session_status(b.session, status, line, sizeof(line));
 	}
+	if (a.report && b.snap.mem_fd >= 0)
+		fprintf(stderr, "mvm: restored from a snapshot: the guest ran %.1f ms after mvm's "
+				"start\n", (ns_of(&rt.run) - ns_of(&t0)) / 1e6);
+	build_snap_fini(&b);
 	/* Under seccomp only the terminal is put back: the fds, maps and
 	 * sockets go with the process, and the filter allows no more. */
 	struct vm *vm = b.vm;

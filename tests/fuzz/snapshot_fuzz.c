@@ -7,13 +7,20 @@
  * canonical); every section lies inside the input; snap_find finds each.
  * The checksum would stop almost every mutation at the door, so every input
  * is also tried with its checksum fixed up, to reach the section walk.
+ * An accepted one is then loaded into a set of devices (serial, i8042, the
+ * mvm port, a two-queue virtio transport over 1 MiB of RAM): the device
+ * parsers (vmm/snap/snap_dev.c, snap_virtio.c) must refuse or apply it
+ * without reading outside a section or RAM, and a refused load must leave
+ * the device as it was.
  *
  *   make build/fuzz/snapshot_fuzz && tests/fuzz/run.sh build/fuzz/snapshot_fuzz
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "vmm/snap/snap_dev.h"
 #include "vmm/snap/snapshot.h"
 
 static void check(int ok, const char *what)
@@ -21,6 +28,67 @@ static void check(int ok, const char *what)
 	if (!ok) {
 		fprintf(stderr, "snapshot_fuzz: %s\n", what);
 		abort();
+	}
+}
+
+/* The devices, made once (a fuzz target's process is its own). */
+struct devs {
+	struct gmem gm;
+	struct bus pio, mmio;
+	struct evloop loop;
+	struct serial serial;
+	struct i8042 kbd;
+	struct mvmport port;
+	struct virtio_mmio t;
+	struct virtio_dev dev;
+};
+
+static struct devs *devs(void)
+{
+	static struct devs *d;
+	if (d)
+		return d;
+	struct err err = { 0 };
+	struct timespec t0 = { 0 };
+	d = calloc(1, sizeof(*d));
+	check(d && gmem_init(&d->gm, 1 << 20, &err) == 0 && evloop_init(&d->loop, &err) == 0,
+	      "set-up");
+	check(serial_attach(&d->serial, &d->pio, -1, (struct irq_line){ 0 }) == 0, "serial");
+	check(mvmport_attach(&d->port, &d->pio, &t0) == 0, "port");
+	d->dev = (struct virtio_dev){ .name = "fuzz", .device_id = 42, .nqueues = 2,
+				      .queue_max = 64, .opaque = d };
+	check(virtio_mmio_attach(&d->t, &d->dev, -1, false, &d->gm, &d->mmio, &d->loop,
+				 0xd0000000ull, 5, &err) == 0, "transport");
+	return d;
+}
+
+static void load_devices(const struct snap_view *v)
+{
+	struct devs *d = devs();
+	struct err err = { 0 };
+	uint8_t before = d->serial.ier;
+	if (snap_serial_load(&d->serial, v, &err) < 0)
+		check(d->serial.ier == before && err.msg[0], "a refused serial load changed it");
+	memset(&err, 0, sizeof(err));
+	snap_i8042_load(&d->kbd, v, &err);
+	memset(&err, 0, sizeof(err));
+	snap_port_load(&d->port, v, &err);
+	for (uint32_t i = 0; i < 2; i++) {
+		memset(&err, 0, sizeof(err));
+		uint32_t st = d->t.status;
+		if (snap_virtio_load(&d->t, i, v, &err) < 0) {
+			check(d->t.status == st, "a refused transport load changed it");
+			continue;
+		}
+		for (int q = 0; q < 2; q++) {
+			uint64_t n;
+			if (read(d->t.kick_fd[q], &n, sizeof(n)) < 0) {
+				/* not kicked: the queue is not ready */
+			}
+			if (d->t.vq[q].ready)
+				check(gmem_ptr(&d->gm, d->t.vq[q].desc_gpa, 16ull * d->t.vq[q].size) != NULL,
+				      "a loaded ring outside RAM");
+		}
 	}
 }
 
@@ -45,6 +113,7 @@ static void one(const uint8_t *buf, size_t len)
 	struct err err2 = { 0 };
 	check(snap_finish(&w, &out, &out_len, &err2) == 0, "an accepted snapshot does not re-encode");
 	check(out_len == len && !memcmp(out, buf, len), "re-encoding differs");
+	load_devices(&v);
 	snap_writer_free(&w);
 	snap_view_free(&v);
 }

@@ -15,6 +15,7 @@ enum vm_stop_reason {
 	VM_STOP_TRIPLE,   /* triple fault */
 	VM_STOP_KVM_ERROR,/* KVM internal/emulation error or failed entry */
 	VM_STOP_INTERNAL, /* a host-side failure in mvm while running */
+	VM_STOP_SAVE,     /* the guest reached its save point (mvm --snapshot-save) */
 };
 
 struct vm_stop {

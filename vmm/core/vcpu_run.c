@@ -66,5 +66,14 @@ void *vcpu_run_thread(void *arg)
 			break;
 		}
 	}
+	/* A VM stopped to be saved: the I/O a vCPU exited for is complete, and
+	 * its state consistent, only once it re-enters KVM_RUN (KVM API,
+	 * "immediate_exit"); with immediate_exit set it enters and leaves at
+	 * once, so a restored guest goes on after that instruction. */
+	if (vmstop_reason(&vm->stop) == VM_STOP_SAVE) {
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+			atomic_store(&vm->unsettled, v->id + 1);
+	}
 	return vm_park(vm);
 }

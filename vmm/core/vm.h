@@ -5,6 +5,7 @@
 #define MVM_VM_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -46,6 +47,7 @@ struct vm {
 	struct bus pio, mmio;
 	struct exit_stats stats;
 	struct vm_stop stop;
+	atomic_int unsettled;        /* 1 + a vCPU that could not settle for a save; 0 */
 	bool has_serial;
 	struct serial serial;
 	struct i8042 i8042;

@@ -1,5 +1,6 @@
 #include "vmm/snap/snap_kvm.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,18 @@ int snap_kvm_save(struct vm *vm, struct snap_writer *w, struct err *err)
 			return err_sys(err, MVM_EXIT_INTERNAL, errno, what " on vCPU %d", id);  \
 	} while (0)
 
+/* On AMD, TR goes back as an available 64-bit TSS (type 9), not busy (11)
+ * as KVM reports it there: QEMU's TCG SVM (the nested test host) checks a
+ * user process's I/O permission bitmap only through an available TSS
+ * (target/i386 check_io), so mvinit would lose the ports ioperm() gave it.
+ * SVM's VMRUN checks no TR type and 64-bit mode has no task switch to care;
+ * VMX does require a busy TR at entry, so Intel keeps it as it is. */
+static bool amd_host(void)
+{
+	unsigned a, b, c, d;
+	return __get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541; /* "Auth"enticAMD */
+}
+
 /* KVM's restore order (as Firecracker's): MSRs, registers, special
  * registers, FPU, XCRs, debug registers, then the LAPIC (its base is in the
  * MSRs and special registers), MP state and pending events last. */
@@ -198,6 +211,8 @@ static int restore_vcpu(struct vm *vm, struct vcpu *c, const struct snap_view *v
 	    snap_get(v, SNAP_CPU_EVENTS, id, &ev, sizeof(ev), err) < 0 ||
 	    snap_get(v, SNAP_CPU_DEBUGREGS, id, &dr, sizeof(dr), err) < 0)
 		return -1;
+	if (amd_host() && sregs.tr.type == 11)
+		sregs.tr.type = 9;
 	SET(c->fd, KVM_SET_REGS, "KVM_SET_REGS", &regs, c->id);
 	SET(c->fd, KVM_SET_SREGS, "KVM_SET_SREGS", &sregs, c->id);
 	if (snap_find(v, SNAP_CPU_XSAVE, id)) {

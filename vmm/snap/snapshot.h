@@ -41,7 +41,9 @@ enum snap_type {
 	SNAP_IRQCHIP,         /* struct kvm_irqchip; instance = chip id (PIC master, slave, IOAPIC) */
 	SNAP_PIT,             /* struct kvm_pit_state2 */
 	SNAP_CLOCK,           /* struct kvm_clock_data */
-	SNAP_DEVICE,          /* a device's own state; instance = its slot */
+	SNAP_DEVICE,          /* a device's own state; instance = its slot (vmm/snap/snap_dev.h) */
+	SNAP_VIRTIO,          /* a virtio-mmio transport and its queues; instance = its index */
+	SNAP_BUILD,           /* the build id of the mvm that wrote it (MVM_BUILD_ID) */
 	SNAP_TYPE_END,
 };
 

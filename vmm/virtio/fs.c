@@ -4,7 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define VIRTIO_ID_FS 26
 #define VFS_QUEUES 2 /* hiprio + one request queue */
 #define VFS_QUEUE_SIZE 1024
 

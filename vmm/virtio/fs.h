@@ -12,6 +12,7 @@
 #include "vmm/virtio/mmio.h"
 
 #define VFS_TAG_MAX 36
+#define VIRTIO_ID_FS 26
 
 struct vfsdev {
 	struct virtio_dev vdev;

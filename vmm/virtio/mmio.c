@@ -24,7 +24,7 @@ enum {
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VENDOR 0x4e52564d /* "MVRN" */
 
-static uint64_t all_features(const struct virtio_mmio *t)
+uint64_t virtio_mmio_offered(const struct virtio_mmio *t)
 {
 	return t->dev->features | (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_EVENT_IDX) |
 	       (1ULL << VIRTIO_F_INDIRECT_DESC);
@@ -94,7 +94,7 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
 	if (added & VIRTIO_STATUS_FEATURES_OK) {
 		/* 3.1.1: accept only a subset of what we offered, with VERSION_1. */
 		uint64_t f = t->driver_features;
-		if ((f & ~all_features(t)) || !(f & (1ULL << VIRTIO_F_VERSION_1)))
+		if ((f & ~virtio_mmio_offered(t)) || !(f & (1ULL << VIRTIO_F_VERSION_1)))
 			v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 	}
 	t->status = v & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET;
@@ -137,7 +137,7 @@ static uint32_t reg_read(struct virtio_mmio *t, uint64_t off)
 	case R_DEVICE_ID: return t->dev->device_id;
 	case R_VENDOR_ID: return VIRTIO_MMIO_VENDOR;
 	case R_DEV_FEATURES:
-		return t->dfsel > 1 ? 0 : (uint32_t)(all_features(t) >> (32 * t->dfsel));
+		return t->dfsel > 1 ? 0 : (uint32_t)(virtio_mmio_offered(t) >> (32 * t->dfsel));
 	case R_QUEUE_NUM_MAX: return qvalid ? t->dev->queue_max : 0;
 	case R_QUEUE_READY: return qvalid && q->ready;
 	case R_INTERRUPT_STATUS: return atomic_load(&t->isr);

@@ -97,6 +97,9 @@ void virtio_mmio_set_broken(struct virtio_mmio *t, const char *why);
 /* True when queue q may be processed: DRIVER_OK, ready, not broken. */
 bool virtio_mmio_queue_live(const struct virtio_mmio *t, int q);
 
+/* The features the transport offers: the device's and its own. */
+uint64_t virtio_mmio_offered(const struct virtio_mmio *t);
+
 /* The kernel command-line fragment that describes the device:
  * "virtio_mmio.device=4K@0x...:GSI". */
 int virtio_mmio_cmdline(const struct virtio_mmio *t, char *out, size_t cap);

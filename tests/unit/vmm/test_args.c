@@ -245,6 +245,15 @@ Test(args, container_mode_needs_root_and_a_stream)
 	       "--stream-fd", "1");
 	REJECT("--stream-fd and --ready-fd are one fd", "--kernel", "k", "--root", "/r",
 	       "--stream-fd", fd, "--ready-fd", fd);
+	/* The save point is container mode's. */
+	REJECT("--snapshot-save needs --root", "--kernel", "k", "--snapshot-save", "/s");
+	REJECT("--restore needs --root", "--kernel", "k", "--restore", "/s");
+	REJECT("exclude each other", "--kernel", "k", "--root", "/r", "--stream-fd", fd,
+	       "--snapshot-save", "/s", "--restore", "/t");
+	cr_assert_eq(PARSE("--kernel", "k", "--root", "/r", "--stream-fd", fd, "--restore", "/t"), 0,
+		     "%s", err.msg);
+	cr_assert_str_eq(a.restore, "/t");
+	cr_assert_null(a.snapshot_save);
 	/* The process is the stream's: no command on the line. */
 	REJECT("unexpected argument \"sh\"", "--kernel", "k", "--root", "/r", "--stream-fd", fd,
 	       "--", "sh");

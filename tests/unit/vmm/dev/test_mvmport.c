@@ -5,6 +5,7 @@
 
 #include "proto/mvm_port.h"
 #include "vmm/core/bus.h"
+#include "vmm/core/stop.h"
 #include "vmm/dev/mvmport.h"
 
 static struct bus pio;
@@ -173,4 +174,55 @@ Test(mvmport, out_of_range_milestones_only_update_the_latest)
 	for (int i = 0; i < MVM_MARK_COUNT; i++)
 		cr_assert_eq(atomic_load(&port.first_us[i]), 0);
 	cr_assert_eq(atomic_load(&port.bad_writes), 0);
+}
+
+/* ---- the save point and the fresh record (snapshots) ---- */
+
+Test(mvmport, save_point_stops_a_saving_vm_only)
+{
+	struct vm_stop stop;
+	vmstop_init(&stop);
+	out32(MVM_PORT_SAVE, MVM_SAVE_POINT);
+	cr_assert(atomic_load(&port.at_save_point));
+	cr_assert_eq(vmstop_reason(&stop), VM_RUNNING, "no save asked: the guest goes on");
+	port.save_stop = &stop;
+	out32(MVM_PORT_SAVE, 1);
+	cr_assert_eq(vmstop_reason(&stop), VM_RUNNING, "a wrong value is no notice");
+	cr_assert_eq(atomic_load(&port.bad_writes), 1);
+	out32(MVM_PORT_SAVE, MVM_SAVE_POINT);
+	cr_assert_eq(vmstop_reason(&stop), VM_STOP_SAVE);
+}
+
+static void read_fresh(uint32_t *w)
+{
+	out32(MVM_PORT_FRESH, 0);
+	for (int i = 0; i < MVM_FRESH_WORDS; i++)
+		w[i] = in32(MVM_PORT_FRESH);
+}
+
+Test(mvmport, fresh_record_has_the_clock_and_this_mvms_entropy)
+{
+	uint32_t w[MVM_FRESH_WORDS], w2[MVM_FRESH_WORDS];
+	struct timespec before, after;
+	clock_gettime(CLOCK_REALTIME, &before);
+	read_fresh(w);
+	clock_gettime(CLOCK_REALTIME, &after);
+	cr_assert_eq(w[0], 0, "a guest booted cold");
+	int64_t sec = (int64_t)((uint64_t)w[2] << 32 | w[1]);
+	cr_assert(sec >= before.tv_sec && sec <= after.tv_sec, "%lld", (long long)sec);
+	cr_assert_lt(w[3], 1000000000u);
+	cr_assert_eq(memcmp(&w[MVM_FRESH_ENTROPY_WORD], port.entropy, 64), 0);
+	cr_assert_eq(in32(MVM_PORT_FRESH), 0, "past the end reads 0");
+	/* Another mvm draws other entropy; a restored one says so. */
+	uint8_t first[64];
+	memcpy(first, port.entropy, 64);
+	attach_now();
+	port.restored = true;
+	read_fresh(w2);
+	cr_assert_eq(w2[0], MVM_FRESH_RESTORED);
+	cr_assert_neq(memcmp(&w2[MVM_FRESH_ENTROPY_WORD], first, 64), 0,
+		      "two mvms gave one entropy");
+	read_fresh(w);
+	cr_assert_eq(memcmp(&w[MVM_FRESH_ENTROPY_WORD], &w2[MVM_FRESH_ENTROPY_WORD], 64), 0,
+		     "a new latch reads from the start again");
 }
