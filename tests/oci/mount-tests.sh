@@ -48,6 +48,33 @@ both "a read-only root without mount points (FROM scratch)" s1 m1 0 \
 t_exec 10 diff <(cd "$W/scratch" && find . | sort) <(cd "$W/scratch.runc" && find . | sort)
 t_check "and the image gets the mount points runc makes" 0 errlines:0
 
+# Symlinks in the image resolve as runc's securejoin resolves them: inside
+# the root, so a tmpfs on /data -> ../../../gone/deep is made and mounted at
+# the root's /gone/deep; proc (and sysfs) want a real directory, so a /proc
+# that is a symlink fails create, naming it, under both.
+for r in scratch2 scratch2.runc; do
+	rm -rf "$W/$r"; mkdir "$W/$r"; cp build/rootfs/bin/busybox "$W/$r/busybox"
+	ln -s ../../../gone/deep "$W/$r/data"
+done
+bundle s1b '["/busybox", "grep", "-c", "^tmpfs /gone/deep tmpfs ", "/proc/self/mounts"]' "
+c['root'] = {'path': '$W/scratch2', 'readonly': True}
+c['mounts'].append({'destination': '/data', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid']})
+"
+both "a read-only root: a tmpfs through a symlink out of the root lands inside it" s1b m1b 0 'out:^1$'
+t_exec 10 diff <(cd "$W/scratch2" && find . | sort) <(cd "$W/scratch2.runc" && find . | sort)
+t_check "and the image gets the same mount points as under runc" 0 errlines:0
+for r in scratch3 scratch3.runc; do
+	rm -rf "$W/$r"; mkdir -p "$W/$r/real"; cp build/rootfs/bin/busybox "$W/$r/busybox"
+	ln -s /real "$W/$r/proc"
+done
+bundle s1c '["/busybox", "true"]' "
+c['root'] = {'path': '$W/scratch3', 'readonly': True}
+"
+both "a /proc that is a symlink fails create, as runc's" s1c m1c 1 \
+	'err:must be mounted on (an )?ordinary directory'
+[ ! -e "$W/scratch3/real/self" ] && t_ok "and nothing was mounted through it" ||
+	t_bad "and nothing was mounted through it" "$(ls "$W/scratch3/real")"
+
 # --- bind options: data is ignored, propagation applied in the guest --------
 mkdir -p "$W/vol"
 bundle s2 '["sh", "-c", "grep -E \" /v[12] \" /proc/self/mountinfo"]' "
