@@ -32,7 +32,8 @@ struct walk {
 	int links;
 };
 
-/* Next component of todo into name (cap bytes); false when none is left. */
+/* Next component of todo into name (cap bytes); false when none is left.
+ * One too long for name comes out empty, which the caller refuses. */
 static bool next_name(struct walk *w, char *name, size_t cap)
 {
 	char *t = w->todo;
@@ -40,7 +41,7 @@ static bool next_name(struct walk *w, char *name, size_t cap)
 	size_t n = strcspn(t, "/");
 	if (!n)
 		return false;
-	snprintf(name, cap, "%.*s", (int)(n < cap ? n : cap - 1), t);
+	snprintf(name, cap, "%.*s", (int)(n < cap ? n : 0), t);
 	memmove(w->todo, t + n, strlen(t + n) + 1);
 	return true;
 }
@@ -93,7 +94,7 @@ int mp_create(const char *rootfs, const char *path, enum mp_kind kind, struct er
 			w.done[dl] = 0;
 			continue;
 		}
-		if (dl + 1 + strlen(name) >= sizeof(w.done)) {
+		if (!name[0] || dl + 1 + strlen(name) >= sizeof(w.done)) {
 			r = err_set(err, 1, "mount point %s in %s: too long", path, rootfs);
 			break;
 		}

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,4 +139,17 @@ Test(mountpoint, symlink_loops_end)
 	err = (struct err){ 0 };
 	cr_assert_eq(mp_create(root, "/loop/x", MP_DIR, &err), -1);
 	cr_assert(strstr(err.msg, "mount point /loop/x"), "%s", err.msg);
+}
+
+Test(mountpoint, a_name_too_long_is_refused_not_cut)
+{
+	char path[300] = "/";
+	memset(path + 1, 'n', 280);
+	path[281] = 0;
+	err = (struct err){ 0 };
+	cr_assert_eq(mp_create(root, path, MP_DIR, &err), -1);
+	cr_assert(strstr(err.msg, "too long"), "%s", err.msg);
+	char cut[300];
+	snprintf(cut, sizeof(cut), "/%.255s", path + 1);
+	cr_assert_eq(kind(cut), 0, "made a cut name");
 }
