@@ -63,6 +63,22 @@ c['mounts'].append({'destination': '/data', 'type': 'tmpfs', 'source': 'tmpfs', 
 both "a read-only root: a tmpfs through a symlink out of the root lands inside it" s1b m1b 0 'out:^1$'
 t_exec 10 diff <(cd "$W/scratch2" && find . | sort) <(cd "$W/scratch2.runc" && find . | sort)
 t_check "and the image gets the same mount points as under runc" 0 errlines:0
+# A file bind through a dangling symlink, as an image's /etc/resolv.conf ->
+# ../run/resolve/stub.conf: the file is made at the target, and bound there.
+echo "nameserver 192.0.2.53" >"$W/resolv.conf"
+for r in scratch4 scratch4.runc; do
+	rm -rf "$W/$r"; mkdir -p "$W/$r/etc"; cp build/rootfs/bin/busybox "$W/$r/busybox"
+	ln -s ../run/resolve/stub.conf "$W/$r/etc/resolv.conf"
+done
+bundle s1d '["/busybox", "cat", "/etc/resolv.conf"]' "
+c['root'] = {'path': '$W/scratch4', 'readonly': True}
+c['mounts'].append({'destination': '/etc/resolv.conf', 'type': 'bind', 'source': '$W/resolv.conf',
+                    'options': ['rbind', 'ro']})
+"
+both "a read-only root: a file bind through a dangling symlink lands at its target" s1d m1d 0 \
+	'out:^nameserver 192.0.2.53$'
+t_exec 10 diff <(cd "$W/scratch4" && find . -type f | sort) <(cd "$W/scratch4.runc" && find . -type f | sort)
+t_check "and the image gets the same empty file as under runc" 0 errlines:0
 for r in scratch3 scratch3.runc; do
 	rm -rf "$W/$r"; mkdir -p "$W/$r/real"; cp build/rootfs/bin/busybox "$W/$r/busybox"
 	ln -s /real "$W/$r/proc"
