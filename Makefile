@@ -173,7 +173,9 @@ demo: all
 # crun, and QEMU microvm and mvm booting the same kernel with qinit as the
 # plain-microVM baseline. BENCH_N=30 runs, BENCH_ARGS more options. Results
 # come back to bench/results/<date>-<host>/; bench/results/latest/startup.md
-# is the one kept in git.
+# is the one kept in git. Then bench/pod: a pod of two containers driven as
+# containerd drives them, mvrun against runc (BENCH_POD_N pods, default 5;
+# mvrun's members with POD_ENGINE_MVRUN=1), bench/results/latest/pod.md.
 build/bench/qinit: bench/qinit.c proto/mvm_port.h
 	@mkdir -p build/bench
 	$(MUSLCC) $(GCFLAGS) -o $@ bench/qinit.c
@@ -187,6 +189,8 @@ bench: all build/bench/qinit.cpio
 	@MVRUN_BENCH_HOST=$$(hostname) MVRUN_BENCH_HOSTLOAD="$$(cut -d' ' -f1-3 /proc/loadavg)" \
 		./tests/vmhost/run --module tun --timeout 21600 --rw bench/results -- \
 		./bench/startup $(if $(BENCH_N),-n $(BENCH_N)) $(BENCH_ARGS)
+	@MVRUN_BENCH_HOST=$$(hostname) ./tests/vmhost/run --module tun --timeout 7200 --rw bench/results \
+		-e POD_ENGINE_MVRUN -- ./bench/pod $(if $(BENCH_POD_N),-n $(BENCH_POD_N))
 
 bench-boot: all
 	@./tests/vmhost/run -- ./bench/boot

@@ -103,6 +103,8 @@ for m in tun veth sch_ingress cls_u32 act_mirred bridge br_netfilter nf_tables n
 	nft_masq nft_nat nft_ct xt_conntrack xt_MASQUERADE xt_addrtype xt_comment xt_mark xt_nat \
 	xt_tcpudp xt_multiport; do netmods+=(--module "$m"); done
 run_suite net tests/vmhost/run "${netmods[@]}" -- tests/e2e/net-tests.sh
+# Pods through podman and Docker: the infra's bridge, the published port.
+run_suite pod-e2e tests/vmhost/run "${netmods[@]}" -- tests/e2e/pod-engine-tests.sh
 run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
 run_suite bench-smoke tests/vmhost/run --module tun -- tests/bench/startup-smoke.sh
 

@@ -39,7 +39,9 @@ int rootfs_files_share(const struct proto_mount *m, struct err *e)
 }
 
 /* The file inside the root that a file bind covers, created empty if
- * missing (as runc does); never a symlink or a directory. */
+ * missing (as runc does); a symlink there is followed inside the root, as
+ * runc's securejoin does (mvrun made its target on the host); never a
+ * directory. */
 static int file_in_root(int rootfd, const char *path)
 {
 	char parent[4096];
@@ -63,6 +65,10 @@ static int file_in_root(int rootfd, const char *path)
 	}
 	close(dfd);
 	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		close(fd);
+		fd = rootfs_open(rootfd, path);
+	}
 	if (fd >= 0 && fstat(fd, &st) < 0) {
 		int err = errno;
 		close(fd);

@@ -321,13 +321,15 @@ static int prepare(struct launch *l, struct err *err)
 	}
 	if (l->plan.netns_path && open_netns(l, err) < 0)
 		return -1;
-	/* The mount points go in first, as runc makes them: with a read-only
-	 * root the guest could not, and with a user namespace mvm refuses the
-	 * guest's creations as an unmapped owner (the share policy), which
-	 * mvinit's own, as guest root, would be. */
-	bool make_mps = l->cfg.root_readonly || l->cfg.lx.nuid_mappings > 0;
-	for (int i = 0; make_mps && i < l->plan.nmps; i++)
-		if (mp_create(l->plan.rootfs, l->plan.mps[i].path, l->plan.mps[i].file, err) < 0)
+	/* The mount points go in first, made here whatever the root's mode, as
+	 * runc makes them before it mounts (and before a read-only root is
+	 * remounted): with a read-only root the guest could not, with a user
+	 * namespace mvm refuses the guest's creations as an unmapped owner (the
+	 * share policy), and one walk gives runc's resolution every time. */
+	for (int i = 0; i < l->plan.nmps; i++)
+		if (mp_create(l->plan.rootfs, l->plan.mps[i].path,
+			      l->plan.mps[i].file ? MP_FILE : l->plan.mps[i].kernfs ? MP_KERNFS : MP_DIR,
+			      err) < 0)
 			return -1;
 	if (l->plan.tty && !o->console_socket && !o->foreground)
 		return err_set(err, 1, "process.terminal is true: a detached container needs "

@@ -79,12 +79,13 @@ struct s2v_plan {
 	struct s2v_file files[MVM_MAX_FILES];
 	int nfiles;
 	/* Every mount's destination (once; a system filesystem's only when no
-	 * earlier mount covers it), and whether a file goes there: with
-	 * root.readonly the guest cannot create missing mount points, so mvrun
-	 * does (mountpoint.c), as runc's setup would before the root goes ro. */
+	 * earlier mount covers it), and whether a file goes there: mvrun makes
+	 * the missing ones in the rootfs before launch (mountpoint.c), as runc's
+	 * setup does before a read-only root goes ro. */
 	struct s2v_mountpoint {
 		char *path;
 		bool file;
+		bool kernfs; /* proc or sysfs: runc wants a real directory there */
 	} mps[MVM_MAX_VOLUMES + MVM_MAX_FILES + MVM_MAX_TMPFS + MVM_MAX_KERNFS + 1];
 	int nmps;
 	/* The SPEC (its strings point into the config and the plan); the

@@ -115,7 +115,8 @@ static void drop_covered(const struct cfg *c, struct s2v_plan *p)
 	p->nmps = n;
 }
 
-static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struct err *err)
+static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, bool kernfs,
+			  struct err *err)
 {
 	if (p->nmps == (int)(sizeof(p->mps) / sizeof(p->mps[0])))
 		return 0; /* too many: mvinit names the one it cannot make */
@@ -124,6 +125,7 @@ static int add_mountpoint(struct s2v_plan *p, const char *dest, bool file, struc
 			return 0;
 	if (!(p->mps[p->nmps].path = strdup(dest)))
 		return err_set(err, CFG_EXIT, "out of memory");
+	p->mps[p->nmps].kernfs = kernfs;
 	p->mps[p->nmps++].file = file;
 	return 0;
 }
@@ -179,7 +181,7 @@ static int guest_fs(const struct cfg_mount *m, const char *type, const char *f, 
 		       tmpfs ? PROTO_MOUNT_TMPFS : PROTO_MOUNT_KERNFS, tmpfs ? "tmpfs" : type, src,
 		       err) < 0)
 		return -1;
-	return add_mountpoint(p, dest, false, err);
+	return add_mountpoint(p, dest, false, !strcmp(type, "proc") || !strcmp(type, "sysfs"), err);
 }
 
 static int file_bind(const char *f, const char *src, const char *dest, bool ro, uint32_t flags,
@@ -214,7 +216,7 @@ static int file_bind(const char *f, const char *src, const char *dest, bool ro, 
 	    spec_mount(p, s2v_own(p, LAUNCH_TAG_FILE, d, strrchr(sf->stage, '/') + 1),
 		       s2v_own(p, "%s", dest), PROTO_MOUNT_FILE | flags, NULL, NULL, err) < 0)
 		return err->status ? -1 : err_set(err, CFG_EXIT, "out of memory");
-	return add_mountpoint(p, dest, true, err);
+	return add_mountpoint(p, dest, true, false, err);
 }
 
 /* The mounts below a read-only rbind's source, each shared on its own
@@ -324,7 +326,7 @@ static int bind_mount(const struct cfg_mount *m, const char *f, const char *dest
 	    spec_mount(p, s2v_own(p, LAUNCH_TAG_VOLUME, *nvol - 1), s2v_own(p, "%s", dest), flags,
 		       NULL, NULL, err) < 0)
 		return err->status ? -1 : err_set(err, CFG_EXIT, "out of memory");
-	if (add_mountpoint(p, dest, false, err) < 0)
+	if (add_mountpoint(p, dest, false, false, err) < 0)
 		return -1;
 	/* rbind,ro: runc 1.1 remounts the top read-only and leaves what is
 	 * mounted below as it is ("rro" is the recursive one). */
@@ -375,7 +377,7 @@ int s2v_mounts(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan
 		if ((!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) &&
 		    !strcmp(dest, "/sys/fs/cgroup")) {
 			/* runc makes every mount point before the root goes read-only. */
-			if (add_mountpoint(p, dest, false, err) < 0)
+			if (add_mountpoint(p, dest, false, false, err) < 0)
 				return -1;
 			cgroupfs_flags(m, p);
 			continue;

@@ -48,6 +48,49 @@ both "a read-only root without mount points (FROM scratch)" s1 m1 0 \
 t_exec 10 diff <(cd "$W/scratch" && find . | sort) <(cd "$W/scratch.runc" && find . | sort)
 t_check "and the image gets the mount points runc makes" 0 errlines:0
 
+# Symlinks in the image resolve as runc's securejoin resolves them: inside
+# the root, so a tmpfs on /data -> ../../../gone/deep is made and mounted at
+# the root's /gone/deep; proc (and sysfs) want a real directory, so a /proc
+# that is a symlink fails create, naming it, under both.
+for r in scratch2 scratch2.runc; do
+	rm -rf "$W/$r"; mkdir "$W/$r"; cp build/rootfs/bin/busybox "$W/$r/busybox"
+	ln -s ../../../gone/deep "$W/$r/data"
+done
+bundle s1b '["/busybox", "grep", "-c", "^tmpfs /gone/deep tmpfs ", "/proc/self/mounts"]' "
+c['root'] = {'path': '$W/scratch2', 'readonly': True}
+c['mounts'].append({'destination': '/data', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid']})
+"
+both "a read-only root: a tmpfs through a symlink out of the root lands inside it" s1b m1b 0 'out:^1$'
+t_exec 10 diff <(cd "$W/scratch2" && find . | sort) <(cd "$W/scratch2.runc" && find . | sort)
+t_check "and the image gets the same mount points as under runc" 0 errlines:0
+# A file bind through a dangling symlink, as an image's /etc/resolv.conf ->
+# ../run/resolve/stub.conf: the file is made at the target, and bound there.
+echo "nameserver 192.0.2.53" >"$W/resolv.conf"
+for r in scratch4 scratch4.runc; do
+	rm -rf "$W/$r"; mkdir -p "$W/$r/etc"; cp build/rootfs/bin/busybox "$W/$r/busybox"
+	ln -s ../run/resolve/stub.conf "$W/$r/etc/resolv.conf"
+done
+bundle s1d '["/busybox", "cat", "/etc/resolv.conf"]' "
+c['root'] = {'path': '$W/scratch4', 'readonly': True}
+c['mounts'].append({'destination': '/etc/resolv.conf', 'type': 'bind', 'source': '$W/resolv.conf',
+                    'options': ['rbind', 'ro']})
+"
+both "a read-only root: a file bind through a dangling symlink lands at its target" s1d m1d 0 \
+	'out:^nameserver 192.0.2.53$'
+t_exec 10 diff <(cd "$W/scratch4" && find . -type f | sort) <(cd "$W/scratch4.runc" && find . -type f | sort)
+t_check "and the image gets the same empty file as under runc" 0 errlines:0
+for r in scratch3 scratch3.runc; do
+	rm -rf "$W/$r"; mkdir -p "$W/$r/real"; cp build/rootfs/bin/busybox "$W/$r/busybox"
+	ln -s /real "$W/$r/proc"
+done
+bundle s1c '["/busybox", "true"]' "
+c['root'] = {'path': '$W/scratch3', 'readonly': True}
+"
+both "a /proc that is a symlink fails create, as runc's" s1c m1c 1 \
+	'err:must be mounted on (an )?ordinary directory'
+[ ! -e "$W/scratch3/real/self" ] && t_ok "and nothing was mounted through it" ||
+	t_bad "and nothing was mounted through it" "$(ls "$W/scratch3/real")"
+
 # --- bind options: data is ignored, propagation applied in the guest --------
 mkdir -p "$W/vol"
 bundle s2 '["sh", "-c", "grep -E \" /v[12] \" /proc/self/mountinfo"]' "
