@@ -39,16 +39,10 @@ run_criterion() {
 }
 
 # Shell suites print "SUITE: N passed, N failed, N skipped" as their last line.
-run_suite() {
-	local name=$1; shift
-	local log
-	log=$(mktemp)
-	echo "== $name: $*"
-	"$@" 2>&1 | tee "$log"
-	local rc=${PIPESTATUS[0]}
-	local line
+# account NAME LOG RC: add a finished suite's counts from its log.
+account() {
+	local name=$1 log=$2 rc=$3 line
 	line=$(grep -aE '^([a-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	rm -f "$log"
 	if [ -z "$line" ]; then
 		echo "== $name: no summary line (exit status $rc)"
 		failed=$((failed + 1)); failures+=("$name: no summary (status $rc)")
@@ -63,6 +57,55 @@ run_suite() {
 		failures+=("$name")
 		[ "$f" = 0 ] && failed=$((failed + 1))
 	fi
+}
+
+run_suite() {
+	local name=$1; shift
+	local log
+	log=$(mktemp)
+	echo "== $name: $*"
+	"$@" 2>&1 | tee "$log"
+	account "$name" "$log" "${PIPESTATUS[0]}"
+	rm -f "$log"
+}
+
+# The suites in the nested test host each keep one emulated CPU busy: they
+# run in TEST_LANES lanes at once (default: this host's CPUs, at most 2),
+# each lane taking the next suite not yet claimed, longest first. Their
+# output streams with a "[NAME] " prefix; the counts are added in list order
+# once all are done.
+declare -a lane_names=() lane_cmds=()
+lane_suite() {
+	local name=$1; shift
+	lane_names+=("$name")
+	lane_cmds+=("$(printf '%q ' "$@")")
+}
+run_lanes() {
+	local n=${TEST_LANES:-$(nproc)} dir i
+	[ "$n" -gt 2 ] && n=2
+	[ "$n" -lt 1 ] && n=1
+	dir=$(mktemp -d)
+	echo "== ${#lane_names[@]} test-host suites in $n lanes"
+	for ((l = 0; l < n; l++)); do
+		(
+			for i in "${!lane_names[@]}"; do
+				mkdir "$dir/claim.$i" 2>/dev/null || continue
+				echo "== ${lane_names[$i]} (lane $l): ${lane_cmds[$i]}"
+				: >"$dir/log.$i"
+				eval "${lane_cmds[$i]}" >"$dir/log.$i" 2>&1 &
+				local pid=$!
+				tail -n +1 --pid=$pid -F "$dir/log.$i" 2>/dev/null | sed -u "s/^/[${lane_names[$i]}] /"
+				wait $pid
+				echo $? >"$dir/rc.$i"
+				echo "== ${lane_names[$i]} done (status $(cat "$dir/rc.$i"))"
+			done
+		) &
+	done
+	wait
+	for i in "${!lane_names[@]}"; do
+		account "${lane_names[$i]}" "$dir/log.$i" "$(cat "$dir/rc.$i" 2>/dev/null || echo 1)"
+	done
+	rm -rf "$dir"
 }
 
 run_criterion unit "$B/unit-tests"
@@ -80,33 +123,36 @@ run_suite setup tests/oci/setup-tests.sh
 run_suite docs tests/oci/doc-tests.sh
 run_suite vmhost tests/vmhost/selftest
 run_suite fuzz tests/fuzz/run.sh build/fuzz/*_fuzz
-run_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
-run_suite sec tests/vmhost/run -- tests/boot/sec-tests.sh
-run_suite snap tests/vmhost/run -- tests/boot/snap-tests.sh
-run_suite box tests/vmhost/run -- tests/box/box-tests.sh
-run_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
-run_suite hostile tests/vmhost/run --module tun -- tests/box/hostile-tests.sh
-run_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tests.sh
-run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
-run_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh
-run_suite oci-mount tests/vmhost/run --module tun -- tests/oci/mount-tests.sh
-run_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
-# Kubernetes' path: containerd's CRI plugin with a bridge CNI network. runc's
-# exec (its baseline) lands outside the container in a chrooted test host.
+# Kubernetes' path (cri): containerd's CRI plugin with a bridge CNI network.
+# runc's exec (its baseline) lands outside the container in a chrooted test host.
 crimods=()
 for m in tun veth bridge sch_ingress cls_u32 act_mirred; do crimods+=(--module "$m"); done
-run_suite cri tests/vmhost/run --switch-root "${crimods[@]}" -- tests/e2e/cri-tests.sh
-run_suite install tests/vmhost/run --module tun -- tests/e2e/install-tests.sh
-# The guest's network: tap and tc redirect, and the engines' bridges and NAT.
+# The guest's network (net): tap and tc redirect, and the engines' bridges and
+# NAT; pods through podman and Docker (pod-e2e): the infra's bridge, the
+# published port.
 netmods=()
 for m in tun veth sch_ingress cls_u32 act_mirred bridge br_netfilter nf_tables nft_compat nft_chain_nat \
 	nft_masq nft_nat nft_ct xt_conntrack xt_MASQUERADE xt_addrtype xt_comment xt_mark xt_nat \
 	xt_tcpudp xt_multiport; do netmods+=(--module "$m"); done
-run_suite net tests/vmhost/run "${netmods[@]}" -- tests/e2e/net-tests.sh
-# Pods through podman and Docker: the infra's bridge, the published port.
-run_suite pod-e2e tests/vmhost/run "${netmods[@]}" -- tests/e2e/pod-engine-tests.sh
-run_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
-run_suite bench-smoke tests/vmhost/run --module tun -- tests/bench/startup-smoke.sh
+# Longest first, so that the lanes end together.
+lane_suite escape tests/vmhost/run --module loop -- tests/box/escape-tests.sh
+lane_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
+lane_suite cri tests/vmhost/run --switch-root "${crimods[@]}" -- tests/e2e/cri-tests.sh
+lane_suite net tests/vmhost/run "${netmods[@]}" -- tests/e2e/net-tests.sh
+lane_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh
+lane_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tests.sh
+lane_suite pod-e2e tests/vmhost/run "${netmods[@]}" -- tests/e2e/pod-engine-tests.sh
+lane_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
+lane_suite box tests/vmhost/run -- tests/box/box-tests.sh
+lane_suite boot tests/vmhost/run -- tests/boot/boot-tests.sh
+lane_suite hostile tests/vmhost/run --module tun -- tests/box/hostile-tests.sh
+lane_suite snap tests/vmhost/run -- tests/boot/snap-tests.sh
+lane_suite oci-mount tests/vmhost/run --module tun -- tests/oci/mount-tests.sh
+lane_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
+lane_suite install tests/vmhost/run --module tun -- tests/e2e/install-tests.sh
+lane_suite sec tests/vmhost/run -- tests/boot/sec-tests.sh
+lane_suite bench-smoke tests/vmhost/run --module tun -- tests/bench/startup-smoke.sh
+run_lanes
 
 echo
 [ ${#failures[@]} = 0 ] || printf 'failed suites: %s\n' "${failures[*]}"
