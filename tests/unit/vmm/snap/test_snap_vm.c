@@ -131,3 +131,20 @@ Test(snap_vm, a_save_never_overwrites_and_an_abort_leaves_nothing)
 	cr_assert_eq(stat(p, &st), -1);
 	snap_out_abort(&o);
 }
+
+/* A FIFO where a file should be: opening it for reading would wait for a
+ * writer forever, so mvm would hang instead of booting cold. The timeout
+ * only turns such a hang into a failure. */
+Test(snap_vm, a_fifo_is_refused_not_waited_on, .timeout = 20)
+{
+	char p[128];
+	make_snap(snap_build_id(), MEM, MEM);
+	snprintf(p, sizeof(p), "%s/mem", snap);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	refused("memory file missing or not 16777216 bytes");
+	snprintf(p, sizeof(p), "%s/state", snap);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	refused("state: not a regular file");
+}
