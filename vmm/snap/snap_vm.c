@@ -122,9 +122,11 @@ void snap_out_abort(struct snap_out *o)
 		unlinkat(o->tmp_fd, "mem", 0);
 		close(o->tmp_fd);
 		o->tmp_fd = -1;
-		if (o->parent_fd >= 0 && o->tmp[0])
-			unlinkat(o->parent_fd, o->tmp, AT_REMOVEDIR);
 	}
+	/* Also when the directory was made but could not be opened: it is
+	 * empty then. */
+	if (o->parent_fd >= 0 && o->tmp[0])
+		unlinkat(o->parent_fd, o->tmp, AT_REMOVEDIR);
 	if (o->state_fd >= 0)
 		close(o->state_fd);
 	if (o->mem_fd >= 0)
