@@ -42,6 +42,8 @@ const struct shim_verb *shim_verb_at(size_t i);
 /* The verb called name, or NULL. */
 const struct shim_verb *shim_verb_find(const char *name);
 
+/* The verbs' handlers (runtime-shim/cmd/, one file each), each with the
+ * contract of shim_verb.run above. */
 int shim_create(struct shim_ctx *g, int argc, char **argv, struct err *err);
 int shim_start(struct shim_ctx *g, int argc, char **argv, struct err *err);
 int shim_state(struct shim_ctx *g, int argc, char **argv, struct err *err);

@@ -58,7 +58,7 @@ static int make(int rootfd, const struct walk *w, const char *name, bool file)
 	if (pfd < 0)
 		return -1;
 	if (file) {
-		int c = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		int c = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
 		if (c < 0 && errno != EEXIST)
 			r = -1;
 		if (c >= 0)

@@ -91,6 +91,8 @@ char *store_oci_state(const struct store_state *st, enum store_status status, bo
  * RFC3339Nano does: "2024-05-01T10:02:03.12345Z". */
 void store_now(char *out, size_t cap);
 
+/* Release what st holds (its strings and annotations) and zero it; safe
+ * on a zeroed state. */
 void store_free(struct store_state *st);
 
 #endif

@@ -11,6 +11,8 @@
 
 #include "runtime-shim/oci/config.h"
 
+/* Set err to "config.json: FIELD: message" with the config exit status;
+ * returns -1, so a checker can `return cj_bad(...)`. */
 int cj_bad(struct err *err, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* o[key], or NULL if absent or null (o may be NULL). */

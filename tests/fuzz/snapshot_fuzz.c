@@ -8,14 +8,17 @@
  * The checksum would stop almost every mutation at the door, so every input
  * is also tried with its checksum fixed up, to reach the section walk.
  * An accepted one is then loaded into a set of devices (serial, i8042, the
- * mvm port, a two-queue virtio transport over 1 MiB of RAM): the device
- * parsers (vmm/snap/snap_dev.c, snap_virtio.c) must refuse or apply it
+ * mvm port, a two-queue virtio transport over 1 MiB of RAM, a virtio-net on
+ * a socket pair at virtio slot 2, a read-only virtio-fs share "fuzz" at slot
+ * 3): the device parsers (vmm/snap/snap_dev.c, snap_virtio.c) must refuse
+ * or apply it
  * without reading outside a section or RAM, and a refused load must leave
  * the device as it was.
  *
  *   make build/fuzz/snapshot_fuzz && tests/fuzz/run.sh build/fuzz/snapshot_fuzz
  */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +44,9 @@ struct devs {
 	struct mvmport port;
 	struct virtio_mmio t;
 	struct virtio_dev dev;
+	struct vnet net;
+	struct vfsdev fs;
+	struct bus net_mmio, fs_mmio;
 };
 
 static struct devs *devs(void)
@@ -59,7 +65,51 @@ static struct devs *devs(void)
 				      .queue_max = 64, .opaque = d };
 	check(virtio_mmio_attach(&d->t, &d->dev, -1, false, &d->gm, &d->mmio, &d->loop,
 				 0xd0000000ull, 5, &err) == 0, "transport");
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	int sp[2];
+	check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0 &&
+	      vnet_init(&d->net, sp[0], false, mac, &err) == 0 &&
+	      virtio_mmio_attach(&d->net.transport, &d->net.vdev, -1, false, &d->gm, &d->net_mmio,
+				 &d->loop, 0xd0001000ull, 6, &err) == 0, "virtio-net");
+	check(vfsdev_init(&d->fs, "fuzz", "/", true, &err) == 0 &&
+	      virtio_mmio_attach(&d->fs.transport, &d->fs.vdev, -1, false, &d->gm, &d->fs_mmio,
+				 &d->loop, 0xd0002000ull, 7, &err) == 0, "virtio-fs");
 	return d;
+}
+
+/* A device over a transport: a refused load leaves the transport as it was,
+ * an accepted one has every ready ring inside RAM. */
+static void check_rings(const struct virtio_mmio *t, const struct gmem *gm)
+{
+	for (int q = 0; q < t->dev->nqueues; q++) {
+		const struct vq *vq = &t->vq[q];
+		if (!vq->ready)
+			continue;
+		check(gmem_ptr(gm, vq->desc_gpa, 16ull * vq->size) != NULL &&
+		      gmem_ptr(gm, vq->avail_gpa, 6ull + 2ull * vq->size) != NULL &&
+		      gmem_ptr(gm, vq->used_gpa, 6ull + 8ull * vq->size) != NULL,
+		      "a loaded ring outside RAM");
+	}
+}
+
+static void drain_kicks(struct virtio_mmio *t)
+{
+	for (int q = 0; q < t->dev->nqueues; q++) {
+		uint64_t n;
+		if (read(t->kick_fd[q], &n, sizeof(n)) < 0) {
+			/* not kicked: the queue is not ready */
+		}
+	}
+}
+
+static int load_net(struct devs *d, const struct snap_view *v, struct err *err)
+{
+	return snap_vnet_load(&d->net, 2, v, err);
+}
+
+static int load_fs(struct devs *d, const struct snap_view *v, struct err *err)
+{
+	return snap_vfs_load(&d->fs, 3, v, err);
 }
 
 static void load_devices(const struct snap_view *v)
@@ -89,6 +139,22 @@ static void load_devices(const struct snap_view *v)
 				check(gmem_ptr(&d->gm, d->t.vq[q].desc_gpa, 16ull * d->t.vq[q].size) != NULL,
 				      "a loaded ring outside RAM");
 		}
+	}
+	struct { struct virtio_mmio *t; int (*load)(struct devs *, const struct snap_view *,
+						   struct err *); } more[] = {
+		{ &d->net.transport, load_net }, { &d->fs.transport, load_fs },
+	};
+	for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+		memset(&err, 0, sizeof(err));
+		uint32_t st = more[k].t->status;
+		uint64_t feat = more[k].t->driver_features;
+		if (more[k].load(d, v, &err) < 0) {
+			check(err.msg[0] && more[k].t->status == st &&
+			      more[k].t->driver_features == feat, "a refused device load changed it");
+			continue;
+		}
+		drain_kicks(more[k].t);
+		check_rings(more[k].t, &d->gm);
 	}
 }
 

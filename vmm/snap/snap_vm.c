@@ -32,7 +32,9 @@ void snap_vm_close(struct snap_file *f)
 static int read_whole(int dirfd, const char *name, uint8_t **out, size_t *len, size_t cap,
 		      struct err *err)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO put there would otherwise wait for a writer
+	 * forever; on a regular file it changes nothing. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0)
 		return err_sys(err, MVM_EXIT_BADARG, errno, "%s", name);
@@ -89,7 +91,7 @@ int snap_vm_open(struct snap_file *f, const char *dir, uint64_t mem_bytes, int n
 			(unsigned long long)(mem_bytes >> 20), ncpus);
 		goto fail;
 	}
-	f->mem_fd = openat(dfd, "mem", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	f->mem_fd = openat(dfd, "mem", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	if (f->mem_fd < 0 || fstat(f->mem_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size != mem_bytes) {
@@ -120,9 +122,11 @@ void snap_out_abort(struct snap_out *o)
 		unlinkat(o->tmp_fd, "mem", 0);
 		close(o->tmp_fd);
 		o->tmp_fd = -1;
-		if (o->parent_fd >= 0 && o->tmp[0])
-			unlinkat(o->parent_fd, o->tmp, AT_REMOVEDIR);
 	}
+	/* Also when the directory was made but could not be opened: it is
+	 * empty then. */
+	if (o->parent_fd >= 0 && o->tmp[0])
+		unlinkat(o->parent_fd, o->tmp, AT_REMOVEDIR);
 	if (o->state_fd >= 0)
 		close(o->state_fd);
 	if (o->mem_fd >= 0)

@@ -153,3 +153,35 @@ Test(mountpoint, a_name_too_long_is_refused_not_cut)
 	snprintf(cut, sizeof(cut), "/%.255s", path + 1);
 	cr_assert_eq(kind(cut), 0, "made a cut name");
 }
+
+/* runc 1.1's createIfNotExists makes a missing file with mode 0755 (before
+ * the umask); a bind onto it shows that mode wherever the bind is undone. */
+Test(mountpoint, a_file_is_made_as_runc_makes_it)
+{
+	char p[512];
+	struct stat st;
+	umask(022);
+	cr_assert_eq(mp_create(root, "/f/g", MP_FILE, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/f/g", root);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755, "mode %o", st.st_mode & 07777);
+	snprintf(p, sizeof(p), "%s/f", root);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755, "mode %o", st.st_mode & 07777);
+}
+
+/* A link through /proc/self names the rootfs's own proc directory (an
+ * image's plain files), never the host's procfs, whose root link would lead
+ * out: what is made stays in the root. */
+Test(mountpoint, proc_self_links_stay_in_the_root)
+{
+	char p[256], target[256];
+	snprintf(p, sizeof(p), "%s/ps", root);
+	snprintf(target, sizeof(target), "/proc/self/root%s", outside);
+	cr_assert_eq(symlink(target, p), 0);
+	cr_assert_eq(mp_create(root, "/ps/x", MP_DIR, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "/proc/self/root%s/x", outside);
+	cr_assert_eq(kind(p), S_IFDIR);
+	snprintf(p, sizeof(p), "%s/x", outside);
+	cr_assert_eq(access(p, F_OK), -1, "made outside the root");
+}

@@ -1,8 +1,12 @@
 /* gmem: guest RAM split around the MMIO gap, and gmem_ptr(), the one checked
  * accessor for guest-physical ranges. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/core/gmem.h"
 #include "vmm/x86/layout.h"
@@ -185,4 +189,39 @@ Test(gmem, fini_is_idempotent)
 	cr_assert_eq(gm.nr, 0);
 	cr_assert_null(gmem_ptr(&gm, 0, 1), "no RAM after fini");
 	gmem_fini(&gm);
+}
+
+/* A restored VM's RAM is a snapshot's memory file opened read-only: the
+ * guest sees the file's bytes and its own writes, the file never changes
+ * (it is a template other VMs map), and a file of another size is refused. */
+Test(gmem, a_memory_file_is_mapped_copy_on_write)
+{
+	char path[] = "/tmp/gmem-file-XXXXXX";
+	int w = mkstemp(path);
+	cr_assert_geq(w, 0);
+	uint8_t page[4096];
+	memset(page, 0xab, sizeof(page));
+	cr_assert_eq(write(w, page, sizeof(page)), (ssize_t)sizeof(page));
+	cr_assert_eq(ftruncate(w, 2 * 4096), 0);
+	close(w);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	struct err err = { 0 };
+	cr_assert_eq(gmem_map_file(&gm, fd, 4 * 4096, &err), -1, "a file of another size");
+	cr_assert_eq(gmem_map_file(&gm, fd, 2 * 4096, &err), 0, "%s", err.msg);
+	uint8_t b = 0;
+	cr_assert_eq(gmem_read(&gm, 10, &b, 1), 0);
+	cr_assert_eq(b, 0xab);
+	const uint8_t z = 0x11;
+	cr_assert_eq(gmem_write(&gm, 10, &z, 1), 0);
+	cr_assert_eq(gmem_write(&gm, 5000, &z, 1), 0);
+	cr_assert_eq(gmem_read(&gm, 10, &b, 1), 0);
+	cr_assert_eq(b, 0x11, "the guest sees its own write");
+	gmem_fini(&gm);
+	uint8_t back[2 * 4096];
+	cr_assert_eq(pread(fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
+	cr_assert_eq(back[10], 0xab, "the guest's write reached the file");
+	cr_assert_eq(back[5000], 0, "the guest's write reached the file");
+	close(fd);
+	unlink(path);
 }

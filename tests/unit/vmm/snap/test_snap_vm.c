@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -130,4 +131,46 @@ Test(snap_vm, a_save_never_overwrites_and_an_abort_leaves_nothing)
 	snprintf(p, sizeof(p), "%s/new", dir);
 	cr_assert_eq(stat(p, &st), -1);
 	snap_out_abort(&o);
+}
+
+/* A FIFO where a file should be: opening it for reading would wait for a
+ * writer forever, so mvm would hang instead of booting cold. The timeout
+ * only turns such a hang into a failure. */
+Test(snap_vm, a_fifo_is_refused_not_waited_on, .timeout = 20)
+{
+	char p[128];
+	make_snap(snap_build_id(), MEM, MEM);
+	snprintf(p, sizeof(p), "%s/mem", snap);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	refused("memory file missing or not 16777216 bytes");
+	snprintf(p, sizeof(p), "%s/state", snap);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	refused("state: not a regular file");
+}
+
+/* Out of descriptors right after the temporary directory is made: the
+ * failed prepare takes that directory away again, as every other failure
+ * does, instead of leaving it beside the cache's snapshots. */
+Test(snap_vm, a_failed_prepare_leaves_no_temporary_directory)
+{
+	char p[128];
+	snprintf(p, sizeof(p), "%s/new", dir);
+	int low = dup(0);
+	cr_assert_geq(low, 0);
+	close(low);
+	struct rlimit rl;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	struct rlimit tight = { .rlim_cur = (rlim_t)low + 1, .rlim_max = rl.rlim_max };
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+	struct snap_out o;
+	struct err err = { 0 };
+	int r = snap_out_prepare(&o, p, &err); /* the parent takes the last descriptor */
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(r, -1, "prepared with no descriptor left");
+	snap_out_abort(&o);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A %s | grep -v '^snap$')\"", dir);
+	cr_assert_eq(system(cmd), 0, "something left in %s after a failed prepare", dir);
 }
