@@ -4,13 +4,7 @@
 #define MVRUN_SHIM_HOOKS_H
 
 #include "common/err.h"
-
-struct hook {
-	const char *path;    /* absolute */
-	char **args;         /* NULL-terminated, args[0] is argv[0]; NULL or empty: just path */
-	char **env;          /* NULL-terminated, or NULL: empty environment */
-	int timeout;         /* seconds, 0 (or negative) = none */
-};
+#include "runtime-shim/oci/config.h" /* struct hook */
 
 /* Run each hook in order, feeding `state_json` (NULL: nothing) on its stdin,
  * then closing it; a hook that does not read it is fine. Its stdout and

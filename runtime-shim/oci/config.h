@@ -11,9 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime-shim/host/cgroup/cgroup.h"
 #include "common/err.h"
-#include "runtime-shim/host/hooks.h"
 
 /* Status of every config error: runc exits 1 for a bad bundle. */
 #define CFG_EXIT 1
@@ -70,6 +68,30 @@ struct cfg_kv {
 	const char *key, *value;
 };
 
+/* The resources mvrun applies (a subset of OCI linux.resources). A field
+ * left at its "unset" value is not written (a new cgroup is unlimited), and
+ * a set one whose controller is missing fails host/cgroup's cg_enter and cg_update. */
+struct cg_resources {
+	int64_t memory_limit;   /* bytes, -1 (any negative) unset; also sizes the guest */
+	int64_t memory_swap;    /* bytes of memory+swap as in OCI, -1 unset. v1: memsw,
+				 * skipped without swap accounting (as runc); v2:
+				 * swap.max = swap - memory_limit, which must be set */
+	int64_t cpu_quota;      /* µs per period, -1 (any negative) unset */
+	uint64_t cpu_period;    /* µs, 0 unset (v2 alone: cpu.max "max PERIOD") */
+	uint64_t cpu_shares;    /* 0 unset (v2: cpu.weight = 1 + (shares-2)*9999/262142) */
+	const char *cpuset_cpus;/* NULL unset */
+	const char *cpuset_mems;
+	int64_t pids_limit;     /* -1 unset, 0 unlimited in OCI terms is treated as unset */
+};
+
+/* One hook of the config (host/hooks.c runs it). */
+struct hook {
+	const char *path;    /* absolute */
+	char **args;         /* NULL-terminated, args[0] is argv[0]; NULL or empty: just path */
+	char **env;          /* NULL-terminated, or NULL: empty environment */
+	int timeout;         /* seconds, 0 (or negative) = none */
+};
+
 enum cfg_hook_kind {
 	CFG_HOOK_PRESTART,
 	CFG_HOOK_CREATE_RUNTIME,
@@ -116,7 +138,7 @@ struct cfg_linux {
 	struct cfg_idmap uid_mappings[CFG_MAX_IDMAPS], gid_mappings[CFG_MAX_IDMAPS];
 	int nuid_mappings, ngid_mappings;
 	const char *cgroups_path;        /* NULL if absent */
-	struct cg_resources resources;   /* unset fields as cgroup.h defines */
+	struct cg_resources resources;   /* unset fields as struct cg_resources says */
 	bool has_memory_limit;
 	const char **masked_paths, **readonly_paths; /* NULL-terminated, or NULL */
 	int nmasked_paths, nreadonly_paths;

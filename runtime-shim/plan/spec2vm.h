@@ -23,7 +23,6 @@
 
 #include "proto/launch.h" /* mvm's limits, MVM_MAX_* */
 #include "proto/proto.h"
-#include "runtime-shim/host/cgroup/cgroup.h"
 #include "runtime-shim/oci/config.h"
 #include "common/err.h"
 

@@ -10,22 +10,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-
-/* The resources mvrun applies (a subset of OCI linux.resources). A field
- * left at its "unset" value is not written (a new cgroup is unlimited), and
- * a set one whose controller is missing fails cg_enter/cg_update. */
-struct cg_resources {
-	int64_t memory_limit;   /* bytes, -1 (any negative) unset; also sizes the guest */
-	int64_t memory_swap;    /* bytes of memory+swap as in OCI, -1 unset. v1: memsw,
-				 * skipped without swap accounting (as runc); v2:
-				 * swap.max = swap - memory_limit, which must be set */
-	int64_t cpu_quota;      /* µs per period, -1 (any negative) unset */
-	uint64_t cpu_period;    /* µs, 0 unset (v2 alone: cpu.max "max PERIOD") */
-	uint64_t cpu_shares;    /* 0 unset (v2: cpu.weight = 1 + (shares-2)*9999/262142) */
-	const char *cpuset_cpus;/* NULL unset */
-	const char *cpuset_mems;
-	int64_t pids_limit;     /* -1 unset, 0 unlimited in OCI terms is treated as unset */
-};
+#include "runtime-shim/oci/config.h" /* struct cg_resources */
 
 /* Where the cgroup filesystem(s) are; `root` is normally "/sys/fs/cgroup"
  * (tests point it at a fake tree). */
