@@ -277,6 +277,7 @@ struct mvi_cgroup {
 	int procs[MVI_CGROUP_MAX];
 	int root_procs[MVI_CGROUP_MAX];
 	int v2; /* O_PATH fd of the container's cgroup2 directory, 0 before */
+	char name[16]; /* the container's cgroup under each root: "" is "c" (a pod member's: "mN") */
 };
 
 /* The cgroup2 hierarchy (memory, cpu, pids, cpuset: what the kernel has),
@@ -528,7 +529,47 @@ struct mvi {
 	int proc;               /* the initramfs's /proc (O_PATH): shows every guest pid */
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct err net_err;
+	/* Pods (member.c): in PID 1, the members by id; in a member's own init,
+	 * which member it is. */
+	struct mvi_member *members[PROTO_MAX_EXECS];
+	int nmembers;
+	bool member;            /* this is a member's init (a child of PID 1), not PID 1 */
+	uint32_t member_id;
+	bool killed;            /* a member's SIGKILL came before START */
 };
+
+/* ---- pods: process/member.c (a section of its own, to move with it) ----
+ * A pod member (proto/proto.h, "Pods") runs in a child of PID 1, its own
+ * init, which sets it up as PID 1 sets up the container (container_run),
+ * in a mount namespace of its own whose root is a tmpfs holding the pod
+ * share: the member's shares are tags "pod/NAME/SHARE", bound from it
+ * (member_share_src). It shares the guest's network, IPC and UTS
+ * namespaces with the sandbox's process, and has its own cgroup "mID".
+ * PID 1 routes MEMBER{id, message} to the member's init over a socketpair
+ * (the init's control stream) and wraps what comes back. */
+
+struct mvi_member;
+#define MVI_POD_DIR "/mvrun-pod" /* where a member's init mounts the pod share */
+#define MEMBER_POLLFDS PROTO_MAX_MEMBERS
+
+/* The container's conversation and life after the control stream is open:
+ * SPEC to EXIT (mvinit.c). Never returns: PID 1 powers off, a member's init
+ * exits with the status. */
+__attribute__((noreturn)) void container_run(struct mvi *m);
+
+/* PID 1: a MEMBER from the host (takes msg's payload). A SPEC for a free id
+ * starts a member's init; every message goes to its init. */
+void member_route(struct mvi *m, struct ctl_msg *msg);
+/* PID 1's poll over the members' inits (MEMBER_POLLFDS entries). */
+void member_poll_setup(struct mvi *m, struct pollfd *pfd);
+void member_poll_done(struct mvi *m, const struct pollfd *pfd);
+/* PID 1 reaped pid: if it is a member's init, note its end. Returns true
+ * if it was one. */
+bool member_reaped(struct mvi *m, pid_t pid, int status);
+/* For a share tag "pod/NAME/SHARE[/FILE]" in a member's init: the path to
+ * bind from (under MVI_POD_DIR) in buf. Returns 1 if t is one, 0 if t is
+ * a tag of the VM's own, -1 (errno ENAMETOOLONG) when it does not fit. */
+int member_share_src(const char *t, char *buf, size_t cap);
 
 /* ---- hooks.c ---- */
 

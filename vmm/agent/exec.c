@@ -12,6 +12,7 @@
 #include "common/sock.h"
 #include "proto/confine.h"
 #include "vmm/agent/ctr.h"
+#include "vmm/agent/stream.h"
 
 void exec_init(struct exec_table *t, struct ctr *c)
 {
@@ -39,12 +40,27 @@ static void drop_client(struct exec_slot *s)
 	proto_buf_free(&s->confine);
 }
 
+/* One message of member s's conversation, built by an encoder in m, to
+ * the guest as MEMBER{id, m}. Returns 0 or -1 (nothing queued). */
+static int to_member(struct exec_slot *s, struct proto_buf *m)
+{
+	int r = m->failed ? -1 : proto_encode_member(&s->c->out, id_of(s), m->data, m->len);
+	proto_buf_free(m);
+	return r;
+}
+
 /* The client left or broke the protocol. Its process goes with it. */
 static void client_gone(struct exec_slot *s)
 {
 	drop_client(s);
 	if (s->state == EXEC_SENT || s->state == EXEC_RUNNING) {
-		proto_encode_pair(&s->c->out, PROTO_EXEC_SIGNAL, id_of(s), SIGKILL);
+		struct proto_buf m = { 0 };
+		if (s->member) {
+			proto_encode_u32(&m, PROTO_SIGNAL, SIGKILL);
+			to_member(s, &m);
+		} else {
+			proto_encode_pair(&s->c->out, PROTO_EXEC_SIGNAL, id_of(s), SIGKILL);
+		}
 		ctr_flush(s->c);
 		s->state = EXEC_ORPHAN;
 	} else if (s->state != EXEC_ORPHAN) {
@@ -80,6 +96,52 @@ static void error_to_client(struct exec_slot *s, const char *msg)
 	to_client(s, &b, -1);
 	drop_client(s);
 	s->state = EXEC_FREE;
+	s->member = false;
+}
+
+/* The client's MEMBER: a pod member's container stream, checked as a
+ * container's (its shares under the pod share), passed on message by
+ * message as MEMBER{id, message}. */
+static void member(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct ctr *c = s->c;
+	struct vfs_policy *unused = calloc(1, sizeof(*unused));
+	struct err err = { 0 };
+	uint32_t flags, n = 0;
+	for (int i = 0; i < EXEC_MAX; i++)
+		n += c->execs.slot[i].member && c->execs.slot[i].state != EXEC_FREE;
+	if (!unused || h->len < 4 ||
+	    stream_check(p + 4, h->len - 4, NULL, 0, unused, &flags, &err) < 0) {
+		free(unused);
+		error_to_client(s, err.msg[0] ? err.msg : "malformed member request");
+		return;
+	}
+	free(unused);
+	if (n >= PROTO_MAX_MEMBERS) {
+		error_to_client(s, "too many members in this pod (at most 16)");
+		return;
+	}
+	if (c->state != CTR_RUNNING && c->state != CTR_WAIT_START) {
+		error_to_client(s, "the pod's sandbox container is not running");
+		return;
+	}
+	size_t mark = c->out.len;
+	int r = 0;
+	for (size_t off = 4; r == 0 && off < h->len;) {
+		struct proto_hdr m;
+		proto_parse_hdr(p + off, &m); /* checked whole by stream_check */
+		r = proto_encode_member(&c->out, id_of(s), p + off, PROTO_HDR_LEN + m.len);
+		off += PROTO_HDR_LEN + m.len;
+	}
+	if (r < 0) {
+		c->out.len = mark; /* none of it goes */
+		c->out.failed = 0;
+		error_to_client(s, "the member does not fit in the guest's control stream");
+		return;
+	}
+	ctr_flush(c);
+	s->member = true;
+	s->state = EXEC_SENT;
 }
 
 /* The client's UPDATE (mvrun update): passed on with our id; the guest
@@ -118,6 +180,11 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 	if (h->type == PROTO_UPDATE) {
 		free(scratch);
 		update(s, h, p);
+		return;
+	}
+	if (h->type == PROTO_MEMBER) {
+		free(scratch);
+		member(s, h, p);
 		return;
 	}
 	if (h->type == PROTO_CONFINE) {
@@ -171,6 +238,21 @@ static void from_client(struct exec_slot *s, const struct proto_hdr *h, const ui
 	uint16_t rows, cols;
 	if (s->state == EXEC_REQ) {
 		request(s, h, p);
+		return;
+	}
+	if (s->member) {
+		struct proto_buf m = { 0 };
+		if (h->type == PROTO_START && h->len == 0)
+			proto_encode_empty(&m, PROTO_START);
+		else if (h->type == PROTO_SIGNAL && proto_decode_u32(p, h->len, &v) == 0 && v > 0 &&
+			 v < 65)
+			proto_encode_u32(&m, PROTO_SIGNAL, v);
+		else if (h->type == PROTO_RESIZE && proto_decode_resize(p, h->len, &rows, &cols) == 0)
+			proto_encode_resize(&m, rows, cols);
+		else
+			return;
+		to_member(s, &m);
+		ctr_flush(s->c);
 		return;
 	}
 	if (h->type == PROTO_SIGNAL && proto_decode_u32(p, h->len, &v) == 0 && v > 0 && v < 65)
@@ -284,6 +366,55 @@ void exec_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	}
 }
 
+void exec_member_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
+{
+	uint32_t id, status = 0;
+	struct proto_hdr in;
+	const uint8_t *q;
+	const char *msg = NULL;
+	if (proto_decode_member(p, h->len, &id, &in, &q) < 0 || id >= EXEC_MAX)
+		return;
+	struct exec_slot *s = &c->execs.slot[id];
+	if (!s->member || (s->state != EXEC_SENT && s->state != EXEC_RUNNING &&
+			   s->state != EXEC_ORPHAN))
+		return;
+	if (in.type == PROTO_EXEC_STARTED || in.type == PROTO_EXEC_ERROR ||
+	    in.type == PROTO_EXEC_EXIT) {
+		uint32_t x;
+		/* An exec in the member: its own slot, which must not be a member. */
+		if (proto_decode_u32(q, in.len < 4 ? in.len : 4, &x) == 0 && x < EXEC_MAX &&
+		    !c->execs.slot[x].member)
+			exec_from_guest(c, &in, q);
+		return;
+	}
+	struct proto_buf b = { 0 };
+	bool end = false;
+	if (in.type == PROTO_READY && proto_decode_empty(q, in.len) == 0 && s->state == EXEC_SENT) {
+		proto_encode_empty(&b, PROTO_READY);
+	} else if (in.type == PROTO_STARTED && proto_decode_empty(q, in.len) == 0 &&
+		   s->state == EXEC_SENT) {
+		s->state = EXEC_RUNNING;
+		proto_encode_u32(&b, PROTO_EXEC_STARTED, id);
+	} else if (in.type == PROTO_EXIT && proto_decode_u32(q, in.len, &status) == 0) {
+		end = true;
+		proto_encode_pair(&b, PROTO_EXEC_EXIT, id, status & 0xff);
+	} else if (in.type == PROTO_ERROR && proto_decode_error(q, in.len, &status, &msg) == 0) {
+		end = true;
+		proto_encode_exec_error(&b, id, status & 0xff, msg);
+	} else {
+		return;
+	}
+	if (to_client(s, &b, -1) < 0 && !end && s->fd >= 0) {
+		client_gone(s);
+		return;
+	}
+	if (end) {
+		drop_client(s);
+		s->state = EXEC_FREE;
+		s->member = false;
+	}
+}
+
 int exec_is_port(uint32_t port)
 {
 	return port >= PROTO_PORT_EXEC_BASE &&
@@ -322,5 +453,6 @@ void exec_fini(struct exec_table *t)
 		if (t->slot[i].c)
 			drop_client(&t->slot[i]);
 		t->slot[i].state = EXEC_FREE;
+		t->slot[i].member = false;
 	}
 }
