@@ -270,8 +270,10 @@ static void hold_std_fds(void)
  * reports it). */
 static __attribute__((noreturn)) void end(struct mvi *m, int status)
 {
-	if (m->member)
+	if (m->member) {
+		exec_kill_all(m);
 		_exit(status & 0xff);
+	}
 	power_off(m->have_port, status);
 }
 

@@ -557,6 +557,9 @@ struct mvi_member;
  * exits with the status. */
 __attribute__((noreturn)) void container_run(struct mvi *m);
 
+/* A member's init ends: its execs end with it (exec.c). */
+void exec_kill_all(struct mvi *m);
+
 /* PID 1: a MEMBER from the host (takes msg's payload). A SPEC for a free id
  * starts a member's init; every message goes to its init. */
 void member_route(struct mvi *m, struct ctl_msg *msg);

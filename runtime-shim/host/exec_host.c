@@ -44,6 +44,7 @@ struct xh {
 	bool started, ended, ready;
 	int status;
 	int start_fd;     /* a member's: mvrun start's connection, waiting for the answer */
+	int update_fd;    /* a member's: an UPDATE's client (update, pause, kill --all), waiting */
 	char error[512];
 };
 
@@ -146,7 +147,32 @@ static void start_answer(struct xh *x, int status, const char *msg)
 	x->start_fd = -1;
 }
 
-/* mvrun start on a member's control socket: its START goes to mvm. */
+/* An UPDATE's client: its message (header hdr, h) goes to mvm whole. */
+static void on_update(struct xh *x, int fd, const uint8_t *hdr, const struct proto_hdr *h)
+{
+	struct proto_buf b = { 0 };
+	uint8_t *p = h->len <= (64u << 10) ? malloc(h->len + 1) : NULL;
+	size_t got = 0;
+	ssize_t n = 0;
+	while (p && got < h->len && ((n = read(fd, p + got, h->len - got)) > 0 ||
+				     (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	if (!p || got < h->len || x->update_fd >= 0 || x->ended) {
+		launch_send_error(fd, 1, x->update_fd >= 0 ? "busy" : "malformed or too late");
+		close(fd);
+	} else if (proto_append(&b, hdr, PROTO_HDR_LEN) < 0 || proto_append(&b, p, h->len) < 0 ||
+		   send_msg(x, &b) < 0) {
+		launch_send_error(fd, 1, "the pod's VM is gone");
+		close(fd);
+	} else {
+		x->update_fd = fd;
+	}
+	proto_buf_free(&b);
+	free(p);
+}
+
+/* mvrun start on a member's control socket: its START goes to mvm; an
+ * UPDATE (update, pause, kill --all) too, with its answer relayed back. */
 static void on_start_client(struct xh *x)
 {
 	int fd = accept4(x->h->listen, NULL, NULL, SOCK_CLOEXEC);
@@ -158,8 +184,12 @@ static void on_start_client(struct xh *x)
 	struct timeval tv = { .tv_sec = 5 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) || proto_parse_hdr(hdr, &h) < 0 ||
-	    h.type != PROTO_START || h.len) {
-		launch_send_error(fd, 1, "a pod member's control socket takes only START");
+	    (h.type != PROTO_START && h.type != PROTO_UPDATE) ||
+	    (h.type == PROTO_START && h.len)) {
+		launch_send_error(fd, 1, "a pod member's control socket takes only START and UPDATE");
+	} else if (h.type == PROTO_UPDATE) {
+		on_update(x, fd, hdr, &h);
+		return;
 	} else if (x->started || x->start_fd >= 0 || x->ended) {
 		launch_send_error(fd, 1, x->ended ? "the container has stopped" :
 				  "the container was already started");
@@ -176,6 +206,18 @@ static void handle(struct xh *x, const struct proto_hdr *hd, const uint8_t *p)
 {
 	uint32_t id, v;
 	const char *msg;
+	struct proto_hdr in;
+	const uint8_t *q;
+	if (hd->type == PROTO_MEMBER && x->update_fd >= 0 &&
+	    proto_decode_member(p, hd->len, &id, &in, &q) == 0) {
+		/* The answer to the UPDATE: to its client, as mvm would answer. */
+		if (write(x->update_fd, p + 4, hd->len - 4) < 0) {
+			/* the client left */
+		}
+		close(x->update_fd);
+		x->update_fd = -1;
+		return;
+	}
 	if (hd->type == PROTO_EXEC_FD && proto_decode_u32(p, hd->len, &v) == 0 && x->nfdq > 0) {
 		int fd = x->fdq[0];
 		memmove(x->fdq, x->fdq + 1, (size_t)--x->nfdq * sizeof(int));
@@ -342,7 +384,7 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err
 	}
 	x->h = h;
 	x->sigfd = -1;
-	x->start_fd = -1;
+	x->start_fd = x->update_fd = -1;
 	for (int i = 0; i < PROTO_EXEC_NSTREAMS; i++)
 		x->stream[i] = -1;
 	/* Straight to the kernel: glibc's sigfillset leaves out its own 32
@@ -379,6 +421,8 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err
 		report(h, line);
 	}
 	start_answer(x, 1, "the container stopped before it started");
+	if (x->update_fd >= 0)
+		close(x->update_fd);
 	if (x->sigfd >= 0)
 		close(x->sigfd);
 	for (int i = 0; i < PROTO_EXEC_NSTREAMS; i++)

@@ -71,6 +71,13 @@ rt start m2
 t_check "start it" 0
 for _ in $(seq 1 $((LIMIT * 10))); do grep -q ready "$W/m2.out" && break; sleep 0.1; done
 state_is m2 running && t_ok "state m2: running" || t_bad "state m2: running" "$(cat "$T_OUT")"
+rt exec m2 sh -c 'cat /marker; hostname'
+t_check "exec into a member: its own files, the pod's hostname" 0 'out:^member-own-file$' \
+	'out:^pod-host$' errlines:0
+rt exec m2 sh -c 'exit 5'
+t_check "exec into a member gives the process's status" 5
+rt exec m2 sh -c 'cat /sys/fs/cgroup/memory.max'
+t_check "a member without a memory limit: none in its cgroup" 0 'out:^max$'
 rt kill m2 TERM
 t_check "kill m2 TERM" 0
 st=$(exited m2 m2)
@@ -79,6 +86,52 @@ st=$(exited m2 m2)
 	t_bad "kill m2 TERM" "$st; $(cat "$W/m2.out")"
 rt delete m2
 t_check "delete m2" 0 errlines:0
+
+# --- a member's memory limit holds in the guest --------------------------------
+mkdir -p "$W/vol"
+member m4 '["sh", "-c", "trap \"exit 9\" TERM; while :; do sleep 0.2; done"]' "
+c['linux']['resources'] = {'memory': {'limit': 67108864}}
+c['mounts'].append({'destination': '/vol', 'type': 'bind', 'source': '$W/vol', 'options': ['rbind', 'rw']})
+"
+create m4 m4
+rt start m4
+t_check "start a member limited to 64 MiB" 0
+rt exec m4 cat /sys/fs/cgroup/memory.max
+t_check "its cgroup in the guest has the limit" 0 'out:^67108864$'
+rt exec m4 dd if=/dev/zero of=/dev/null bs=16M count=1
+t_check "16 MiB at once fit" 0
+rt exec m4 dd if=/dev/zero of=/dev/null bs=128M count=1
+t_check "128 MiB at once do not: the process is killed" 137
+rt exec sb cat /proc/meminfo
+t_check "the sandbox runs on" 0 'out:MemTotal'
+rt update --memory 33554432 m4
+t_check "update --memory of a member" 0
+rt exec m4 cat /sys/fs/cgroup/memory.max
+t_check "reaches its cgroup in the guest" 0 'out:^33554432$'
+rt exec --detach --pid-file "$W/x4.pid" m4 sh -c 'while :; do echo tick >>/vol/ticks; sleep 0.2; done'
+t_check "exec --detach into the member" 0
+rt ps --format json m4
+t_check "ps of a member lists its host processes" 0 "out:[[,]$(cat "$W/m4/m4.pid")[],]" \
+	"out:[[,]$(cat "$W/x4.pid")[],]"
+rt pause m4
+t_check "pause a member" 0
+state_is m4 paused && t_ok "state m4: paused" || t_bad "state m4: paused" "$(cat "$T_OUT")"
+n1=$(wc -l <"$W/vol/ticks"); sleep 2; n2=$(wc -l <"$W/vol/ticks")
+[ "$n1" = "$n2" ] && t_ok "a paused member's processes are frozen (its volume's file stays at $n1 lines)" ||
+	t_bad "a paused member's processes are frozen" "$n1 then $n2 lines"
+rt exec sb echo sandbox-runs
+t_check "the sandbox is not paused with it" 0 'out:^sandbox-runs$'
+rt resume m4
+t_check "resume it" 0
+state_is m4 running && t_ok "state m4: running" || t_bad "state m4: running" "$(cat "$T_OUT")"
+rt exec m4 sh -c 'n=$(wc -l </vol/ticks); sleep 1; [ $(wc -l </vol/ticks) -gt $n ] && echo ticking'
+t_check "the member's processes run again" 0 'out:^ticking$'
+rt kill --all m4 TERM
+t_check "kill --all of a member" 0
+st=$(exited m4 m4)
+[ "$st" = 9 ] && t_ok "kill --all reaches the member's process ($st)" || t_bad "kill --all m4" "$st"
+rt delete --force m4
+t_check "delete --force a running member" 0 errlines:0
 
 # --- the sandbox's delete ends its running members; their delete then works --
 member m3 '["sleep", "1000"]'

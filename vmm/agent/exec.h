@@ -8,7 +8,10 @@
  * (mvrun update) in place of EXEC: it goes to the guest with the slot's id
  * and the guest's EXEC_EXIT or EXEC_ERROR for that id is its answer. A client
  * may send MEMBER (a pod member's container stream, proto.h) in place of
- * EXEC: the slot is the member's. A client that leaves takes its process with it
+ * EXEC: the slot is the member's. An EXEC whose root tag is a pod share's
+ * ("pod/NAME/...") runs in member NAME: its messages go as MEMBER{member's
+ * id, ...}, and it ends (EXEC_EXIT 137) when the member does. A client that
+ * leaves takes its process with it
  * (SIGKILL); its id is reused only once the guest has reported the end.
  * Runs on the I/O thread. */
 #ifndef MVM_EXEC_H
@@ -42,6 +45,8 @@ struct exec_slot {
 	uint8_t streams;  /* bit per proto_exec_stream the guest opened: each once */
 	struct proto_buf confine; /* the client's CONFINE as EXEC_CONFINE{id}, until EXEC */
 	bool member;     /* a pod member (proto.h), not an exec */
+	char name[256];  /* a member's name in the pod share ("pod/NAME/..."), "" */
+	int in_member;   /* an exec in the member of this slot, else -1 */
 };
 
 struct exec_table {
