@@ -23,6 +23,8 @@
  *                mounts, becomes the process; execs and hooks join it
  *   hooks.c      the OCI hooks that run in the container (createContainer,
  *                startContainer)
+ *   member.c     pod members: other containers in the running VM, each with
+ *                an init of its own (the "pods" section below)
  *   relay.c      byte pumps between vsock streams and the process's pipes or
  *                pty master
  *

@@ -114,7 +114,7 @@ int jail_pod(struct jail *j, struct err *err)
 		return err_sys(err, MVM_EXIT_INTERNAL, errno, "jail: dup");
 	}
 	j->tree[j->nshares] = m;
-	snprintf(j->name[j->nshares], sizeof(j->name[0]), "%s", JAIL_POD_DIR + 1);
+	snprintf(j->name[j->nshares], sizeof(j->name[0]), "%s", JAIL_POD_NAME);
 	j->nshares++;
 	return mine;
 }

@@ -49,7 +49,8 @@ int jail_share(struct jail *j, const char *name, const char *path, bool ro, stru
  * fd of the tmpfs's root itself, not a clone: mounts made under it later
  * are seen through it. -1 with err. */
 int jail_pod(struct jail *j, struct err *err);
-#define JAIL_POD_DIR "/pod"
+#define JAIL_POD_NAME "pod"
+#define JAIL_POD_DIR "/" JAIL_POD_NAME
 
 /* A new fd of the private /proc/self/fd (a mount of its own: ".." from it
  * stays in it), or -1 with err. */

@@ -248,3 +248,105 @@ Test(member, what_the_guest_says_for_no_member_is_ignored)
 	cr_assert_eq(c->execs.slot[id].state, EXEC_SENT);
 	close(cl);
 }
+
+/* An exec client whose EXEC names root tag `root`. */
+static int exec_client(const char *root)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct proto_spec s = { .cwd = "/", .hostname = "", .root_tag = root, .argc = 1,
+				.argv = (const char *[]){ "id", NULL },
+				.env = (const char *[]){ NULL } };
+	struct proto_buf b = { 0 };
+	proto_encode_exec(&b, 0, &s);
+	send_buf(fd, &b);
+	pump(&loop);
+	pump(&loop);
+	return fd;
+}
+
+Test(member, an_exec_naming_a_member_runs_in_it_and_ends_with_it)
+{
+	int cl = client("pod/m/root");
+	uint8_t p[4096];
+	uint32_t id, mid, len, xid, v, st;
+	cr_assert_eq(guest_gets(&id, p, sizeof(p), &len), PROTO_SPEC);
+	int ex = exec_client("pod/m/root");
+	cr_assert_eq(guest_gets(&mid, p, sizeof(p), &len), PROTO_EXEC, "wrapped for the member");
+	cr_assert_eq(mid, id);
+	struct proto_spec s;
+	const char *scratch[8];
+	cr_assert_eq(proto_decode_exec(p, len, &xid, &s, scratch, 8), 0);
+	cr_assert_neq(xid, id, "the exec has an id of its own");
+	cr_assert_eq(c->execs.slot[xid].in_member, (int)id);
+
+	struct proto_buf m = { 0 };
+	proto_encode_u32(&m, PROTO_EXEC_STARTED, xid);
+	guest_says(id, &m);
+	cr_assert_eq(read_msg(ex, p, sizeof(p), &len, NULL), PROTO_EXEC_STARTED);
+	proto_encode_u32(&m, PROTO_EXEC_STARTED, xid);
+	guest_says(id + 1, &m); /* a report under another member's id: ignored */
+
+	struct proto_buf b = { 0 };
+	proto_encode_u32(&b, PROTO_SIGNAL, SIGINT);
+	send_buf(ex, &b);
+	pump(&loop);
+	cr_assert_eq(guest_gets(&mid, p, sizeof(p), &len), PROTO_EXEC_SIGNAL);
+	cr_assert_eq(mid, id);
+	cr_assert_eq(proto_decode_pair(p, len, &v, &st), 0);
+	cr_assert(v == xid && st == SIGINT);
+
+	proto_encode_u32(&m, PROTO_EXIT, 0);
+	guest_says(id, &m);
+	cr_assert_eq(read_msg(ex, p, sizeof(p), &len, NULL), PROTO_EXEC_EXIT,
+		     "the member ended, and its exec with it");
+	cr_assert_eq(proto_decode_pair(p, len, &v, &st), 0);
+	cr_assert(v == xid && st == 137);
+	cr_assert_eq(c->execs.slot[xid].state, EXEC_FREE);
+	close(ex);
+	close(cl);
+}
+
+Test(member, an_exec_naming_no_member_is_refused)
+{
+	int ex = exec_client("pod/nobody/root");
+	uint8_t p[600];
+	uint32_t len, id, st;
+	const char *msg;
+	cr_assert_eq(read_msg(ex, p, sizeof(p), &len, NULL), PROTO_EXEC_ERROR);
+	cr_assert_eq(proto_decode_exec_error(p, len, &id, &st, &msg), 0);
+	cr_assert_str_eq(msg, "no such member runs in this pod");
+	close(ex);
+}
+
+Test(member, a_members_update_is_answered_to_its_client)
+{
+	int cl = client("pod/m/root");
+	uint8_t p[4096];
+	uint32_t id, mid, len, v, st;
+	cr_assert_eq(guest_gets(&id, p, sizeof(p), &len), PROTO_SPEC);
+	static struct proto_update u;
+	u = (struct proto_update){ .id = 77, .ncgfiles = 1 };
+	u.cgfiles[0] = (struct proto_cgfile){ "cgroup.freeze", "1" };
+	struct proto_buf b = { 0 };
+	cr_assert_eq(proto_encode_update(&b, &u), 0);
+	send_buf(cl, &b);
+	pump(&loop);
+	cr_assert_eq(guest_gets(&mid, p, sizeof(p), &len), PROTO_UPDATE);
+	cr_assert_eq(proto_decode_update(p, len, &u), 0);
+	cr_assert(mid == id && u.id == id, "the member's own id");
+	struct proto_buf m = { 0 };
+	proto_encode_pair(&m, PROTO_EXEC_EXIT, id, 0);
+	guest_says(id, &m);
+	cr_assert_eq(read_msg(cl, p, sizeof(p), &len, NULL), PROTO_MEMBER,
+		     "the answer comes wrapped, so the client tells it from the member's end");
+	struct proto_hdr in;
+	const uint8_t *q;
+	cr_assert_eq(proto_decode_member(p, len, &mid, &in, &q), 0);
+	cr_assert_eq(in.type, PROTO_EXEC_EXIT);
+	cr_assert_eq(proto_decode_pair(q, in.len, &v, &st), 0);
+	cr_assert_eq(c->execs.slot[id].state, EXEC_SENT, "the member goes on");
+	close(cl);
+}
