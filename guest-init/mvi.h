@@ -37,6 +37,18 @@ struct mvi {
 	int proc;               /* the initramfs's /proc (O_PATH): shows every guest pid */
 	bool net_failed;        /* NET could not be applied: net_err says why */
 	struct err net_err;
+	/* Pods (member.c): in PID 1, the members by id; in a member's own init,
+	 * which member it is. */
+	struct mvi_member *members[PROTO_MAX_EXECS];
+	int nmembers;
+	bool member;            /* this is a member's init (a child of PID 1), not PID 1 */
+	uint32_t member_id;
+	bool killed;            /* a member's SIGKILL came before START */
 };
+
+/* The container's conversation and life after the control stream is open:
+ * SPEC to EXIT (mvinit.c). Never returns: PID 1 powers off, a member's init
+ * exits with the status. */
+__attribute__((noreturn)) void container_run(struct mvi *m);
 
 #endif

@@ -270,19 +270,37 @@ static void hold_std_fds(void)
 	}
 }
 
+/* The end: PID 1 powers the VM off; a pod member's init exits (PID 1
+ * reports it). */
+static __attribute__((noreturn)) void end(struct mvi *m, int status)
+{
+	if (m->member) {
+		exec_kill_all(m);
+		_exit(status & 0xff);
+	}
+	power_off(m->have_port, status);
+}
+
 static __attribute__((noreturn)) void fail(struct mvi *m, const struct err *e)
 {
 	mvi_warn("%s", e->msg);
 	if (m->ctl >= 0) {
 		if (ctl_send_error(m->ctl, e) < 0)
 			mvi_warn("send ERROR: %s", strerror(errno));
-		ctl_finish(m->ctl, CTL_LINGER_S);
+		if (!m->member)
+			ctl_finish(m->ctl, CTL_LINGER_S);
 	}
-	power_off(m->have_port, (int)e->status);
+	end(m, (int)e->status);
 }
 
 static __attribute__((noreturn)) void host_gone(struct mvi *m)
 {
+	if (m->member) {
+		/* Its process only: the rest of the guest is the pod's. */
+		if (m->pid > 0)
+			kill(m->pid, SIGKILL);
+		end(m, MVI_EXIT_HOSTGONE);
+	}
 	mvi_warn("the host is gone: killing everything");
 	kill(-1, SIGKILL);
 	power_off(m->have_port, MVI_EXIT_HOSTGONE);
@@ -353,7 +371,6 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 {
 	static struct mvi m; /* the pumps' buffers are large */
 	struct err e = { 0 };
-	int status;
 
 	m.have_port = have_port;
 	m.ctl = m.sigfd = m.master = -1;
@@ -369,54 +386,65 @@ static __attribute__((noreturn)) void container_mode(bool have_port)
 	fcntl(m.ctl, F_SETFL, fcntl(m.ctl, F_GETFL) | O_NONBLOCK);
 	if (ctl_send_hello(m.ctl) < 0)
 		host_gone(&m);
-	read_spec(&m);
+	container_run(&m);
+}
+
+void container_run(struct mvi *m)
+{
+	struct err e = { 0 };
+	bool have_port = m->have_port;
+	int status;
+
+	read_spec(m);
 	mark(have_port, MVM_MARK_SPEC);
-	m.procsys = -1;
-	if ((m.spec.flags & PROTO_SPEC_SETUP) &&
-	    (m.procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	m->procsys = -1;
+	if ((m->spec.flags & PROTO_SPEC_SETUP) &&
+	    (m->procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		err_sys(&e, MVI_EXIT_SETUP, errno, "open /proc/sys");
-		fail(&m, &e);
+		fail(m, &e);
 	}
 	/* mvinit's view of the guest's pids: the container's /proc may show
 	 * its own namespace only. */
-	if ((m.proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	if ((m->proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		err_sys(&e, MVI_EXIT_SETUP, errno, "open /proc");
-		fail(&m, &e);
+		fail(m, &e);
 	}
 	/* In the initramfs, which the switch covers: the container never sees it. */
-	if (mvi_cgroup_v2(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, &m.cgroup, &e) < 0)
-		fail(&m, &e);
-	if (rootfs_setup(&m.spec, m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.procsys,
-			 &m.cgroup, &m.pidns, &e) < 0 ||
-	    userns_create(m.spec.flags & PROTO_SPEC_SETUP ? &m.setup : NULL, m.proc, &m.userns,
+	if (mvi_cgroup_v2(m->spec.flags & PROTO_SPEC_SETUP ? &m->setup : NULL, &m->cgroup, &e) < 0)
+		fail(m, &e);
+	if (rootfs_setup(&m->spec, m->spec.flags & PROTO_SPEC_SETUP ? &m->setup : NULL, m->procsys,
+			 &m->cgroup, &m->pidns, &e) < 0 ||
+	    userns_create(m->spec.flags & PROTO_SPEC_SETUP ? &m->setup : NULL, m->proc, &m->userns,
 			  &e) < 0 ||
-	    proc_resolve(&m, &e) < 0 || hooks_run(&m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
-	    proc_stdio(&m, &e) < 0)
-		fail(&m, &e);
+	    proc_resolve(m, &e) < 0 || hooks_run(m, PROTO_HOOK_CREATE_CONTAINER, &e) < 0 ||
+	    proc_stdio(m, &e) < 0)
+		fail(m, &e);
 	mark(have_port, MVM_MARK_READY);
-	if (ctl_send_ready(m.ctl) < 0 || proc_wait_start(&m) < 0)
-		host_gone(&m);
-	if (m.net_failed)
-		fail(&m, &m.net_err);
+	if (ctl_send_ready(m->ctl) < 0 || proc_wait_start(m) < 0)
+		host_gone(m);
+	if (m->net_failed)
+		fail(m, &m->net_err);
 	mark(have_port, MVM_MARK_START);
 	/* A failing startContainer hook ends the container as runc's init
 	 * does: the process never runs, the error goes out, status 255. */
-	if (hooks_run(&m, PROTO_HOOK_START_CONTAINER, &e) < 0) {
+	if (hooks_run(m, PROTO_HOOK_START_CONTAINER, &e) < 0) {
 		e.status = MVI_EXIT_HOOK;
-		fail(&m, &e);
+		fail(m, &e);
 	}
-	if (proc_spawn(&m, &e) < 0)
-		fail(&m, &e);
+	if (proc_spawn(m, &e) < 0)
+		fail(m, &e);
 	/* mvrun start returns on this, and runs the poststart hooks: the
 	 * process has been executed (spawn waits for its execve). */
-	if (ctl_send_started(m.ctl) < 0)
+	if (ctl_send_started(m->ctl) < 0)
 		mvi_warn("send STARTED: %s", strerror(errno));
-	if (proc_supervise(&m, &status) == PROC_HOST_GONE)
-		host_gone(&m);
+	if (proc_supervise(m, &status) == PROC_HOST_GONE)
+		host_gone(m);
 	mark(have_port, MVM_MARK_EXITED);
-	if (ctl_send_exit(m.ctl, (uint32_t)status) < 0)
+	if (ctl_send_exit(m->ctl, (uint32_t)status) < 0)
 		mvi_warn("send EXIT: %s", strerror(errno));
-	ctl_finish(m.ctl, CTL_LINGER_S);
+	if (m->member)
+		end(m, status);
+	ctl_finish(m->ctl, CTL_LINGER_S);
 	power_off(have_port, status);
 }
 

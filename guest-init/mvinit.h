@@ -18,8 +18,10 @@
  *                     v1), userns.c (its user namespace)
  *   process/process.h its processes: relay.c (stdio pumps), pidns.c (its PID
  *                     namespace), spawn.c (fork and exec with the spec's
- *                     settings), exec.c (EXEC), hooks.c (hooks in the
- *                     container), proc.c (stdio, reaping, signals, supervision)
+ *                     settings), exec.c (EXEC), member.c (pod members:
+ *                     other containers in the running VM, each with an init
+ *                     of its own), hooks.c (hooks in the container), proc.c
+ *                     (stdio, reaping, signals, supervision)
  *
  * Exit statuses mvinit reports (to the host in ERROR/EXIT and to mvm through
  * MVM_PORT_SHUTDOWN); the process's own status is 0..255 or 128+signal.

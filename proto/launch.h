@@ -20,7 +20,8 @@
  * a client's first message says what it is: START (mvrun start) is answered
  * STARTED once the process has been executed, or ERROR{status, message};
  * EXEC, CONFINE (before an EXEC) and UPDATE make it an exec client
- * (vmm/agent/exec.h). A client mvm cannot take (busy, out of fds, a malformed first
+ * (vmm/agent/exec.h), MEMBER a pod member's (proto.h, "Pods": its stream is
+ * checked as LAUNCH_STREAM_FD's, its shares under the pod share). A client mvm cannot take (busy, out of fds, a malformed first
  * message) gets ERROR{1, message} and is closed.
  *
  * mvm's exit status is the container's when the guest powers off cleanly,

@@ -283,3 +283,48 @@ int proto_decode_exec_resize(const uint8_t *p, size_t len, uint32_t *id, uint16_
 	*cols = get_u16(&r);
 	return done(&r);
 }
+
+int proto_encode_member(struct proto_buf *b, uint32_t id, const uint8_t *msg, size_t len)
+{
+	struct proto_hdr h;
+	if (len < PROTO_HDR_LEN || proto_parse_hdr(msg, &h) < 0 || h.type == PROTO_MEMBER ||
+	    h.len != len - PROTO_HDR_LEN) {
+		b->failed = 1;
+		return -1;
+	}
+	size_t at = begin(b, PROTO_MEMBER);
+	put_u32(b, id);
+	put(b, msg, len);
+	return finish(b, at);
+}
+
+int proto_decode_member(const uint8_t *p, size_t len, uint32_t *id, struct proto_hdr *inner,
+			const uint8_t **payload)
+{
+	if (len < 4 + PROTO_HDR_LEN || proto_decode_u32(p, 4, id) < 0 ||
+	    proto_parse_hdr(p + 4, inner) < 0 || inner->type == PROTO_MEMBER ||
+	    inner->len != len - 4 - PROTO_HDR_LEN)
+		return -1;
+	*payload = p + 4 + PROTO_HDR_LEN;
+	return 0;
+}
+
+int proto_pod_tag(const char *t)
+{
+	size_t n = strlen(t), plen = strlen(PROTO_POD_TAG);
+	int parts = 0;
+	if (n > 255 || strncmp(t, PROTO_POD_TAG "/", plen + 1))
+		return 0;
+	for (const char *s = t + plen + 1;; parts++) {
+		const char *e = strchr(s, '/');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		if (!l || (l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		if (!e) {
+			parts++;
+			break;
+		}
+		s = e + 1;
+	}
+	return parts == 2 || parts == 3;
+}

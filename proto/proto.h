@@ -28,6 +28,26 @@
  * framing: they send EXEC (id ignored), SIGNAL and RESIZE, and get
  * EXEC_FD (one per stdio stream, the fd attached as SCM_RIGHTS),
  * EXEC_STARTED, EXEC_ERROR and EXEC_EXIT.
+ *
+ * Pods: a member is another container in the running VM (the sandbox's),
+ * with its own root, mounts, cgroup and process, and the sandbox's network,
+ * IPC and UTS namespaces. Its client (the member's host process, mvrun) sends
+ * mvm MEMBER{0, stream}: the member's container stream exactly as
+ * LAUNCH_STREAM_FD carries one (launch.h), whose shares are all tags under
+ * the pod share (PROTO_POD_TAG: "pod/NAME/..."). mvm checks it as a
+ * container's, gives the member an id (an exec slot: below PROTO_MAX_EXECS,
+ * at most PROTO_MAX_MEMBERS at once) and passes each of its messages on as
+ * MEMBER{id, message}. The member's conversation inside the envelope is a
+ * container's: host SPEC [CONFINE] [SETUP] [HOOKS] → guest opens the
+ * member's stdio streams (ports PROTO_EXEC_PORT(id, ...)) → guest READY (or
+ * ERROR) → host START → guest STARTED (or ERROR) → host SIGNAL/RESIZE →
+ * guest EXIT; exactly one ERROR or EXIT ends a member. A member's EXEC,
+ * EXEC_CONFINE, EXEC_SIGNAL, EXEC_RESIZE and UPDATE go the same way, its
+ * EXEC_STARTED, EXEC_ERROR and EXEC_EXIT come back so; their ids are mvm's
+ * exec ids. To its client mvm answers as to an exec client: EXEC_FD for
+ * each stream, READY, then EXEC_STARTED, EXEC_ERROR{id} and EXEC_EXIT{id};
+ * the client sends START, SIGNAL and RESIZE. A client that leaves takes its
+ * member with it (SIGNAL SIGKILL, before or after START).
  */
 #ifndef MVRUN_PROTO_H
 #define MVRUN_PROTO_H
@@ -42,6 +62,8 @@
 #define PROTO_MAX_MOUNTS 96 /* mvm's files, volumes, tmpfs and --mount, and the FILES shares */
 #define PROTO_MAX_RLIMITS 16
 #define PROTO_MAX_GROUPS 64
+#define PROTO_MAX_MEMBERS 16 /* members of a pod running at once */
+#define PROTO_POD_TAG "pod"  /* the pod share's tag; members' shares are "pod/NAME/SHARE" */
 
 /* vsock ports on the host (CID 2) that the guest connects to. */
 #define PROTO_PORT_CONTROL 1024
@@ -89,6 +111,9 @@ enum proto_type {
 			   * (CONFINE, SETUP) when its flags have PROTO_SPEC_HOOKS */
 	PROTO_STARTED,    /* guest, empty: the process runs (its execve succeeded); answers
 			   * START before anything the process causes, as EXIT */
+	PROTO_MEMBER,     /* either way: u32 member id, then one whole message of that
+			   * member's own conversation (pods, below); from a member's
+			   * client to mvm: u32 (ignored), then its container stream */
 	PROTO_TYPE_MAX,
 };
 
@@ -223,5 +248,17 @@ int proto_decode_exec_error(const uint8_t *p, size_t len, uint32_t *id, uint32_t
 			    const char **msg);
 int proto_decode_exec_resize(const uint8_t *p, size_t len, uint32_t *id, uint16_t *rows,
 			     uint16_t *cols);
+
+/* MEMBER{id, msg}: msg is one whole message (header and payload, len
+ * bytes), not itself a MEMBER. Returns 0 or -1 as the encoders. */
+int proto_encode_member(struct proto_buf *b, uint32_t id, const uint8_t *msg, size_t len);
+/* MEMBER{id, message}: *inner gets the message's header, *payload points
+ * into p at its payload. -1 unless p holds exactly one well-formed message
+ * after the id, of a type other than MEMBER. The id is not range-checked. */
+int proto_decode_member(const uint8_t *p, size_t len, uint32_t *id, struct proto_hdr *inner,
+			const uint8_t **payload);
+/* Is t a member's share tag: "pod/NAME/SHARE[/FILE]", every part a plain
+ * name (no "", ".", ".."), at most 255 bytes? */
+int proto_pod_tag(const char *t);
 
 #endif

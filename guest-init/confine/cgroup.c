@@ -74,7 +74,7 @@ static int cg_hierarchy(const char *name, const char *ctl, struct mvi_cgroup *cg
 	snprintf(dir, sizeof(dir), CG_DIR "/%s/cgroup.procs", name);
 	if ((root = open(dir, O_WRONLY | O_CLOEXEC)) < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "open %s", dir);
-	snprintf(dir, sizeof(dir), CG_DIR "/%s/c", name);
+	snprintf(dir, sizeof(dir), CG_DIR "/%s/%s", name, cg->name[0] ? cg->name : "c");
 	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
 	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		int err = errno;

@@ -44,6 +44,7 @@ struct mvi_cgroup {
 	int procs[MVI_CGROUP_MAX];
 	int root_procs[MVI_CGROUP_MAX];
 	int v2; /* O_PATH fd of the container's cgroup2 directory, 0 before */
+	char name[16]; /* the container's cgroup under each root: "" is "c" (a pod member's: "mN") */
 };
 
 /* The cgroup2 hierarchy (memory, cpu, pids, cpuset: what the kernel has),

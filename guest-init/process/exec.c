@@ -262,3 +262,10 @@ void exec_finish_exited(struct mvi *m)
 		exec_free(m, x);
 	}
 }
+
+void exec_kill_all(struct mvi *m)
+{
+	for (int i = 0; i < PROTO_MAX_EXECS; i++)
+		if (m->execs[i] && m->execs[i]->pid > 0 && !m->execs[i]->exited)
+			kill(m->execs[i]->pid, SIGKILL);
+}

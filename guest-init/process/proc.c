@@ -118,10 +118,12 @@ int proc_stdio(struct mvi *m, struct err *e)
 {
 	int master = -1, slave = -1, sock;
 
+	/* A pod member's streams are on the ports of its id (proto.h). */
 	if (!(m->spec.flags & PROTO_SPEC_TTY)) {
 		for (int fd = 0; fd <= 2; fd++)
-			if (proc_stream(&m->pumps, PROTO_PORT_STDIN + (uint32_t)fd, fd, &m->child_fd[fd],
-					e) < 0)
+			if (proc_stream(&m->pumps, m->member ? PROTO_EXEC_PORT(m->member_id, (uint32_t)fd)
+							     : PROTO_PORT_STDIN + (uint32_t)fd,
+					fd, &m->child_fd[fd], e) < 0)
 				return -1;
 		return 0;
 	}
@@ -133,7 +135,8 @@ int proc_stdio(struct mvi *m, struct err *e)
 		close(slave);
 		return -1;
 	}
-	if ((sock = ctl_connect(PROTO_PORT_TTY, e)) < 0) {
+	if ((sock = ctl_connect(m->member ? PROTO_EXEC_PORT(m->member_id, PROTO_EXEC_TTY)
+					  : PROTO_PORT_TTY, e)) < 0) {
 		close(master);
 		close(slave);
 		return -1;
@@ -179,6 +182,8 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 			mvi_warn("bad SIGNAL from the host: ignored");
 		} else if (exited) {
 			break;
+		} else if (!m->pid && m->member && sig == SIGKILL) {
+			m->killed = true; /* its client left: the member ends unstarted */
 		} else if (m->pid) {
 			if (kill(m->pid, (int)sig) < 0)
 				mvi_warn("kill %d: %s", (int)sig, strerror(errno));
@@ -190,6 +195,12 @@ static int handle_msg(struct mvi *m, struct ctl_msg *msg, bool exited)
 		break;
 	case PROTO_EXEC:
 		exec_start(m, msg); /* takes the payload */
+		break;
+	case PROTO_MEMBER:
+		if (m->member)
+			mvi_warn("MEMBER in a member: ignored");
+		else
+			member_route(m, msg); /* takes the payload */
 		break;
 	case PROTO_EXEC_CONFINE:
 		exec_confine(m, msg); /* takes the payload */
@@ -264,7 +275,7 @@ static void reap(struct mvi *m, int *status, bool *exited)
 		if (pid == m->pid) {
 			*status = mvi_wait_status(ws);
 			*exited = true;
-		} else {
+		} else if (!member_reaped(m, pid, mvi_wait_status(ws))) {
 			exec_reaped(m, pid, mvi_wait_status(ws));
 		}
 	}
@@ -275,14 +286,15 @@ static void reap(struct mvi *m, int *status, bool *exited)
  * the host is gone (every process killed), else 0. */
 static int poll_once(struct mvi *m, int *status, bool *exited)
 {
-	struct pollfd pfd[2 + PUMP_POLLFDS + EXEC_POLLFDS];
+	struct pollfd pfd[2 + PUMP_POLLFDS + EXEC_POLLFDS + MEMBER_POLLFDS];
 	int ret = 0;
 
 	pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = m->ctl, .events = POLLIN };
 	pump_poll_setup(&m->pumps, pfd + 2);
 	exec_poll_setup(m, pfd + 2 + PUMP_POLLFDS);
-	if (poll(pfd, 2 + PUMP_POLLFDS + EXEC_POLLFDS, -1) < 0) {
+	member_poll_setup(m, pfd + 2 + PUMP_POLLFDS + EXEC_POLLFDS);
+	if (poll(pfd, 2 + PUMP_POLLFDS + EXEC_POLLFDS + MEMBER_POLLFDS, -1) < 0) {
 		if (errno != EINTR)
 			mvi_warn("poll: %s", strerror(errno));
 		return 0;
@@ -298,10 +310,16 @@ static int poll_once(struct mvi *m, int *status, bool *exited)
 			ret = handle_msg(m, &msg, *exited);
 		if (!ret && st != CTL_MORE) {
 			warn_lost(st);
-			kill(-1, SIGKILL);
+			if (!m->member)
+				kill(-1, SIGKILL);
+			else if (m->pid > 0)
+				kill(m->pid, SIGKILL);
 			return -1;
 		}
+		if (m->killed)
+			return -1;
 	}
+	member_poll_done(m, pfd + 2 + PUMP_POLLFDS + EXEC_POLLFDS);
 	pump_poll_done(&m->pumps, pfd + 2);
 	exec_poll_done(m, pfd + 2 + PUMP_POLLFDS);
 	exec_finish_exited(m);

@@ -1,5 +1,6 @@
 /* The container's processes in the guest: relay.c (stdio pumps), pidns.c,
- * spawn.c, exec.c, hooks.c, proc.c (the process and its supervision). */
+ * spawn.c, exec.c, member.c (pod members), hooks.c, proc.c (the process and
+ * its supervision). */
 #ifndef MVRUN_GI_PROCESS_PROCESS_H
 #define MVRUN_GI_PROCESS_PROCESS_H
 
@@ -153,6 +154,37 @@ void exec_poll_done(struct mvi *m, const struct pollfd *pfd);
 /* For each exec whose process has exited: drain its output, send
  * EXEC_EXIT, close its streams and free it. */
 void exec_finish_exited(struct mvi *m);
+
+/* ---- member.c ----
+ * A pod member (proto/proto.h, "Pods") runs in a child of PID 1, its own
+ * init, which sets it up as PID 1 sets up the container (container_run),
+ * in a mount namespace of its own whose root is a tmpfs holding the pod
+ * share: the member's shares are tags "pod/NAME/SHARE", bound from it
+ * (member_share_src). It shares the guest's network, IPC and UTS
+ * namespaces with the sandbox's process, and has its own cgroup "mID".
+ * PID 1 routes MEMBER{id, message} to the member's init over a socketpair
+ * (the init's control stream) and wraps what comes back. */
+
+struct mvi_member;
+#define MVI_POD_DIR "/mvrun-pod" /* where a member's init mounts the pod share */
+#define MEMBER_POLLFDS PROTO_MAX_MEMBERS
+
+/* A member's init ends: its execs end with it (exec.c). */
+void exec_kill_all(struct mvi *m);
+
+/* PID 1: a MEMBER from the host (takes msg's payload). A SPEC for a free id
+ * starts a member's init; every message goes to its init. */
+void member_route(struct mvi *m, struct ctl_msg *msg);
+/* PID 1's poll over the members' inits (MEMBER_POLLFDS entries). */
+void member_poll_setup(struct mvi *m, struct pollfd *pfd);
+void member_poll_done(struct mvi *m, const struct pollfd *pfd);
+/* PID 1 reaped pid: if it is a member's init, note its end. Returns true
+ * if it was one. */
+bool member_reaped(struct mvi *m, pid_t pid, int status);
+/* For a share tag "pod/NAME/SHARE[/FILE]" in a member's init: the path to
+ * bind from (under MVI_POD_DIR) in buf. Returns 1 if t is one, 0 if t is
+ * a tag of the VM's own, -1 (errno ENAMETOOLONG) when it does not fit. */
+int member_share_src(const char *t, char *buf, size_t cap);
 
 /* ---- hooks.c ---- */
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest-init/process/process.h"
 #include "guest-init/rootfs/rootfs.h"
 
 /* Where FILES shares are mounted: in the initramfs, which switch_root
@@ -28,6 +29,9 @@ int rootfs_files_share(const struct proto_mount *m, struct err *e)
 {
 	char dir[300];
 
+	/* A pod member's: its files are reached in the pod share directly. */
+	if (member_share_src(m->tag, dir, sizeof(dir)) != 0)
+		return 0;
 	if (!one_name(m->tag, strlen(m->tag)))
 		return err_set(e, MVI_EXIT_SETUP, "files share tag \"%s\" is not one name", m->tag);
 	snprintf(dir, sizeof(dir), FILES_DIR "/%s", m->tag);
@@ -95,11 +99,15 @@ int rootfs_bind_file(int rootfd, const struct proto_mount *m, struct err *e)
 	char src[600], target[32];
 	const char *slash = strchr(m->tag, '/');
 	struct stat st;
-	int fd, ret = 0;
+	int fd, ret = 0, pod = member_share_src(m->tag, src, sizeof(src));
 
-	if (!slash || !one_name(m->tag, (size_t)(slash - m->tag)) || !one_name(slash + 1, strlen(slash + 1)))
+	if (pod < 0)
+		return err_set(e, MVI_EXIT_SETUP, "file bind \"%s\": too long", m->tag);
+	if (!pod && (!slash || !one_name(m->tag, (size_t)(slash - m->tag)) ||
+		     !one_name(slash + 1, strlen(slash + 1))))
 		return err_set(e, MVI_EXIT_SETUP, "file bind \"%s\" is not SHARE/NAME", m->tag);
-	snprintf(src, sizeof(src), FILES_DIR "/%s", m->tag);
+	if (!pod)
+		snprintf(src, sizeof(src), FILES_DIR "/%s", m->tag);
 	if (lstat(src, &st) < 0 || !S_ISREG(st.st_mode))
 		return err_set(e, MVI_EXIT_SETUP, "file bind \"%s\": not a regular file in a files share",
 			       m->tag);

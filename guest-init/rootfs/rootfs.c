@@ -193,7 +193,13 @@ static int mount_root(const struct proto_spec *s, struct err *e)
 	if ((mkdir("/mnt", 0755) < 0 && errno != EEXIST) ||
 	    (mkdir(MVI_NEWROOT, 0755) < 0 && errno != EEXIST))
 		return err_sys(e, MVI_EXIT_SETUP, errno, "mkdir %s", MVI_NEWROOT);
-	if (mount(s->root_tag, MVI_NEWROOT, "virtiofs", ro ? MS_RDONLY : 0, NULL) < 0)
+	char pod[600];
+	int member = member_share_src(s->root_tag, pod, sizeof(pod));
+
+	if (member < 0)
+		return err_set(e, MVI_EXIT_SETUP, "root share \"%s\": too long", s->root_tag);
+	if (member ? mount(pod, MVI_NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0
+		   : mount(s->root_tag, MVI_NEWROOT, "virtiofs", ro ? MS_RDONLY : 0, NULL) < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "mount virtiofs \"%s\" as the root",
 			       s->root_tag);
 	if (ro && statvfs(MVI_NEWROOT, &sv) == 0 && !(sv.f_flag & ST_RDONLY) &&
@@ -258,6 +264,19 @@ static int mount_entry(int rootfd, const struct proto_mount *m, const struct pro
 		return kernfs_mount(rootfd, m, maps, e);
 	if (m->flags & PROTO_MOUNT_FILE)
 		return rootfs_bind_file(rootfd, m, e) < 0 ? -1 : propagate(rootfd, m, e);
+	char pod[600];
+	int member = member_share_src(m->tag, pod, sizeof(pod));
+
+	if (member < 0)
+		return err_set(e, MVI_EXIT_SETUP, "share \"%s\": too long", m->tag);
+	/* A pod member's share: a bind from the pod share; the read-only
+	 * remount follows in mount_in_root. */
+	if (member && mount_in_root(rootfd, pod, m->path, "bind",
+				    MS_BIND | MS_REC | (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0) |
+				    rootfs_restrict_flags(m), NULL, false, e) < 0)
+		return -1;
+	if (member)
+		return propagate(rootfd, m, e);
 	if (mount_in_root(rootfd, m->tag, m->path, "virtiofs",
 			  (m->flags & PROTO_MOUNT_RO ? MS_RDONLY : 0) | rootfs_restrict_flags(m), NULL,
 			  false, e) < 0)

@@ -13,6 +13,7 @@
 
 #include "runtime-shim/host/cgroup/cgroup.h"
 #include "runtime-shim/oci/config.h"
+#include "runtime-shim/host/member.h"
 #include "runtime-shim/shim.h"
 
 #define GONE_WAIT_MS 10000
@@ -63,6 +64,18 @@ int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct err *err
 	}
 	if (now != STORE_STOPPED && kill_and_wait(&st, now == STORE_PAUSED, err) < 0)
 		goto out;
+	/* A pod member's shares leave its sandbox's mvm, if it still runs (its
+	 * mount namespace goes with it otherwise). */
+	if (st.sandbox) {
+		struct store_state sb;
+		if (store_read(g->root, st.sandbox, &sb, NULL, NULL) == 0) {
+			if (store_current(&sb) != STORE_STOPPED && member_detach(sb.pid, id, err) < 0) {
+				store_free(&sb);
+				goto out;
+			}
+			store_free(&sb);
+		}
+	}
 	/* The spec: a failing poststop hook is a warning; deletion goes on. */
 	hooks_run_saved(g, "delete", CFG_HOOK_POSTSTOP, &st, STORE_STOPPED);
 	if (st.cgroup_path) {

@@ -263,7 +263,14 @@ int shim_exec(struct shim_ctx *g, int argc, char **argv, struct err *err)
 			goto out;
 		}
 	}
-	if (store_path(g->root, id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
+	/* A pod member's exec goes to its sandbox's mvm, naming the member by
+	 * its share in the pod (proto/proto.h, "Pods"). */
+	char tag[STORE_ID_MAX + 32];
+	if (st.sandbox) {
+		snprintf(tag, sizeof(tag), PROTO_POD_TAG "/%s/" LAUNCH_TAG_ROOT, id);
+		spec.root_tag = tag;
+	}
+	if (store_path(g->root, st.sandbox ? st.sandbox : id, "ctl.sock", sock, sizeof(sock), err) < 0 ||
 	    (h.ctl = shim_unix_connect(sock, "exec: connect to mvm's control socket", err)) < 0)
 		goto out;
 	if (c.process.terminal && o.console_socket) {

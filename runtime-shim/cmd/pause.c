@@ -1,9 +1,19 @@
-/* mvrun pause ID: freeze a running container's VM (freeze.c); state says
- * "paused" until mvrun resume. */
+/* mvrun pause ID: freeze a running container's VM (freeze.c), or a pod
+ * member's cgroup in the guest (its VM is the pod's); state says "paused"
+ * until mvrun resume. */
 #include <getopt.h>
 #include <unistd.h>
 
+#include "runtime-shim/plan/guestcg.h"
 #include "runtime-shim/shim.h"
+
+/* A member's processes: its cgroup in the guest (cgroup.freeze). */
+static int freeze_member(struct shim_ctx *g, const char *id, bool pause, struct err *err)
+{
+	struct proto_update u = { .ncgfiles = 1 };
+	u.cgfiles[0] = (struct proto_cgfile){ "cgroup.freeze", pause ? "1" : "0" };
+	return gcg_send(g, id, &u, pause ? "pause" : "resume", err);
+}
 
 int shim_pause(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
@@ -33,7 +43,7 @@ int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struc
 						       "container \"%s\" is not running", id);
 	else if (!pause && now != STORE_PAUSED)
 		err_set(err, 1, "container \"%s\" is not paused", id);
-	else if (shim_freeze(&st, pause, err) == 0) {
+	else if ((st.sandbox ? freeze_member(g, id, pause, err) : shim_freeze(&st, pause, err)) == 0) {
 		st.status = pause ? STORE_PAUSED : STORE_RUNNING;
 		store_write(g->root, &st, err);
 	}

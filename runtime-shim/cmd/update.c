@@ -78,6 +78,10 @@ static int check(struct shim_ctx *g, const struct store_state *st, struct cg_res
 		return err_set(err, 1, "update: %s: container \"%s\" is paused, and its guest "
 					 "applies the limit; resume it first",
 				 !strcmp(f->f[0].name, "pids.max") ? "pids limit" : f->f[0].name, st->id);
+	/* A pod member's host cgroup holds its host process alone; the limits
+	 * that count are its cgroup's in the guest. */
+	if (st->sandbox)
+		return 0;
 	if (r->memory_limit > need)
 		shim_warn(g, "update %s: the guest keeps its %llu MiB of RAM, below the new limit",
 			  st->id, (unsigned long long)st->mem_mib);

@@ -4,6 +4,7 @@
 #include "runtime-shim/host/exec_host.h"
 
 #include "common/clock.h"
+#include "proto/launch.h"
 #include "proto/escape.h"
 #include "proto/sigfwd.h"
 
@@ -40,8 +41,10 @@ struct xh {
 	uint8_t in[4096];
 	size_t inlen;
 	int fdq[MAX_FDQ], nfdq;
-	bool started, ended;
+	bool started, ended, ready;
 	int status;
+	int start_fd;     /* a member's: mvrun start's connection, waiting for the answer */
+	int update_fd;    /* a member's: an UPDATE's client (update, pause, kill --all), waiting */
 	char error[512];
 };
 
@@ -131,17 +134,101 @@ static void got_stream(struct xh *x, uint32_t k, int fd)
 	}
 }
 
+/* A member's START, answered as mvm answers it: STARTED, or ERROR. */
+static void start_answer(struct xh *x, int status, const char *msg)
+{
+	if (x->start_fd < 0)
+		return;
+	if ((msg ? launch_send_error(x->start_fd, (uint32_t)status, "%s", msg)
+		 : launch_send_empty(x->start_fd, PROTO_STARTED)) < 0) {
+		/* mvrun start left */
+	}
+	close(x->start_fd);
+	x->start_fd = -1;
+}
+
+/* An UPDATE's client: its message (header hdr, h) goes to mvm whole. */
+static void on_update(struct xh *x, int fd, const uint8_t *hdr, const struct proto_hdr *h)
+{
+	struct proto_buf b = { 0 };
+	uint8_t *p = h->len <= (64u << 10) ? malloc(h->len + 1) : NULL;
+	size_t got = 0;
+	ssize_t n = 0;
+	while (p && got < h->len && ((n = read(fd, p + got, h->len - got)) > 0 ||
+				     (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	if (!p || got < h->len || x->update_fd >= 0 || x->ended) {
+		launch_send_error(fd, 1, x->update_fd >= 0 ? "busy" : "malformed or too late");
+		close(fd);
+	} else if (proto_append(&b, hdr, PROTO_HDR_LEN) < 0 || proto_append(&b, p, h->len) < 0 ||
+		   send_msg(x, &b) < 0) {
+		launch_send_error(fd, 1, "the pod's VM is gone");
+		close(fd);
+	} else {
+		x->update_fd = fd;
+	}
+	proto_buf_free(&b);
+	free(p);
+}
+
+/* mvrun start on a member's control socket: its START goes to mvm; an
+ * UPDATE (update, pause, kill --all) too, with its answer relayed back. */
+static void on_start_client(struct xh *x)
+{
+	int fd = accept4(x->h->listen, NULL, NULL, SOCK_CLOEXEC);
+	uint8_t hdr[PROTO_HDR_LEN];
+	struct proto_hdr h;
+	struct proto_buf b = { 0 };
+	if (fd < 0)
+		return;
+	struct timeval tv = { .tv_sec = 5 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) || proto_parse_hdr(hdr, &h) < 0 ||
+	    (h.type != PROTO_START && h.type != PROTO_UPDATE) ||
+	    (h.type == PROTO_START && h.len)) {
+		launch_send_error(fd, 1, "a pod member's control socket takes only START and UPDATE");
+	} else if (h.type == PROTO_UPDATE) {
+		on_update(x, fd, hdr, &h);
+		return;
+	} else if (x->started || x->start_fd >= 0 || x->ended) {
+		launch_send_error(fd, 1, x->ended ? "the container has stopped" :
+				  "the container was already started");
+	} else if (proto_encode_empty(&b, PROTO_START) < 0 || send_msg(x, &b) < 0) {
+		launch_send_error(fd, 1, "the pod's VM is gone");
+	} else {
+		x->start_fd = fd;
+		return;
+	}
+	close(fd);
+}
+
 static void handle(struct xh *x, const struct proto_hdr *hd, const uint8_t *p)
 {
 	uint32_t id, v;
 	const char *msg;
+	struct proto_hdr in;
+	const uint8_t *q;
+	if (hd->type == PROTO_MEMBER && x->update_fd >= 0 &&
+	    proto_decode_member(p, hd->len, &id, &in, &q) == 0) {
+		/* The answer to the UPDATE: to its client, as mvm would answer. */
+		if (write(x->update_fd, p + 4, hd->len - 4) < 0) {
+			/* the client left */
+		}
+		close(x->update_fd);
+		x->update_fd = -1;
+		return;
+	}
 	if (hd->type == PROTO_EXEC_FD && proto_decode_u32(p, hd->len, &v) == 0 && x->nfdq > 0) {
 		int fd = x->fdq[0];
 		memmove(x->fdq, x->fdq + 1, (size_t)--x->nfdq * sizeof(int));
 		got_stream(x, v, fd);
+	} else if (hd->type == PROTO_READY && x->h->member && !x->ready) {
+		x->ready = true;
+		report(x->h, "ok\n");
 	} else if (hd->type == PROTO_EXEC_STARTED && proto_decode_u32(p, hd->len, &id) == 0) {
 		x->started = true;
 		report(x->h, "ok\n");
+		start_answer(x, 0, NULL);
 	} else if (hd->type == PROTO_EXEC_EXIT && proto_decode_pair(p, hd->len, &id, &v) == 0) {
 		x->ended = true;
 		x->status = (int)(v & 0xff);
@@ -150,6 +237,7 @@ static void handle(struct xh *x, const struct proto_hdr *hd, const uint8_t *p)
 		x->ended = true;
 		x->status = v > 0 && v < 256 ? (int)v : 1;
 		proto_escape(x->error, sizeof(x->error), msg); /* the guest's words */
+		start_answer(x, x->status, x->error);
 	} else if (hd->type == PROTO_ERROR && !x->started &&
 		   proto_decode_error(p, hd->len, &v, &msg) == 0) {
 		/* mvm refused the client (busy, out of fds): launch.h */
@@ -253,9 +341,11 @@ static void loop(struct xh *x)
 			deadline = clock_ms() + DRAIN_MS;
 		if (deadline >= 0 && (!output_pending(x) || clock_ms() >= deadline))
 			return;
-		struct pollfd pfd[2 + 3];
+		struct pollfd pfd[2 + 3 + 1];
 		pfd[0] = (struct pollfd){ .fd = mvm ? x->h->ctl : -1, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = x->sigfd, .events = POLLIN };
+		pfd[5] = (struct pollfd){ .fd = x->ready && !x->ended ? x->h->listen : -1,
+					  .events = POLLIN };
 		for (int i = 0; i < 3; i++) {
 			struct pump *p = &x->p[i];
 			pfd[2 + i] = (struct pollfd){ .fd = -1 };
@@ -264,17 +354,20 @@ static void loop(struct xh *x)
 			pfd[2 + i].fd = p->len ? p->out : p->in;
 			pfd[2 + i].events = p->len ? POLLOUT : POLLIN;
 		}
-		int r = poll(pfd, 5, deadline >= 0 ? 100 : -1);
+		int r = poll(pfd, 6, deadline >= 0 ? 100 : -1);
 		if (r < 0 && errno != EINTR)
 			return;
 		if (r <= 0)
 			continue;
 		if (pfd[1].revents)
 			on_signal(x);
+		if (pfd[5].revents)
+			on_start_client(x);
 		if (pfd[0].revents && !from_mvm(x)) {
 			mvm = false;
 			if (!x->ended) /* the VM is gone, and the process with it */
 				x->status = 137;
+			start_answer(x, 1, "the pod's VM is gone");
 		}
 		for (int i = 0; i < 3; i++)
 			if (pfd[2 + i].revents)
@@ -291,6 +384,7 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err
 	}
 	x->h = h;
 	x->sigfd = -1;
+	x->start_fd = x->update_fd = -1;
 	for (int i = 0; i < PROTO_EXEC_NSTREAMS; i++)
 		x->stream[i] = -1;
 	/* Straight to the kernel: glibc's sigfillset leaves out its own 32
@@ -302,8 +396,9 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err
 	    (x->sigfd = (int)syscall(SYS_signalfd4, -1, &all, sizeof(all),
 				     SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		err_sys(err, 1, errno, "exec: signalfd");
-	} else if ((h->confine && proto_encode_confine(&b, h->confine) < 0) ||
-		   proto_encode_exec(&b, 0, spec) < 0) {
+	} else if (h->member ? proto_append(&b, h->member->data, h->member->len) < 0
+			     : ((h->confine && proto_encode_confine(&b, h->confine) < 0) ||
+				proto_encode_exec(&b, 0, spec) < 0)) {
 		proto_buf_free(&b);
 		err_set(err, 1, "exec: the process is too large to send");
 	} else if (send_msg(x, &b) < 0) {
@@ -325,6 +420,9 @@ int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err
 		snprintf(line, sizeof(line), "error %d %s\n", err->status, err->msg);
 		report(h, line);
 	}
+	start_answer(x, 1, "the container stopped before it started");
+	if (x->update_fd >= 0)
+		close(x->update_fd);
 	if (x->sigfd >= 0)
 		close(x->sigfd);
 	for (int i = 0; i < PROTO_EXEC_NSTREAMS; i++)

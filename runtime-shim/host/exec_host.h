@@ -1,4 +1,4 @@
-/* The host process of one exec (exec_host.c): connected to mvm's control
+/* The host process of one exec or pod member (exec_host.c): connected to mvm's control
  * socket, it sends the exec request, relays its own stdio (or a terminal)
  * to the streams mvm hands it, forwards every catchable signal it gets,
  * and ends with the exec'd process's status. Private to exec.c. */
@@ -18,12 +18,19 @@ struct exec_host {
 	int report_fd;    /* gets "ok\n" or "error STATUS MSG\n" once, then closed; -1 */
 	const struct proto_confine *confine; /* sent as CONFINE before the EXEC (whose
 					      * flags then have PROTO_SPEC_CONFINE); NULL */
+	/* A pod member's host process (member.c): member is its MEMBER message,
+	 * sent in place of the EXEC; "ok" goes to report_fd at READY, and
+	 * listen (the member's control socket) takes mvrun start's START,
+	 * passed on, answered STARTED or ERROR as mvm answers (launch.h). */
+	const struct proto_buf *member;
+	int listen;       /* -1 for an exec */
 };
 
 /* Send the request for spec and serve the exec until it ends. Returns the
  * process's status (exit code, or 128+N; 137 when the container went away
  * under it). Returns -1 with err when it never started (the guest's status
  * and message, or why the request failed); report_fd has been told. Blocks
+ * (a member: spec unused)
  * the catchable signals in the calling thread for good (forwarding them). */
 int exec_host_run(struct exec_host *h, const struct proto_spec *spec, struct err *err);
 

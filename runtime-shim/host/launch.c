@@ -28,6 +28,7 @@
 #include "proto/launch.h"
 #include "runtime-shim/host/cgroup/cgroup.h"
 #include "runtime-shim/oci/config.h"
+#include "runtime-shim/host/member.h"
 #include "runtime-shim/host/mountpoint.h"
 #include "runtime-shim/shim.h"
 #include "runtime-shim/plan/spec2vm.h"
@@ -448,6 +449,18 @@ static int launch(struct launch *l, struct err *err)
 
 int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct err *err)
 {
+	/* A pod member (member.h) runs in its sandbox's VM. */
+	char bundle[PATH_MAX];
+	struct cfg c = { 0 };
+	struct member_ref ref;
+	if (realpath(o->bundle ? o->bundle : ".", bundle) && cfg_load(bundle, &c, NULL, NULL) == 0) {
+		int m = member_find(g->root, &c, &ref, err);
+		cfg_free(&c);
+		if (m < 0)
+			return -1;
+		if (m > 0)
+			return member_launch(g, o, &ref, pid, err);
+	}
 	struct launch l = { .g = g, .o = o, .lock = -1, .console = -1, .master = -1, .slave = -1,
 			    .ready_r = -1, .sync_w = -1, .netns = -1 };
 	int r = launch(&l, err);

@@ -151,6 +151,8 @@ int store_write(const char *root, const struct store_state *st, struct err *err)
 			      "vm_mem_mib", (json_int_t)st->mem_mib, "vm_cpus", st->cpus);
 	if (o && st->cgroup_path)
 		json_object_set_new(o, "cgroup_path", json_string(st->cgroup_path));
+	if (o && st->sandbox)
+		json_object_set_new(o, "pod_sandbox", json_string(st->sandbox));
 	if (o && st->annotations)
 		json_object_set(o, "annotations", st->annotations);
 	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
@@ -206,6 +208,7 @@ int store_read(const char *root, const char *id, struct store_state *st, bool *i
 	st->created = dup_str(o, "created");
 	st->owner = dup_str(o, "owner");
 	st->cgroup_path = dup_str(o, "cgroup_path");
+	st->sandbox = dup_str(o, "pod_sandbox");
 	st->mem_mib = (uint64_t)json_integer_value(json_object_get(o, "vm_mem_mib"));
 	st->cpus = (int)json_integer_value(json_object_get(o, "vm_cpus"));
 	json_t *ann = json_object_get(o, "annotations");
@@ -375,6 +378,7 @@ void store_free(struct store_state *st)
 	free(st->created);
 	free(st->owner);
 	free(st->cgroup_path);
+	free(st->sandbox);
 	if (st->annotations)
 		json_decref(st->annotations);
 	memset(st, 0, sizeof(*st));

@@ -33,6 +33,8 @@ struct store_state {
 	void *annotations;       /* json_t object, owned; NULL for none */
 	uint64_t mem_mib;        /* the VM's size, for mvrun's own use */
 	int cpus;
+	char *sandbox;           /* a pod member's sandbox container (its id), else NULL; pid is
+				  * then the member's host process (member.c) */
 };
 
 /* Check a container id as runc and crun do: letters, digits, "_+.-", not

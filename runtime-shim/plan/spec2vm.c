@@ -102,12 +102,26 @@ static int cpuset_count(const char *s)
 	return n ? n : -1;
 }
 
+/* Is c a pod's sandbox, whose VM takes the pod's members (S2V_POD_MEM_MIB)? */
+static bool pod_sandbox(const struct cfg *c)
+{
+	const char *t = cfg_annotation(c, "io.kubernetes.cri.container-type");
+	const char *infra = cfg_annotation(c, "io.podman.annotations.infra");
+	return (t && !strcmp(t, "sandbox")) || (infra && !strcmp(infra, "true"));
+}
+
 static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 {
 	const struct cg_resources *r = &c->lx.resources;
 	const char *a;
 	unsigned long long v;
+	bool pod = pod_sandbox(c);
 	p->mem_mib = S2V_DEFAULT_MEM_MIB;
+	if (pod) {
+		uint64_t half = hostmem_mib() / 2;
+		p->mem_mib = half < S2V_POD_MEM_MIB ? (half > S2V_DEFAULT_MEM_MIB ? half
+							: S2V_DEFAULT_MEM_MIB) : S2V_POD_MEM_MIB;
+	}
 	uint64_t limit_mib = c->lx.has_memory_limit ? (uint64_t)r->memory_limit >> 20 : 0;
 	if ((a = cfg_annotation(c, "org.mvrun.mem"))) {
 		if (parse_num(a, S2V_MIN_MEM_MIB, 1ull << 30, &v) < 0)
@@ -145,7 +159,8 @@ static int size_vm(const struct cfg *c, struct s2v_plan *p, struct err *err)
 			   "%llu MiB of guest RAM is more than this host's %llu MiB",
 			   (unsigned long long)p->mem_mib, (unsigned long long)host);
 
-	p->cpus = 1;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	p->cpus = pod ? (online > 1 ? S2V_POD_CPUS : 1) : 1;
 	if ((a = cfg_annotation(c, "org.mvrun.cpus"))) {
 		if (parse_num(a, 1, MVM_MAX_VCPUS, &v) < 0)
 			return s2v_bad(err, "annotations[\"org.mvrun.cpus\"]",
@@ -243,6 +258,8 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct err *err)
 		const struct cfg_namespace *ns = &l->namespaces[i];
 		char f[48];
 		snprintf(f, sizeof(f), "linux.namespaces[%d]", i);
+		if (p->member && ns->path)
+			continue; /* the sandbox's: the caller checked it */
 		if (!strcmp(ns->type, "network")) {
 			net = true;
 			if (ns->path)
@@ -258,7 +275,7 @@ static int check_linux(const struct cfg *c, struct s2v_plan *p, struct err *err)
 	/* runc's containers without a network namespace share the host's: a VM
 	 * has its own kernel and cannot. Configs that list no namespaces at all
 	 * get a guest with only lo. */
-	if (l->nnamespaces && !net)
+	if (l->nnamespaces && !net && !p->member)
 		return s2v_bad(err, "linux.namespaces",
 			   "no network namespace: the container would share the host's network "
 			   "namespace, which a VM cannot (use a bridge network, or none)");
@@ -305,6 +322,7 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	      struct err *err)
 {
 	memset(p, 0, sizeof(*p));
+	p->member = in->member;
 	const char *kernel = in->kernel;
 	bool console = false;
 	const struct cfg_process *pr = &c->process;
@@ -324,7 +342,7 @@ int s2v_build(const struct cfg *c, const struct s2v_inputs *in, struct s2v_plan 
 	p->spec.flags |= (c->root_readonly ? PROTO_SPEC_READONLY_ROOT : 0) |
 			 (pr->terminal && in->own_terminal ? PROTO_SPEC_NO_ONLCR : 0) |
 			 (p->guest_hooks ? PROTO_SPEC_HOOKS : 0);
-	p->spec.hostname = c->hostname ? c->hostname : "";
+	p->spec.hostname = c->hostname && !in->member ? c->hostname : "";
 	p->spec.root_tag = LAUNCH_TAG_ROOT;
 /* Sequenced, unlike the operands of |. */
 #define PUSH(...)                                  \

@@ -30,6 +30,12 @@
 #define S2V_MEM_OVERHEAD_MIB 16  /* what mvm itself needs beyond guest RAM, within the limit */
 #define S2V_MIN_MEM_MIB 64       /* the least guest RAM mvrun boots a container with */
 #define S2V_MAX_NOTES 48
+/* A pod's sandbox (CRI's io.kubernetes.cri.container-type "sandbox", podman's
+ * infra container) without a size of its own: its VM runs the pod's members
+ * too, whose limits are held in the guest's cgroups. Guest RAM costs the
+ * host only what the guest touches. */
+#define S2V_POD_MEM_MIB 1024
+#define S2V_POD_CPUS 2
 
 /* What mvrun supplies beyond the config. */
 struct s2v_inputs {
@@ -48,6 +54,9 @@ struct s2v_inputs {
 	bool sandbox;
 	uint64_t mem_mib;
 	int cpus;
+	/* A pod member (runtime-shim/host/member.c): its namespace paths name
+	 * its sandbox's, which it joins in the guest; the hostname is the pod's. */
+	bool member;
 };
 
 /* A bind mount of a single file: mvm shares directories, so the file is
@@ -98,6 +107,7 @@ struct s2v_plan {
 	 * config has any; the stream carries them after the SPEC. */
 	struct proto_buf confine;
 	uint32_t seccomp_insns;     /* the compiled seccomp program's size, 0 without one */
+	bool member;                /* s2v_inputs.member */
 	bool guest_hooks;           /* createContainer or startContainer hooks: mvrun adds a
 				     * HOOKS (s2v_encode_hooks) to the stream once mvm's pid is known */
 };

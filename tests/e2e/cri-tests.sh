@@ -7,8 +7,8 @@
 # check is what a Kubernetes user sees: states, IPs, hostnames, ExecSync
 # output and exit codes, log files, and nothing left behind.
 #   runc:  the baseline: a two-container pod, proving the client and setup.
-#   mvrun: the sandbox boots a VM; app containers are refused with one line
-#          until pods run in one VM (issue 15; check_pod is ready for it).
+#   mvrun: the same pod in one VM: the sandbox boots it, the app containers
+#          run inside it as pod members.
 # Guests boot here, so run it through tests/vmhost/run --switch-root (runc's
 # exec lands outside its container in a chrooted test host) with the
 # modules of the pod network and mvm's tap redirect: tun veth bridge
@@ -239,33 +239,8 @@ check_pod() {
 	sandbox_down "$h"
 }
 
-# check_sandbox_only H: the sandbox alone; an app container, which joins the
-# sandbox's namespaces, is refused in one line naming what it asked.
-check_sandbox_only() {
-	local h=$1
-	sandbox_up "$h" || return
-	ctr_conf "$h" client "$CLIENT_CMD"
-	ex create "$POD" "$W/$h/client.json" "$W/$h/pod.json"
-	local cid
-	cid=$(tr -d '\n' <"$T_OUT")
-	t_check "$h: CreateContainer of an app container (containerd makes no task yet)" 0 'out:^[0-9a-f]{64}$'
-	ex start "$cid"
-	t_check "$h: StartContainer of an app container: refused, joining the pod's namespace named" 125 \
-		'err:joining an existing [a-z]+ namespace \(/proc/[0-9]+/ns/[a-z]+\) is not supported'
-	ex rm "$cid"
-	t_check "$h: RemoveContainer of the refused container" 0
-	ex inspectp "$POD"
-	t_check "$h: the sandbox is still READY after the refusal" 0 'out:"state": "SANDBOX_READY"'
-	sandbox_down "$h"
-}
-
 for h in $HANDLERS; do
 	echo "== $h"
-	case $h in
-	# Until a pod runs in one VM (issue 15), mvrun runs the sandbox alone;
-	# CRI_MVRUN_PODS=1 runs the pod checks on it instead.
-	mvrun) if [ -n "${CRI_MVRUN_PODS:-}" ]; then check_pod "$h"; else check_sandbox_only "$h"; fi ;;
-	*) check_pod "$h" ;;
-	esac
+	check_pod "$h"
 done
 t_summary cri

@@ -216,6 +216,15 @@ static void fuzz_payload(const uint8_t *data, size_t len, size_t nscratch)
 		same_bytes(&b, PROTO_EXEC_ERROR, p, len);
 		proto_buf_free(&b);
 	}
+	struct proto_hdr inner;
+	const uint8_t *ip;
+	if (proto_decode_member(p, len, &id, &inner, &ip) == 0) {
+		check(inner.type != PROTO_MEMBER && ip == p + 4 + PROTO_HDR_LEN &&
+		      inner.len == len - 4 - PROTO_HDR_LEN, "member's message misplaced");
+		check(proto_encode_member(&b, id, p + 4, len - 4) == 0, "member does not re-encode");
+		same_bytes(&b, PROTO_MEMBER, p, len);
+		proto_buf_free(&b);
+	}
 	struct proto_net net;
 	if (proto_decode_net(p, len, &net) == 0) {
 		check(net.naddrs <= PROTO_NET_MAX_ADDRS && net.nroutes <= PROTO_NET_MAX_ROUTES,
@@ -293,9 +302,14 @@ static void write_seeds(const char *dir)
 		.hook = { { .kind = PROTO_HOOK_CREATE_CONTAINER, .timeout = 5, .path = "/bin/sh",
 			    .nargs = 2, .args = { "sh", "-c" }, .nenv = 1, .env = { "A=1" } },
 			  { .kind = PROTO_HOOK_START_CONTAINER, .path = "/x" } } };
-	for (int k = 0; k < 19; k++) {
-		struct proto_buf b = { 0 };
+	for (int k = 0; k < 20; k++) {
+		struct proto_buf b = { 0 }, in = { 0 };
 		switch (k) {
+		case 19:
+			proto_encode_u32(&in, PROTO_SIGNAL, 15);
+			proto_encode_member(&b, 2, in.data, in.len);
+			proto_buf_free(&in);
+			break;
 		case 0: proto_encode_u32(&b, PROTO_HELLO, PROTO_VERSION); break;
 		case 1: proto_encode_spec(&b, &s); break;
 		case 2: proto_encode_empty(&b, PROTO_READY); break;

@@ -262,6 +262,9 @@ static void handle(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	case PROTO_EXEC_EXIT:
 		exec_from_guest(c, h, p);
 		break;
+	case PROTO_MEMBER:
+		exec_member_from_guest(c, h, p);
+		break;
 	default:
 		break; /* host-to-guest types from the guest: ignored */
 	}

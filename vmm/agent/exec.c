@@ -12,11 +12,12 @@
 #include "common/sock.h"
 #include "proto/confine.h"
 #include "vmm/agent/ctr.h"
+#include "vmm/agent/stream.h"
 
 void exec_init(struct exec_table *t, struct ctr *c)
 {
 	for (int i = 0; i < EXEC_MAX; i++)
-		t->slot[i] = (struct exec_slot){ .c = c, .state = EXEC_FREE, .fd = -1 };
+		t->slot[i] = (struct exec_slot){ .c = c, .state = EXEC_FREE, .fd = -1, .in_member = -1 };
 }
 
 static uint32_t id_of(const struct exec_slot *s)
@@ -39,16 +40,52 @@ static void drop_client(struct exec_slot *s)
 	proto_buf_free(&s->confine);
 }
 
+/* The slot is free again. */
+static void release(struct exec_slot *s)
+{
+	s->state = EXEC_FREE;
+	s->member = false;
+	s->name[0] = 0;
+	s->in_member = -1;
+}
+
+/* One message of an exec's (id, m: an encoder's output) to the guest: as
+ * it is, or within MEMBER{its member's id} for an exec in a member.
+ * Returns 0 or -1 (nothing queued). */
+static int to_exec(struct exec_slot *s, struct proto_buf *m)
+{
+	int r = m->failed ? -1 : s->in_member < 0 ? proto_append(&s->c->out, m->data, m->len)
+			       : proto_encode_member(&s->c->out, (uint32_t)s->in_member, m->data, m->len);
+	proto_buf_free(m);
+	return r;
+}
+
+/* One message of member s's conversation, built by an encoder in m, to
+ * the guest as MEMBER{id, m}. Returns 0 or -1 (nothing queued). */
+static int to_member(struct exec_slot *s, struct proto_buf *m)
+{
+	int r = m->failed ? -1 : proto_encode_member(&s->c->out, id_of(s), m->data, m->len);
+	proto_buf_free(m);
+	return r;
+}
+
 /* The client left or broke the protocol. Its process goes with it. */
 static void client_gone(struct exec_slot *s)
 {
 	drop_client(s);
 	if (s->state == EXEC_SENT || s->state == EXEC_RUNNING) {
-		proto_encode_pair(&s->c->out, PROTO_EXEC_SIGNAL, id_of(s), SIGKILL);
+		struct proto_buf m = { 0 };
+		if (s->member) {
+			proto_encode_u32(&m, PROTO_SIGNAL, SIGKILL);
+			to_member(s, &m);
+		} else {
+			proto_encode_pair(&m, PROTO_EXEC_SIGNAL, id_of(s), SIGKILL);
+			to_exec(s, &m);
+		}
 		ctr_flush(s->c);
 		s->state = EXEC_ORPHAN;
 	} else if (s->state != EXEC_ORPHAN) {
-		s->state = EXEC_FREE;
+		release(s);
 	}
 }
 
@@ -79,7 +116,79 @@ static void error_to_client(struct exec_slot *s, const char *msg)
 	proto_encode_exec_error(&b, id_of(s), 1, msg);
 	to_client(s, &b, -1);
 	drop_client(s);
-	s->state = EXEC_FREE;
+	release(s);
+}
+
+/* The member's name in the pod share: NAME of its root tag "pod/NAME/...". */
+static void name_of(const char *tag, char *out, size_t cap)
+{
+	const char *n = tag + strlen(PROTO_POD_TAG) + 1, *e = strchr(n, '/');
+	snprintf(out, cap, "%.*s", e ? (int)(e - n) : 0, n);
+}
+
+/* The client's MEMBER: a pod member's container stream, checked as a
+ * container's (its shares under the pod share), passed on message by
+ * message as MEMBER{id, message}. */
+static void member(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p)
+{
+	struct ctr *c = s->c;
+	struct vfs_policy *unused = calloc(1, sizeof(*unused));
+	struct err err = { 0 };
+	uint32_t flags, n = 0;
+	for (int i = 0; i < EXEC_MAX; i++)
+		n += c->execs.slot[i].member && c->execs.slot[i].state != EXEC_FREE;
+	if (!unused || h->len < 4 ||
+	    stream_check(p + 4, h->len - 4, NULL, 0, unused, &flags, &err) < 0) {
+		free(unused);
+		error_to_client(s, err.msg[0] ? err.msg : "malformed member request");
+		return;
+	}
+	free(unused);
+	struct proto_hdr sh;
+	const char **scratch = calloc(PROTO_MAX_STRS + 2, sizeof(*scratch));
+	struct proto_spec *spec = malloc(sizeof(*spec));
+	proto_parse_hdr(p + 4, &sh); /* the SPEC, checked by stream_check */
+	if (!scratch || !spec ||
+	    proto_decode_spec(p + 4 + PROTO_HDR_LEN, sh.len, spec, scratch, PROTO_MAX_STRS + 2) < 0) {
+		free(scratch);
+		free(spec);
+		error_to_client(s, "out of memory");
+		return;
+	}
+	name_of(spec->root_tag, s->name, sizeof(s->name));
+	free(scratch);
+	free(spec);
+	for (int i = 0; i < EXEC_MAX; i++)
+		if (c->execs.slot[i].member && c->execs.slot[i].state != EXEC_FREE &&
+		    !strcmp(c->execs.slot[i].name, s->name)) {
+			error_to_client(s, "a member of that name runs in this pod already");
+			return;
+		}
+	if (n >= PROTO_MAX_MEMBERS) {
+		error_to_client(s, "too many members in this pod (at most 16)");
+		return;
+	}
+	if (c->state != CTR_RUNNING && c->state != CTR_WAIT_START) {
+		error_to_client(s, "the pod's sandbox container is not running");
+		return;
+	}
+	size_t mark = c->out.len;
+	int r = 0;
+	for (size_t off = 4; r == 0 && off < h->len;) {
+		struct proto_hdr m;
+		proto_parse_hdr(p + off, &m); /* checked whole by stream_check */
+		r = proto_encode_member(&c->out, id_of(s), p + off, PROTO_HDR_LEN + m.len);
+		off += PROTO_HDR_LEN + m.len;
+	}
+	if (r < 0) {
+		c->out.len = mark; /* none of it goes */
+		c->out.failed = 0;
+		error_to_client(s, "the member does not fit in the guest's control stream");
+		return;
+	}
+	ctr_flush(c);
+	s->member = true;
+	s->state = EXEC_SENT;
 }
 
 /* The client's UPDATE (mvrun update): passed on with our id; the guest
@@ -120,6 +229,11 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 		update(s, h, p);
 		return;
 	}
+	if (h->type == PROTO_MEMBER) {
+		free(scratch);
+		member(s, h, p);
+		return;
+	}
 	if (h->type == PROTO_CONFINE) {
 		free(scratch);
 		if (s->confine.len || proto_decode_confine(p, h->len, &conf) < 0 ||
@@ -147,11 +261,33 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 		error_to_client(s, "the exec request's CONFINE flag does not match its CONFINE");
 		return;
 	}
+	/* In a member: the one of that name. */
+	if (proto_pod_tag(spec.root_tag)) {
+		char name[256];
+		name_of(spec.root_tag, name, sizeof(name));
+		for (int i = 0; i < EXEC_MAX && s->in_member < 0; i++)
+			if (c->execs.slot[i].member && !strcmp(c->execs.slot[i].name, name) &&
+			    (c->execs.slot[i].state == EXEC_SENT || c->execs.slot[i].state == EXEC_RUNNING))
+				s->in_member = i;
+		if (s->in_member < 0) {
+			free(scratch);
+			error_to_client(s, "no such member runs in this pod");
+			return;
+		}
+	}
+	size_t mark = c->out.len;
+	struct proto_buf m = { 0 };
 	int r = 0;
-	if (s->confine.len)
-		r = proto_append(&c->out, s->confine.data, s->confine.len);
-	if (r == 0 && (r = proto_encode_exec(&c->out, id_of(s), &spec)) < 0 && s->confine.len)
-		c->out.len -= s->confine.len; /* neither goes */
+	if (s->confine.len) {
+		proto_append(&m, s->confine.data, s->confine.len);
+		r = to_exec(s, &m);
+	}
+	if (r == 0) {
+		proto_encode_exec(&m, id_of(s), &spec);
+		r = to_exec(s, &m);
+	}
+	if (r < 0)
+		c->out.len = mark; /* neither goes */
 	proto_buf_free(&s->confine);
 	free(scratch);
 	if (r < 0) {
@@ -165,6 +301,21 @@ static void request(struct exec_slot *s, const struct proto_hdr *h, const uint8_
 	s->state = EXEC_SENT;
 }
 
+/* A member's client relays an UPDATE (mvrun update, pause, kill --all on
+ * the member): to the member with the member's id, in m. 0 or -1. */
+static int member_update(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p,
+			 struct proto_buf *m)
+{
+	struct proto_update *u = malloc(sizeof(*u)); /* large */
+	int r = -1;
+	if (u && proto_decode_update(p, h->len, u) == 0) {
+		u->id = id_of(s);
+		r = proto_encode_update(m, u);
+	}
+	free(u);
+	return r;
+}
+
 static void from_client(struct exec_slot *s, const struct proto_hdr *h, const uint8_t *p)
 {
 	uint32_t v;
@@ -173,10 +324,31 @@ static void from_client(struct exec_slot *s, const struct proto_hdr *h, const ui
 		request(s, h, p);
 		return;
 	}
+	if (s->member) {
+		struct proto_buf m = { 0 };
+		if (h->type == PROTO_START && h->len == 0)
+			proto_encode_empty(&m, PROTO_START);
+		else if (h->type == PROTO_SIGNAL && proto_decode_u32(p, h->len, &v) == 0 && v > 0 &&
+			 v < 65)
+			proto_encode_u32(&m, PROTO_SIGNAL, v);
+		else if (h->type == PROTO_RESIZE && proto_decode_resize(p, h->len, &rows, &cols) == 0)
+			proto_encode_resize(&m, rows, cols);
+		else if (h->type == PROTO_UPDATE && member_update(s, h, p, &m) == 0)
+			; /* answered as MEMBER{id, EXEC_EXIT or EXEC_ERROR{id}} */
+		else
+			return;
+		to_member(s, &m);
+		ctr_flush(s->c);
+		return;
+	}
+	struct proto_buf m = { 0 };
 	if (h->type == PROTO_SIGNAL && proto_decode_u32(p, h->len, &v) == 0 && v > 0 && v < 65)
-		proto_encode_pair(&s->c->out, PROTO_EXEC_SIGNAL, id_of(s), v);
+		proto_encode_pair(&m, PROTO_EXEC_SIGNAL, id_of(s), v);
 	else if (h->type == PROTO_RESIZE && proto_decode_resize(p, h->len, &rows, &cols) == 0)
-		proto_encode_exec_resize(&s->c->out, id_of(s), rows, cols);
+		proto_encode_exec_resize(&m, id_of(s), rows, cols);
+	else
+		return;
+	to_exec(s, &m);
 	ctr_flush(s->c);
 }
 
@@ -280,7 +452,78 @@ void exec_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
 	}
 	if (h->type != PROTO_EXEC_STARTED) {
 		drop_client(s);
-		s->state = EXEC_FREE;
+		release(s);
+	}
+}
+
+/* Member id ended: so did every exec in it (the guest's word for them is
+ * gone with its init). */
+static void member_ended(struct ctr *c, uint32_t id)
+{
+	for (int i = 0; i < EXEC_MAX; i++) {
+		struct exec_slot *x = &c->execs.slot[i];
+		if (x->in_member != (int)id || x->state == EXEC_FREE)
+			continue;
+		struct proto_buf b = { 0 };
+		proto_encode_pair(&b, PROTO_EXEC_EXIT, (uint32_t)i, 137);
+		to_client(x, &b, -1);
+		drop_client(x);
+		release(x);
+	}
+}
+
+void exec_member_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p)
+{
+	uint32_t id, status = 0;
+	struct proto_hdr in;
+	const uint8_t *q;
+	const char *msg = NULL;
+	if (proto_decode_member(p, h->len, &id, &in, &q) < 0 || id >= EXEC_MAX)
+		return;
+	struct exec_slot *s = &c->execs.slot[id];
+	if (!s->member || (s->state != EXEC_SENT && s->state != EXEC_RUNNING &&
+			   s->state != EXEC_ORPHAN))
+		return;
+	if (in.type == PROTO_EXEC_STARTED || in.type == PROTO_EXEC_ERROR ||
+	    in.type == PROTO_EXEC_EXIT) {
+		uint32_t x;
+		/* An exec in the member: its own slot, one of this member's. */
+		if (in.len >= 4 && proto_decode_u32(q, 4, &x) == 0 && x < EXEC_MAX &&
+		    c->execs.slot[x].in_member == (int)id)
+			exec_from_guest(c, &in, q);
+		/* The answer to the member's UPDATE: to its client as it came. */
+		if (in.type != PROTO_EXEC_STARTED && in.len >= 4 && x == id) {
+			struct proto_buf b = { 0 };
+			proto_encode_member(&b, id, p + 4, h->len - 4);
+			to_client(s, &b, -1);
+		}
+		return;
+	}
+	struct proto_buf b = { 0 };
+	bool end = false;
+	if (in.type == PROTO_READY && proto_decode_empty(q, in.len) == 0 && s->state == EXEC_SENT) {
+		proto_encode_empty(&b, PROTO_READY);
+	} else if (in.type == PROTO_STARTED && proto_decode_empty(q, in.len) == 0 &&
+		   s->state == EXEC_SENT) {
+		s->state = EXEC_RUNNING;
+		proto_encode_u32(&b, PROTO_EXEC_STARTED, id);
+	} else if (in.type == PROTO_EXIT && proto_decode_u32(q, in.len, &status) == 0) {
+		end = true;
+		proto_encode_pair(&b, PROTO_EXEC_EXIT, id, status & 0xff);
+	} else if (in.type == PROTO_ERROR && proto_decode_error(q, in.len, &status, &msg) == 0) {
+		end = true;
+		proto_encode_exec_error(&b, id, status & 0xff, msg);
+	} else {
+		return;
+	}
+	if (to_client(s, &b, -1) < 0 && !end && s->fd >= 0) {
+		client_gone(s);
+		return;
+	}
+	if (end) {
+		drop_client(s);
+		release(s);
+		member_ended(c, id);
 	}
 }
 
@@ -321,6 +564,6 @@ void exec_fini(struct exec_table *t)
 	for (int i = 0; i < EXEC_MAX; i++) {
 		if (t->slot[i].c)
 			drop_client(&t->slot[i]);
-		t->slot[i].state = EXEC_FREE;
+		release(&t->slot[i]);
 	}
 }

@@ -6,12 +6,18 @@
  * forward (proto/proto.h). A CONFINE before the EXEC goes to the guest as
  * EXEC_CONFINE{id} right before it (proto/confine.h). A client may send UPDATE
  * (mvrun update) in place of EXEC: it goes to the guest with the slot's id
- * and the guest's EXEC_EXIT or EXEC_ERROR for that id is its answer. A client that leaves takes its process with it
+ * and the guest's EXEC_EXIT or EXEC_ERROR for that id is its answer. A client
+ * may send MEMBER (a pod member's container stream, proto.h) in place of
+ * EXEC: the slot is the member's. An EXEC whose root tag is a pod share's
+ * ("pod/NAME/...") runs in member NAME: its messages go as MEMBER{member's
+ * id, ...}, and it ends (EXEC_EXIT 137) when the member does. A client that
+ * leaves takes its process with it
  * (SIGKILL); its id is reused only once the guest has reported the end.
  * Runs on the I/O thread. */
 #ifndef MVM_EXEC_H
 #define MVM_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +44,9 @@ struct exec_slot {
 	uint32_t inlen;
 	uint8_t streams;  /* bit per proto_exec_stream the guest opened: each once */
 	struct proto_buf confine; /* the client's CONFINE as EXEC_CONFINE{id}, until EXEC */
+	bool member;     /* a pod member (proto.h), not an exec */
+	char name[256];  /* a member's name in the pod share ("pod/NAME/..."), "" */
+	int in_member;   /* an exec in the member of this slot, else -1 */
 };
 
 struct exec_table {
@@ -55,6 +64,11 @@ void exec_adopt(struct ctr *c, int fd, const uint8_t *head, size_t n);
 /* EXEC_STARTED, EXEC_ERROR or EXEC_EXIT from the guest (payload p of h->len
  * bytes). Unknown ids and messages out of turn are ignored. */
 void exec_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p);
+
+/* MEMBER{id, message} from the guest: a member's READY, STARTED, ERROR or
+ * EXIT goes to its client (as an exec's), its execs' reports to theirs.
+ * Anything else, unknown ids and messages out of turn are ignored. */
+void exec_member_from_guest(struct ctr *c, const struct proto_hdr *h, const uint8_t *p);
 
 /* Is port one of the exec stdio ports? */
 int exec_is_port(uint32_t port);

@@ -151,6 +151,20 @@ int session_setup(struct session *b, const struct mvm_args *a, struct vm *vm, st
 		if (share(b, j, b->files.dir_tags[d], b->files.dirs[d], b->files.dir_ro[d],
 			  b->files.names[d], b->files.nnames[d], err) < 0)
 			return -1;
+	/* The pod share: members of this container's pod get their shares
+	 * mounted there by mvrun (proto/proto.h, "Pods"). */
+	if (j) {
+		int pod = jail_pod(j, err), proc = pod < 0 ? -1 : jail_proc_fd(j, err);
+		if (pod < 0 || proc < 0 ||
+		    vfsdev_init_fd(&b->fs[b->nfs], PROTO_POD_TAG, pod, proc, false, err) < 0) {
+			if (pod >= 0 && proc < 0)
+				close(pod);
+			return -1;
+		}
+		vfs_set_budget(&b->fs[b->nfs].srv, &b->budget);
+		vfs_set_policy(&b->fs[b->nfs].srv, &b->policy);
+		b->nfs++;
+	}
 	if (vsock_init(&b->vsock, BOX_GUEST_CID, a->vsock_uds, ctr_accept, &b->ctr, err) < 0)
 		return -1;
 	b->vsock_ok = true;

@@ -41,7 +41,7 @@ struct session {
 	struct vnet net;   /* with --net */
 	bool net_ok;
 	int nfs;
-	struct vfsdev fs[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS];
+	struct vfsdev fs[1 + MVM_MAX_VOLUMES + MVM_MAX_FILE_DIRS + 1]; /* + the pod share */
 	struct session_files files;
 	struct vfs_policy policy; /* every share's: --share-privileges and SETUP's */
 	struct vfs_budget budget; /* the inodes and handles of all the shares */

@@ -50,6 +50,8 @@ static bool setup_ok(const uint8_t *m, size_t len, struct vfs_policy *p)
 
 static bool is_tag(const char *t, const char *const *tags, int ntags)
 {
+	if (!tags)
+		return proto_pod_tag(t);
 	for (int i = 0; i < ntags; i++)
 		if (!strcmp(t, tags[i]))
 			return true;

@@ -22,7 +22,9 @@
  * SPEC's root and every share it mounts is one of tags (ntags). SETUP's
  * device nodes and id maps go into policy (its other fields are kept).
  * *spec_flags gets the SPEC's PROTO_SPEC_*. Returns 0, or -1 with err
- * (MVM_EXIT_BADARG) naming the problem. */
+ * (MVM_EXIT_BADARG) naming the problem. A pod member's stream (proto.h)
+ * passes tags NULL: its shares must then be tags under the pod share
+ * (proto_pod_tag). */
 int stream_check(const uint8_t *p, size_t len, const char *const *tags, int ntags,
 		 struct vfs_policy *policy, uint32_t *spec_flags, struct err *err);
 

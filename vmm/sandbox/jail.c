@@ -89,6 +89,36 @@ int jail_share(struct jail *j, const char *name, const char *path, bool ro, stru
 	return mine;
 }
 
+int jail_pod(struct jail *j, struct err *err)
+{
+	if (j->nshares == JAIL_MAX_SHARES)
+		return err_set(err, MVM_EXIT_INTERNAL, "jail: too many shares");
+	/* Small: mvrun puts only directories and mounts here; what the guest
+	 * may write through the share stays within these caps. */
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), m = -1;
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "size", "256k", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "512", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			 MOUNT_ATTR_NOEXEC)) < 0) {
+		err_sys(err, MVM_EXIT_INTERNAL, errno, "jail: make the pod directory");
+		if (fs >= 0)
+			close(fs);
+		return -1;
+	}
+	close(fs);
+	int mine = fcntl(m, F_DUPFD_CLOEXEC, 0);
+	if (mine < 0) {
+		close(m);
+		return err_sys(err, MVM_EXIT_INTERNAL, errno, "jail: dup");
+	}
+	j->tree[j->nshares] = m;
+	snprintf(j->name[j->nshares], sizeof(j->name[0]), "%s", JAIL_POD_NAME);
+	j->nshares++;
+	return mine;
+}
+
 int jail_proc_fd(struct jail *j, struct err *err)
 {
 	int fd = fcntl(j->proc_fd, F_DUPFD_CLOEXEC, 0);

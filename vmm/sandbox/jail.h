@@ -43,6 +43,15 @@ int jail_begin(struct jail *j, struct err *err);
  * fd of its root for the caller to keep, or -1 with err. */
 int jail_share(struct jail *j, const char *name, const char *path, bool ro, struct err *err);
 
+/* The pod directory: a small writable tmpfs of its own, in the jail at
+ * JAIL_POD_DIR, into which mvrun (from outside, in mvm's mount namespace)
+ * mounts the shares of pod members (proto/proto.h). Returns an O_PATH-like
+ * fd of the tmpfs's root itself, not a clone: mounts made under it later
+ * are seen through it. -1 with err. */
+int jail_pod(struct jail *j, struct err *err);
+#define JAIL_POD_NAME "pod"
+#define JAIL_POD_DIR "/" JAIL_POD_NAME
+
 /* A new fd of the private /proc/self/fd (a mount of its own: ".." from it
  * stays in it), or -1 with err. */
 int jail_proc_fd(struct jail *j, struct err *err);

@@ -802,3 +802,25 @@ Test(spec2vm, user_namespace_maps_in_setup)
 	cr_assert_eq(s.nuidmap, 0);
 	cr_assert_eq(s.ngidmap, 0);
 }
+
+/* A pod's sandbox runs its members too: a larger VM unless the config sizes it. */
+Test(spec2vm, pod_sandbox_size)
+{
+	OK(", 'annotations': {'io.kubernetes.cri.container-type': 'sandbox'}");
+	cr_assert_geq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
+	cr_assert_leq(plan.mem_mib, S2V_POD_MEM_MIB);
+	cr_assert_eq(plan.cpus, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? S2V_POD_CPUS : 1);
+	mvm_accepts();
+	OK(", 'annotations': {'io.podman.annotations.infra': 'true'}");
+	cr_assert_geq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
+	OK(", 'annotations': {'io.kubernetes.cri.container-type': 'container'}");
+	cr_assert_eq(plan.mem_mib, S2V_DEFAULT_MEM_MIB);
+	cr_assert_eq(plan.cpus, 1);
+	OK(", 'annotations': {'io.kubernetes.cri.container-type': 'sandbox', 'org.mvrun.mem': '300',"
+	   " 'org.mvrun.cpus': '1'}");
+	cr_assert_eq(plan.mem_mib, 300);
+	cr_assert_eq(plan.cpus, 1);
+	OK(", 'annotations': {'io.kubernetes.cri.container-type': 'sandbox'},"
+	   " 'linux': {'resources': {'memory': {'limit': 536870912}}}");
+	cr_assert_eq(plan.mem_mib, 512 - S2V_MEM_OVERHEAD_MIB);
+}

@@ -158,3 +158,39 @@ Test(stream, framing)
 	b.data[PROTO_HDR_LEN + 20] = 0xff; /* the SPEC's group count, past its limit */
 	REFUSED("a malformed SPEC");
 }
+
+/* A pod member's stream (tags NULL): every share under the pod share. */
+static void member_spec(const char *root, const char *tag)
+{
+	struct proto_spec s = { .cwd = "/", .hostname = "", .root_tag = root, .argc = 1,
+				.argv = (const char *[]){ "sh", NULL },
+				.env = (const char *[]){ NULL } };
+	s.mounts[s.nmounts++] = (struct proto_mount){ .tag = tag, .path = "/data" };
+	cr_assert_eq(proto_encode_spec(&b, &s), 0);
+}
+
+static int check_member(void)
+{
+	memset(&err, 0, sizeof(err));
+	return stream_check(b.data, b.len, NULL, 0, &pol, &flags, &err);
+}
+
+Test(stream, a_member_names_pod_shares_only)
+{
+	member_spec("pod/m1/root", "pod/m1/files0/f2");
+	cr_assert_eq(check_member(), 0, "%s", err.msg);
+	proto_buf_free(&b);
+	member_spec("root", "pod/m1/vol0");
+	cr_assert_eq(check_member(), -1);
+	cr_assert(strstr(err.msg, "the root is share \"root\""), "%s", err.msg);
+	proto_buf_free(&b);
+	member_spec("pod/m1/root", "pod/m1/../../x");
+	cr_assert_eq(check_member(), -1);
+	cr_assert(strstr(err.msg, "mount 0 is share \"pod/m1/../../x\""), "%s", err.msg);
+}
+
+Test(stream, a_container_cannot_name_the_pod_share)
+{
+	spec(0, "pod/m1/vol0");
+	REFUSED("mount 1 is share \"pod/m1/vol0\", which mvm does not serve");
+}
