@@ -175,7 +175,7 @@ demo: all
 # come back to bench/results/<date>-<host>/; bench/results/latest/startup.md
 # is the one kept in git. Then bench/pod: a pod of two containers driven as
 # containerd drives them, mvrun against runc (BENCH_POD_N pods, default 5;
-# mvrun's members with POD_ENGINE_MVRUN=1), bench/results/latest/pod.md.
+# mvrun's members in the pod's VM), bench/results/latest/pod.md.
 build/bench/qinit: bench/qinit.c proto/mvm_port.h
 	@mkdir -p build/bench
 	$(MUSLCC) $(GCFLAGS) -o $@ bench/qinit.c

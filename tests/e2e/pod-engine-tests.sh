@@ -6,10 +6,7 @@
 #           reaches it on 127.0.0.1, exec into each member, the pod's
 #           hostname in both, pod stop and rm, and nothing left behind.
 #   docker: `docker run --network container:X` reaches X on localhost.
-# A member runs inside its pod's VM once that is built; until then mvrun's
-# members run only with POD_ENGINE_MVRUN=1, and without it the suite checks
-# what a member gets today (podman: the one-line refusal naming the
-# namespace; Docker: a VM of its own), so it never skips in silence.
+# Under mvrun a member runs inside its pod's VM (the infra's, X's).
 # Guests boot here, so run it through tests/vmhost/run with the bridge and
 # NAT modules net-tests.sh takes (make test does).
 cd "$(dirname "$0")/../.."
@@ -57,13 +54,6 @@ fi
 # until it is stopped.
 SERVER='exec nc -ll -p 8080 -e /bin/hostname'
 CLIENT='trap "exit 0" TERM; while :; do sleep 1; done'
-# What a member gets from mvrun until it runs in its pod's VM.
-REFUSAL='joining an existing (ipc|uts|network|pid) namespace .* is not supported'
-
-# members RT: are RT's pod members expected to run (runc always; mvrun behind
-# POD_ENGINE_MVRUN=1)?
-members() { [ "$1" = runc ] || [ "${POD_ENGINE_MVRUN:-0}" = 1 ]; }
-
 # leftovers RT IDS...: what the containers IDS left on this host: processes
 # naming them, mounts, the runtime's state dirs, cgroups, taps and ingress
 # qdiscs. Empty when clean.
@@ -103,26 +93,20 @@ podman_pod() {
 	t_check "podman/$rt: pod start runs the infra container" 0
 	infra="$(podman inspect "$p-infra" --format '{{.ID}}') $(podman pod inspect "$p" --format '{{.ID}}')"
 	t_exec "$LIMIT" podman --runtime "$rt" run -d --pod "$p" --name "$p-srv" "$IMG" sh -c "$SERVER"
-	if ! members "$rt"; then
-		t_check "podman/$rt: a pod member is refused in one line naming the namespace" 126 \
-			"err:$REFUSAL" errlines:1
-		ids="$infra $(podman inspect "$p-srv" --format '{{.ID}}' 2>/dev/null)"
-	else
-		t_check "podman/$rt: run -d --pod (the nc -l server)" 0
-		t_exec "$LIMIT" podman --runtime "$rt" run -d --pod "$p" --name "$p-cli" "$IMG" sh -c "$CLIENT"
-		t_check "podman/$rt: run -d --pod (the client)" 0
-		ids="$infra $(podman ps -a -q --no-trunc --filter "pod=$p" | tr '\n' ' ')"
-		t_exec "$LIMIT" podman exec "$p-cli" nc 127.0.0.1 8080
-		t_check "podman/$rt: the client reaches the server on 127.0.0.1 (it answers its hostname)" 0 \
-			"out:^$p-host\$"
-		t_exec "$LIMIT" podman exec "$p-srv" hostname
-		t_check "podman/$rt: exec into the server: the pod's hostname" 0 "out:^$p-host\$"
-		t_exec "$LIMIT" podman exec "$p-cli" hostname
-		t_check "podman/$rt: exec into the client: the pod's hostname" 0 "out:^$p-host\$"
-		gw=$(podman network inspect podman --format '{{range .Subnets}}{{.Gateway}}{{end}}')
-		t_exec 30 "$BUSYBOX" nc -w 10 "$gw" "$port"
-		t_check "podman/$rt: the published port reaches the server from the host" 0 "out:^$p-host\$"
-	fi
+	t_check "podman/$rt: run -d --pod (the nc -l server)" 0
+	t_exec "$LIMIT" podman --runtime "$rt" run -d --pod "$p" --name "$p-cli" "$IMG" sh -c "$CLIENT"
+	t_check "podman/$rt: run -d --pod (the client)" 0
+	ids="$infra $(podman ps -a -q --no-trunc --filter "pod=$p" | tr '\n' ' ')"
+	t_exec "$LIMIT" podman exec "$p-cli" nc 127.0.0.1 8080
+	t_check "podman/$rt: the client reaches the server on 127.0.0.1 (it answers its hostname)" 0 \
+		"out:^$p-host\$"
+	t_exec "$LIMIT" podman exec "$p-srv" hostname
+	t_check "podman/$rt: exec into the server: the pod's hostname" 0 "out:^$p-host\$"
+	t_exec "$LIMIT" podman exec "$p-cli" hostname
+	t_check "podman/$rt: exec into the client: the pod's hostname" 0 "out:^$p-host\$"
+	gw=$(podman network inspect podman --format '{{range .Subnets}}{{.Gateway}}{{end}}')
+	t_exec 30 "$BUSYBOX" nc -w 10 "$gw" "$port"
+	t_check "podman/$rt: the published port reaches the server from the host" 0 "out:^$p-host\$"
 	t_exec "$LIMIT" podman pod stop -t 5 "$p"
 	t_check "podman/$rt: pod stop" 0
 	t_exec "$LIMIT" podman pod rm "$p"
@@ -154,15 +138,7 @@ docker_shared() {
 	[ "$T_STATUS" = 0 ] || return
 	id=$(docker inspect "$x" --format '{{.Id}}')
 	t_exec "$LIMIT" docker run --rm --runtime "$rt" --network "container:$x" "$IMG" nc 127.0.0.1 8080
-	if members "$rt"; then
-		t_check "docker/$rt: --network container:X reaches X on 127.0.0.1" 0 "out:^$x-host\$"
-	else
-		# Docker shares only X's network namespace, which mvrun joins
-		# today: the client boots a VM of its own there, whose 127.0.0.1
-		# is not X's. This fails, as it should, once members run in X's VM.
-		t_check "docker/$rt: --network container:X gets a VM of its own today, not X's 127.0.0.1" 1 \
-			"err:can't connect to remote host \(127.0.0.1\): Connection refused"
-	fi
+	t_check "docker/$rt: --network container:X reaches X on 127.0.0.1" 0 "out:^$x-host\$"
 	t_exec "$LIMIT" docker rm -f "$x"
 	t_check "docker/$rt: rm -f X" 0
 	clean "docker/$rt: nothing left (processes, mounts, state, cgroups)" "$rt" "$id"
