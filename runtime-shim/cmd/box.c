@@ -25,7 +25,7 @@
 #include "proto/launch.h"
 #include "proto/proto.h"
 #include "runtime-shim/oci/config.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 #include "runtime-shim/plan/spec2vm.h"
 
 #define BOX_MAX_ARGS 4096
@@ -381,7 +381,7 @@ int shim_box(int argc, char **argv)
 
 	/* What a container gets by default, as under docker run. */
 	static char pathenv[PATH_MAX + 8], termenv[128];
-	if (path == (const char *)BOX_DEFAULT_PATH || !strcmp(path, BOX_DEFAULT_PATH)) {
+	if (!strcmp(path, BOX_DEFAULT_PATH)) {
 		snprintf(pathenv, sizeof(pathenv), "PATH=%s", BOX_DEFAULT_PATH);
 		env[proc->nenv++] = pathenv;
 	}

@@ -4,7 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 /* The options create and run share; returns -1 at the end of the options,
  * 0 for one handled here, the option otherwise, -2 with err on a bad one. */

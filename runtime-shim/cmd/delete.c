@@ -14,7 +14,7 @@
 #include "runtime-shim/host/cgroup/cgroup.h"
 #include "runtime-shim/oci/config.h"
 #include "runtime-shim/host/member.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 #define GONE_WAIT_MS 10000
 

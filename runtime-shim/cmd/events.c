@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "runtime-shim/host/cgroup/cgstats.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 #define NS_PER_S 1000000000LL
 

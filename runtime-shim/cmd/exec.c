@@ -25,7 +25,7 @@
 #include "runtime-shim/plan/confine.h"
 #include "runtime-shim/host/exec_host.h"
 #include "runtime-shim/cmd/exec_opts.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 #include "runtime-shim/plan/spec2vm.h"
 
 /* runc's status when exec itself fails (the process never ran): its own

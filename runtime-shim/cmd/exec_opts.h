@@ -8,7 +8,7 @@
 
 #include "runtime-shim/oci/config.h"
 #include "common/err.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 #define EXEC_MAX_ENV 1024
 #define EXEC_MAX_CAPS 64

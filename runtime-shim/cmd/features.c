@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 #include "runtime-shim/plan/spec2vm.h"
 
 #define STR(x) #x

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "runtime-shim/plan/guestcg.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 /* Signals whose default action does not end a process (0 only checks). */
 static bool harmless(int sig)
@@ -65,7 +65,7 @@ int shim_kill(struct shim_ctx *g, int argc, char **argv, struct err *err)
 	if (all && now == STORE_RUNNING && sig != SIGKILL && sig != 0) {
 		const struct proto_update u = { .signal = (uint32_t)sig };
 		store_free(&st);
-		return gcg_send(g, id, &u, "kill --all", err) < 0 ? err->status : 0;
+		return guest_update_send(g, id, &u, "kill --all", err) < 0 ? err->status : 0;
 	}
 	if (now == STORE_CREATED && sig != SIGKILL && !harmless(sig)) {
 		shim_debug(g, "kill %s: signal %d before start: ending the VM with SIGKILL", id, sig);

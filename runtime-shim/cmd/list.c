@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 struct row {
 	struct store_state st;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "proto/version.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 static void usage(FILE *f)
 {

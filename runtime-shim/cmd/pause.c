@@ -5,14 +5,14 @@
 #include <unistd.h>
 
 #include "runtime-shim/plan/guestcg.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 /* A member's processes: its cgroup in the guest (cgroup.freeze). */
 static int freeze_member(struct shim_ctx *g, const char *id, bool pause, struct err *err)
 {
 	struct proto_update u = { .ncgfiles = 1 };
 	u.cgfiles[0] = (struct proto_cgfile){ "cgroup.freeze", pause ? "1" : "0" };
-	return gcg_send(g, id, &u, pause ? "pause" : "resume", err);
+	return guest_update_send(g, id, &u, pause ? "pause" : "resume", err);
 }
 
 int shim_pause(struct shim_ctx *g, int argc, char **argv, struct err *err)

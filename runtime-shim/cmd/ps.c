@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "runtime-shim/host/cgroup/cgroup.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 #define PS_MAX_PIDS 4096
 

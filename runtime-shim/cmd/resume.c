@@ -1,5 +1,5 @@
 /* mvrun resume ID: thaw a paused container's VM (pause.c does the work). */
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 int shim_resume(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "runtime-shim/host/engines/setup.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 static const struct engine {
 	const char *name, *config, *restart, *use;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 static const char template[] =
 	"{\"ociVersion\": \"" SHIM_OCI_VERSION "\","

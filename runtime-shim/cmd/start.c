@@ -14,7 +14,7 @@
 #include "proto/launch.h"
 #include "proto/proto.h"
 #include "runtime-shim/oci/config.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 #define START_REPLY_MS 30000
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 
 int shim_state(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {

@@ -24,7 +24,7 @@
 #include "runtime-shim/oci/config.h"
 #include "runtime-shim/oci/config_json.h"
 #include "runtime-shim/plan/guestcg.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
 #include "runtime-shim/plan/spec2vm.h"
 
 /* The LinuxResources JSON in FILE ("-": stdin), parsed by the same code as
@@ -95,14 +95,14 @@ static int check(struct shim_ctx *g, const struct store_state *st, struct cg_res
 	return 0;
 }
 
-/* The guest's cgroup files: an UPDATE through mvm (gcg_send). */
+/* The guest's cgroup files: an UPDATE through mvm (guest_update_send). */
 static int guest_update(struct shim_ctx *g, const char *id, const struct gcg_files *f,
 			struct err *err)
 {
 	static struct proto_update u; /* large */
 	u = (struct proto_update){ .ncgfiles = f->n };
 	memcpy(u.cgfiles, f->f, f->n * sizeof(f->f[0]));
-	return gcg_send(g, id, &u, "update", err);
+	return guest_update_send(g, id, &u, "update", err);
 }
 
 int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err)

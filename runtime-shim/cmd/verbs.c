@@ -5,7 +5,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/cmd/cmd.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
 
 static int verb_box(struct shim_ctx *g, int argc, char **argv, struct err *err)
 {
@@ -103,4 +107,41 @@ const struct shim_verb *shim_verb_find(const char *name)
 		if (!strcmp(verbs[i].name, name))
 			return &verbs[i];
 	return NULL;
+}
+
+int shim_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		struct err *err)
+{
+	char spec[64];
+	snprintf(spec, sizeof(spec), "+:%s", shortopts);
+	opterr = 0;
+	int c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?') {
+		if (optopt)
+			return err_set(err, 1, "%s: unknown option -%c", argv[0], optopt), -2;
+		return err_set(err, 1, "%s: unknown option %s", argv[0], argv[optind - 1]), -2;
+	}
+	if (c == ':')
+		return err_set(err, 1, "%s: %s needs a value", argv[0], argv[optind - 1]), -2;
+	return c;
+}
+
+int shim_operands(int argc, char **argv, int want, struct err *err)
+{
+	char usage[512];
+	shim_usage(argv[0], usage, sizeof(usage));
+	int have = argc - optind;
+	if (have == want)
+		return 0;
+	if (have < want)
+		return err_set(err, 1, "%s: missing argument (usage: %s)", argv[0], usage);
+	return err_set(err, 1, "%s: unexpected argument \"%s\" (usage: %s)", argv[0],
+		       argv[optind + want], usage);
+}
+
+const char *shim_usage(const char *name, char *buf, size_t size)
+{
+	const struct shim_verb *v = shim_verb_find(name);
+	snprintf(buf, size, "mvrun %s%s%s", name, v && v->usage[0] ? " " : "", v ? v->usage : "");
+	return buf;
 }

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 #define SLIRP "slirp4netns"
 

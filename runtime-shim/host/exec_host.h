@@ -9,7 +9,7 @@
 
 #include "proto/confine.h"
 #include "proto/proto.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 struct exec_host {
 	int ctl;          /* connected to mvm's control socket */

@@ -28,7 +28,7 @@
 #include "runtime-shim/oci/config.h"
 #include "runtime-shim/host/hooks.h"
 #include "runtime-shim/host/hooks_int.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 #define HOOK_EXIT_EXEC 127
 

@@ -30,7 +30,7 @@
 #include "runtime-shim/oci/config.h"
 #include "runtime-shim/host/member.h"
 #include "runtime-shim/host/mountpoint.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 #include "runtime-shim/plan/spec2vm.h"
 
 #define READY_FD LAUNCH_READY_FD    /* the ready pipe */

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 /* RFC 3339 in local time, to the second, as logrus prints it ("Z" for UTC). */
 static void log_time(char *out, size_t cap)

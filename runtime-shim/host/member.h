@@ -12,7 +12,7 @@
 
 #include "runtime-shim/oci/config.h"
 #include "runtime-shim/plan/spec2vm.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 #define MEMBER_MAX_SHARES 16
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 /* The directory of /proc/self/exe in dir (PATH_MAX bytes). */
 static int exe_dir(char *dir)

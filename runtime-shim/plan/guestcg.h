@@ -11,7 +11,6 @@
 #include "proto/confine.h"
 #include "runtime-shim/oci/config.h"
 #include "common/err.h"
-#include "runtime-shim/shim.h"
 
 /* The files and the text of the values computed here; each f[i] points
  * into text or into the cfg it was built from. */
@@ -29,11 +28,5 @@ struct gcg_files {
  * a unified key that is not a plain CONTROLLER.FILE name (runc's
  * message) or more files than the protocol carries. */
 int gcg_build(const struct cfg_linux *l, int vcpus, struct gcg_files *out, struct err *err);
-
-/* Send u (its id is mvm's to pick) to container id's guest through mvm's
- * control socket and wait (up to 30 s) for mvinit's answer. Returns 0 once
- * applied, or -1 with err "VERB: why" (the guest's message when it refused). */
-int gcg_send(struct shim_ctx *g, const char *id, const struct proto_update *u, const char *verb,
-	     struct err *err);
 
 #endif

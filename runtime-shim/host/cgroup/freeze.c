@@ -2,7 +2,7 @@
  * its cgroup, and freezing that cgroup stops the vCPU threads, so the whole
  * guest stands still (the way runc pauses with the freezer). */
 #include "runtime-shim/host/cgroup/cgroup.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 int shim_freeze(const struct store_state *st, bool frozen, struct err *err)
 {

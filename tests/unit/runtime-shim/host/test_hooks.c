@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "runtime-shim/host/hooks_int.h"
-#include "runtime-shim/shim.h"
+#include "runtime-shim/host/host.h"
 
 static char dir[64];
 static struct err err;

@@ -1,17 +1,18 @@
-/* mvrun's verbs: one file per verb, dispatched from mvrun.c, and what they
- * share: the global options, logging, and the lifecycle steps that more than
- * one verb takes (launch, start, destroy). */
-#ifndef MVRUN_SHIM_H
-#define MVRUN_SHIM_H
+/* mvrun's host side, which every verb uses: the global options, the
+ * container's lifecycle on the host (launch, hooks, freeze), logging, where
+ * mvrun's files are, and small helpers. Nothing here knows the verbs
+ * (cmd/cmd.h). */
+#ifndef MVRUN_SHIM_HOST_H
+#define MVRUN_SHIM_HOST_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "runtime-shim/oci/config.h"
 #include "common/err.h"
 #include "runtime-shim/host/store.h"
+#include "runtime-shim/oci/config.h"
 
 #define SHIM_DEFAULT_ROOT "/run/mvrun"
 
@@ -24,55 +25,10 @@ struct shim_ctx {
 	bool systemd_cgroup;   /* --systemd-cgroup */
 };
 
-/* A verb's handler gets the arguments after the global options (argv[0] is
- * the verb) and returns mvrun's exit status. On failure it fills err, which
- * main() reports once, and returns err->status. It prints nothing to stderr
- * itself. */
-struct shim_verb {
-	const char *name;
-	int (*run)(struct shim_ctx *g, int argc, char **argv, struct err *err);
-	const char *summary; /* one line for mvrun help */
-	const char *usage;   /* the operands and main options, after "mvrun VERB " */
-	const char *options; /* one line an option for VERB --help; NULL: the verb has its own */
-};
-
-/* The i-th verb of the table (verbs.c), or NULL past the end. */
-const struct shim_verb *shim_verb_at(size_t i);
-
-/* The verb called name, or NULL. */
-const struct shim_verb *shim_verb_find(const char *name);
-
-/* The verbs' handlers (runtime-shim/cmd/, one file each), each with the
- * contract of shim_verb.run above. */
-int shim_create(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_start(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_state(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_kill(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_delete(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_run(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_exec(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_list(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_spec(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_features(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_pause(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_resume(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_ps(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_update(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_setup(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_check(struct shim_ctx *g, int argc, char **argv, struct err *err);
-int shim_events(struct shim_ctx *g, int argc, char **argv, struct err *err);
-
-/* pause and resume: the verb's work, with pause telling which. (pause.c) */
-int shim_set_paused(struct shim_ctx *g, int argc, char **argv, bool pause, struct err *err);
-
 /* Freeze (or thaw) the container's cgroup, and with it mvm's vCPUs. Fails
  * naming the reason when the container has no cgroup. Returns 0 or -1 with
  * err. (freeze.c) */
 int shim_freeze(const struct store_state *st, bool frozen, struct err *err);
-
-/* mvrun box: run CMD from a host rootfs in a microVM (box.c). Prints its own
- * errors and returns its exit status. */
-int shim_box(int argc, char **argv);
 
 /* --- hooks.c: the hooks of the container's lifecycle --- */
 
@@ -146,20 +102,16 @@ int shim_send_pty(int sock, const char *name, int master, const char *path, stru
  * "SIGKILL", "sigkill"). Returns the number, or -1. */
 int shim_parse_signal(const char *s);
 
-/* Parse a verb's options with getopt_long from argv[0] (the verb): stops at
- * the first operand. Shared so every verb reports "VERB: unknown option X". */
-struct option;
-int shim_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		struct err *err);
+/* --- guest_update.c --- */
 
-/* Expect exactly `want` operands at argv[optind...]; else an error naming
- * the usage of verb argv[0] (the verb table's). */
-int shim_operands(int argc, char **argv, int want, struct err *err);
+struct proto_update;
+/* Send u (its id is mvm's to pick) to container id's guest through mvm's
+ * control socket and wait (up to 30 s) for mvinit's answer. Returns 0 once
+ * applied, or -1 with err "VERB: why" (the guest's message when it refused). */
+int guest_update_send(struct shim_ctx *g, const char *id, const struct proto_update *u,
+		      const char *verb, struct err *err);
 
-/* "mvrun VERB USAGE" for verb name, in buf; returns buf. */
-const char *shim_usage(const char *name, char *buf, size_t size);
-
-/* --- the lifecycle steps shared by create, run, start and delete --- */
+/* --- launch.c --- */
 
 struct launch_opts {
 	const char *id;
@@ -176,14 +128,6 @@ struct launch_opts {
  * createRuntime and prestart hooks. On failure nothing is left: no VM, no
  * state, no cgroup. Returns 0 with *pid, or -1 with err. (launch.c) */
 int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, struct err *err);
-
-/* start: release a created container and run the poststart hooks. (start.c) */
-int shim_start_container(struct shim_ctx *g, const char *id, struct err *err);
-
-/* delete: with force, SIGKILL mvm and wait until it is gone; then the
- * poststop hooks, the cgroup and the state. Refuses a running container
- * without force. (delete.c) */
-int shim_destroy(struct shim_ctx *g, const char *id, bool force, struct err *err);
 
 /* mvrun box --net nat (box_net.c): move this process into a new network
  * namespace where slirp4netns has made a tap "tap0" with user-mode NAT, for
