@@ -90,6 +90,7 @@ run_suite oci-lifecycle tests/vmhost/run --module tun -- tests/oci/lifecycle-tes
 run_suite oci-exec tests/vmhost/run --module tun -- tests/oci/exec-tests.sh
 run_suite oci-process tests/vmhost/run --module tun -- tests/oci/process-tests.sh
 run_suite oci-mount tests/vmhost/run --module tun -- tests/oci/mount-tests.sh
+run_suite oci-template tests/vmhost/run --module tun -- tests/oci/template-tests.sh
 run_suite e2e tests/vmhost/run --module tun -- tests/e2e/engines.sh
 # Kubernetes' path: containerd's CRI plugin with a bridge CNI network. runc's
 # exec (its baseline) lands outside the container in a chrooted test host.
