@@ -431,7 +431,8 @@ void tpl_finish(const struct tpl *t, const struct shim_ctx *g, const struct s2v_
 	struct stat st;
 	if (!t->keyed)
 		return;
-	if (r < 0 && t->restoring && err->status == 64) {
+	if (r < 0 && t->restoring &&
+	    (err->status == 64 || strstr(err->msg, "exited with status 64"))) {
 		shim_warn(g, "template %s: mvm refused it (%s); removed", t->dir, err->msg);
 		remove_template(t->dir);
 	} else if (r == 0 && !t->restoring && stat(t->dir, &st) < 0) {
