@@ -242,10 +242,15 @@ void tpl_prepare(struct tpl *t, const struct shim_ctx *g, struct s2v_plan *p)
 	char *chk[] = { t->mvm, "--check-snapshot", t->dir, "--mem",
 			(char *)arg_after(p->argv, "--mem", "128"), "--cpus",
 			(char *)arg_after(p->argv, "--cpus", "1"), NULL };
-	if (run_capture(chk, msg, sizeof(msg)) != 0) {
+	int r = run_capture(chk, msg, sizeof(msg));
+	if (r == 64) {
 		shim_warn(g, "template %s: mvm would not restore it (%s); removed, booting cold",
 			  t->dir, msg);
 		remove_template(t->dir);
+		return;
+	}
+	if (r != 0) { /* mvm could not say: the template may be fine */
+		shim_warn(g, "template %s: mvm --check-snapshot failed (%d): booting cold", t->dir, r);
 		return;
 	}
 	char **v = realloc(p->argv, (size_t)(p->argc + 3) * sizeof(*v));
