@@ -149,6 +149,7 @@ lane_suite hostile tests/vmhost/run --module tun -- tests/box/hostile-tests.sh
 lane_suite snap tests/vmhost/run -- tests/boot/snap-tests.sh
 lane_suite oci-mount tests/vmhost/run --module tun -- tests/oci/mount-tests.sh
 lane_suite oci-pod tests/vmhost/run --module tun -- tests/oci/pod-tests.sh
+lane_suite oci-template tests/vmhost/run --module tun -- tests/oci/template-tests.sh
 lane_suite mvinit-qemu tests/vmhost/run --module vhost_vsock -- guest-init/tests/qemu-container.py
 lane_suite install tests/vmhost/run --module tun -- tests/e2e/install-tests.sh
 lane_suite sec tests/vmhost/run -- tests/boot/sec-tests.sh

@@ -20,7 +20,9 @@ const char mvm_usage[] =
 	"            [--wait-start --control-socket PATH] [--ready-fd N] [--net]\n"
 	"            [--snapshot-save DIR | --restore DIR]]\n"
 	"           [--seccomp kill|log]\n"
-	"       mvm --print-seccomp | --print-surface | --check-host | --version | --help\n"
+	"       mvm --check-snapshot DIR [--mem MiB] [--cpus N]\n"
+	"       mvm --print-seccomp | --print-surface | --check-host | --version | --build-id |\n"
+	"           --help\n"
 	"Boots a Linux guest in a KVM microVM; with --root, runs the container the stream on\n"
 	"fd N describes (proto/launch.h: mvrun writes it) from that rootfs in it. Exit status:\n"
 	"the guest's (0 after a clean power-off), 64 bad argument, 69 host cannot run Linux\n"
@@ -28,7 +30,9 @@ const char mvm_usage[] =
 	"emulation error. --snapshot-save stops the guest at mvinit's save point, before\n"
 	"anything of the container enters it, saves it into DIR (new) and exits 0;\n"
 	"--restore starts the guest from DIR instead of booting (a snapshot that cannot be\n"
-	"read, or comes from another mvm build, gives one line and a cold boot).\n";
+	"read, or comes from another mvm build, gives one line and a cold boot).\n"
+	"--check-snapshot says in one line why --restore DIR would boot cold (status 64),\n"
+	"or nothing (0); --build-id prints the id a snapshot must carry.\n";
 
 static int parse_u64(const char *flag, const char *s, uint64_t *out, struct err *err)
 {
@@ -108,7 +112,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_CONSOLE, O_NOXSAVE,
 	       O_BOOT, O_REPORT, O_VERSION, O_ROOT, O_RO, O_VOLUME, O_UDS, O_WAIT, O_CTLSOCK,
 	       O_READYFD, O_STREAMFD, O_FILE, O_NET, O_SECCOMP, O_PRINT_SEC, O_PRINT_SURF,
-	       O_CHECK_HOST, O_SEC_TEST, O_SHAREPRIV, O_SNAP_SAVE, O_RESTORE };
+	       O_CHECK_HOST, O_SEC_TEST, O_SHAREPRIV, O_SNAP_SAVE, O_RESTORE, O_BUILD_ID, O_CHECK_SNAP };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, 0, O_KERNEL },
 		{ "initrd", required_argument, 0, O_INITRD },
@@ -138,6 +142,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 		{ "test-seccomp-violation", required_argument, 0, O_SEC_TEST },
 		{ "snapshot-save", required_argument, 0, O_SNAP_SAVE },
 		{ "restore", required_argument, 0, O_RESTORE },
+		{ "build-id", no_argument, 0, O_BUILD_ID },
+		{ "check-snapshot", required_argument, 0, O_CHECK_SNAP },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -216,6 +222,8 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 				return -1;
 			break;
 		case O_VERSION: a->version = true; return 0;
+		case O_BUILD_ID: a->build_id = true; return 0;
+		case O_CHECK_SNAP: a->check_snapshot = optarg; break;
 		case O_PRINT_SEC: a->print_seccomp = true; return 0;
 		case O_PRINT_SURF: a->print_surface = true; return 0;
 		case O_CHECK_HOST: a->check_host = true; return 0;
@@ -266,7 +274,7 @@ int args_parse(int argc, char **argv, struct mvm_args *a, struct err *err)
 	if (optind < argc)
 		return err_set(err, MVM_EXIT_BADARG, "unexpected argument \"%s\" (see mvm --help)",
 			       argv[optind]);
-	if (!a->kernel)
+	if (!a->kernel && !a->check_snapshot)
 		return err_set(err, MVM_EXIT_BADARG, "--kernel: required (see mvm --help)");
 	if (a->mem_mib < MVM_MEM_MIN_MIB)
 		return err_set(err, MVM_EXIT_BADARG, "--mem %llu: too small; at least %d MiB",

@@ -52,6 +52,8 @@ struct mvm_args {
 	int seccomp_test;           /* --test-seccomp-violation KIND: a thread kind, or -1 */
 	const char *snapshot_save;  /* --snapshot-save DIR: save at the save point, exit; or NULL */
 	const char *restore;        /* --restore DIR: start from that snapshot; or NULL */
+	bool build_id;              /* --build-id: print snap_build_id() */
+	const char *check_snapshot; /* --check-snapshot DIR: would --restore DIR use it? */
 };
 
 #define MVM_DEFAULT_MEM_MIB 128

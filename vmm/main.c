@@ -196,6 +196,18 @@ int main(int argc, char **argv)
 		printf("mvm version %s\n", MVRUN_VERSION);
 		return 0;
 	}
+	if (a.build_id) {
+		printf("%s\n", snap_build_id());
+		return 0;
+	}
+	if (a.check_snapshot) {
+		struct snap_file f = { .mem_fd = -1 };
+		int r = snap_vm_open(&f, a.check_snapshot, a.mem_mib << 20, a.cpus, &err);
+		snap_vm_close(&f);
+		if (r < 0)
+			printf("%s\n", err.msg);
+		return r < 0 ? MVM_EXIT_BADARG : 0;
+	}
 	if (a.print_surface) {
 		surface_print(stdout);
 		return 0;

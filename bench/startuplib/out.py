@@ -4,7 +4,7 @@ import io, json, os, shutil, subprocess, tempfile
 
 from .scen import SCENARIOS, TITLES
 
-LABEL = {"mvrun": "mvrun", "runc": "runc", "crun": "crun", "qemu": "QEMU microvm (plain VM)",
+LABEL = {"mvrun": "mvrun", "mvrun-tpl": "mvrun, template", "runc": "runc", "crun": "crun", "qemu": "QEMU microvm (plain VM)",
          "mvm": "mvm (plain VM)"}
 STATS = ("min", "p50", "p95", "p99", "max")
 

@@ -4,7 +4,7 @@ OCI runtimes (mvrun, runc, crun) get the same bundle, each with its own
 --root state directory. The plain-microVM baselines (QEMU microvm and mvm)
 boot build/vmlinux with build/bench/qinit.cpio, whose init runs the same
 busybox /bin/true and powers off."""
-import json, os, re, shutil, subprocess
+import json, os, re, shutil, subprocess, time
 
 from . import proc
 
@@ -61,6 +61,48 @@ class Oci:
         return len(ids)
 
 
+class TplOci(Oci):
+    """mvrun with templates on (MVRUN_TEMPLATES=1, a cache of its own), on
+    the same bundles without a network namespace: a networked container
+    always boots cold (README, "Templates"). make_template() makes the
+    template before the scenarios and notes how long that took."""
+
+    def __init__(self, name, exe, state, cache):
+        super().__init__(name, exe, state)
+        self.cache = cache
+
+    def env(self, report=None):
+        e = dict(os.environ, MVRUN_TEMPLATES="1", MVRUN_CACHE=self.cache)
+        if report:
+            e["MVM_REPORT_FILE"] = report
+        return e
+
+    def cmd(self, *args):
+        return super().cmd(*[a + "-nonet" if os.path.isdir(a + "-nonet") else a for a in args])
+
+    def templates(self):
+        try:
+            return [d for d in os.listdir(self.cache) if not d.startswith(".")
+                    and os.path.exists(os.path.join(self.cache, d, "mem"))]
+        except OSError:
+            return []
+
+    def make_template(self, bundle, cid):
+        """One run (cold), then wait for its template; the times go in the note."""
+        t0 = time.monotonic()
+        st, err = self.run(["run", "--bundle", bundle, cid], "run (to make the template)")
+        t1 = time.monotonic()
+        while not self.templates() and time.monotonic() - t1 < TIMEOUT:
+            time.sleep(0.05)
+        t2 = time.monotonic()
+        made = bool(self.templates())
+        self.note = (f"mvrun with MVRUN_TEMPLATES=1, bundles without a network namespace; the "
+                     f"first run (cold) took {(t1 - t0) * 1e3:.0f} ms and its template was "
+                     + (f"ready {(t2 - t1) * 1e3:.0f} ms after it ended (made in the background "
+                        f"by mvm --snapshot-save)" if made else "not made"))
+        return made
+
+
 class Vmm:
     """A VMM booting the kernel with qinit: the plain-microVM baseline."""
     vm = True
@@ -97,6 +139,9 @@ def make(names, work, mem, nested):
     for n in names:
         if n == "mvrun":
             rts[n] = Oci(n, mvrun, os.path.join(work, "state-mvrun"))
+        elif n == "mvrun-tpl":
+            rts[n] = TplOci(n, mvrun, os.path.join(work, "state-mvrun-tpl"),
+                            os.path.join(work, "templates"))
         elif n in ("runc", "crun"):
             exe = shutil.which(n, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
             if not exe:
@@ -129,13 +174,14 @@ def make(names, work, mem, nested):
                          + (["--no-xsave"] if nested else []), True)
         else:
             raise SystemExit(f"bench/startup: --runtimes: unknown runtime {n!r} "
-                             "(mvrun, runc, crun, qemu, mvm)")
+                             "(mvrun, mvrun-tpl, runc, crun, qemu, mvm)")
     return rts, skipped
 
 
 def bundles(work, mvrun):
     """The shared busybox rootfs (a copy of build/rootfs in work) and one
-    bundle per process: true, echo (one line), sleep (for exec)."""
+    bundle per process: true, echo (one line), sleep (for exec), each also
+    as NAME-nonet without namespaces (mvrun-tpl's)."""
     rootfs = os.path.join(work, "rootfs")
     shutil.copytree(os.path.join(ROOT, "build/rootfs"), rootfs, symlinks=True)
     out = {}
@@ -153,6 +199,10 @@ def bundles(work, mvrun):
         with open(path, "w") as f:
             json.dump(c, f, indent=1)
         out[name] = b
+        c["linux"]["namespaces"] = []
+        os.makedirs(b + "-nonet")
+        with open(os.path.join(b + "-nonet", "config.json"), "w") as f:
+            json.dump(c, f, indent=1)
     return out
 
 

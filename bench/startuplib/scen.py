@@ -15,7 +15,7 @@ TITLES = {
     "exec": "exec of /bin/true into a running container",
     "concurrent": "containers started at once (`run` of /bin/true each)",
 }
-PEERS = {"run": ("mvrun", "runc", "crun", "qemu", "mvm")}
+PEERS = {"run": ("mvrun", "mvrun-tpl", "runc", "crun", "qemu", "mvm")}
 
 
 class Ctx:

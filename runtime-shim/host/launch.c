@@ -31,6 +31,7 @@
 #include "runtime-shim/host/member.h"
 #include "runtime-shim/host/mountpoint.h"
 #include "runtime-shim/host/host.h"
+#include "runtime-shim/host/template.h"
 #include "runtime-shim/plan/spec2vm.h"
 
 #define READY_FD LAUNCH_READY_FD    /* the ready pipe */
@@ -59,6 +60,7 @@ struct launch {
 	struct s2v_plan plan;
 	struct store_state st;
 	struct cg_layout cgl;
+	struct tpl tpl; /* the template this create restores or makes */
 	char bundle[PATH_MAX], sock[PATH_MAX], dir[PATH_MAX], pty_name[64];
 	char cgroup[PATH_MAX]; /* runc's default when the config names none */
 	int lock, console, master, slave, ready_r, sync_w, netns;
@@ -311,6 +313,7 @@ static int prepare(struct launch *l, struct err *err)
 				 .own_terminal = o->foreground && !o->console_socket };
 	if (s2v_build(&l->cfg, &in, &l->plan, err) < 0)
 		return -1;
+	tpl_prepare(&l->tpl, l->g, &l->plan);
 	for (int i = 0; i < l->plan.nnotes; i++)
 		shim_warn(l->g, "create %s: %s", o->id, l->plan.notes[i]);
 	/* As runc: without linux.cgroupsPath the container still gets a cgroup
@@ -464,6 +467,7 @@ int shim_launch(struct shim_ctx *g, const struct launch_opts *o, pid_t *pid, str
 	struct launch l = { .g = g, .o = o, .lock = -1, .console = -1, .master = -1, .slave = -1,
 			    .ready_r = -1, .sync_w = -1, .netns = -1 };
 	int r = launch(&l, err);
+	tpl_finish(&l.tpl, g, &l.plan, r, err);
 	if (r < 0)
 		undo(&l);
 	else

@@ -287,3 +287,16 @@ Test(args, share_tags)
 	cr_assert_eq(session_files(&a, &bf, &err), -1);
 	cr_assert(strstr(err.msg, "all must be ro or all rw"), "%s", err.msg);
 }
+
+/* The queries a runtime keeping templates makes need no VM options. */
+Test(args, build_id_and_check_snapshot)
+{
+	cr_assert_eq(PARSE("--build-id"), 0, "%s", err.msg);
+	cr_assert(a.build_id);
+	cr_assert_eq(PARSE("--check-snapshot", "/t/k", "--mem", "256", "--cpus", "2"), 0, "%s",
+		     err.msg);
+	cr_assert_str_eq(a.check_snapshot, "/t/k");
+	cr_assert_eq(a.mem_mib, 256);
+	cr_assert_eq(a.cpus, 2);
+	REJECT("--check-snapshot", "--check-snapshot");
+}
