@@ -89,4 +89,13 @@ done
 [ -z "$gone" ] && t_ok "every path the README's architecture names exists" ||
 	t_bad "every path the README's architecture names exists" "missing:$gone"
 
+# The files the man pages name as "where" exist (a glob matches one at least).
+gone=""
+for p in $(sed 's/\\-/-/g' docs/mvrun.8 docs/mvm.8 |
+	grep -oE '(vmm|runtime-shim|guest-init|proto|common|kernel-config)/[A-Za-z0-9_./*-]*[A-Za-z0-9*]' | sort -u); do
+	compgen -G "$p" >/dev/null || gone="$gone $p"
+done
+[ -z "$gone" ] && t_ok "every source file the man pages name exists" ||
+	t_bad "every source file the man pages name exists" "missing:$gone"
+
 t_summary docs
