@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/sock.h"
 #include "runtime-shim/host/cgroup/cgroup.h"
 #include "runtime-shim/host/exec_host.h"
 #include "runtime-shim/host/member.h"
@@ -38,15 +39,21 @@ struct ml {
 
 static int listen_at(struct ml *l, struct err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(l->sock) >= sizeof(sa.sun_path))
+	/* Engines' state dirs (Docker's exec root and a 64-character id)
+	 * make paths beyond sun_path: bound through the directory then. */
+	struct sockaddr_un sa;
+	int dirfd = -1, r = sock_unix_addr(l->sock, &sa, &dirfd);
+	if (r == SOCK_PATH_TOO_LONG || r == SOCK_NAME_TOO_LONG)
 		return err_set(err, 1, "%s: path too long", l->sock);
-	strcpy(sa.sun_path, l->sock);
-	l->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l->listen < 0 || bind(l->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(l->listen, 4) < 0)
+	if (r < 0)
 		return err_sys(err, 1, errno, "listen on %s", l->sock);
-	return 0;
+	l->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r = l->listen < 0 || bind(l->listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(l->listen, 4) < 0 ? -1 : 0;
+	int e = errno;
+	if (dirfd >= 0)
+		close(dirfd);
+	return r < 0 ? err_sys(err, 1, e, "listen on %s", l->sock) : 0;
 }
 
 /* The host process: the stream (with HOOKS, whose state names this pid)
