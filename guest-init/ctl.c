@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "guest-init/mvinit.h"
+#include "common/io.h"
 
 /* <linux/vm_sockets.h>, which musl-gcc cannot see. */
 struct mvi_sockaddr_vm {
@@ -116,27 +117,6 @@ void ctl_msg_free(struct ctl_msg *m)
 	m->payload = NULL;
 }
 
-/* Write all of buf to a possibly non-blocking stream. */
-static int send_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-			if (poll(&p, 1, -1) < 0 && errno != EINTR)
-				return -1;
-		} else if (n < 0 && errno != EINTR) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Send what an encoder put in b, and free b. */
 static int send_buf(int fd, struct proto_buf *b, int encoded)
 {
@@ -145,7 +125,7 @@ static int send_buf(int fd, struct proto_buf *b, int encoded)
 	if (encoded < 0)
 		errno = ENOMEM;
 	else
-		ret = send_all(fd, b->data, b->len);
+		ret = io_send_all(fd, b->data, b->len);
 	proto_buf_free(b);
 	return ret;
 }

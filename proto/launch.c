@@ -10,25 +10,10 @@
 
 #include "proto/launch.h"
 #include "proto/proto.h"
+#include "common/io.h"
 
 /* The largest answer read: an ERROR with a one-line message. */
 #define LAUNCH_MAX_ANSWER 4096
-
-static int write_all(int fd, const struct proto_buf *b)
-{
-	size_t off = 0;
-	if (b->failed)
-		return -1;
-	while (off < b->len) {
-		ssize_t n = write(fd, b->data + off, b->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		off += (size_t)n;
-	}
-	return 0;
-}
 
 int launch_send_error(int fd, uint32_t status, const char *fmt, ...)
 {
@@ -42,7 +27,7 @@ int launch_send_error(int fd, uint32_t status, const char *fmt, ...)
 	uint8_t buf[sizeof(msg) + 64];
 	struct proto_buf b = { .data = buf, .cap = sizeof(buf) };
 	proto_encode_error(&b, status, msg);
-	return write_all(fd, &b);
+	return b.failed ? -1 : io_write_all(fd, b.data, b.len);
 }
 
 int launch_send_empty(int fd, uint16_t type)
@@ -50,7 +35,7 @@ int launch_send_empty(int fd, uint16_t type)
 	uint8_t buf[PROTO_HDR_LEN];
 	struct proto_buf b = { .data = buf, .cap = sizeof(buf) };
 	proto_encode_empty(&b, type);
-	return write_all(fd, &b);
+	return b.failed ? -1 : io_write_all(fd, b.data, b.len);
 }
 
 static long long now_ms(void)

@@ -18,6 +18,7 @@
 
 #include "guest-init/mvi.h"
 #include "guest-init/rootfs/rootfs.h"
+#include "common/io.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -44,27 +45,6 @@ int member_share_src(const char *t, char *buf, size_t cap)
 	return 1;
 }
 
-/* Write all of buf to fd (non-blocking), waiting for room. */
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-			if (poll(&p, 1, -1) < 0 && errno != EINTR)
-				return -1;
-		} else if (n < 0 && errno != EINTR) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* One message of member id's conversation to the host, as MEMBER{id, ...}. */
 static void to_host(struct mvi *m, uint32_t id, uint16_t type, const uint8_t *p, uint32_t len)
 {
@@ -72,7 +52,7 @@ static void to_host(struct mvi *m, uint32_t id, uint16_t type, const uint8_t *p,
 
 	if (proto_encode_raw(&in, type, p, len) < 0 ||
 	    proto_encode_member(&out, id, in.data, in.len) < 0 ||
-	    write_all(m->ctl, out.data, out.len) < 0)
+	    io_send_all(m->ctl, out.data, out.len) < 0)
 		mvi_warn("member %u: send to the host: %s", id, strerror(errno));
 	proto_buf_free(&in);
 	proto_buf_free(&out);
@@ -216,7 +196,7 @@ void member_route(struct mvi *m, struct ctl_msg *msg)
 		mb = start(m, id);
 	if (!mb || mb->ended || mb->fd < 0)
 		return;
-	if (write_all(mb->fd, msg->payload + 4, msg->hdr.len - 4) < 0)
+	if (io_send_all(mb->fd, msg->payload + 4, msg->hdr.len - 4) < 0)
 		mvi_warn("member %u: pass a message on: %s", id, strerror(errno));
 }
 

@@ -33,6 +33,7 @@
 
 #include "guest-init/confine/confine.h"
 #include "guest-init/process/process.h"
+#include "common/io.h"
 
 #define INIT_STACK (256 * 1024) /* spawn.c's steps run on it */
 
@@ -61,35 +62,6 @@ struct pn_reply {
 	struct err e;
 };
 
-/* All of len bytes to or from fd (a short transfer goes on; EINTR retries):
- * 0, or -1 at an error or end of file. */
-static int xfer_full(int fd, void *buf, size_t len, bool out)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	return xfer_full(fd, (void *)buf, len, true);
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	return xfer_full(fd, buf, len, false);
-}
-
 static __attribute__((noreturn)) void init_reply(const struct mvi_pidns *pn, int ret,
 						  const struct err *e)
 {
@@ -97,7 +69,7 @@ static __attribute__((noreturn)) void init_reply(const struct mvi_pidns *pn, int
 
 	if (e)
 		r.e = *e;
-	(void)!write_full(pn->rep[1], &r, sizeof(r));
+	(void)!io_write_all(pn->rep[1], &r, sizeof(r));
 	_exit(1);
 }
 
@@ -110,13 +82,13 @@ static int waiting_init(void *arg)
 	struct err e = { 0 };
 
 	for (;;) {
-		if (read_full(pn->cmd[0], &msg, sizeof(msg)) < 0)
+		if (io_read_all(pn->cmd[0], &msg, sizeof(msg)) < 0)
 			_exit(1);
 		if (msg.op != PN_CALL)
 			break;
 		r = (struct pn_reply){ 0 };
 		r.ret = msg.fn(msg.s, msg.setup, &r.e);
-		if (write_full(pn->rep[1], &r, sizeof(r)) < 0)
+		if (io_write_all(pn->rep[1], &r, sizeof(r)) < 0)
 			_exit(1);
 	}
 	if (msg.op != PN_GO)
@@ -133,7 +105,7 @@ static int waiting_init(void *arg)
 		init_reply(pn, -1, &e);
 	}
 	r = (struct pn_reply){ 0 };
-	if (write_full(pn->rep[1], &r, sizeof(r)) < 0)
+	if (io_write_all(pn->rep[1], &r, sizeof(r)) < 0)
 		_exit(1);
 	if (msg.sp.cgroup)
 		msg.sp.cgroup = &msg.cg;
@@ -207,7 +179,7 @@ static int wait_reply(struct mvi_pidns *pn, struct pn_reply *r, struct err *e)
 		if (!(pfd[0].revents & POLLIN) && pfd[1].revents)
 			return err_set(e, MVI_EXIT_SETUP, "the container's init died before START");
 	}
-	if (read_full(pn->rep[0], r, sizeof(*r)) < 0)
+	if (io_read_all(pn->rep[0], r, sizeof(*r)) < 0)
 		return err_set(e, MVI_EXIT_SETUP, "the container's init died before START");
 	if (r->ret < 0) {
 		*e = r->e;
@@ -229,7 +201,7 @@ int pidns_call(struct mvi_pidns *pn, pidns_fn fn, const struct proto_spec *s,
 	msg.fn = fn;
 	msg.s = s;
 	msg.setup = setup;
-	if (write_full(pn->cmd[1], &msg, sizeof(msg)) < 0)
+	if (io_write_all(pn->cmd[1], &msg, sizeof(msg)) < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "pid namespace: ask the init");
 	return wait_reply(pn, &r, e);
 }
@@ -256,7 +228,7 @@ int pidns_go(struct mvi_pidns *pn, const struct spawn *sp, int report, struct er
 	msg.mvinit = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (msg.mvinit < 0)
 		return err_sys(e, MVI_EXIT_SETUP, errno, "pid namespace: pidfd of mvinit");
-	if (write_full(pn->cmd[1], &msg, sizeof(msg)) < 0)
+	if (io_write_all(pn->cmd[1], &msg, sizeof(msg)) < 0)
 		ret = err_sys(e, MVI_EXIT_SETUP, errno, "pid namespace: start the init");
 	else
 		ret = wait_reply(pn, &r, e);

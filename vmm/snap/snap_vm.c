@@ -11,6 +11,7 @@
 #include "mvm_build_id.h"
 #include "vmm/snap/snap_dev.h"
 #include "vmm/snap/snap_kvm.h"
+#include "common/io.h"
 
 const char *snap_build_id(void)
 {
@@ -184,20 +185,6 @@ int snap_out_prepare(struct snap_out *o, const char *dir, struct err *err)
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int snap_vm_save(struct vm *vm, struct snap_out *o, struct err *err)
 {
 	if (vmstop_reason(&vm->stop) != VM_STOP_SAVE)
@@ -215,7 +202,7 @@ int snap_vm_save(struct vm *vm, struct snap_out *o, struct err *err)
 	if (snap_kvm_save(vm, &w, err) < 0 || snap_dev_save(vm, &w, err) < 0 ||
 	    snap_finish(&w, &buf, &len, err) < 0)
 		goto out;
-	if (write_all(o->state_fd, buf, len) < 0 || fsync(o->state_fd) < 0) {
+	if (io_write_all(o->state_fd, buf, len) < 0 || fsync(o->state_fd) < 0) {
 		err_sys(err, MVM_EXIT_INTERNAL, errno, "snapshot: writing its state");
 		goto out;
 	}
