@@ -64,8 +64,13 @@ if [ ! -s "$tmp/vol/up" ]; then
 else
 	t_ok "the jailed container runs and reads its single-file bind"
 	root=$(ls -A "/proc/$pid/root" | tr '\n' ' ')
-	[ "$root" = "files0 root vol0 " ] && t_ok "/proc/PID/root holds only the shares: $root" ||
-		t_bad "/proc/PID/root holds only the shares" "it holds: $root"
+	# pod: the small tmpfs where mvrun mounts a pod member's shares
+	# (empty until a member joins).
+	[ "$root" = "files0 pod root vol0 " ] && t_ok "/proc/PID/root holds only the shares and pod: $root" ||
+		t_bad "/proc/PID/root holds only the shares and pod" "it holds: $root"
+	pod=$(ls -A "/proc/$pid/root/pod" 2>&1)
+	[ -z "$pod" ] && t_ok "the pod directory is empty without members" ||
+		t_bad "the pod directory is empty without members" "it holds: $pod"
 	st=/proc/$pid/status
 	caps=$(grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' "$st" | tr -s '\t ' ' ' | tr '\n' ';')
 	want="CapInh: 0000000000000000;CapPrm: 000000008800001f;CapEff: 000000008800001f;CapBnd: 000000008800001f;CapAmb: 0000000000000000;NoNewPrivs: 1;"
@@ -74,10 +79,12 @@ else
 	mi=/proc/$pid/mountinfo
 	points=$(awk '{ print $5 }' "$mi" | sort | tr '\n' ' ')
 	rootline=$(awk '$5 == "/"' "$mi")
-	if [ "$points" = "/ /files0 /root /vol0 " ] && [[ $rootline == *" ro,"*"- tmpfs "* ]]; then
-		t_ok "mountinfo: a read-only tmpfs / and the three shares, nothing else"
+	podline=$(awk '$5 == "/pod"' "$mi")
+	if [ "$points" = "/ /files0 /pod /root /vol0 " ] && [[ $rootline == *" ro,"*"- tmpfs "* ]] &&
+		[[ $podline == *" rw,nosuid,nodev,noexec"*"- tmpfs "*"size=256k"* ]]; then
+		t_ok "mountinfo: a read-only tmpfs /, the three shares and a 256k nosuid,nodev,noexec tmpfs /pod, nothing else"
 	else
-		t_bad "mountinfo: only the jail" "points: $points; / is: $rootline"
+		t_bad "mountinfo: only the jail" "points: $points; / is: $rootline; /pod is: $podline"
 	fi
 	ro=$(awk '$5 == "/files0" { print $6 }' "$mi")
 	[[ $ro == ro,* ]] && t_ok "a :ro share is a read-only mount in the jail" ||
