@@ -31,6 +31,7 @@
 #include "runtime-shim/host/member.h"
 #include "runtime-shim/host/mountpoint.h"
 #include "runtime-shim/host/host.h"
+#include "runtime-shim/host/launch_int.h"
 #include "runtime-shim/host/template.h"
 #include "runtime-shim/plan/spec2vm.h"
 
@@ -113,26 +114,6 @@ static int make_pty(struct launch *l, struct err *err)
 		struct winsize ws = { .ws_row = (unsigned short)p->console_height,
 				      .ws_col = (unsigned short)p->console_width };
 		ioctl(l->master, TIOCSWINSZ, &ws);
-	}
-	return 0;
-}
-
-/* The empty files that single-file binds are mounted on (in mvm's mount
- * namespace, by the child): STATE/files and STATE/files-ro hold nothing
- * else, since mvm shares those directories whole. */
-static int make_stages(struct launch *l, struct err *err)
-{
-	char d[PATH_MAX];
-	for (int i = 0; i < l->plan.nfiles; i++) {
-		const char *stage = l->plan.files[i].stage;
-		const char *slash = strrchr(stage, '/');
-		snprintf(d, sizeof(d), "%.*s", (int)(slash - stage), stage);
-		if (mkdir(d, 0700) < 0 && errno != EEXIST)
-			return err_sys(err, 1, errno, "mkdir %s", d);
-		int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return err_sys(err, 1, errno, "create %s", stage);
-		close(fd);
 	}
 	return 0;
 }
@@ -344,29 +325,13 @@ static int prepare(struct launch *l, struct err *err)
 	return 0;
 }
 
+/* The state create records first, with the VM's size. */
 static int fill_state(struct launch *l, struct err *err)
 {
-	struct store_state *st = &l->st;
-	char now[64];
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(st->id, sizeof(st->id), "%s", l->o->id);
-	st->status = STORE_CREATING;
-	store_now(now, sizeof(now));
-	st->bundle = strdup(l->bundle);
-	st->rootfs = strdup(l->plan.rootfs);
-	st->created = strdup(now);
-	st->owner = strdup(pw ? pw->pw_name : "");
-	st->cgroup_path = l->plan.cgroups_path ? strdup(l->plan.cgroups_path) : NULL;
-	st->mem_mib = l->plan.mem_mib;
-	st->cpus = l->plan.cpus;
-	json_t *ann = json_object();
-	for (int i = 0; ann && i < l->cfg.nannotations; i++)
-		json_object_set_new(ann, l->cfg.annotations[i].key,
-				    json_string(l->cfg.annotations[i].value));
-	st->annotations = ann;
-	if (!st->bundle || !st->rootfs || !st->created || !st->owner || !ann ||
-	    (l->plan.cgroups_path && !st->cgroup_path))
-		return err_set(err, 1, "out of memory");
+	if (launch_fill_state(&l->st, l->o->id, l->bundle, &l->plan, &l->cfg, err) < 0)
+		return -1;
+	l->st.mem_mib = l->plan.mem_mib;
+	l->st.cpus = l->plan.cpus;
 	return 0;
 }
 
@@ -390,7 +355,7 @@ static int launch(struct launch *l, struct err *err)
 	l->made_dir = true;
 	if ((l->lock = store_lock(l->g->root, l->o->id, err)) < 0 ||
 	    store_save_config(l->g->root, l->o->id, l->cfg_text, err) < 0 || fill_state(l, err) < 0 ||
-	    make_stages(l, err) < 0)
+	    launch_make_stages(&l->plan, err) < 0)
 		return -1;
 	/* A console socket gets the pty's master, as runc's run and create
 	 * send it; a foreground run without one uses the caller's terminal. */

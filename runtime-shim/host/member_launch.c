@@ -19,6 +19,7 @@
 #include "common/sock.h"
 #include "runtime-shim/host/cgroup/cgroup.h"
 #include "runtime-shim/host/exec_host.h"
+#include "runtime-shim/host/launch_int.h"
 #include "runtime-shim/host/member.h"
 
 struct ml {
@@ -85,45 +86,13 @@ static void __attribute__((noreturn)) host(struct ml *l, int report)
 	_exit(r < 0 ? e.status : r);
 }
 
-static int make_stages(struct ml *l, struct err *err)
-{
-	char d[PATH_MAX];
-	for (int i = 0; i < l->plan.nfiles; i++) {
-		const char *stage = l->plan.files[i].stage, *slash = strrchr(stage, '/');
-		snprintf(d, sizeof(d), "%.*s", (int)(slash - stage), stage);
-		if (mkdir(d, 0700) < 0 && errno != EEXIST)
-			return err_sys(err, 1, errno, "mkdir %s", d);
-		int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return err_sys(err, 1, errno, "create %s", stage);
-		close(fd);
-	}
-	return 0;
-}
-
+/* The state create records first, naming the member's sandbox. */
 static int fill_state(struct ml *l, struct err *err)
 {
-	char now[64];
-	struct passwd *pw = getpwuid(geteuid());
-	struct store_state *st = &l->st;
-	snprintf(st->id, sizeof(st->id), "%s", l->o->id);
-	st->status = STORE_CREATING;
-	store_now(now, sizeof(now));
-	st->bundle = strdup(l->bundle);
-	st->rootfs = strdup(l->plan.rootfs);
-	st->created = strdup(now);
-	st->owner = strdup(pw ? pw->pw_name : "");
-	st->cgroup_path = strdup(l->plan.cgroups_path);
-	st->sandbox = strdup(l->ref->sandbox);
-	json_t *ann = json_object();
-	for (int i = 0; ann && i < l->cfg.nannotations; i++)
-		json_object_set_new(ann, l->cfg.annotations[i].key,
-				    json_string(l->cfg.annotations[i].value));
-	st->annotations = ann;
-	if (!st->bundle || !st->rootfs || !st->created || !st->owner || !ann || !st->cgroup_path ||
-	    !st->sandbox)
-		return err_set(err, 1, "out of memory");
-	return 0;
+	if (launch_fill_state(&l->st, l->o->id, l->bundle, &l->plan, &l->cfg, err) < 0)
+		return -1;
+	l->st.sandbox = strdup(l->ref->sandbox);
+	return l->st.sandbox ? 0 : err_set(err, 1, "out of memory");
 }
 
 /* The host process's word: "ok", or "error STATUS MESSAGE". */
@@ -185,7 +154,7 @@ static int launch(struct ml *l, struct err *err)
 	l->made_dir = true;
 	if ((l->lock = store_lock(l->g->root, o->id, err)) < 0 ||
 	    store_save_config(l->g->root, o->id, l->cfg_text, err) < 0 || fill_state(l, err) < 0 ||
-	    make_stages(l, err) < 0)
+	    launch_make_stages(&l->plan, err) < 0)
 		return -1;
 	if (member_attach(l->sb.pid, o->id, &l->plan, err) < 0)
 		return -1;
